@@ -1,0 +1,30 @@
+import React, { PropsWithChildren } from 'react';
+import HomeIcon from '@material-ui/icons/Home';
+import GroupIcon from '@material-ui/icons/People';
+import {
+  Sidebar,
+  SidebarDivider,
+  SidebarGroup,
+  SidebarItem,
+  SidebarPage,
+  SidebarScrollWrapper,
+  SidebarSpace,
+} from '@backstage/core-components';
+import { SidebarSignOutButton } from './SidebarSignOutButton';
+
+export const Root = ({ children }: PropsWithChildren<{}>) => (
+  <SidebarPage>
+    <Sidebar>
+      <SidebarGroup label="Menu">
+        <SidebarScrollWrapper>
+          <SidebarItem icon={HomeIcon} to="catalog" text="Catalog" />
+          <SidebarItem icon={GroupIcon} to="catalog?filters[kind]=group" text="Teams" />
+        </SidebarScrollWrapper>
+      </SidebarGroup>
+      <SidebarSpace />
+      <SidebarDivider />
+      <SidebarSignOutButton />
+    </Sidebar>
+    {children}
+  </SidebarPage>
+);

@@ -1,0 +1,21 @@
+import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import { CiliumPermissionPolicy } from './CiliumPermissionPolicy';
+
+/** Installs {@link CiliumPermissionPolicy} with the configured platform groups. */
+export const permissionModuleCiliumPolicy = createBackendModule({
+  pluginId: 'permission',
+  moduleId: 'cilium-policy',
+  register(reg) {
+    reg.registerInit({
+      deps: { policy: policyExtensionPoint, config: coreServices.rootConfig },
+      async init({ policy, config }) {
+        const reviewers =
+          config.getOptionalStringArray('cilium.requests.reviewers') ?? [
+            'group:default/platform-team',
+          ];
+        policy.setPolicy(new CiliumPermissionPolicy(reviewers));
+      },
+    });
+  },
+});

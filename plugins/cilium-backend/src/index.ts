@@ -1,0 +1,6 @@
+/**
+ * The Cilium zero trust backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { ciliumPlugin as default } from './plugin';

@@ -1,0 +1,62 @@
+import { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+import { ManifestWorkloadInventory, WorkloadInventory } from '@internal/plugin-cilium-node';
+
+/** One configured cluster and its sources. */
+export interface ClusterEntry {
+  name: string;
+  hubbleAddress?: string;
+  policiesPath?: string;
+  workloads?: WorkloadInventory;
+}
+
+/**
+ * The clusters configured under `cilium.clusters`, in order; the first is the
+ * default for entities that do not name one.
+ */
+export class ClusterRegistry {
+  static fromConfig(config: Config): ClusterRegistry {
+    const clusters = (config.getOptionalConfigArray('cilium.clusters') ?? []).map(c => {
+      const name = c.getString('name');
+      const workloadsPath = c.getOptionalString('workloads.path');
+      return {
+        name,
+        hubbleAddress: c.getOptionalString('hubble.address'),
+        policiesPath: c.getOptionalString('policies.path'),
+        workloads: workloadsPath
+          ? new ManifestWorkloadInventory({ cluster: name, path: workloadsPath })
+          : undefined,
+      };
+    });
+    const seen = new Set<string>();
+    for (const c of clusters) {
+      if (seen.has(c.name)) {
+        throw new Error(`cilium.clusters: the cluster name "${c.name}" is used twice`);
+      }
+      seen.add(c.name);
+    }
+    return new ClusterRegistry(clusters);
+  }
+
+  constructor(private readonly clusters: ClusterEntry[]) {}
+
+  names(): string[] {
+    return this.clusters.map(c => c.name);
+  }
+
+  defaultCluster(): string {
+    return this.clusters[0]?.name ?? 'default';
+  }
+
+  get(name: string): ClusterEntry {
+    const found = this.clusters.find(c => c.name === name);
+    if (!found) {
+      throw new InputError(
+        `The entity names cluster "${name}", which is not configured under cilium.clusters (configured: ${
+          this.names().join(', ') || 'none'
+        })`,
+      );
+    }
+    return found;
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * Isomorphic types, permissions and annotation names for the Cilium plugins.
+ *
+ * @packageDocumentation
+ */
+export * from './annotations';
+export * from './labelSelector';
+export * from './workloadIdentity';
+export * from './permissions';
+export * from './types';

@@ -1,0 +1,43 @@
+import { RESOURCE_TYPE_CATALOG_ENTITY } from '@backstage/plugin-catalog-common/alpha';
+import { createPermission } from '@backstage/plugin-permission-common';
+
+/**
+ * Read an entity's network data: live flows, aggregated traffic and policy
+ * connectivity. A resource permission on the catalog entity.
+ * @public
+ */
+export const ciliumFlowsReadPermission = createPermission({
+  name: 'cilium.flows.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * File a connectivity change request whose source is the entity. A resource
+ * permission on the catalog entity, so a policy can require ownership.
+ * @public
+ */
+export const ciliumRequestCreatePermission = createPermission({
+  name: 'cilium.request.create',
+  attributes: { action: 'create' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Approve or reject connectivity change requests (the platform team).
+ * @public
+ */
+export const ciliumRequestReviewPermission = createPermission({
+  name: 'cilium.request.review',
+  attributes: { action: 'update' },
+});
+
+/**
+ * Every permission of the Cilium plugins.
+ * @public
+ */
+export const ciliumPermissions = [
+  ciliumFlowsReadPermission,
+  ciliumRequestCreatePermission,
+  ciliumRequestReviewPermission,
+];

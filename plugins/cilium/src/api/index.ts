@@ -1,0 +1,2 @@
+export * from './CiliumApi';
+export * from './CiliumClient';

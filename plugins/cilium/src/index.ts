@@ -1,0 +1,8 @@
+/**
+ * The Cilium zero trust frontend plugin: the Network tab on catalog entities.
+ *
+ * @packageDocumentation
+ */
+export { ciliumPlugin, EntityCiliumContent, isCiliumAvailable } from './plugin';
+export { ciliumApiRef, CiliumClient } from './api';
+export type { CiliumApi } from './api';

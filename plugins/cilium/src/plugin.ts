@@ -1,0 +1,48 @@
+import { Entity } from '@backstage/catalog-model';
+import {
+  createApiFactory,
+  createPlugin,
+  createRoutableExtension,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/core-plugin-api';
+import { isCiliumAnnotated } from '@internal/plugin-cilium-common';
+import { ciliumApiRef, CiliumClient } from './api';
+import { rootRouteRef } from './routes';
+
+/**
+ * The Cilium zero trust frontend plugin (legacy frontend system).
+ * @public
+ */
+export const ciliumPlugin = createPlugin({
+  id: 'cilium',
+  apis: [
+    createApiFactory({
+      api: ciliumApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) => new CiliumClient({ discoveryApi, fetchApi }),
+    }),
+  ],
+  routes: { entityContent: rootRouteRef },
+});
+
+/**
+ * The Network tab for entity pages:
+ * `<EntityLayout.Route path="/network" title="Network"><EntityCiliumContent /></EntityLayout.Route>`.
+ * @public
+ */
+export const EntityCiliumContent = ciliumPlugin.provide(
+  createRoutableExtension({
+    name: 'EntityCiliumContent',
+    component: () => import('./components/NetworkTab').then(m => m.NetworkTab),
+    mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * Whether the entity carries the Kubernetes annotations the Network tab needs.
+ * The tab also explains what to add when they are missing, so apps may show it
+ * on every Component.
+ * @public
+ */
+export const isCiliumAvailable = (entity: Entity): boolean => isCiliumAnnotated(entity);
