@@ -1,3 +1,7 @@
+import authPlugin from '@backstage/plugin-auth-backend';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import permissionPlugin from '@backstage/plugin-permission-backend';
+import ciliumPlugin from '@internal/plugin-cilium-backend';
 import { authModuleDevProvider } from './modules/devAuthProvider';
 import { devSignInUsersPlugin } from './modules/devSignInUsersPlugin';
 import { permissionModuleCiliumPolicy } from './modules/permissionPolicyModule';
@@ -7,11 +11,11 @@ import { permissionModuleCiliumPolicy } from './modules/permissionPolicyModule';
  * list is started by `index.ts` and by the backend's tests.
  */
 export const backendFeatures = [
-  import('@backstage/plugin-auth-backend'),
+  authPlugin,
   authModuleDevProvider,
   devSignInUsersPlugin,
-  import('@backstage/plugin-catalog-backend'),
-  import('@backstage/plugin-permission-backend'),
+  catalogPlugin,
+  permissionPlugin,
   permissionModuleCiliumPolicy,
-  import('@internal/plugin-cilium-backend'),
+  ciliumPlugin,
 ];

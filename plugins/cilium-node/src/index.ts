@@ -5,3 +5,4 @@
  * @packageDocumentation
  */
 export * from './inventory';
+export * from './hubble';

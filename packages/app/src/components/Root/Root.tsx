@@ -1,4 +1,4 @@
-import React, { PropsWithChildren } from 'react';
+import { PropsWithChildren } from 'react';
 import HomeIcon from '@material-ui/icons/Home';
 import GroupIcon from '@material-ui/icons/People';
 import {

@@ -1,4 +1,3 @@
-import React from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import ExitToAppIcon from '@material-ui/icons/ExitToApp';
 import { SidebarItem } from '@backstage/core-components';

@@ -1,4 +1,3 @@
-import React from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { getCompoundEntityRef } from '@backstage/catalog-model';
 import { Content, Progress, ResponseErrorPanel } from '@backstage/core-components';

@@ -1,4 +1,3 @@
-import React from 'react';
 import { InfoCard, StructuredMetadataTable } from '@backstage/core-components';
 import { WorkloadIdentity } from '@internal/plugin-cilium-common';
 

@@ -1,4 +1,3 @@
-import React from 'react';
 import { Table, TableColumn } from '@backstage/core-components';
 import { Chip } from '@material-ui/core';
 import { WorkloadSummary } from '@internal/plugin-cilium-common';

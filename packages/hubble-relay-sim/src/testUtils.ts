@@ -1,0 +1,18 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** ../shared next to the repository root, when present. */
+export function sharedDir(): string {
+  return path.resolve(__dirname, '../../../../shared');
+}
+
+/** The recorded flow captures, or undefined (with a visible warning) when absent. */
+export function corpusFlowsDir(testName: string): string | undefined {
+  const dir = path.join(sharedDir(), 'corpus', 'cilium', 'flows');
+  if (!fs.existsSync(dir)) {
+    // eslint-disable-next-line no-console
+    console.warn(`SKIPPED ${testName}: ${dir} is absent`);
+    return undefined;
+  }
+  return dir;
+}

@@ -1,0 +1,176 @@
+import { ConnSet } from '../model/connset';
+import { formatRange, IpFamily } from '../model/ip';
+import type { PolicyEngine } from './engine';
+import type { Edge, Graph } from './types';
+
+/** One difference between two graphs (netpol-analyzer `diff` semantics). */
+export interface DiffEntry {
+  type: 'added' | 'removed' | 'changed';
+  src: string;
+  dst: string;
+  /** Connections in the baseline (`ref1`, `--dir1`). */
+  ref1: ConnSet;
+  /** Connections in the changed version (`ref2`, `--dir2`). */
+  ref2: ConnSet;
+  /** `workload ns/name[Kind] added|removed` when a peer exists on one side only. */
+  workloadsDiffInfo?: string;
+  /** The edges behind the entry (for provenance). */
+  before?: Edge;
+  after?: Edge;
+}
+
+interface Piece {
+  src: string;
+  dst: string;
+  conn: ConnSet;
+  edge: Edge;
+}
+
+type Cuts = Map<string, Set<bigint>>;
+
+function extKey(family: IpFamily, dir: 'in' | 'out'): string {
+  return `${dir}:${family}`;
+}
+
+function collectCuts(edges: readonly Edge[], cuts: Cuts): void {
+  for (const e of edges) {
+    for (const [p, dir] of [
+      [e.src, 'in'],
+      [e.dst, 'out'],
+    ] as const) {
+      if (p.type !== 'external') continue;
+      const k = extKey(p.family, dir);
+      const s = cuts.get(k) ?? new Set<bigint>();
+      s.add(p.start);
+      s.add(p.end + 1n);
+      cuts.set(k, s);
+    }
+  }
+}
+
+function pieces(edges: readonly Edge[], cuts: Cuts): Map<string, Piece> {
+  const out = new Map<string, Piece>();
+  const sorted = new Map<string, bigint[]>();
+  for (const [k, s] of cuts) sorted.set(k, [...s].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  for (const e of edges) {
+    if (e.conn.isEmpty()) continue;
+    const ext = e.src.type === 'external' ? { p: e.src, dir: 'in' as const } : e.dst.type === 'external' ? { p: e.dst, dir: 'out' as const } : undefined;
+    if (!ext || ext.p.type !== 'external') {
+      out.set(`${e.src.id}\u0000${e.dst.id}`, { src: e.src.id, dst: e.dst.id, conn: e.conn, edge: e });
+      continue;
+    }
+    const { family, start, end } = ext.p;
+    const pts = (sorted.get(extKey(family, ext.dir)) ?? []).filter(x => x > start && x <= end);
+    let s = start;
+    for (const cut of [...pts, end + 1n]) {
+      const id = `${formatRange({ family, start: s, end: cut - 1n })}[External]`;
+      const src = ext.dir === 'in' ? id : e.src.id;
+      const dst = ext.dir === 'out' ? id : e.dst.id;
+      out.set(`${src}\u0000${dst}`, { src, dst, conn: e.conn, edge: e });
+      s = cut;
+    }
+  }
+  return out;
+}
+
+/**
+ * Diffs two graphs: edges added, removed and changed (`ref1` = `a`, the
+ * baseline; `ref2` = `b`). External ranges of both graphs are refined to common
+ * boundaries first, so differently cut address spaces compare correctly.
+ */
+export function diffGraphs(a: Pick<Graph, 'edges' | 'peers'>, b: Pick<Graph, 'edges' | 'peers'>): DiffEntry[] {
+  const cuts: Cuts = new Map();
+  collectCuts(a.edges, cuts);
+  collectCuts(b.edges, cuts);
+  const pa = pieces(a.edges, cuts);
+  const pb = pieces(b.edges, cuts);
+  const wa = new Set(a.peers.filter(p => p.type === 'workload').map(p => p.id));
+  const wb = new Set(b.peers.filter(p => p.type === 'workload').map(p => p.id));
+  const info = (src: string, dst: string): string | undefined => {
+    for (const id of [src, dst]) {
+      if (wb.has(id) && !wa.has(id)) return `workload ${id} added`;
+      if (wa.has(id) && !wb.has(id)) return `workload ${id} removed`;
+    }
+    return undefined;
+  };
+  const out: DiffEntry[] = [];
+  for (const [k, x] of pa) {
+    const y = pb.get(k);
+    if (!y) {
+      const wi = info(x.src, x.dst);
+      out.push({ type: 'removed', src: x.src, dst: x.dst, ref1: x.conn, ref2: ConnSet.NONE, before: x.edge, ...(wi ? { workloadsDiffInfo: wi } : {}) });
+    } else if (!x.conn.equals(y.conn)) {
+      out.push({ type: 'changed', src: x.src, dst: x.dst, ref1: x.conn, ref2: y.conn, before: x.edge, after: y.edge });
+    }
+  }
+  for (const [k, y] of pb) {
+    if (pa.has(k)) continue;
+    const wi = info(y.src, y.dst);
+    out.push({ type: 'added', src: y.src, dst: y.dst, ref1: ConnSet.NONE, ref2: y.conn, after: y.edge, ...(wi ? { workloadsDiffInfo: wi } : {}) });
+  }
+  const order = { changed: 0, added: 1, removed: 2 };
+  return out.sort((p, q) => order[p.type] - order[q.type] || (p.src < q.src ? -1 : p.src > q.src ? 1 : p.dst < q.dst ? -1 : p.dst > q.dst ? 1 : 0));
+}
+
+function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map(k => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * Diffs two engines. When both have the same workloads, namespaces and
+ * services, only workloads selected by a policy that differs are recomputed
+ * (a one-policy change costs two workload views, not two full graphs).
+ */
+export function diffEngines(a: PolicyEngine, b: PolicyEngine): DiffEntry[] {
+  const sameWorld =
+    stable(a.inventory.workloads.map(w => [w.id, w.labels, w.ports, w.serviceAccount])) ===
+      stable(b.inventory.workloads.map(w => [w.id, w.labels, w.ports, w.serviceAccount])) &&
+    stable(a.inventory.namespaces) === stable(b.inventory.namespaces) &&
+    stable(a.inventory.services) === stable(b.inventory.services.map(s => s)) &&
+    stable(a.inventory.cidrGroups) === stable(b.inventory.cidrGroups);
+  if (!sameWorld) return diffGraphs(a.graph(), b.graph());
+  const key = (p: { ref: { kind: string; namespace?: string; name: string } }) => `${p.ref.kind}/${p.ref.namespace ?? ''}/${p.ref.name}`;
+  const ma = new Map(a.inventory.policies.map(p => [key(p), p]));
+  const mb = new Map(b.inventory.policies.map(p => [key(p), p]));
+  const changed = new Set<string>();
+  for (const [k, p] of ma) {
+    const q = mb.get(k);
+    if (!q || stable(p.raw) !== stable(q.raw)) changed.add(k);
+  }
+  for (const k of mb.keys()) if (!ma.has(k)) changed.add(k);
+  if (!changed.size) return [];
+  const affected = new Set<string>();
+  for (const [eng, m] of [
+    [a, ma],
+    [b, mb],
+  ] as const) {
+    for (const k of changed) {
+      const p = m.get(k);
+      if (!p) continue;
+      for (const r of p.rules) for (const w of eng.selectedWorkloads(r)) affected.add(w.id);
+    }
+  }
+  const collect = (eng: PolicyEngine): Graph => {
+    const edges: Edge[] = [];
+    const seen = new Set<string>();
+    for (const id of affected) {
+      const v = eng.workloadView(id);
+      if (!v) continue;
+      for (const e of [...v.ingress.edges, ...v.egress.edges]) {
+        const k = `${e.src.id}\u0000${e.dst.id}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        edges.push(e);
+      }
+    }
+    return { edges, peers: eng.peers() };
+  };
+  return diffGraphs(collect(a), collect(b));
+}

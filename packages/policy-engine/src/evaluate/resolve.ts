@@ -1,0 +1,193 @@
+import { ConnSet } from '../model/connset';
+import type { CidrGroup, ContainerPort, Service } from '../model/inventory';
+import { fullRange, IpRange, normalizeRanges, subtractRanges } from '../model/ip';
+import { EndpointLabels, POD_NAMESPACE_LABEL } from '../model/labels';
+import { PEER_ENTITIES, PeerEntity, PeerSpec, RuleElement } from '../model/policy';
+import { LabelIndex } from '../selectors/label-index';
+import { makeSelector, parseSelector, Selector, selectorMatches } from '../selectors/selector';
+import { compileDnsPattern } from './fqdn';
+import { isNamed, l7Of, portsConn } from './ports';
+import type { L7Rules } from '../model/policy';
+
+/** A rule element with its peers resolved against the workload universe. */
+export interface ResolvedElement {
+  el: RuleElement;
+  /** Every peer (wildcard or entity `all`). */
+  anyPeer: boolean;
+  /** Every workload (entity `cluster`). */
+  allWorkloads: boolean;
+  /** Explicitly selected workloads. */
+  workloads: Set<number>;
+  workloadList: number[];
+  /** Endpoint selectors (for ad-hoc endpoints that are not in the index). */
+  selectors: Selector[];
+  entities: Set<PeerEntity>;
+  /** External address ranges (normalised). */
+  ext: IpRange[];
+  /** The ranges as written (un-merged), used to cut the external space into peers. */
+  rawExt: IpRange[];
+  /** Covers every external address (world, all, 0.0.0.0/0 + ::/0). */
+  extAll: boolean;
+  fqdns: Array<{ text: string; re: RegExp }>;
+  /** DNS L7 patterns this element installs (egress allow with `rules.dns`). */
+  dns: RegExp[];
+  /** Constant connection set, when the element has no named ports. */
+  constConn?: ConnSet;
+  constL7?: Array<{ conn: ConnSet; rules: L7Rules }>;
+  /** Entities referenced (for the peer universe). */
+  referencedEntities: Set<PeerEntity>;
+  /** Cache of covered external atoms. */
+  atomCover?: { atoms: unknown; covered: Uint8Array };
+}
+
+/** Context for resolution. */
+export interface ResolveContext {
+  index: LabelIndex;
+  entityLabels: ReadonlyMap<PeerEntity, EndpointLabels>;
+  services: readonly Service[];
+  cidrGroups: readonly CidrGroup[];
+  hasV6: boolean;
+  warn: (msg: string) => void;
+}
+
+function worldRanges(): IpRange[] {
+  return [fullRange(4), fullRange(6)];
+}
+
+/** Resolves one element. */
+export function resolveElement(el: RuleElement, ctx: ResolveContext): ResolvedElement {
+  const re: ResolvedElement = {
+    el,
+    anyPeer: el.peers === 'any',
+    allWorkloads: false,
+    workloads: new Set(),
+    workloadList: [],
+    selectors: [],
+    entities: new Set(),
+    ext: [],
+    rawExt: [],
+    extAll: false,
+    fqdns: [],
+    dns: [],
+    referencedEntities: new Set(),
+  };
+  const ext: IpRange[] = [];
+  const addSelector = (sel: Selector) => {
+    re.selectors.push(sel);
+    for (const i of ctx.index.resolve(sel)) re.workloads.add(i);
+    for (const [e, labels] of ctx.entityLabels) {
+      if (selectorMatches(sel, labels)) {
+        re.entities.add(e);
+        re.referencedEntities.add(e);
+      }
+    }
+  };
+  if (el.peers !== 'any') {
+    for (const p of el.peers as PeerSpec[]) {
+      switch (p.type) {
+        case 'endpoints':
+          addSelector(p.selector);
+          break;
+        case 'entities':
+          for (const e of p.entities) {
+            if (e === 'all') {
+              re.anyPeer = true;
+              for (const x of PEER_ENTITIES) re.referencedEntities.add(x);
+            } else if (e === 'world') ext.push(...worldRanges());
+            else if (e === 'cluster') {
+              re.allWorkloads = true;
+              for (const x of PEER_ENTITIES) {
+                re.entities.add(x);
+                re.referencedEntities.add(x);
+              }
+            } else if (e !== 'none') {
+              re.entities.add(e);
+              re.referencedEntities.add(e);
+            }
+          }
+          break;
+        case 'cidr':
+          ext.push(...p.ranges);
+          break;
+        case 'cidrGroup': {
+          const groups = ctx.cidrGroups.filter(g =>
+            p.ref !== undefined ? g.name === p.ref : p.selector ? selectorMatches(p.selector, new Map(Object.entries(g.labels).map(([k, v]) => [`k8s:${k}`, v]))) : false,
+          );
+          if (!groups.length) ctx.warn(`CIDR group ${p.ref ?? 'selector'} not found; selects nothing`);
+          for (const g of groups) ext.push(...subtractRanges(normalizeRanges(g.cidrs), normalizeRanges(p.except)));
+          break;
+        }
+        case 'fqdn': {
+          const text = p.matchName ?? p.matchPattern ?? '';
+          re.fqdns.push({ text, re: compileDnsPattern(text) });
+          break;
+        }
+        case 'service': {
+          const svcs = ctx.services.filter(
+            s =>
+              (p.namespace === undefined || s.namespace === p.namespace) &&
+              (p.serviceName !== undefined
+                ? s.name === p.serviceName
+                : p.selector
+                ? selectorMatches(p.selector, new Map(Object.entries(s.labels).map(([k, v]) => [`k8s:${k}`, v])))
+                : false),
+          );
+          if (!svcs.length) ctx.warn(`toServices: no Service ${p.namespace ?? '*'}/${p.serviceName ?? '(selector)'} loaded; selects nothing`);
+          for (const s of svcs) {
+            if (s.selector) {
+              const sel = parseSelector({ matchLabels: s.selector }, k => `k8s:${k}`);
+              addSelector(
+                makeSelector([
+                  ...sel.requirements,
+                  { key: { source: 'k8s', key: POD_NAMESPACE_LABEL }, operator: 'In', values: [s.namespace] },
+                ]),
+              );
+            } else ext.push(...s.addresses);
+          }
+          break;
+        }
+        case 'nodes':
+          // Nodes are not modelled individually: a node selector stands for the node entities.
+          re.entities.add('host');
+          re.entities.add('remote-node');
+          re.referencedEntities.add('host');
+          re.referencedEntities.add('remote-node');
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  re.rawExt = ext;
+  re.ext = normalizeRanges(ext);
+  re.extAll =
+    re.anyPeer ||
+    (subtractRanges([fullRange(4)], re.ext).length === 0 && (!ctx.hasV6 || subtractRanges([fullRange(6)], re.ext).length === 0));
+  re.workloadList = [...re.workloads].sort((a, b) => a - b);
+  if (el.ports !== 'all') {
+    for (const pr of el.ports) {
+      if (pr.l7?.type === 'dns') {
+        for (const d of pr.l7.rules as Array<Record<string, unknown>>) {
+          const t = d?.matchName ?? d?.matchPattern;
+          if (typeof t === 'string') re.dns.push(compileDnsPattern(t));
+        }
+      }
+    }
+  }
+  const named = el.ports !== 'all' && el.ports.some(isNamed);
+  if (!named) {
+    re.constConn = portsConn(el.ports);
+    re.constL7 = l7Of(el.ports);
+  }
+  return re;
+}
+
+/** Connections of an element towards a destination with these container ports. */
+export function elementConn(re: ResolvedElement, dstPorts?: readonly ContainerPort[]): ConnSet {
+  return re.constConn ?? portsConn(re.el.ports, dstPorts);
+}
+
+/** L7 rules of an element towards a destination. */
+export function elementL7(re: ResolvedElement, dstPorts?: readonly ContainerPort[]): Array<{ conn: ConnSet; rules: L7Rules }> {
+  return re.constL7 ?? l7Of(re.el.ports, dstPorts);
+}

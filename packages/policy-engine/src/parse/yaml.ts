@@ -1,0 +1,109 @@
+import { LineCounter, parseAllDocuments } from 'yaml';
+import type { Diagnostic } from '../model/inventory';
+
+/** One YAML document with its position. */
+export interface SourceDocument {
+  file?: string;
+  /** 0-based index in the file. */
+  index: number;
+  line: number;
+  column: number;
+  value: unknown;
+}
+
+/** Result of parsing a text. */
+export interface ParsedText {
+  documents: SourceDocument[];
+  diagnostics: Diagnostic[];
+}
+
+const TEMPLATE_RE = /\{\{[^]*?\}\}/;
+
+function hasTemplate(v: unknown, depth = 0): boolean {
+  if (depth > 64) return false;
+  if (typeof v === 'string') return TEMPLATE_RE.test(v);
+  if (Array.isArray(v)) return v.some(x => hasTemplate(x, depth + 1));
+  if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) if (TEMPLATE_RE.test(k) || hasTemplate(x, depth + 1)) return true;
+  }
+  return false;
+}
+
+function stripComments(src: string): string {
+  return src
+    .split('\n')
+    .filter(l => !/^\s*#/.test(l))
+    .join('\n');
+}
+
+/**
+ * Parses multi-document YAML (or JSON) text. Broken documents become
+ * diagnostics with file, line and column; the others are returned. Documents
+ * that still contain unrendered `{{ }}` templates are refused with code
+ * `template`.
+ */
+export function parseYamlText(text: string, file?: string): ParsedText {
+  const lineCounter = new LineCounter();
+  const documents: SourceDocument[] = [];
+  const diagnostics: Diagnostic[] = [];
+  let docs;
+  try {
+    docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  } catch (e) {
+    diagnostics.push({ severity: 'error', code: 'yaml', message: `YAML: ${(e as Error).message}`, file });
+    return { documents, diagnostics };
+  }
+  const list = Array.isArray(docs) ? docs : [docs];
+  list.forEach((doc, index) => {
+    const start = doc.range?.[0] ?? 0;
+    const pos = lineCounter.linePos(start);
+    const srcText = text.slice(start, doc.range?.[2] ?? text.length);
+    const templated = TEMPLATE_RE.test(stripComments(srcText));
+    if (doc.errors.length) {
+      const err = doc.errors[0];
+      const p = err.linePos?.[0] ?? pos;
+      diagnostics.push({
+        severity: 'error',
+        code: templated ? 'template' : 'yaml',
+        message: templated
+          ? `unrendered {{ }} template: the document is not a final manifest (${err.message.split('\n')[0]})`
+          : `YAML syntax error: ${err.message.split('\n')[0]}`,
+        file,
+        line: p.line,
+        column: p.col,
+        document: index,
+      });
+      return;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'yaml',
+        message: `YAML: ${(e as Error).message}`,
+        file,
+        line: pos.line,
+        column: pos.col,
+        document: index,
+      });
+      return;
+    }
+    if (value === null || value === undefined) return; // empty document
+    if (hasTemplate(value)) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'template',
+        message: 'unrendered {{ }} template: the document is not a final manifest',
+        file,
+        line: pos.line,
+        column: pos.col,
+        document: index,
+      });
+      return;
+    }
+    documents.push({ file, index, line: pos.line, column: pos.col, value });
+  });
+  return { documents, diagnostics };
+}
