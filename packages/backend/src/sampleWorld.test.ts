@@ -49,7 +49,10 @@ function isValidLabelKey(key: string): boolean {
   const slash = key.lastIndexOf('/');
   const name = slash >= 0 ? key.slice(slash + 1) : key;
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
+  if (
+    prefix !== undefined &&
+    (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))
+  ) {
     return false;
   }
   return name.length <= 63 && LABEL_NAME.test(name);
@@ -195,7 +198,9 @@ const rel = (file: string) => path.relative(path.resolve(EXAMPLES, '..'), file);
 /** Collects problems and fails once with all of them listed. */
 function expectNoProblems(problems: string[]) {
   if (problems.length) {
-    throw new Error(`${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`);
+    throw new Error(
+      `${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`,
+    );
   }
 }
 
@@ -203,8 +208,8 @@ const catalogDocs = listYaml(CATALOG_DIR).flatMap(loadDocs);
 const clusterDocs = listYaml(CLUSTER_DIR).flatMap(loadDocs);
 const policyDocs = listYaml(POLICIES_DIR).flatMap(loadDocs);
 
-const entities: Array<{ file: string; entity: Entity; ref: string }> = catalogDocs.map(
-  ({ file, obj }) => ({
+const entities: Array<{ file: string; entity: Entity; ref: string }> =
+  catalogDocs.map(({ file, obj }) => ({
     file,
     entity: obj as Entity,
     ref: stringifyEntityRef({
@@ -212,11 +217,11 @@ const entities: Array<{ file: string; entity: Entity; ref: string }> = catalogDo
       namespace: obj.metadata?.namespace ?? 'default',
       name: obj.metadata?.name,
     }),
-  }),
-);
+  }));
 const entityByRef = new Map(entities.map(e => [e.ref, e]));
 const byKind = (kind: string) => entities.filter(e => e.entity.kind === kind);
-const describeEntity = (e: { file: string; ref: string }) => `${e.ref} (${rel(e.file)})`;
+const describeEntity = (e: { file: string; ref: string }) =>
+  `${e.ref} (${rel(e.file)})`;
 
 // Workloads and the labels of the pods they create.
 const WORKLOAD_KINDS = [
@@ -268,7 +273,10 @@ const workloads: Workload[] = clusterDocs
 
 const namespaceManifests = clusterDocs.filter(d => d.obj.kind === 'Namespace');
 const namespaceLabels = new Map<string, Labels>(
-  namespaceManifests.map(d => [d.obj.metadata.name, d.obj.metadata.labels ?? {}]),
+  namespaceManifests.map(d => [
+    d.obj.metadata.name,
+    d.obj.metadata.labels ?? {},
+  ]),
 );
 const SYSTEM_NAMESPACES = ['kube-system'];
 const applicationNamespaces = [...namespaceLabels.keys()].filter(
@@ -310,7 +318,9 @@ function parseIPv4(s: string): number | undefined {
   if (!m) return undefined;
   const parts = m.slice(1).map(Number);
   if (parts.some(p => p > 255)) return undefined;
-  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+  return (
+    ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0
+  );
 }
 
 /** Parses an IPv4 CIDR with no host bits set; undefined if malformed. */
@@ -334,9 +344,14 @@ function cidrContains(outer: string, inner: string): boolean {
 }
 
 /** RFC 5737 documentation ranges: the only "public" addresses the sample world may use. */
-const DOCUMENTATION_RANGES = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'];
+const DOCUMENTATION_RANGES = [
+  '192.0.2.0/24',
+  '198.51.100.0/24',
+  '203.0.113.0/24',
+];
 
-const FQDN = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const FQDN =
+  /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /** IANA service name, the syntax of named container ports. */
 const PORT_NAME = /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -348,7 +363,11 @@ const PORT_NAME = /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$/;
 
 type LabelSelector = {
   matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+  matchExpressions?: Array<{
+    key: string;
+    operator: string;
+    values?: string[];
+  }>;
 };
 
 const NS_KEY = 'io.kubernetes.pod.namespace';
@@ -410,9 +429,14 @@ function selectWorkloads(
 ): Workload[] {
   const keys = selectorKeys(sel).map(stripSource);
   if (keys.some(k => k.startsWith('reserved:'))) return [];
-  const namesNs = keys.includes(NS_KEY) || keys.some(k => k.startsWith(NS_LABEL_PREFIX));
+  const namesNs =
+    keys.includes(NS_KEY) || keys.some(k => k.startsWith(NS_LABEL_PREFIX));
   return workloads.filter(w => {
-    if (policyNs !== undefined && (role === 'subject' || !namesNs) && w.namespace !== policyNs) {
+    if (
+      policyNs !== undefined &&
+      (role === 'subject' || !namesNs) &&
+      w.namespace !== policyNs
+    ) {
       return false;
     }
     return matchSelector(sel, endpointLabels(w));
@@ -423,18 +447,29 @@ function selectWorkloads(
 function selectKnpPeer(peer: any, policyNs: string): Workload[] {
   return workloads.filter(w => {
     if (peer.namespaceSelector) {
-      if (!matchSelector(peer.namespaceSelector, namespaceLabels.get(w.namespace) ?? {})) {
+      if (
+        !matchSelector(
+          peer.namespaceSelector,
+          namespaceLabels.get(w.namespace) ?? {},
+        )
+      ) {
         return false;
       }
     } else if (w.namespace !== policyNs) {
       return false;
     }
-    return peer.podSelector ? matchSelector(peer.podSelector, w.podLabels) : true;
+    return peer.podSelector
+      ? matchSelector(peer.podSelector, w.podLabels)
+      : true;
   });
 }
 
 const namedPorts = (ws: Workload[]) =>
-  new Set(ws.flatMap(w => w.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name))));
+  new Set(
+    ws.flatMap(w =>
+      w.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name)),
+    ),
+  );
 
 // ---------------------------------------------------------------------------
 // Structural checks of Cilium rules: the CRD's and the agent sanitiser's
@@ -475,30 +510,57 @@ const EGRESS_PEERS = [
 ];
 const SECTIONS = ['ingress', 'ingressDeny', 'egress', 'egressDeny'] as const;
 
-function checkSelectorSyntax(sel: LabelSelector, where: string, problems: string[]) {
+function checkSelectorSyntax(
+  sel: LabelSelector,
+  where: string,
+  problems: string[],
+) {
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
-    if (!isValidLabelValue(String(v))) problems.push(`${where}: invalid label value "${v}" for ${k}`);
+    if (!isValidLabelValue(String(v)))
+      problems.push(`${where}: invalid label value "${v}" for ${k}`);
   }
   for (const e of sel.matchExpressions ?? []) {
     if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e.operator)) {
-      problems.push(`${where}: unknown matchExpressions operator "${e.operator}"`);
+      problems.push(
+        `${where}: unknown matchExpressions operator "${e.operator}"`,
+      );
     }
     const needsValues = e.operator === 'In' || e.operator === 'NotIn';
     if (needsValues !== Boolean(e.values?.length)) {
-      problems.push(`${where}: operator ${e.operator} ${needsValues ? 'needs' : 'takes no'} values`);
+      problems.push(
+        `${where}: operator ${e.operator} ${
+          needsValues ? 'needs' : 'takes no'
+        } values`,
+      );
     }
   }
 }
 
 /** Checks one CNP/CCNP rule; returns nothing, appends problems. */
-function checkCiliumRule(rule: any, kind: string, where: string, problems: string[]) {
+function checkCiliumRule(
+  rule: any,
+  kind: string,
+  where: string,
+  problems: string[],
+) {
   const hasEp = rule.endpointSelector !== undefined;
   const hasNode = rule.nodeSelector !== undefined;
-  if (hasEp === hasNode) problems.push(`${where}: needs exactly one of endpointSelector/nodeSelector`);
-  if (hasNode && kind === 'CiliumNetworkPolicy') problems.push(`${where}: nodeSelector is CCNP-only`);
-  if (hasEp) checkSelectorSyntax(rule.endpointSelector, `${where}.endpointSelector`, problems);
+  if (hasEp === hasNode)
+    problems.push(
+      `${where}: needs exactly one of endpointSelector/nodeSelector`,
+    );
+  if (hasNode && kind === 'CiliumNetworkPolicy')
+    problems.push(`${where}: nodeSelector is CCNP-only`);
+  if (hasEp)
+    checkSelectorSyntax(
+      rule.endpointSelector,
+      `${where}.endpointSelector`,
+      problems,
+    );
   if (!SECTIONS.some(s => rule[s] !== undefined)) {
-    problems.push(`${where}: rule must have at least one of ingress, ingressDeny, egress, egressDeny`);
+    problems.push(
+      `${where}: rule must have at least one of ingress, ingressDeny, egress, egressDeny`,
+    );
   }
   for (const section of SECTIONS) {
     const elements = rule[section];
@@ -511,9 +573,15 @@ function checkCiliumRule(rule: any, kind: string, where: string, problems: strin
     const isDeny = section.endsWith('Deny');
     elements.forEach((el: any, idx: number) => {
       const at = `${where}.${section}[${idx}]`;
-      const peerKinds = (isIngress ? INGRESS_PEERS : EGRESS_PEERS).filter(p => el[p] !== undefined);
+      const peerKinds = (isIngress ? INGRESS_PEERS : EGRESS_PEERS).filter(
+        p => el[p] !== undefined,
+      );
       if (peerKinds.length > 1) {
-        problems.push(`${at}: combines L3 peer kinds ${peerKinds.join(' and ')} (one per element)`);
+        problems.push(
+          `${at}: combines L3 peer kinds ${peerKinds.join(
+            ' and ',
+          )} (one per element)`,
+        );
       }
       for (const p of Object.keys(el)) {
         const known = [
@@ -524,27 +592,37 @@ function checkCiliumRule(rule: any, kind: string, where: string, problems: strin
         ];
         if (!known.includes(p)) problems.push(`${at}: unknown field ${p}`);
       }
-      if (isDeny && el.toFQDNs) problems.push(`${at}: deny rules cannot use toFQDNs`);
-      if (el.icmps && el.toPorts) problems.push(`${at}: icmps cannot be combined with toPorts`);
-      for (const sel of [...(el.fromEndpoints ?? []), ...(el.toEndpoints ?? [])]) {
+      if (isDeny && el.toFQDNs)
+        problems.push(`${at}: deny rules cannot use toFQDNs`);
+      if (el.icmps && el.toPorts)
+        problems.push(`${at}: icmps cannot be combined with toPorts`);
+      for (const sel of [
+        ...(el.fromEndpoints ?? []),
+        ...(el.toEndpoints ?? []),
+      ]) {
         checkSelectorSyntax(sel, at, problems);
       }
       for (const e of [...(el.fromEntities ?? []), ...(el.toEntities ?? [])]) {
-        if (!ENTITIES.includes(e)) problems.push(`${at}: unknown entity "${e}"`);
+        if (!ENTITIES.includes(e))
+          problems.push(`${at}: unknown entity "${e}"`);
       }
       for (const c of [...(el.fromCIDR ?? []), ...(el.toCIDR ?? [])]) {
         if (!parseCidr(c)) problems.push(`${at}: malformed CIDR "${c}"`);
       }
       for (const set of [...(el.fromCIDRSet ?? []), ...(el.toCIDRSet ?? [])]) {
         if (set.cidr === undefined) continue; // cidrGroupRef / cidrGroupSelector
-        if (!parseCidr(set.cidr)) problems.push(`${at}: malformed CIDR "${set.cidr}"`);
+        if (!parseCidr(set.cidr))
+          problems.push(`${at}: malformed CIDR "${set.cidr}"`);
         for (const ex of set.except ?? []) {
-          if (!cidrContains(set.cidr, ex)) problems.push(`${at}: except ${ex} is not inside ${set.cidr}`);
+          if (!cidrContains(set.cidr, ex))
+            problems.push(`${at}: except ${ex} is not inside ${set.cidr}`);
         }
       }
       for (const f of el.toFQDNs ?? []) {
         if (Boolean(f.matchName) === Boolean(f.matchPattern)) {
-          problems.push(`${at}: toFQDNs item needs exactly one of matchName/matchPattern`);
+          problems.push(
+            `${at}: toFQDNs item needs exactly one of matchName/matchPattern`,
+          );
         }
         if (f.matchName && !FQDN.test(String(f.matchName).replace(/\.$/, ''))) {
           problems.push(`${at}: invalid matchName "${f.matchName}"`);
@@ -567,19 +645,34 @@ function checkCiliumRule(rule: any, kind: string, where: string, problems: strin
         const rules = tp.rules;
         if (!rules) continue;
         if (isDeny) problems.push(`${tat}: deny rules cannot carry L7 rules`);
-        const l7 = ['http', 'kafka', 'dns', 'l7proto'].filter(k => rules[k] !== undefined);
-        if (l7.length !== 1) problems.push(`${tat}: exactly one L7 rule type per toPorts element`);
+        const l7 = ['http', 'kafka', 'dns', 'l7proto'].filter(
+          k => rules[k] !== undefined,
+        );
+        if (l7.length !== 1)
+          problems.push(`${tat}: exactly one L7 rule type per toPorts element`);
         if (rules.dns) {
           if (isIngress) problems.push(`${tat}: DNS rules are egress-only`);
           for (const d of rules.dns) {
             if (Boolean(d.matchName) === Boolean(d.matchPattern)) {
-              problems.push(`${tat}: dns item needs exactly one of matchName/matchPattern`);
+              problems.push(
+                `${tat}: dns item needs exactly one of matchName/matchPattern`,
+              );
             }
           }
-          if (ports.some((p: any) => p.endPort !== undefined || String(p.port ?? '0') === '0')) {
+          if (
+            ports.some(
+              (p: any) =>
+                p.endPort !== undefined || String(p.port ?? '0') === '0',
+            )
+          ) {
             problems.push(`${tat}: DNS rules need a single, non-zero port`);
           }
-        } else if (ports.some((p: any) => (p.protocol ?? 'ANY') !== 'TCP' || String(p.port ?? '0') === '0')) {
+        } else if (
+          ports.some(
+            (p: any) =>
+              (p.protocol ?? 'ANY') !== 'TCP' || String(p.port ?? '0') === '0',
+          )
+        ) {
           problems.push(`${tat}: L7 rules need TCP ports other than 0`);
         }
         for (const h of rules.http ?? []) {
@@ -597,11 +690,15 @@ const ciliumRules = (obj: any): any[] => [
   ...(Array.isArray(obj.specs) ? obj.specs : []),
 ];
 
-const POLICY_KINDS = ['CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy', 'NetworkPolicy'];
+const POLICY_KINDS = [
+  'CiliumNetworkPolicy',
+  'CiliumClusterwideNetworkPolicy',
+  'NetworkPolicy',
+];
 const policyId = (d: Doc) =>
-  `${d.obj.kind} ${d.obj.metadata?.namespace ? `${d.obj.metadata.namespace}/` : ''}${
-    d.obj.metadata?.name
-  } (${rel(d.file)})`;
+  `${d.obj.kind} ${
+    d.obj.metadata?.namespace ? `${d.obj.metadata.namespace}/` : ''
+  }${d.obj.metadata?.name} (${rel(d.file)})`;
 
 const isEmptySelector = (sel: any) =>
   sel !== undefined &&
@@ -620,15 +717,26 @@ function defaultDenyDirections(obj: any): Set<'ingress' | 'egress'> {
   if (obj.kind === 'CiliumNetworkPolicy') {
     for (const rule of ciliumRules(obj)) {
       if (!isEmptySelector(rule.endpointSelector)) continue;
-      if ((rule.ingress || rule.ingressDeny) && rule.enableDefaultDeny?.ingress !== false) {
+      if (
+        (rule.ingress || rule.ingressDeny) &&
+        rule.enableDefaultDeny?.ingress !== false
+      ) {
         dirs.add('ingress');
       }
-      if ((rule.egress || rule.egressDeny) && rule.enableDefaultDeny?.egress !== false) {
+      if (
+        (rule.egress || rule.egressDeny) &&
+        rule.enableDefaultDeny?.egress !== false
+      ) {
         dirs.add('egress');
       }
     }
-  } else if (obj.kind === 'NetworkPolicy' && isEmptySelector(obj.spec?.podSelector)) {
-    const types: string[] = obj.spec.policyTypes ?? (obj.spec.egress ? ['Ingress', 'Egress'] : ['Ingress']);
+  } else if (
+    obj.kind === 'NetworkPolicy' &&
+    isEmptySelector(obj.spec?.podSelector)
+  ) {
+    const types: string[] =
+      obj.spec.policyTypes ??
+      (obj.spec.egress ? ['Ingress', 'Egress'] : ['Ingress']);
     if (types.includes('Ingress')) dirs.add('ingress');
     if (types.includes('Egress')) dirs.add('egress');
   }
@@ -640,7 +748,11 @@ function defaultDenyDirections(obj: any): Set<'ingress' | 'egress'> {
 // ---------------------------------------------------------------------------
 
 describe('parseLabelSelector', () => {
-  const labels = { app: 'checkout', tier: 'api', 'app.kubernetes.io/name': 'cart' };
+  const labels = {
+    app: 'checkout',
+    tier: 'api',
+    'app.kubernetes.io/name': 'cart',
+  };
 
   it.each([
     ['', true],
@@ -670,12 +782,20 @@ describe('parseLabelSelector', () => {
     expect(parseLabelSelector('app=')({ app: 'x' })).toBe(false);
   });
 
-  it.each(['app=checkout,', '=x', 'app in cart', 'app in (a', 'app >= 3', 'a b', 'bad key!=x', 'app=-x'])(
-    'rejects %j',
-    selector => {
-      expect(() => parseLabelSelector(selector)).toThrow(/invalid label selector/);
-    },
-  );
+  it.each([
+    'app=checkout,',
+    '=x',
+    'app in cart',
+    'app in (a',
+    'app >= 3',
+    'a b',
+    'bad key!=x',
+    'app=-x',
+  ])('rejects %j', selector => {
+    expect(() => parseLabelSelector(selector)).toThrow(
+      /invalid label selector/,
+    );
+  });
 });
 
 describe('sample catalog (examples/catalog)', () => {
@@ -683,23 +803,34 @@ describe('sample catalog (examples/catalog)', () => {
     const problems: string[] = [];
     const locations = byKind('Location');
     const all = locations.find(l => path.basename(l.file) === 'all.yaml');
-    if (!all) throw new Error('examples/catalog/all.yaml must hold a Location entity');
+    if (!all)
+      throw new Error('examples/catalog/all.yaml must hold a Location entity');
     const targets = new Set<string>();
     for (const l of locations) {
       const spec = l.entity.spec as any;
-      for (const t of [...(spec.targets ?? []), ...(spec.target ? [spec.target] : [])]) {
+      for (const t of [
+        ...(spec.targets ?? []),
+        ...(spec.target ? [spec.target] : []),
+      ]) {
         if (/^\w+:\/\//.test(t) || path.isAbsolute(t)) {
-          problems.push(`${describeEntity(l)}: target ${t} must be a relative path`);
+          problems.push(
+            `${describeEntity(l)}: target ${t} must be a relative path`,
+          );
           continue;
         }
         const target = path.resolve(path.dirname(l.file), t);
-        if (!fs.existsSync(target)) problems.push(`${describeEntity(l)}: target ${t} does not exist`);
+        if (!fs.existsSync(target))
+          problems.push(`${describeEntity(l)}: target ${t} does not exist`);
         targets.add(target);
       }
     }
     for (const file of listYaml(CATALOG_DIR)) {
       if (file !== all.file && !targets.has(file)) {
-        problems.push(`${rel(file)} is not a target of any Location (it would never be loaded)`);
+        problems.push(
+          `${rel(
+            file,
+          )} is not a target of any Location (it would never be loaded)`,
+        );
       }
     }
     expectNoProblems(problems);
@@ -731,7 +862,8 @@ describe('sample catalog (examples/catalog)', () => {
         for (const v of validators) {
           if (await v.check(out)) known = true;
         }
-        if (!known) throw new Error(`no validator accepts kind ${e.entity.kind}`);
+        if (!known)
+          throw new Error(`no validator accepts kind ${e.entity.kind}`);
       } catch (error) {
         problems.push(`${describeEntity(e)}: ${(error as Error).message}`);
       }
@@ -743,7 +875,10 @@ describe('sample catalog (examples/catalog)', () => {
     const seen = new Map<string, string>();
     const problems: string[] = [];
     for (const e of entities) {
-      if (seen.has(e.ref)) problems.push(`${e.ref} is defined in ${seen.get(e.ref)} and ${rel(e.file)}`);
+      if (seen.has(e.ref))
+        problems.push(
+          `${e.ref} is defined in ${seen.get(e.ref)} and ${rel(e.file)}`,
+        );
       seen.set(e.ref, rel(e.file));
     }
     expectNoProblems(problems);
@@ -774,13 +909,24 @@ describe('sample catalog (examples/catalog)', () => {
         for (const r of (Array.isArray(value) ? value : [value]) as string[]) {
           try {
             const target = stringifyEntityRef(
-              parseEntityRef(r, { defaultKind, defaultNamespace: e.entity.metadata.namespace ?? 'default' }),
+              parseEntityRef(r, {
+                defaultKind,
+                defaultNamespace: e.entity.metadata.namespace ?? 'default',
+              }),
             );
             if (!entityByRef.has(target)) {
-              problems.push(`${describeEntity(e)}: spec.${field} ${r} -> ${target} does not exist`);
+              problems.push(
+                `${describeEntity(
+                  e,
+                )}: spec.${field} ${r} -> ${target} does not exist`,
+              );
             }
           } catch (error) {
-            problems.push(`${describeEntity(e)}: spec.${field} ${r}: ${(error as Error).message}`);
+            problems.push(
+              `${describeEntity(e)}: spec.${field} ${r}: ${
+                (error as Error).message
+              }`,
+            );
           }
         }
       }
@@ -789,15 +935,29 @@ describe('sample catalog (examples/catalog)', () => {
     for (const g of byKind('Group')) {
       const spec = g.entity.spec as any;
       for (const child of spec.children ?? []) {
-        const c = entityByRef.get(stringifyEntityRef(parseEntityRef(child, { defaultKind: 'group' })));
+        const c = entityByRef.get(
+          stringifyEntityRef(parseEntityRef(child, { defaultKind: 'group' })),
+        );
         if (c && (c.entity.spec as any).parent !== g.ref) {
-          problems.push(`${describeEntity(g)} lists child ${child}, whose spec.parent is not ${g.ref}`);
+          problems.push(
+            `${describeEntity(
+              g,
+            )} lists child ${child}, whose spec.parent is not ${g.ref}`,
+          );
         }
       }
       if (spec.parent) {
-        const p = entityByRef.get(stringifyEntityRef(parseEntityRef(spec.parent, { defaultKind: 'group' })));
+        const p = entityByRef.get(
+          stringifyEntityRef(
+            parseEntityRef(spec.parent, { defaultKind: 'group' }),
+          ),
+        );
         if (p && !((p.entity.spec as any).children ?? []).includes(g.ref)) {
-          problems.push(`${describeEntity(g)} has parent ${spec.parent}, which does not list it as a child`);
+          problems.push(
+            `${describeEntity(g)} has parent ${
+              spec.parent
+            }, which does not list it as a child`,
+          );
         }
       }
     }
@@ -806,9 +966,13 @@ describe('sample catalog (examples/catalog)', () => {
 
   it('has the organisation the demo needs', () => {
     const problems: string[] = [];
-    const teams = byKind('Group').filter(g => (g.entity.spec as any).type === 'team');
-    if (teams.length < 4) problems.push(`expected at least 4 teams, found ${teams.length}`);
-    if (!entityByRef.has('group:default/platform-team')) problems.push('group platform-team is missing');
+    const teams = byKind('Group').filter(
+      g => (g.entity.spec as any).type === 'team',
+    );
+    if (teams.length < 4)
+      problems.push(`expected at least 4 teams, found ${teams.length}`);
+    if (!entityByRef.has('group:default/platform-team'))
+      problems.push('group platform-team is missing');
     const users = byKind('User');
     for (const t of teams) {
       const spec = t.entity.spec as any;
@@ -816,18 +980,27 @@ describe('sample catalog (examples/catalog)', () => {
         problems.push(`${describeEntity(t)}: a team has spec.children: []`);
       }
       if (!spec.profile?.displayName || !spec.profile?.email) {
-        problems.push(`${describeEntity(t)}: needs profile.displayName and profile.email`);
+        problems.push(
+          `${describeEntity(t)}: needs profile.displayName and profile.email`,
+        );
       }
-      const members = users.filter(u => ((u.entity.spec as any).memberOf ?? []).includes(t.ref));
+      const members = users.filter(u =>
+        ((u.entity.spec as any).memberOf ?? []).includes(t.ref),
+      );
       if (members.length < 2 || members.length > 3) {
-        problems.push(`${describeEntity(t)}: expected 2-3 members, found ${members.length}`);
+        problems.push(
+          `${describeEntity(t)}: expected 2-3 members, found ${members.length}`,
+        );
       }
     }
     for (const u of users) {
       const spec = u.entity.spec as any;
-      if (!spec.memberOf?.length) problems.push(`${describeEntity(u)}: is in no group`);
+      if (!spec.memberOf?.length)
+        problems.push(`${describeEntity(u)}: is in no group`);
       if (!spec.profile?.displayName || !spec.profile?.email) {
-        problems.push(`${describeEntity(u)}: needs profile.displayName and profile.email`);
+        problems.push(
+          `${describeEntity(u)}: needs profile.displayName and profile.email`,
+        );
       }
     }
     if (!users.some(u => ((u.entity.spec as any).memberOf ?? []).length >= 2)) {
@@ -838,33 +1011,64 @@ describe('sample catalog (examples/catalog)', () => {
 
   it('has systems, production services across namespaces, and external resources', () => {
     const problems: string[] = [];
-    if (byKind('System').length < 2) problems.push('expected at least 2 systems');
+    if (byKind('System').length < 2)
+      problems.push('expected at least 2 systems');
     const services = byKind('Component').filter(c => {
       const spec = c.entity.spec as any;
-      return ['service', 'website'].includes(spec.type) && spec.lifecycle === 'production';
+      return (
+        ['service', 'website'].includes(spec.type) &&
+        spec.lifecycle === 'production'
+      );
     });
-    if (services.length < 12) problems.push(`expected at least 12 production services/websites, found ${services.length}`);
+    if (services.length < 12)
+      problems.push(
+        `expected at least 12 production services/websites, found ${services.length}`,
+      );
     for (const c of byKind('Component')) {
       const spec = c.entity.spec as any;
       if (!String(spec.owner).startsWith('group:default/')) {
-        problems.push(`${describeEntity(c)}: owner must be a group ref, got ${spec.owner}`);
+        problems.push(
+          `${describeEntity(c)}: owner must be a group ref, got ${spec.owner}`,
+        );
       }
       if (!spec.system) problems.push(`${describeEntity(c)}: has no system`);
     }
     const namespaces = new Set(
-      annotatedComponents.map(c => c.entity.metadata.annotations![K8S_NAMESPACE]),
+      annotatedComponents.map(
+        c => c.entity.metadata.annotations![K8S_NAMESPACE],
+      ),
     );
     SYSTEM_NAMESPACES.forEach(ns => namespaces.delete(ns));
-    if (namespaces.size < 4) problems.push(`expected components in at least 4 application namespaces, found ${namespaces.size}`);
+    if (namespaces.size < 4)
+      problems.push(
+        `expected components in at least 4 application namespaces, found ${namespaces.size}`,
+      );
     const unannotated = byKind('Component').filter(
-      c => !Object.keys(c.entity.metadata.annotations ?? {}).some(k => k.startsWith('backstage.io/kubernetes-')),
+      c =>
+        !Object.keys(c.entity.metadata.annotations ?? {}).some(k =>
+          k.startsWith('backstage.io/kubernetes-'),
+        ),
     );
-    if (unannotated.length < 1) problems.push('expected one component without Kubernetes annotations (empty Network tab)');
-    const styles = new Set(annotatedComponents.map(c => (c.entity.metadata.annotations![K8S_SELECTOR] ? 'selector' : 'id')));
-    if (styles.size < 2) problems.push('expected both kubernetes-label-selector and kubernetes-id components');
-    const resources = byKind('Resource').map(r => r.entity.metadata.annotations ?? {});
-    if (!resources.some(a => a[CILIUM_FQDN])) problems.push(`expected a Resource with ${CILIUM_FQDN}`);
-    if (!resources.some(a => a[CILIUM_CIDR])) problems.push(`expected a Resource with ${CILIUM_CIDR}`);
+    if (unannotated.length < 1)
+      problems.push(
+        'expected one component without Kubernetes annotations (empty Network tab)',
+      );
+    const styles = new Set(
+      annotatedComponents.map(c =>
+        c.entity.metadata.annotations![K8S_SELECTOR] ? 'selector' : 'id',
+      ),
+    );
+    if (styles.size < 2)
+      problems.push(
+        'expected both kubernetes-label-selector and kubernetes-id components',
+      );
+    const resources = byKind('Resource').map(
+      r => r.entity.metadata.annotations ?? {},
+    );
+    if (!resources.some(a => a[CILIUM_FQDN]))
+      problems.push(`expected a Resource with ${CILIUM_FQDN}`);
+    if (!resources.some(a => a[CILIUM_CIDR]))
+      problems.push(`expected a Resource with ${CILIUM_CIDR}`);
     expectNoProblems(problems);
   });
 
@@ -876,20 +1080,34 @@ describe('sample catalog (examples/catalog)', () => {
         const name = a[CILIUM_FQDN];
         // A leading "*." label is allowed (a toFQDNs matchPattern).
         if (!FQDN.test(name.replace(/^\*\./, ''))) {
-          problems.push(`${describeEntity(r)}: ${CILIUM_FQDN} "${name}" is not a lower-case DNS name`);
+          problems.push(
+            `${describeEntity(
+              r,
+            )}: ${CILIUM_FQDN} "${name}" is not a lower-case DNS name`,
+          );
         }
       }
       if (a[CILIUM_CIDR] !== undefined) {
         for (const cidr of a[CILIUM_CIDR].split(',').map(s => s.trim())) {
           if (!parseCidr(cidr)) {
-            problems.push(`${describeEntity(r)}: ${CILIUM_CIDR} "${cidr}" is not an IPv4 CIDR without host bits`);
+            problems.push(
+              `${describeEntity(
+                r,
+              )}: ${CILIUM_CIDR} "${cidr}" is not an IPv4 CIDR without host bits`,
+            );
           } else if (!DOCUMENTATION_RANGES.some(d => cidrContains(d, cidr))) {
-            problems.push(`${describeEntity(r)}: ${CILIUM_CIDR} ${cidr} is not inside a documentation range (RFC 5737)`);
+            problems.push(
+              `${describeEntity(
+                r,
+              )}: ${CILIUM_CIDR} ${cidr} is not inside a documentation range (RFC 5737)`,
+            );
           }
         }
       }
       if (a[CILIUM_FQDN] !== undefined && a[CILIUM_CIDR] !== undefined) {
-        problems.push(`${describeEntity(r)}: has both ${CILIUM_FQDN} and ${CILIUM_CIDR}`);
+        problems.push(
+          `${describeEntity(r)}: has both ${CILIUM_FQDN} and ${CILIUM_CIDR}`,
+        );
       }
     }
     expectNoProblems(problems);
@@ -904,11 +1122,20 @@ describe('sample cluster (examples/cluster)', () => {
       const nsDocs = docs.filter(d => d.obj.kind === 'Namespace');
       const expected = path.basename(file).replace(/\.ya?ml$/, '');
       if (nsDocs.length !== 1 || nsDocs[0].obj.metadata?.name !== expected) {
-        problems.push(`${rel(file)}: must contain exactly one Namespace, named ${expected}`);
+        problems.push(
+          `${rel(file)}: must contain exactly one Namespace, named ${expected}`,
+        );
       }
       for (const d of docs) {
-        if (d.obj.kind !== 'Namespace' && d.obj.metadata?.namespace !== expected) {
-          problems.push(`${rel(file)}: ${d.obj.kind} ${d.obj.metadata?.name} must be in namespace ${expected}`);
+        if (
+          d.obj.kind !== 'Namespace' &&
+          d.obj.metadata?.namespace !== expected
+        ) {
+          problems.push(
+            `${rel(file)}: ${d.obj.kind} ${
+              d.obj.metadata?.name
+            } must be in namespace ${expected}`,
+          );
         }
       }
     }
@@ -916,11 +1143,22 @@ describe('sample cluster (examples/cluster)', () => {
       const name = d.obj.metadata.name;
       const labels = d.obj.metadata.labels ?? {};
       if (labels['kubernetes.io/metadata.name'] !== name) {
-        problems.push(`${rel(d.file)}: Namespace ${name} needs label kubernetes.io/metadata.name: ${name}`);
+        problems.push(
+          `${rel(
+            d.file,
+          )}: Namespace ${name} needs label kubernetes.io/metadata.name: ${name}`,
+        );
       }
-      if (!labels.team || !labels.tier) problems.push(`${rel(d.file)}: Namespace ${name} needs team and tier labels`);
+      if (!labels.team || !labels.tier)
+        problems.push(
+          `${rel(d.file)}: Namespace ${name} needs team and tier labels`,
+        );
       if (labels.team && !entityByRef.has(`group:default/${labels.team}`)) {
-        problems.push(`${rel(d.file)}: Namespace ${name} label team=${labels.team} is not a catalog group`);
+        problems.push(
+          `${rel(d.file)}: Namespace ${name} label team=${
+            labels.team
+          } is not a catalog group`,
+        );
       }
     }
     expectNoProblems(problems);
@@ -929,27 +1167,48 @@ describe('sample cluster (examples/cluster)', () => {
   it('has consistent workloads: selectors match their pod templates, ports are named', () => {
     const problems: string[] = [];
     for (const w of workloads) {
-      const obj = clusterDocs.find(d => d.file === w.file && d.obj.kind === w.kind && d.obj.metadata?.name === w.name)!.obj;
-      const selector = obj.kind === 'CronJob' ? obj.spec?.jobTemplate?.spec?.selector : obj.spec?.selector;
-      if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(w.kind) && !selector) {
+      const obj = clusterDocs.find(
+        d =>
+          d.file === w.file &&
+          d.obj.kind === w.kind &&
+          d.obj.metadata?.name === w.name,
+      )!.obj;
+      const selector =
+        obj.kind === 'CronJob'
+          ? obj.spec?.jobTemplate?.spec?.selector
+          : obj.spec?.selector;
+      if (
+        ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(
+          w.kind,
+        ) &&
+        !selector
+      ) {
         problems.push(`${w.id}: has no spec.selector`);
       }
       if (selector && !matchSelector(selector, w.podLabels)) {
-        problems.push(`${w.id}: spec.selector does not match its pod template labels`);
+        problems.push(
+          `${w.id}: spec.selector does not match its pod template labels`,
+        );
       }
-      if (!Object.keys(w.podLabels).length) problems.push(`${w.id}: pod template has no labels`);
+      if (!Object.keys(w.podLabels).length)
+        problems.push(`${w.id}: pod template has no labels`);
       for (const k of ['app.kubernetes.io/name', 'app.kubernetes.io/part-of']) {
-        if (!w.podLabels[k]) problems.push(`${w.id}: pod template needs label ${k}`);
+        if (!w.podLabels[k])
+          problems.push(`${w.id}: pod template needs label ${k}`);
       }
       for (const [k, v] of Object.entries(w.podLabels)) {
-        if (!isValidLabelKey(k) || !isValidLabelValue(String(v))) problems.push(`${w.id}: invalid label ${k}=${v}`);
+        if (!isValidLabelKey(k) || !isValidLabelValue(String(v)))
+          problems.push(`${w.id}: invalid label ${k}=${v}`);
       }
       if (!w.containers.length) problems.push(`${w.id}: has no containers`);
       for (const c of w.containers) {
-        if (!c.image) problems.push(`${w.id}: container ${c.name} has no image`);
+        if (!c.image)
+          problems.push(`${w.id}: container ${c.name} has no image`);
         for (const p of c.ports ?? []) {
           if (!p.name || !PORT_NAME.test(p.name)) {
-            problems.push(`${w.id}: container ${c.name} port ${p.containerPort} needs a valid name (got ${p.name})`);
+            problems.push(
+              `${w.id}: container ${c.name} port ${p.containerPort} needs a valid name (got ${p.name})`,
+            );
           }
         }
       }
@@ -958,14 +1217,21 @@ describe('sample cluster (examples/cluster)', () => {
     for (const d of clusterDocs.filter(x => x.obj.kind === 'Service')) {
       const ns = d.obj.metadata.namespace;
       const selected = workloads.filter(
-        w => w.namespace === ns && matchSelector({ matchLabels: d.obj.spec?.selector ?? {} }, w.podLabels),
+        w =>
+          w.namespace === ns &&
+          matchSelector(
+            { matchLabels: d.obj.spec?.selector ?? {} },
+            w.podLabels,
+          ),
       );
       const id = `Service ${ns}/${d.obj.metadata.name} (${rel(d.file)})`;
       if (!selected.length) problems.push(`${id}: selects no workload`);
       const names = namedPorts(selected);
       for (const p of d.obj.spec?.ports ?? []) {
         if (typeof p.targetPort === 'string' && !names.has(p.targetPort)) {
-          problems.push(`${id}: targetPort ${p.targetPort} is not a named port of the selected pods`);
+          problems.push(
+            `${id}: targetPort ${p.targetPort} is not a named port of the selected pods`,
+          );
         }
       }
     }
@@ -974,8 +1240,16 @@ describe('sample cluster (examples/cluster)', () => {
 
   it('has a Namespace manifest for every namespace a component uses', () => {
     const problems = annotatedComponents
-      .filter(c => !namespaceLabels.has(c.entity.metadata.annotations![K8S_NAMESPACE]))
-      .map(c => `${describeEntity(c)}: namespace ${c.entity.metadata.annotations![K8S_NAMESPACE]} has no Namespace manifest in examples/cluster`);
+      .filter(
+        c =>
+          !namespaceLabels.has(c.entity.metadata.annotations![K8S_NAMESPACE]),
+      )
+      .map(
+        c =>
+          `${describeEntity(c)}: namespace ${
+            c.entity.metadata.annotations![K8S_NAMESPACE]
+          } has no Namespace manifest in examples/cluster`,
+      );
     expectNoProblems(problems);
   });
 
@@ -986,7 +1260,9 @@ describe('sample cluster (examples/cluster)', () => {
       const selector = componentSelector(c.entity);
       if (selector === undefined) continue;
       if (!a[K8S_NAMESPACE]) {
-        problems.push(`${describeEntity(c)}: has a selector but no ${K8S_NAMESPACE}`);
+        problems.push(
+          `${describeEntity(c)}: has a selector but no ${K8S_NAMESPACE}`,
+        );
         continue;
       }
       let matches: (l: Labels) => boolean;
@@ -996,9 +1272,15 @@ describe('sample cluster (examples/cluster)', () => {
         problems.push(`${describeEntity(c)}: ${(error as Error).message}`);
         continue;
       }
-      const found = workloads.filter(w => w.namespace === a[K8S_NAMESPACE] && matches(w.podLabels));
+      const found = workloads.filter(
+        w => w.namespace === a[K8S_NAMESPACE] && matches(w.podLabels),
+      );
       if (!found.length) {
-        problems.push(`${describeEntity(c)}: no workload in namespace ${a[K8S_NAMESPACE]} has pod labels matching "${selector}"`);
+        problems.push(
+          `${describeEntity(c)}: no workload in namespace ${
+            a[K8S_NAMESPACE]
+          } has pod labels matching "${selector}"`,
+        );
       }
     }
     expectNoProblems(problems);
@@ -1031,22 +1313,39 @@ describe('sample policies (examples/gitops/policies)', () => {
         continue;
       }
       if (d.obj.kind === 'CiliumClusterwideNetworkPolicy') {
-        if (dir !== 'cluster') problems.push(`${id}: cluster-wide policies belong in policies/cluster/`);
-        if (d.obj.metadata?.namespace) problems.push(`${id}: a cluster-wide policy has no namespace`);
+        if (dir !== 'cluster')
+          problems.push(
+            `${id}: cluster-wide policies belong in policies/cluster/`,
+          );
+        if (d.obj.metadata?.namespace)
+          problems.push(`${id}: a cluster-wide policy has no namespace`);
       } else {
         if (d.obj.metadata?.namespace !== dir) {
-          problems.push(`${id}: metadata.namespace must be "${dir}" (its directory)`);
+          problems.push(
+            `${id}: metadata.namespace must be "${dir}" (its directory)`,
+          );
         }
-        if (!namespaceLabels.has(dir)) problems.push(`${id}: namespace ${dir} has no Namespace manifest in examples/cluster`);
+        if (!namespaceLabels.has(dir))
+          problems.push(
+            `${id}: namespace ${dir} has no Namespace manifest in examples/cluster`,
+          );
       }
-      const expectedApi = d.obj.kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : 'cilium.io/v2';
-      if (d.obj.apiVersion !== expectedApi) problems.push(`${id}: apiVersion must be ${expectedApi}`);
-      if (!d.obj.metadata?.name) problems.push(`${rel(d.file)}: an object has no metadata.name`);
+      const expectedApi =
+        d.obj.kind === 'NetworkPolicy'
+          ? 'networking.k8s.io/v1'
+          : 'cilium.io/v2';
+      if (d.obj.apiVersion !== expectedApi)
+        problems.push(`${id}: apiVersion must be ${expectedApi}`);
+      if (!d.obj.metadata?.name)
+        problems.push(`${rel(d.file)}: an object has no metadata.name`);
     }
     const names = new Map<string, string>();
     for (const d of policyDocs) {
-      const key = `${d.obj.kind}/${d.obj.metadata?.namespace ?? ''}/${d.obj.metadata?.name}`;
-      if (names.has(key)) problems.push(`${policyId(d)}: duplicate of one in ${names.get(key)}`);
+      const key = `${d.obj.kind}/${d.obj.metadata?.namespace ?? ''}/${
+        d.obj.metadata?.name
+      }`;
+      if (names.has(key))
+        problems.push(`${policyId(d)}: duplicate of one in ${names.get(key)}`);
       names.set(key, rel(d.file));
     }
     expectNoProblems(problems);
@@ -1056,12 +1355,16 @@ describe('sample policies (examples/gitops/policies)', () => {
     const problems: string[] = [];
     for (const ns of applicationNamespaces) {
       const dirs = new Set<string>();
-      for (const d of policyDocs.filter(x => x.obj.metadata?.namespace === ns)) {
+      for (const d of policyDocs.filter(
+        x => x.obj.metadata?.namespace === ns,
+      )) {
         defaultDenyDirections(d.obj).forEach(x => dirs.add(x));
       }
       for (const dir of ['ingress', 'egress']) {
         if (!dirs.has(dir)) {
-          problems.push(`namespace ${ns}: no default-deny policy for ${dir} in examples/gitops/policies/${ns}/`);
+          problems.push(
+            `namespace ${ns}: no default-deny policy for ${dir} in examples/gitops/policies/${ns}/`,
+          );
         }
       }
     }
@@ -1073,21 +1376,36 @@ describe('sample policies (examples/gitops/policies)', () => {
     for (const d of policyDocs.filter(x => x.obj.kind !== 'NetworkPolicy')) {
       const rules = ciliumRules(d.obj);
       if (!rules.length) problems.push(`${policyId(d)}: needs spec or specs`);
-      rules.forEach((rule, i) => checkCiliumRule(rule, d.obj.kind, `${policyId(d)} rule ${i}`, problems));
+      rules.forEach((rule, i) =>
+        checkCiliumRule(rule, d.obj.kind, `${policyId(d)} rule ${i}`, problems),
+      );
     }
     expectNoProblems(problems);
   });
 
   it('has exactly one cluster-wide policy, DNS through the proxy to kube-dns', () => {
-    const ccnps = policyDocs.filter(d => d.obj.kind === 'CiliumClusterwideNetworkPolicy');
+    const ccnps = policyDocs.filter(
+      d => d.obj.kind === 'CiliumClusterwideNetworkPolicy',
+    );
     expect(ccnps.map(policyId)).toHaveLength(1);
     const egress = ciliumRules(ccnps[0].obj).flatMap(r => r.egress ?? []);
     const dnsRule = egress.find((e: any) =>
-      (e.toPorts ?? []).some((tp: any) => (tp.rules?.dns ?? []).some((x: any) => x.matchPattern === '*')),
+      (e.toPorts ?? []).some((tp: any) =>
+        (tp.rules?.dns ?? []).some((x: any) => x.matchPattern === '*'),
+      ),
     );
-    if (!dnsRule) throw new Error(`${policyId(ccnps[0])}: needs an egress rule with rules.dns matchPattern "*"`);
-    const kubeDns = (dnsRule.toEndpoints ?? []).flatMap((s: any) => selectWorkloads(s, undefined, 'peer'));
-    expect(kubeDns.map((w: Workload) => `${w.namespace}/${w.name}`)).toEqual(['kube-system/coredns']);
+    if (!dnsRule)
+      throw new Error(
+        `${policyId(
+          ccnps[0],
+        )}: needs an egress rule with rules.dns matchPattern "*"`,
+      );
+    const kubeDns = (dnsRule.toEndpoints ?? []).flatMap((s: any) =>
+      selectWorkloads(s, undefined, 'peer'),
+    );
+    expect(kubeDns.map((w: Workload) => `${w.namespace}/${w.name}`)).toEqual([
+      'kube-system/coredns',
+    ]);
   });
 
   it('selects existing workloads, as subjects and as peers, and uses ports they declare', () => {
@@ -1095,12 +1413,18 @@ describe('sample policies (examples/gitops/policies)', () => {
     for (const d of policyDocs) {
       const obj = d.obj;
       const id = policyId(d);
-      const ns: string | undefined = obj.kind === 'CiliumClusterwideNetworkPolicy' ? undefined : obj.metadata?.namespace;
+      const ns: string | undefined =
+        obj.kind === 'CiliumClusterwideNetworkPolicy'
+          ? undefined
+          : obj.metadata?.namespace;
       if (obj.kind === 'NetworkPolicy') {
         const subjects = workloads.filter(
-          w => w.namespace === ns && matchSelector(obj.spec?.podSelector ?? {}, w.podLabels),
+          w =>
+            w.namespace === ns &&
+            matchSelector(obj.spec?.podSelector ?? {}, w.podLabels),
         );
-        if (!subjects.length) problems.push(`${id}: podSelector selects no workload in ${ns}`);
+        if (!subjects.length)
+          problems.push(`${id}: podSelector selects no workload in ${ns}`);
         for (const [section, peerField] of [
           ['ingress', 'from'],
           ['egress', 'to'],
@@ -1109,14 +1433,25 @@ describe('sample policies (examples/gitops/policies)', () => {
             const peers = (el[peerField] ?? []).filter((p: any) => !p.ipBlock);
             const peerWorkloads = peers.flatMap((p: any) => {
               const found = selectKnpPeer(p, ns!);
-              if (!found.length) problems.push(`${id}: ${section}[${i}] peer ${JSON.stringify(p)} selects no workload`);
+              if (!found.length)
+                problems.push(
+                  `${id}: ${section}[${i}] peer ${JSON.stringify(
+                    p,
+                  )} selects no workload`,
+                );
               return found;
             });
             const portOwners = section === 'ingress' ? subjects : peerWorkloads;
             const names = namedPorts(portOwners);
             for (const p of el.ports ?? []) {
               if (typeof p.port === 'string' && !names.has(p.port)) {
-                problems.push(`${id}: ${section}[${i}] named port "${p.port}" is not declared by the ${section === 'ingress' ? 'selected pods' : 'peer pods'}`);
+                problems.push(
+                  `${id}: ${section}[${i}] named port "${
+                    p.port
+                  }" is not declared by the ${
+                    section === 'ingress' ? 'selected pods' : 'peer pods'
+                  }`,
+                );
               }
             }
           });
@@ -1127,13 +1462,19 @@ describe('sample policies (examples/gitops/policies)', () => {
         const at = `${id} rule ${r}`;
         if (!rule.endpointSelector) return;
         const subjects = selectWorkloads(rule.endpointSelector, ns, 'subject');
-        if (!subjects.length) problems.push(`${at}: endpointSelector selects no workload`);
+        if (!subjects.length)
+          problems.push(`${at}: endpointSelector selects no workload`);
         for (const section of SECTIONS) {
           (rule[section] ?? []).forEach((el: any, i: number) => {
             const peerSelectors = el.fromEndpoints ?? el.toEndpoints ?? [];
             const peerWorkloads = peerSelectors.flatMap((s: any) => {
               const found = selectWorkloads(s, ns, 'peer');
-              if (!found.length) problems.push(`${at}: ${section}[${i}] peer ${JSON.stringify(s)} selects no workload`);
+              if (!found.length)
+                problems.push(
+                  `${at}: ${section}[${i}] peer ${JSON.stringify(
+                    s,
+                  )} selects no workload`,
+                );
               return found;
             });
             const isIngress = section.startsWith('ingress');
@@ -1143,9 +1484,15 @@ describe('sample policies (examples/gitops/policies)', () => {
                 const port = String(p.port ?? '0');
                 if (/^\d+$/.test(port)) continue;
                 if (!isIngress && !el.toEndpoints) {
-                  problems.push(`${at}: ${section}[${i}] named port "${port}" cannot resolve for a non-endpoint peer`);
+                  problems.push(
+                    `${at}: ${section}[${i}] named port "${port}" cannot resolve for a non-endpoint peer`,
+                  );
                 } else if (!names.has(port)) {
-                  problems.push(`${at}: ${section}[${i}] named port "${port}" is not declared by the ${isIngress ? 'selected pods' : 'peer pods'}`);
+                  problems.push(
+                    `${at}: ${section}[${i}] named port "${port}" is not declared by the ${
+                      isIngress ? 'selected pods' : 'peer pods'
+                    }`,
+                  );
                 }
               }
             }
@@ -1158,10 +1505,14 @@ describe('sample policies (examples/gitops/policies)', () => {
 
   it('only reaches external peers that the catalog describes as Resources', () => {
     const fqdns = new Set(
-      byKind('Resource').map(r => r.entity.metadata.annotations?.[CILIUM_FQDN]).filter(Boolean),
+      byKind('Resource')
+        .map(r => r.entity.metadata.annotations?.[CILIUM_FQDN])
+        .filter(Boolean),
     );
     const cidrs = byKind('Resource')
-      .flatMap(r => (r.entity.metadata.annotations?.[CILIUM_CIDR] ?? '').split(','))
+      .flatMap(r =>
+        (r.entity.metadata.annotations?.[CILIUM_CIDR] ?? '').split(','),
+      )
       .map(s => s.trim())
       .filter(Boolean);
     const problems: string[] = [];
@@ -1169,17 +1520,31 @@ describe('sample policies (examples/gitops/policies)', () => {
       for (const rule of ciliumRules(d.obj)) {
         for (const el of [...(rule.egress ?? []), ...(rule.ingress ?? [])]) {
           for (const f of el.toFQDNs ?? []) {
-            const name = String(f.matchName ?? f.matchPattern).replace(/\.$/, '');
-            if (!fqdns.has(name)) problems.push(`${policyId(d)}: toFQDNs ${name} has no Resource with ${CILIUM_FQDN}: ${name}`);
+            const name = String(f.matchName ?? f.matchPattern).replace(
+              /\.$/,
+              '',
+            );
+            if (!fqdns.has(name))
+              problems.push(
+                `${policyId(
+                  d,
+                )}: toFQDNs ${name} has no Resource with ${CILIUM_FQDN}: ${name}`,
+              );
           }
           const ranges = [
             ...(el.toCIDR ?? []),
             ...(el.fromCIDR ?? []),
-            ...[...(el.toCIDRSet ?? []), ...(el.fromCIDRSet ?? [])].map((s: any) => s.cidr).filter(Boolean),
+            ...[...(el.toCIDRSet ?? []), ...(el.fromCIDRSet ?? [])]
+              .map((s: any) => s.cidr)
+              .filter(Boolean),
           ];
           for (const c of ranges) {
             if (!cidrs.some(rc => cidrContains(rc, c))) {
-              problems.push(`${policyId(d)}: CIDR ${c} is not inside any Resource's ${CILIUM_CIDR}`);
+              problems.push(
+                `${policyId(
+                  d,
+                )}: CIDR ${c} is not inside any Resource's ${CILIUM_CIDR}`,
+              );
             }
           }
         }

@@ -141,7 +141,7 @@ function count(k: string, r: 'pass' | 'fail' | 'excluded') {
     const k = `${c}:${cnp}`;
     let e = engines.get(k);
     if (!e) {
-      e = new PolicyEngine(loadCase([path.join(NPA, 'tests', c)], cnp));
+      e = new PolicyEngine(loadCase([path.join(NPA, 'tests', c)], cnp), { entityPeers: 'none' });
       engines.set(k, e);
     }
     return e;

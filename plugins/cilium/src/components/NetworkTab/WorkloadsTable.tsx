@@ -3,7 +3,7 @@ import { Chip } from '@material-ui/core';
 import { WorkloadSummary } from '@internal/plugin-cilium-common';
 
 const columns: TableColumn<WorkloadSummary>[] = [
-  { title: 'Kind', field: 'kind', width: '10%' },
+  { title: 'Kind', field: 'kind' },
   { title: 'Name', field: 'name', highlight: true },
   {
     title: 'Pod labels',
