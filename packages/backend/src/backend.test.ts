@@ -1,13 +1,21 @@
 import path from 'path';
 import request from 'supertest';
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { authServiceFactory } from '@backstage/backend-defaults/auth';
+import { databaseServiceFactory } from '@backstage/backend-defaults/database';
+import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
+import { userInfoServiceFactory } from '@backstage/backend-defaults/userInfo';
 import { backendFeatures } from './features';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 
-function config(environment: string) {
+/** Set by `.ci/run`, which starts a PostgreSQL server; absent on a developer's machine. */
+const postgres = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
+
+function config(environment: string, database?: object) {
   return mockServices.rootConfig.factory({
     data: {
+      ...(database ? { backend: { database } } : {}),
       app: { baseUrl: 'http://localhost:3000' },
       auth: { environment, providers: { dev: {} } },
       permission: { enabled: true },
@@ -36,11 +44,33 @@ async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 30000
   }
 }
 
-describe('the sample backend', () => {
-  jest.setTimeout(60000);
+/** The real auth services, so the tokens the dev provider issues are verified for real. */
+const realAuth = [authServiceFactory, httpAuthServiceFactory, userInfoServiceFactory];
 
-  it('starts with every plugin, loads the sample catalog and signs in a sample user with their groups', async () => {
-    const backend = await startTestBackend({ features: [...backendFeatures, config('development')] });
+const databases: Array<[string, any[]]> = [['SQLite (in memory)', []]];
+if (postgres) {
+  databases.push([
+    'PostgreSQL',
+    [databaseServiceFactory],
+  ]);
+} else {
+  // eslint-disable-next-line no-console
+  console.warn(
+    'PostgreSQL run of the backend test skipped: set BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING (.ci/run does)',
+  );
+}
+
+describe('the sample backend', () => {
+  jest.setTimeout(90000);
+
+  it.each(databases)('starts with every plugin on %s, loads the sample catalog and signs in a sample user with their groups', async (name, extra) => {
+    const database =
+      name === 'PostgreSQL'
+        ? { client: 'pg', connection: postgres, prefix: `test_${process.pid}_${Date.now()}_` }
+        : undefined;
+    const backend = await startTestBackend({
+      features: [...backendFeatures, ...realAuth, config('development', database), ...extra],
+    });
     const server = backend.server;
     try {
       const health = await request(server).get('/api/cilium/health');
@@ -71,8 +101,38 @@ describe('the sample backend', () => {
 
       const catalog = await request(server)
         .get('/api/catalog/entities/by-name/component/default/cilium-zero-trust-backstage')
-        .set('authorization', mockCredentials.user.header());
+        .set('authorization', `Bearer ${refresh.body.backstageIdentity.token}`);
       expect(catalog.status).toBe(200);
+
+      // The Network tab's route resolves the entity with the caller's real token.
+      const workloads = await request(server)
+        .get('/api/cilium/entities/component/default/checkout/workloads')
+        .set('authorization', `Bearer ${refresh.body.backstageIdentity.token}`);
+      expect(workloads.status).toBe(200);
+      expect(workloads.body.workloads.map((w: any) => `${w.namespace}/${w.name}[${w.kind}]`)).toEqual([
+        'checkout/checkout[Deployment]',
+      ]);
+      const anonymous = await request(server).get('/api/cilium/entities/component/default/checkout/workloads');
+      expect(anonymous.status).toBe(401);
+
+      // The permission policy is real: review is for the platform team only.
+      const developer = users.find((u: any) => !u.groups.includes('group:default/platform-team'));
+      const developerToken = (
+        await request(server).get('/api/auth/dev/refresh').set('x-dev-user', developer.name)
+      ).body.backstageIdentity.token;
+      const review = async (token: string) =>
+        (
+          await request(server)
+            .post('/api/permission/authorize')
+            .set('authorization', `Bearer ${token}`)
+            .send({
+              items: [
+                { id: '1', permission: { type: 'basic', name: 'cilium.request.review', attributes: { action: 'update' } } },
+              ],
+            })
+        ).body.items[0].result;
+      expect(await review(refresh.body.backstageIdentity.token)).toBe('ALLOW');
+      expect(await review(developerToken)).toBe('DENY');
     } finally {
       await backend.stop();
     }

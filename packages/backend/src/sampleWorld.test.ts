@@ -171,6 +171,8 @@ const POLICIES_DIR = path.join(EXAMPLES, 'gitops', 'policies');
 
 type Doc = { file: string; obj: any };
 
+const rel = (file: string) => path.relative(path.resolve(EXAMPLES, '..'), file);
+
 function listYaml(dir: string): string[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
@@ -191,17 +193,6 @@ function loadDocs(file: string): Doc[] {
     const obj = d.toJS();
     return obj === null || obj === undefined ? [] : [{ file, obj }];
   });
-}
-
-const rel = (file: string) => path.relative(path.resolve(EXAMPLES, '..'), file);
-
-/** Collects problems and fails once with all of them listed. */
-function expectNoProblems(problems: string[]) {
-  if (problems.length) {
-    throw new Error(
-      `${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`,
-    );
-  }
 }
 
 const catalogDocs = listYaml(CATALOG_DIR).flatMap(loadDocs);
@@ -833,7 +824,7 @@ describe('sample catalog (examples/catalog)', () => {
         );
       }
     }
-    expectNoProblems(problems);
+    expect(problems).toEqual([]);
   });
 
   it('has only valid entities', async () => {
@@ -868,7 +859,7 @@ describe('sample catalog (examples/catalog)', () => {
         problems.push(`${describeEntity(e)}: ${(error as Error).message}`);
       }
     }
-    expectNoProblems(problems);
+    expect(problems).toEqual([]);
   });
 
   it('has no duplicate entities', () => {
@@ -881,7 +872,7 @@ describe('sample catalog (examples/catalog)', () => {
         );
       seen.set(e.ref, rel(e.file));
     }
-    expectNoProblems(problems);
+    expect(problems).toEqual([]);
   });
 
   it('has every relation resolve to an entity in the sample catalog', () => {
@@ -961,7 +952,7 @@ describe('sample catalog (examples/catalog)', () => {
         }
       }
     }
-    expectNoProblems(problems);
+    expect(problems).toEqual([]);
   });
 
   it('has the organisation the demo needs', () => {
@@ -1006,7 +997,7 @@ describe('sample catalog (examples/catalog)', () => {
     if (!users.some(u => ((u.entity.spec as any).memberOf ?? []).length >= 2)) {
       problems.push('expected at least one user who is a member of two teams');
     }
-    expectNoProblems(problems);
+    expect(problems).toEqual([]);
   });
 
   it('has systems, production services across namespaces, and external resources', () => {
@@ -1069,7 +1060,7 @@ describe('sample catalog (examples/catalog)', () => {
       problems.push(`expected a Resource with ${CILIUM_FQDN}`);
     if (!resources.some(a => a[CILIUM_CIDR]))
       problems.push(`expected a Resource with ${CILIUM_CIDR}`);
-    expectNoProblems(problems);
+    expect(problems).toEqual([]);
   });
 
   it('has well-formed external-dependency annotations on resources', () => {
@@ -1110,7 +1101,7 @@ describe('sample catalog (examples/catalog)', () => {
         );
       }
     }
-    expectNoProblems(problems);
+    expect(problems).toEqual([]);
   });
 });
 
@@ -1161,7 +1152,7 @@ describe('sample cluster (examples/cluster)', () => {
         );
       }
     }
-    expectNoProblems(problems);
+    expect(problems).toEqual([]);
   });
 
   it('has consistent workloads: selectors match their pod templates, ports are named', () => {
@@ -1235,7 +1226,7 @@ describe('sample cluster (examples/cluster)', () => {
         }
       }
     }
-    expectNoProblems(problems);
+    expect(problems).toEqual([]);
   });
 
   it('has a Namespace manifest for every namespace a component uses', () => {
@@ -1250,7 +1241,7 @@ describe('sample cluster (examples/cluster)', () => {
             c.entity.metadata.annotations![K8S_NAMESPACE]
           } has no Namespace manifest in examples/cluster`,
       );
-    expectNoProblems(problems);
+    expect(problems).toEqual([]);
   });
 
   it('has at least one workload for every annotated component', () => {
@@ -1283,7 +1274,7 @@ describe('sample cluster (examples/cluster)', () => {
         );
       }
     }
-    expectNoProblems(problems);
+    expect(problems).toEqual([]);
   });
 
   it('has every workload claimed by exactly one component (kube-system included)', () => {
@@ -1298,7 +1289,7 @@ describe('sample cluster (examples/cluster)', () => {
         );
       }
     }
-    expectNoProblems(problems);
+    expect(problems).toEqual([]);
   });
 });
 
@@ -1348,7 +1339,7 @@ describe('sample policies (examples/gitops/policies)', () => {
         problems.push(`${policyId(d)}: duplicate of one in ${names.get(key)}`);
       names.set(key, rel(d.file));
     }
-    expectNoProblems(problems);
+    expect(problems).toEqual([]);
   });
 
   it('puts every application namespace under default deny, in both directions', () => {
@@ -1368,7 +1359,7 @@ describe('sample policies (examples/gitops/policies)', () => {
         }
       }
     }
-    expectNoProblems(problems);
+    expect(problems).toEqual([]);
   });
 
   it('has structurally valid Cilium rules (CRD and agent sanitiser rules)', () => {
@@ -1380,7 +1371,7 @@ describe('sample policies (examples/gitops/policies)', () => {
         checkCiliumRule(rule, d.obj.kind, `${policyId(d)} rule ${i}`, problems),
       );
     }
-    expectNoProblems(problems);
+    expect(problems).toEqual([]);
   });
 
   it('has exactly one cluster-wide policy, DNS through the proxy to kube-dns', () => {
@@ -1500,7 +1491,7 @@ describe('sample policies (examples/gitops/policies)', () => {
         }
       });
     }
-    expectNoProblems(problems);
+    expect(problems).toEqual([]);
   });
 
   it('only reaches external peers that the catalog describes as Resources', () => {
@@ -1550,6 +1541,6 @@ describe('sample policies (examples/gitops/policies)', () => {
         }
       }
     }
-    expectNoProblems(problems);
+    expect(problems).toEqual([]);
   });
 });
