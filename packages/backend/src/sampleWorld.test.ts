@@ -15,6 +15,12 @@ import path from 'path';
 import { parseAllDocuments } from 'yaml';
 import type { Entity, KindValidator } from '@backstage/catalog-model';
 import {
+  isValidLabelKey,
+  isValidLabelValue,
+  matchesLabelSelector,
+  parseLabelSelector as parseSelectorRequirements,
+} from '@internal/plugin-cilium-common';
+import {
   DefaultNamespaceEntityPolicy,
   EntityPolicies,
   FieldFormatEntityPolicy,
@@ -35,129 +41,14 @@ import {
 // ---------------------------------------------------------------------------
 // Label selectors (Kubernetes string syntax, as in
 // backstage.io/kubernetes-label-selector and `kubectl -l`).
-// Self-contained on purpose: it is meant to move to plugins/cilium-common.
 // ---------------------------------------------------------------------------
 
 type Labels = Record<string, string>;
 
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const DNS_SUBDOMAIN =
-  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** True if `key` is a valid label key: an optional DNS-subdomain prefix and a name. */
-function isValidLabelKey(key: string): boolean {
-  const slash = key.lastIndexOf('/');
-  const name = slash >= 0 ? key.slice(slash + 1) : key;
-  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-  if (
-    prefix !== undefined &&
-    (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))
-  ) {
-    return false;
-  }
-  return name.length <= 63 && LABEL_NAME.test(name);
-}
-
-/** True if `value` is a valid label value (may be empty). */
-function isValidLabelValue(value: string): boolean {
-  return value === '' || (value.length <= 63 && LABEL_NAME.test(value));
-}
-
-/**
- * Parses a Kubernetes label selector string, e.g.
- * `app.kubernetes.io/name=checkout,tier!=batch,env in (prod,staging),!legacy`,
- * into a predicate over a label map. Supported requirements, comma-separated
- * (ANDed): `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`.
- * `!=` and `notin` also match objects without the key, as in Kubernetes.
- * The empty selector matches everything. Throws on a syntax error.
- */
+/** A label-selector string as a predicate, with the plugins' own parser. */
 function parseLabelSelector(selector: string): (labels: Labels) => boolean {
-  const s = selector;
-  let i = 0;
-  const fail = (msg: string): never => {
-    throw new Error(`invalid label selector "${selector}" at ${i}: ${msg}`);
-  };
-  const skipWs = () => {
-    while (i < s.length && /\s/.test(s[i])) i++;
-  };
-  const readToken = (): string => {
-    skipWs();
-    const start = i;
-    while (i < s.length && !/[\s,()=!]/.test(s[i])) i++;
-    return s.slice(start, i);
-  };
-  const readKey = (): string => {
-    const key = readToken();
-    if (!key) fail('expected a label key');
-    if (!isValidLabelKey(key)) fail(`invalid label key "${key}"`);
-    return key;
-  };
-  const readValue = (): string => {
-    const value = readToken();
-    if (!isValidLabelValue(value)) fail(`invalid label value "${value}"`);
-    return value;
-  };
-  const readSet = (): string[] => {
-    skipWs();
-    if (s[i] !== '(') fail('expected "("');
-    i++;
-    const values: string[] = [];
-    for (;;) {
-      values.push(readValue());
-      skipWs();
-      if (s[i] === ',') {
-        i++;
-        continue;
-      }
-      if (s[i] === ')') {
-        i++;
-        return values;
-      }
-      fail('expected "," or ")"');
-    }
-  };
-
-  const requirements: Array<(labels: Labels) => boolean> = [];
-  skipWs();
-  if (i === s.length) return () => true;
-  for (;;) {
-    skipWs();
-    if (s[i] === '!') {
-      i++;
-      const key = readKey();
-      requirements.push(l => !(key in l));
-    } else {
-      const key = readKey();
-      skipWs();
-      if (s.startsWith('==', i) || (s[i] === '=' && s[i + 1] !== '=')) {
-        i += s.startsWith('==', i) ? 2 : 1;
-        const value = readValue();
-        requirements.push(l => key in l && l[key] === value);
-      } else if (s.startsWith('!=', i)) {
-        i += 2;
-        const value = readValue();
-        requirements.push(l => !(key in l) || l[key] !== value);
-      } else if (i === s.length || s[i] === ',') {
-        requirements.push(l => key in l);
-      } else {
-        const op = readToken();
-        if (op === 'in') {
-          const values = readSet();
-          requirements.push(l => key in l && values.includes(l[key]));
-        } else if (op === 'notin') {
-          const values = readSet();
-          requirements.push(l => !(key in l) || !values.includes(l[key]));
-        } else {
-          fail(`unknown operator "${op}"`);
-        }
-      }
-    }
-    skipWs();
-    if (i === s.length) break;
-    if (s[i] !== ',') fail('expected ","');
-    i++;
-  }
-  return labels => requirements.every(r => r(labels));
+  const requirements = parseSelectorRequirements(selector);
+  return labels => matchesLabelSelector(requirements, labels);
 }
 
 // ---------------------------------------------------------------------------
@@ -737,57 +628,6 @@ function defaultDenyDirections(obj: any): Set<'ingress' | 'egress'> {
 // ---------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------
-
-describe('parseLabelSelector', () => {
-  const labels = {
-    app: 'checkout',
-    tier: 'api',
-    'app.kubernetes.io/name': 'cart',
-  };
-
-  it.each([
-    ['', true],
-    ['app=checkout', true],
-    ['app==checkout', true],
-    ['app = checkout , tier = api', true],
-    ['app=cart', false],
-    ['app!=cart', true],
-    ['missing!=x', true],
-    ['app in (cart, checkout)', true],
-    ['app in (cart)', false],
-    ['app notin (cart)', true],
-    ['missing notin (x)', true],
-    ['missing in (x)', false],
-    ['tier', true],
-    ['missing', false],
-    ['!missing', true],
-    ['!tier', false],
-    ['app.kubernetes.io/name=cart,tier in (api,web),!legacy', true],
-    ['app.kubernetes.io/name in (search-api,search-reindex)', false],
-  ])('%j matches = %s', (selector, expected) => {
-    expect(parseLabelSelector(selector)(labels)).toBe(expected);
-  });
-
-  it('accepts an empty value (label present and empty)', () => {
-    expect(parseLabelSelector('app=')({ app: '' })).toBe(true);
-    expect(parseLabelSelector('app=')({ app: 'x' })).toBe(false);
-  });
-
-  it.each([
-    'app=checkout,',
-    '=x',
-    'app in cart',
-    'app in (a',
-    'app >= 3',
-    'a b',
-    'bad key!=x',
-    'app=-x',
-  ])('rejects %j', selector => {
-    expect(() => parseLabelSelector(selector)).toThrow(
-      /invalid label selector/,
-    );
-  });
-});
 
 describe('sample catalog (examples/catalog)', () => {
   it('is registered through all.yaml, which targets every catalog file', () => {

@@ -53,14 +53,33 @@ function splitTerms(selector: string): string[] {
   return terms.map(t => t.trim());
 }
 
+/**
+ * Whether a string is a valid Kubernetes label key (optional DNS-subdomain
+ * prefix and a name of at most 63 characters).
+ * @public
+ */
+export function isValidLabelKey(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  return KEY.test(key) && name.length <= 63 && (slash < 0 || slash <= 253);
+}
+
+/**
+ * Whether a string is a valid Kubernetes label value (63 characters at most).
+ * @public
+ */
+export function isValidLabelValue(value: string): boolean {
+  return VALUE.test(value) && value.length <= 63;
+}
+
 function checkKey(selector: string, key: string) {
-  if (!KEY.test(key) || key.length > 317) {
+  if (!isValidLabelKey(key)) {
     throw new LabelSelectorSyntaxError(selector, `"${key}" is not a valid label key`);
   }
 }
 
 function checkValue(selector: string, value: string) {
-  if (!VALUE.test(value) || value.length > 63) {
+  if (!isValidLabelValue(value)) {
     throw new LabelSelectorSyntaxError(
       selector,
       `"${value}" is not a valid label value`,
