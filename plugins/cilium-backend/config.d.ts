@@ -46,6 +46,17 @@ export interface Config {
         path: string;
       };
     }>;
+    /** The live-flow service (Hubble Relay follow streams, per-entity buffers). */
+    live?: {
+      /** Flows kept per catalog entity (ring buffer). Default 1000. */
+      flowsPerEntity?: number;
+      /** Flows queued per browser stream before the oldest are dropped. Default 2000. */
+      maxQueuedPerSubscriber?: number;
+      /** How often browser streams get a batch, in ms. Default 250 (4 a second). */
+      flushIntervalMs?: number;
+      /** How often the catalog is re-read to map workloads to entities, in seconds. Default 60. */
+      catalogRefreshSeconds?: number;
+    };
     /** Connectivity change requests. */
     requests?: {
       /**

@@ -111,7 +111,7 @@ describe('cilium backend plugin', () => {
     ]);
     expect(auditor.createEvent).toHaveBeenCalledWith(
       expect.objectContaining({
-        eventId: 'workloads-fetch',
+        eventId: 'entity-network-read',
         meta: { queryType: 'workloads', entityRef: 'component:default/checkout' },
       }),
     );

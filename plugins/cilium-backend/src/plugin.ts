@@ -1,12 +1,12 @@
-import {
-  coreServices,
-  createBackendPlugin,
-} from '@backstage/backend-plugin-api';
+import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { ciliumPermissions } from '@internal/plugin-cilium-common';
 import { createRouter } from './router';
 import { ClusterRegistry } from './services/ClusterRegistry';
+import { EntityAccess } from './services/EntityAccess';
 import { EntityResolver } from './services/EntityResolver';
+import { readMappableEntities } from './services/live/catalogEntities';
+import { LiveFlowService } from './services/live/LiveFlowService';
 import { WorkloadService } from './services/WorkloadService';
 
 /**
@@ -20,25 +20,54 @@ export const ciliumPlugin = createBackendPlugin({
       deps: {
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
         logger: coreServices.logger,
         config: coreServices.rootConfig,
         auditor: coreServices.auditor,
+        permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
       },
-      async init({ httpRouter, httpAuth, logger, config, auditor, permissionsRegistry, catalog }) {
-        permissionsRegistry.addPermissions(ciliumPermissions);
+      async init(deps) {
+        const { httpRouter, httpAuth, auth, logger, config, auditor, permissions, catalog } = deps;
+        deps.permissionsRegistry.addPermissions(ciliumPermissions);
         const clusters = ClusterRegistry.fromConfig(config);
         if (clusters.names().length === 0) {
           logger.warn('No clusters configured under cilium.clusters; the Network tab will be empty');
         }
+
+        const live = new LiveFlowService(
+          {
+            clusters: clusters.all().map(c => ({ name: c.name, hubble: c.hubble })),
+            defaultCluster: clusters.defaultCluster(),
+            logger,
+          },
+          {
+            flowsPerEntity: config.getOptionalNumber('cilium.live.flowsPerEntity'),
+            maxQueuedPerSubscriber: config.getOptionalNumber('cilium.live.maxQueuedPerSubscriber'),
+            flushIntervalMs: config.getOptionalNumber('cilium.live.flushIntervalMs'),
+          },
+        );
+        await deps.scheduler.scheduleTask({
+          id: 'cilium-live-entity-index',
+          scope: 'local',
+          frequency: { seconds: config.getOptionalNumber('cilium.live.catalogRefreshSeconds') ?? 60 },
+          timeout: { seconds: 30 },
+          fn: async () => live.updateEntities(await readMappableEntities(catalog, auth)),
+        });
+        deps.lifecycle.addShutdownHook(() => live.stop());
+
         httpRouter.use(
           await createRouter({
             httpAuth,
             auditor,
             clusters,
             entities: new EntityResolver(catalog, () => clusters.defaultCluster()),
+            access: new EntityAccess(permissions),
             workloads: new WorkloadService(clusters, logger),
+            live,
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

@@ -1,13 +1,18 @@
-import {
-  AuditorService,
-  HttpAuthService,
-} from '@backstage/backend-plugin-api';
+import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
-import { CiliumHealthResponse, EntityWorkloadsResponse } from '@internal/plugin-cilium-common';
+import {
+  ciliumFlowsReadPermission,
+  CiliumHealthResponse,
+  EntityWorkloadsResponse,
+} from '@internal/plugin-cilium-common';
 import { ClusterRegistry } from './services/ClusterRegistry';
+import { EntityAccess } from './services/EntityAccess';
 import { EntityResolver } from './services/EntityResolver';
+import { LiveFlowService } from './services/live/LiveFlowService';
 import { WorkloadService } from './services/WorkloadService';
+import { openEventStream } from './sse';
 
 /** What the router needs; everything is injected so tests can swap it. */
 export interface RouterOptions {
@@ -15,41 +20,101 @@ export interface RouterOptions {
   auditor: AuditorService;
   clusters: ClusterRegistry;
   entities: EntityResolver;
+  access: EntityAccess;
   workloads: WorkloadService;
+  live: LiveFlowService;
+}
+
+function parseLimit(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100000) {
+    throw new InputError(`limit must be a whole number between 1 and 100000, got "${value}"`);
+  }
+  return n;
 }
 
 /** The cilium backend's HTTP routes, mounted under `/api/cilium`. */
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { httpAuth, auditor, clusters, entities, workloads } = options;
+  const { httpAuth, auditor, clusters, entities, access, workloads, live } = options;
   const router = Router();
   router.use(express.json());
+
+  /** Resolves the entity with the caller's credentials and checks cilium.flows.read. */
+  async function readableEntity(req: express.Request) {
+    const { kind, namespace, name } = req.params;
+    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const { entityRef } = await entities.fetch({ kind, namespace, name }, credentials);
+    await access.require(ciliumFlowsReadPermission, entityRef, credentials);
+    return entityRef;
+  }
+
+  /** Wraps a read in an auditor event (created before validation, so failures are audited too). */
+  async function audited<T>(
+    req: express.Request,
+    queryType: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const { kind, namespace, name } = req.params;
+    const event = await auditor.createEvent({
+      eventId: 'entity-network-read',
+      request: req,
+      meta: { queryType, entityRef: `${kind}:${namespace}/${name}` },
+    });
+    try {
+      const result = await fn();
+      await event.success();
+      return result;
+    } catch (error) {
+      await event.fail({ error });
+      throw error;
+    }
+  }
 
   router.get('/health', (_req, res) => {
     const body: CiliumHealthResponse = { status: 'ok', clusters: clusters.names() };
     res.json(body);
   });
 
+  router.get('/status', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    res.json(live.status());
+  });
+
   router.get('/entities/:kind/:namespace/:name/workloads', async (req, res) => {
-    const { kind, namespace, name } = req.params;
-    const auditorEvent = await auditor.createEvent({
-      eventId: 'workloads-fetch',
-      request: req,
-      meta: { queryType: 'workloads', entityRef: `${kind}:${namespace}/${name}` },
-    });
-    try {
+    const body = await audited(req, 'workloads', async () => {
+      const { kind, namespace, name } = req.params;
       const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
       const resolved = await entities.resolve({ kind, namespace, name }, credentials);
-      const body: EntityWorkloadsResponse = {
+      const result: EntityWorkloadsResponse = {
         entityRef: resolved.entityRef,
         identity: resolved.identity,
         workloads: await workloads.workloadsFor(resolved.identity),
       };
-      await auditorEvent.success();
-      res.json(body);
-    } catch (error) {
-      await auditorEvent.fail({ error });
-      throw error;
-    }
+      return result;
+    });
+    res.json(body);
+  });
+
+  router.get('/entities/:kind/:namespace/:name/flows', async (req, res) => {
+    const limit = parseLimit(req.query.limit);
+    const body = await audited(req, 'flows', async () =>
+      live.flows(await readableEntity(req), limit),
+    );
+    res.json(body);
+  });
+
+  router.get('/entities/:kind/:namespace/:name/traffic', async (req, res) => {
+    const body = await audited(req, 'traffic', async () => live.traffic(await readableEntity(req)));
+    res.json(body);
+  });
+
+  router.get('/entities/:kind/:namespace/:name/flows/stream', async (req, res) => {
+    const entityRef = await audited(req, 'flow-stream', () => readableEntity(req));
+    const stream = openEventStream(req, res);
+    const subscriber = live.subscribe(entityRef, batch => stream.write('flows', batch));
+    stream.onDrain(() => subscriber.resume());
+    stream.onClose(() => live.unsubscribe(entityRef, subscriber));
   });
 
   return router;

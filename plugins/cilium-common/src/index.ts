@@ -8,3 +8,4 @@ export * from './labelSelector';
 export * from './workloadIdentity';
 export * from './permissions';
 export * from './types';
+export * from './traffic';

@@ -1,11 +1,15 @@
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import { ManifestWorkloadInventory, WorkloadInventory } from '@internal/plugin-cilium-node';
+import {
+  HubbleTlsOptions,
+  ManifestWorkloadInventory,
+  WorkloadInventory,
+} from '@internal/plugin-cilium-node';
 
 /** One configured cluster and its sources. */
 export interface ClusterEntry {
   name: string;
-  hubbleAddress?: string;
+  hubble?: { address: string; tls?: HubbleTlsOptions };
   policiesPath?: string;
   workloads?: WorkloadInventory;
 }
@@ -21,7 +25,20 @@ export class ClusterRegistry {
       const workloadsPath = c.getOptionalString('workloads.path');
       return {
         name,
-        hubbleAddress: c.getOptionalString('hubble.address'),
+        hubble: c.has('hubble')
+          ? {
+              address: c.getString('hubble.address'),
+              tls: c.getOptionalBoolean('hubble.tls.enabled')
+                ? {
+                    enabled: true,
+                    caFile: c.getOptionalString('hubble.tls.caFile'),
+                    certFile: c.getOptionalString('hubble.tls.certFile'),
+                    keyFile: c.getOptionalString('hubble.tls.keyFile'),
+                    serverName: c.getOptionalString('hubble.tls.serverName'),
+                  }
+                : undefined,
+            }
+          : undefined,
         policiesPath: c.getOptionalString('policies.path'),
         workloads: workloadsPath
           ? new ManifestWorkloadInventory({ cluster: name, path: workloadsPath })
@@ -39,6 +56,10 @@ export class ClusterRegistry {
   }
 
   constructor(private readonly clusters: ClusterEntry[]) {}
+
+  all(): ClusterEntry[] {
+    return [...this.clusters];
+  }
 
   names(): string[] {
     return this.clusters.map(c => c.name);

@@ -21,19 +21,29 @@ export class EntityResolver {
     private readonly defaultCluster: () => string,
   ) {}
 
-  async resolve(
+  /** The entity, fetched with the caller's credentials; 404 when they cannot see it. */
+  async fetch(
     ref: { kind: string; namespace: string; name: string },
     credentials: BackstageCredentials,
-  ): Promise<ResolvedEntity> {
+  ): Promise<{ entity: Entity; entityRef: string }> {
     const entityRef = stringifyEntityRef(ref);
     const entity = await this.catalog.getEntityByRef(entityRef, { credentials });
     if (!entity) {
       throw new NotFoundError(`No entity ${entityRef} in the catalog, or you may not see it`);
     }
+    return { entity, entityRef: stringifyEntityRef(entity) };
+  }
+
+  /** The entity and its workload identity; 400 when it has none, saying what to add. */
+  async resolve(
+    ref: { kind: string; namespace: string; name: string },
+    credentials: BackstageCredentials,
+  ): Promise<ResolvedEntity> {
+    const { entity, entityRef } = await this.fetch(ref, credentials);
     const result = getWorkloadIdentity(entity, { defaultCluster: this.defaultCluster() });
     if (!result.ok) {
       throw new InputError(`${entityRef} has no workload identity: ${result.message}`);
     }
-    return { entity, entityRef: stringifyEntityRef(entity), identity: result.identity };
+    return { entity, entityRef, identity: result.identity };
   }
 }

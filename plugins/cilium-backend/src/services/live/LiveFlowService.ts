@@ -1,0 +1,373 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Entity } from '@backstage/catalog-model';
+import {
+  CiliumStatusResponse,
+  ClusterTrafficStatus,
+  EntityFlowsResponse,
+  EntityTrafficResponse,
+  FlowRecord,
+  FlowStreamBatch,
+} from '@internal/plugin-cilium-common';
+import {
+  FlowStream,
+  flowToJson,
+  HubbleRelayClient,
+  HubbleRelayClientOptions,
+  LeanFlow,
+} from '@internal/plugin-cilium-node';
+import { EdgeTable } from './EdgeTable';
+import { EntityWorkloadIndex } from './EntityWorkloadIndex';
+import { FlowSubscriber } from './FlowSubscriber';
+import { describePeer } from './peers';
+import { RingBuffer } from './RingBuffer';
+
+/** A cluster the service follows. */
+export interface LiveCluster {
+  name: string;
+  /** Undefined: the cluster has no Hubble Relay configured; its status says `disabled`. */
+  hubble?: Omit<HubbleRelayClientOptions, 'logger'>;
+}
+
+/** Tunables of the live-flow service (config `cilium.live`). */
+export interface LiveFlowOptions {
+  /** Flows kept per entity. */
+  flowsPerEntity: number;
+  /** Traffic rows kept per entity. */
+  edgesPerEntity: number;
+  /** Flows queued per stream subscriber before the oldest are dropped. */
+  maxQueuedPerSubscriber: number;
+  /** How often subscribers get a batch (250 ms = at most 4 a second). */
+  flushIntervalMs: number;
+}
+
+export const DEFAULT_LIVE_FLOW_OPTIONS: LiveFlowOptions = {
+  flowsPerEntity: 1000,
+  edgesPerEntity: 2000,
+  maxQueuedPerSubscriber: 2000,
+  flushIntervalMs: 250,
+};
+
+interface StoredFlow {
+  flow: LeanFlow;
+  source?: string;
+  destination?: string;
+}
+
+interface EntityState {
+  flows: RingBuffer<StoredFlow>;
+  edges: EdgeTable;
+  subscribers: Set<FlowSubscriber>;
+}
+
+interface ClusterState {
+  cluster: LiveCluster;
+  client?: HubbleRelayClient;
+  stream?: FlowStream;
+  namespaces: string[];
+  /** Flow counts of the last seconds, for flows/s. */
+  buckets: Map<number, number>;
+}
+
+function policyNames(refs: Array<{ kind: string; namespace: string; name: string }>): string[] {
+  return refs.map(p => `${p.kind || 'Policy'}/${p.namespace}/${p.name}`);
+}
+
+/**
+ * Holds one Hubble Relay follow stream per cluster, maps each flow's ends to
+ * catalog entities and fans out in process: a bounded ring of flows and an
+ * aggregated traffic table per entity, and batched, bounded subscriptions for
+ * the browser.
+ */
+export class LiveFlowService {
+  private index: EntityWorkloadIndex;
+  private readonly entities = new Map<string, EntityState>();
+  private readonly clusters = new Map<string, ClusterState>();
+  private readonly options: LiveFlowOptions;
+
+  constructor(
+    private readonly deps: {
+      clusters: LiveCluster[];
+      defaultCluster: string;
+      logger: LoggerService;
+      /** Creates Relay clients; injectable for tests. */
+      clientFactory?: (options: HubbleRelayClientOptions) => HubbleRelayClient;
+      now?: () => number;
+    },
+    options: { [K in keyof LiveFlowOptions]?: LiveFlowOptions[K] | undefined } = {},
+  ) {
+    const defined = Object.fromEntries(
+      Object.entries(options).filter(([, v]) => v !== undefined),
+    ) as Partial<LiveFlowOptions>;
+    this.options = { ...DEFAULT_LIVE_FLOW_OPTIONS, ...defined };
+    this.index = new EntityWorkloadIndex([], deps.defaultCluster);
+    for (const cluster of deps.clusters) {
+      this.clusters.set(cluster.name, { cluster, namespaces: [], buckets: new Map() });
+    }
+  }
+
+  private now(): number {
+    return this.deps.now ? this.deps.now() : Date.now();
+  }
+
+  /**
+   * Replaces the entity index (from a fresh catalog read) and restarts a
+   * cluster's stream when the namespaces it must ask Relay for changed.
+   */
+  updateEntities(entities: Entity[]): void {
+    this.index = new EntityWorkloadIndex(entities, this.deps.defaultCluster);
+    for (const state of this.clusters.values()) {
+      const namespaces = this.index.namespaces(state.cluster.name);
+      if (!state.stream || namespaces.join(',') !== state.namespaces.join(',')) {
+        state.namespaces = namespaces;
+        if (state.cluster.hubble) this.follow(state);
+      }
+    }
+  }
+
+  private follow(state: ClusterState): void {
+    const { cluster } = state;
+    if (!cluster.hubble) return;
+    if (!state.client) {
+      const options = { ...cluster.hubble, logger: this.deps.logger };
+      state.client = this.deps.clientFactory
+        ? this.deps.clientFactory(options)
+        : new HubbleRelayClient(options);
+    }
+    const since = state.stream?.status().lastFlowTime;
+    state.stream?.removeAllListeners();
+    state.stream?.cancel();
+    const prefixes = state.namespaces.map(ns => `${ns}/`);
+    const stream = state.client.follow({
+      whitelist:
+        prefixes.length > 0
+          ? [{ source_pod: prefixes }, { destination_pod: prefixes }]
+          : undefined,
+      since,
+    });
+    stream.on('flow', (flow: LeanFlow) => this.ingest(cluster.name, flow));
+    stream.on('gap', gap =>
+      this.deps.logger.warn(
+        `Hubble Relay ${cluster.hubble?.address} (cluster ${cluster.name}) was unreachable for ${gap.durationMs} ms: ${gap.reason}`,
+      ),
+    );
+    stream.on('nodeStatus', event => {
+      if (event.state === 'NODE_ERROR') {
+        this.deps.logger.warn(
+          `Hubble Relay (cluster ${cluster.name}) reports a node error on ${event.nodeNames.join(', ')}: ${event.message}`,
+        );
+      }
+    });
+    stream.on('failed', error =>
+      this.deps.logger.error(
+        `Hubble Relay stream of cluster ${cluster.name} failed for good: ${error.message}`,
+      ),
+    );
+    state.stream = stream;
+    this.deps.logger.info(
+      `Following Hubble Relay ${cluster.hubble.address} for cluster ${cluster.name} (namespaces: ${
+        state.namespaces.join(', ') || 'all'
+      })`,
+    );
+  }
+
+  private entityState(entityRef: string): EntityState {
+    let state = this.entities.get(entityRef);
+    if (!state) {
+      state = {
+        flows: new RingBuffer(this.options.flowsPerEntity),
+        edges: new EdgeTable(this.options.edgesPerEntity),
+        subscribers: new Set(),
+      };
+      this.entities.set(entityRef, state);
+    }
+    return state;
+  }
+
+  /**
+   * The hot path: one flow from a cluster's stream. Public so benchmarks and
+   * tests can drive it without a Relay.
+   */
+  ingest(clusterName: string, flow: LeanFlow): void {
+    const cluster = this.clusters.get(clusterName);
+    if (cluster) {
+      const second = Math.floor(this.now() / 1000);
+      cluster.buckets.set(second, (cluster.buckets.get(second) ?? 0) + 1);
+      if (cluster.buckets.size > 10) {
+        for (const key of cluster.buckets.keys()) if (key < second - 6) cluster.buckets.delete(key);
+      }
+    }
+    const src =
+      this.index.lookupPod(clusterName, flow.source.namespace, flow.source.labels, flow.source.identity) ??
+      (flow.source.namespace ? undefined : this.index.lookupExternal([], flow.sourceIp));
+    const dst =
+      this.index.lookupPod(
+        clusterName,
+        flow.destination.namespace,
+        flow.destination.labels,
+        flow.destination.identity,
+      ) ??
+      (flow.destination.namespace
+        ? undefined
+        : this.index.lookupExternal(flow.destinationNames, flow.destinationIp));
+    if (!src && !dst) return;
+
+    const stored: StoredFlow = { flow, source: src, destination: dst };
+    const reply = flow.isReply === true;
+    if (src) this.record(src, stored, 'egress', reply);
+    if (dst && dst !== src) this.record(dst, stored, 'ingress', reply);
+  }
+
+  private record(
+    entityRef: string,
+    stored: StoredFlow,
+    direction: 'ingress' | 'egress',
+    reply: boolean,
+  ): void {
+    const state = this.entityState(entityRef);
+    const { flow } = stored;
+    state.flows.push(stored);
+    // The table counts requests, each at the observation point of its side:
+    // a pod-to-pod flow is seen leaving the source and entering the
+    // destination, and each side counts its own.
+    const observedHere =
+      !flow.trafficDirection ||
+      flow.trafficDirection === 'TRAFFIC_DIRECTION_UNKNOWN' ||
+      flow.trafficDirection.toLowerCase() === direction;
+    if (!reply && observedHere) {
+      const peer =
+        direction === 'egress'
+          ? describePeer(flow.destination, flow.destinationIp, flow.destinationNames, stored.destination)
+          : describePeer(flow.source, flow.sourceIp, [], stored.source);
+      state.edges.add({
+        direction,
+        peer,
+        protocol: flow.protocol,
+        port: flow.destinationPort,
+        verdict: flow.verdict || 'VERDICT_UNKNOWN',
+        timeMs: flow.timeMs,
+        policies:
+          direction === 'egress'
+            ? policyNames([...flow.egressAllowedBy, ...flow.egressDeniedBy])
+            : policyNames([...flow.ingressAllowedBy, ...flow.ingressDeniedBy]),
+        dropReason: flow.dropReason,
+        l7Summary: flow.l7Summary,
+      });
+    }
+    if (state.subscribers.size > 0) {
+      const record = this.toRecord(stored);
+      for (const s of state.subscribers) s.offer(record);
+    }
+  }
+
+  private toRecord(stored: StoredFlow): FlowRecord {
+    const flow = flowToJson(stored.flow.raw) as Record<string, unknown>;
+    return {
+      flow,
+      node_name: stored.flow.nodeName || undefined,
+      time: typeof flow.time === 'string' ? flow.time : undefined,
+      backstage: { source: stored.source, destination: stored.destination },
+    };
+  }
+
+  /** The entity's recent flows, oldest first, at most `limit`. */
+  flows(entityRef: string, limit?: number): EntityFlowsResponse {
+    const state = this.entities.get(entityRef);
+    if (!state) return { entityRef, flows: [], evicted: 0 };
+    let items = state.flows.toArray();
+    if (limit !== undefined && items.length > limit) items = items.slice(items.length - limit);
+    return { entityRef, flows: items.map(s => this.toRecord(s)), evicted: state.flows.evicted };
+  }
+
+  /** The entity's aggregated traffic. */
+  traffic(entityRef: string): EntityTrafficResponse {
+    const state = this.entities.get(entityRef);
+    if (!state) return { entityRef, edges: [] };
+    const oldest = state.flows.toArray()[0];
+    return {
+      entityRef,
+      edges: state.edges.snapshot(),
+      since: oldest ? new Date(oldest.flow.timeMs).toISOString() : undefined,
+    };
+  }
+
+  /**
+   * Subscribes to an entity's flows as they arrive; `send` gets batches and
+   * returns false when the connection's buffer is full. Returns the
+   * subscriber; call `unsubscribe` with it when the connection closes.
+   */
+  subscribe(entityRef: string, send: (batch: FlowStreamBatch) => boolean | void): FlowSubscriber {
+    const subscriber = new FlowSubscriber(send, {
+      maxQueued: this.options.maxQueuedPerSubscriber,
+      flushIntervalMs: this.options.flushIntervalMs,
+    });
+    this.entityState(entityRef).subscribers.add(subscriber);
+    return subscriber;
+  }
+
+  unsubscribe(entityRef: string, subscriber: FlowSubscriber): void {
+    subscriber.close();
+    this.entities.get(entityRef)?.subscribers.delete(subscriber);
+  }
+
+  /** Per cluster: connection state, rate, lag, nodes, last error. */
+  status(): CiliumStatusResponse {
+    const now = this.now();
+    const second = Math.floor(now / 1000);
+    const clusters: ClusterTrafficStatus[] = [...this.clusters.values()].map(state => {
+      let recent = 0;
+      for (let s = second - 5; s < second; s++) recent += state.buckets.get(s) ?? 0;
+      const base = {
+        cluster: state.cluster.name,
+        address: state.cluster.hubble?.address,
+        flowsPerSecond: recent / 5,
+        namespaces: state.namespaces,
+      };
+      if (!state.stream) {
+        return {
+          ...base,
+          state: 'disabled',
+          connected: false,
+          flowsReceived: 0,
+          duplicatesDropped: 0,
+          eventsLost: 0,
+          nodes: [],
+          gaps: [],
+        };
+      }
+      const s = state.stream.status();
+      return {
+        ...base,
+        state: s.state,
+        connected: s.state === 'connected',
+        lagMs: s.lastFlowTime ? Math.max(0, now - Date.parse(s.lastFlowTime)) : undefined,
+        flowsReceived: s.flowsReceived,
+        duplicatesDropped: s.duplicatesDropped,
+        eventsLost: s.eventsLost,
+        nodes: Object.entries(s.nodes).map(([name, n]) => ({ name, state: n.state, message: n.message })),
+        lastError: s.lastError ? { message: s.lastError.message, at: s.lastError.at } : undefined,
+        gaps: s.gaps.map(g => ({
+          disconnectedAt: g.disconnectedAt,
+          reconnectedAt: g.reconnectedAt,
+          durationMs: g.durationMs,
+          reason: g.reason,
+        })),
+      };
+    });
+    return { clusters };
+  }
+
+  /** Cancels every stream and subscription. */
+  stop(): void {
+    for (const state of this.clusters.values()) {
+      state.stream?.removeAllListeners();
+      state.stream?.cancel();
+      state.client?.close();
+      state.stream = undefined;
+      state.client = undefined;
+    }
+    for (const e of this.entities.values()) {
+      e.subscribers.forEach(s => s.close());
+      e.subscribers.clear();
+    }
+  }
+}
