@@ -111,7 +111,7 @@ describe('live traffic routes', () => {
     await sim.close();
   });
 
-  async function start(permission = AuthorizeResult.ALLOW) {
+  async function start(permission: AuthorizeResult.ALLOW | AuthorizeResult.DENY = AuthorizeResult.ALLOW) {
     return startTestBackend({
       features: [
         ciliumPlugin,

@@ -1,8 +1,15 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import { EntityWorkloadsResponse } from '@internal/plugin-cilium-common';
+import {
+  CiliumStatusResponse,
+  EntityFlowsResponse,
+  EntityTrafficResponse,
+  EntityWorkloadsResponse,
+  FlowStreamBatch,
+} from '@internal/plugin-cilium-common';
 import { CiliumApi } from './CiliumApi';
+import { readEventStream } from './parseEventStream';
 
 /**
  * The default {@link CiliumApi}: calls the cilium backend with the user's
@@ -20,6 +27,39 @@ export class CiliumClient implements CiliumApi {
 
   async getEntityWorkloads(entity: CompoundEntityRef): Promise<EntityWorkloadsResponse> {
     return this.get(`${this.entityPath(entity)}/workloads`);
+  }
+
+  async getEntityFlows(
+    entity: CompoundEntityRef,
+    options: { limit?: number } = {},
+  ): Promise<EntityFlowsResponse> {
+    const query = options.limit ? `?limit=${options.limit}` : '';
+    return this.get(`${this.entityPath(entity)}/flows${query}`);
+  }
+
+  async getEntityTraffic(entity: CompoundEntityRef): Promise<EntityTrafficResponse> {
+    return this.get(`${this.entityPath(entity)}/traffic`);
+  }
+
+  async getStatus(): Promise<CiliumStatusResponse> {
+    return this.get('/status');
+  }
+
+  async streamEntityFlows(
+    entity: CompoundEntityRef,
+    onBatch: (batch: FlowStreamBatch) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const baseUrl = await this.discoveryApi.getBaseUrl('cilium');
+    const response = await this.fetchApi.fetch(`${baseUrl}${this.entityPath(entity)}/flows/stream`, {
+      headers: { accept: 'text/event-stream' },
+      signal,
+    });
+    if (!response.ok) throw await ResponseError.fromResponse(response);
+    if (!response.body) throw new Error('The browser gave no readable body for the flow stream');
+    await readEventStream(response.body, event => {
+      if (event.event === 'flows') onBatch(JSON.parse(event.data) as FlowStreamBatch);
+    });
   }
 
   private entityPath(entity: CompoundEntityRef): string {

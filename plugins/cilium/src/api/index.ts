@@ -1,2 +1,3 @@
 export * from './CiliumApi';
 export * from './CiliumClient';
+export { errorMessage } from './errorMessage';

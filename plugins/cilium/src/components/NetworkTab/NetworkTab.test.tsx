@@ -92,6 +92,16 @@ describe('NetworkTab', () => {
           return HttpResponse.json(workloadsResponse);
         },
       ),
+      http.get('http://backstage.test/api/cilium/entities/component/default/checkout/flows', () =>
+        HttpResponse.json({ entityRef: 'component:default/checkout', flows: [], evicted: 0 }),
+      ),
+      http.get(
+        'http://backstage.test/api/cilium/entities/component/default/checkout/flows/stream',
+        () =>
+          new HttpResponse(new ReadableStream({ start: c => c.enqueue(new TextEncoder().encode(': connected\n\n')) }), {
+            headers: { 'content-type': 'text/event-stream' },
+          }),
+      ),
     );
     await renderTab(annotated);
     expect(await screen.findByText('Workload identity')).toBeInTheDocument();
@@ -102,6 +112,7 @@ describe('NetworkTab', () => {
     expect(within(table).getByText('checkout')).toBeInTheDocument();
     expect(within(table).getByText('tier=api')).toBeInTheDocument();
     expect(within(table).getByText('http 8080/TCP')).toBeInTheDocument();
+    expect(await screen.findByText(/No flows seen for this entity yet/)).toBeInTheDocument();
     expect(requests).toHaveLength(1);
   });
 

@@ -6,6 +6,7 @@ import { useEntity } from '@backstage/plugin-catalog-react';
 import { Grid } from '@material-ui/core';
 import { isCiliumAnnotated } from '@internal/plugin-cilium-common';
 import { ciliumApiRef } from '../../api';
+import { LiveFlowsTable } from '../LiveTraffic';
 import { NotAnnotatedState } from './NotAnnotatedState';
 import { WorkloadIdentityCard } from './WorkloadIdentityCard';
 import { WorkloadsTable } from './WorkloadsTable';
@@ -27,6 +28,9 @@ const AnnotatedNetworkTab = () => {
       </Grid>
       <Grid item xs={12} md={8}>
         <WorkloadsTable workloads={value.workloads} namespace={value.identity.namespace} />
+      </Grid>
+      <Grid item xs={12}>
+        <LiveFlowsTable entity={getCompoundEntityRef(entity)} />
       </Grid>
     </Grid>
   );

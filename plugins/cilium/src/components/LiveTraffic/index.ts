@@ -1,0 +1,1 @@
+export { LiveFlowsTable } from './LiveFlowsTable';

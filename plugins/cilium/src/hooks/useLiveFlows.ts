@@ -1,0 +1,103 @@
+import { useEffect, useRef, useState } from 'react';
+import { CompoundEntityRef } from '@backstage/catalog-model';
+import { useApi } from '@backstage/core-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import { FlowRecord } from '@internal/plugin-cilium-common';
+import { ciliumApiRef } from '../api';
+
+/** The state of the live flow stream. */
+export interface LiveFlows {
+  /** Oldest first, at most `maxFlows`. */
+  flows: FlowRecord[];
+  /** Flows the server dropped for this browser because it read too slowly. */
+  lost: number;
+  /** Flows received while paused (shown on resume). */
+  pending: number;
+  state: 'connecting' | 'live' | 'reconnecting' | 'error';
+  error?: Error;
+}
+
+function uuidOf(r: FlowRecord): string | undefined {
+  return (r.flow as { uuid?: string }).uuid;
+}
+
+/**
+ * Loads an entity's recent flows and follows new ones over the backend's
+ * server-sent event stream, reconnecting with back-off. Keeps at most
+ * `maxFlows`; while `paused`, new flows are held back and counted.
+ */
+export function useLiveFlows(
+  entity: CompoundEntityRef,
+  options: { maxFlows?: number; paused?: boolean } = {},
+): LiveFlows {
+  const api = useApi(ciliumApiRef);
+  const maxFlows = options.maxFlows ?? 5000;
+  const [state, setState] = useState<LiveFlows>({ flows: [], lost: 0, pending: 0, state: 'connecting' });
+  const held = useRef<FlowRecord[]>([]);
+  const pausedRef = useRef(Boolean(options.paused));
+  const { kind, namespace, name } = entity;
+
+  useEffect(() => {
+    pausedRef.current = Boolean(options.paused);
+    if (!options.paused && held.current.length > 0) {
+      const add = held.current;
+      held.current = [];
+      setState(s => ({ ...s, flows: [...s.flows, ...add].slice(-maxFlows), pending: 0 }));
+    }
+  }, [options.paused, maxFlows]);
+
+  useEffect(() => {
+    const ref = { kind, namespace, name };
+    const controller = new AbortController();
+    const seen = new Set<string>();
+    let attempt = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+
+    const accept = (records: FlowRecord[], lost: number) => {
+      const fresh = records.filter(r => {
+        const id = uuidOf(r);
+        if (!id) return true;
+        if (seen.has(id)) return false;
+        seen.add(id);
+        return true;
+      });
+      if (seen.size > maxFlows * 4) seen.clear();
+      if (pausedRef.current) {
+        held.current = [...held.current, ...fresh].slice(-maxFlows);
+        const pending = held.current.length;
+        setState(s => ({ ...s, lost: s.lost + lost, pending }));
+      } else {
+        setState(s => ({ ...s, flows: [...s.flows, ...fresh].slice(-maxFlows), lost: s.lost + lost }));
+      }
+    };
+
+    const run = async () => {
+      try {
+        const snapshot = await api.getEntityFlows(ref, { limit: Math.min(500, maxFlows) });
+        accept(snapshot.flows, 0);
+        setState(s => ({ ...s, state: 'live', error: undefined }));
+        attempt = 0;
+        await api.streamEntityFlows(ref, batch => accept(batch.flows, batch.lost), controller.signal);
+        throw new Error('The flow stream ended');
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        const status = error instanceof ResponseError ? error.statusCode : undefined;
+        if (status && status >= 400 && status < 500) {
+          setState(s => ({ ...s, state: 'error', error }));
+          return;
+        }
+        attempt++;
+        const delay = Math.min(30000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+        setState(s => ({ ...s, state: 'reconnecting', error }));
+        timer = setTimeout(run, delay);
+      }
+    };
+    run();
+    return () => {
+      controller.abort();
+      if (timer) clearTimeout(timer);
+    };
+  }, [api, kind, namespace, name, maxFlows]);
+
+  return state;
+}
