@@ -1,6 +1,7 @@
 import { Entity } from '@backstage/catalog-model';
 import {
   createApiFactory,
+  createComponentExtension,
   createPlugin,
   createRoutableExtension,
   discoveryApiRef,
@@ -36,6 +37,17 @@ export const EntityCiliumContent = ciliumPlugin.provide(
     name: 'EntityCiliumContent',
     component: () => import('./components/NetworkTab').then(m => m.NetworkTab),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * The entity's network at a glance, for the overview page.
+ * @public
+ */
+export const EntityCiliumCard = ciliumPlugin.provide(
+  createComponentExtension({
+    name: 'EntityCiliumCard',
+    component: { lazy: () => import('./components/CiliumCard').then(m => m.CiliumCard) },
   }),
 );
 

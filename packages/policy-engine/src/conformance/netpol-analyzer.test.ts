@@ -162,7 +162,7 @@ function count(k: string, r: 'pass' | 'fail' | 'excluded') {
   if (available) {
     for (const sub of ['connlist', 'cli']) {
       for (const f of fs.readdirSync(path.join(NPA, 'test_outputs', sub))) {
-        if (/_connlist_output\.(txt|json|csv|md)$/.test(f) || /_exposure_output\.txt$/.test(f)) files.push(`${sub}/${f}`);
+        if (/_connlist_output\.(txt|json|csv|md)$/.test(f) || /_exposure_output\.txt$/.test(f)) files.push(`test_outputs/${sub}/${f}`);
       }
     }
     // Stale expected outputs kept inside the input folders (old spelling).

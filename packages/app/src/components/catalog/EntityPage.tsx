@@ -23,7 +23,7 @@ import {
   EntityUserProfileCard,
 } from '@backstage/plugin-org';
 import { EntityCatalogGraphCard } from '@backstage/plugin-catalog-graph';
-import { EntityCiliumContent } from '@internal/plugin-cilium';
+import { EntityCiliumCard, EntityCiliumContent, isCiliumAvailable } from '@internal/plugin-cilium';
 
 const entityWarningContent = (
   <>
@@ -53,6 +53,13 @@ const overviewContent = (
     <Grid item md={6} xs={12}>
       <EntityCatalogGraphCard height={400} />
     </Grid>
+    <EntitySwitch>
+      <EntitySwitch.Case if={isCiliumAvailable}>
+        <Grid item md={6} xs={12}>
+          <EntityCiliumCard />
+        </Grid>
+      </EntitySwitch.Case>
+    </EntitySwitch>
     <Grid item md={4} xs={12}>
       <EntityLinksCard />
     </Grid>

@@ -1,0 +1,1 @@
+export { CiliumCard } from './CiliumCard';
