@@ -1,0 +1,64 @@
+import { defineConfig } from '@playwright/test';
+import path from 'path';
+
+const root = path.resolve(__dirname, '../..');
+const CI = Boolean(process.env.CI);
+
+/**
+ * End-to-end: the real backend, app and Hubble Relay stand-in, driven in
+ * Debian's Chromium (no browser download). Run with `npm run test:e2e`.
+ */
+export default defineConfig({
+  testDir: __dirname,
+  outputDir: path.join(root, 'node_modules/.cache/e2e-test-results'),
+  timeout: 120_000,
+  expect: { timeout: 30_000 },
+  retries: CI ? 1 : 0,
+  workers: 1,
+  reporter: [
+    ['list'],
+    ['json', { outputFile: path.join(root, 'node_modules/.cache/e2e-report.json') }],
+  ],
+  use: {
+    baseURL: 'http://localhost:3000',
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+        '--no-first-run',
+      ],
+    },
+  },
+  webServer: [
+    {
+      command: 'npm run start:relay',
+      cwd: root,
+      port: 4245,
+      reuseExistingServer: !CI,
+      timeout: 120_000,
+    },
+    {
+      command: 'npm run start:backend',
+      cwd: root,
+      url: 'http://localhost:7007/api/cilium/health',
+      reuseExistingServer: !CI,
+      timeout: 180_000,
+      // A fresh in-memory database each run.
+      env: { APP_CONFIG_backend_database_connection: ':memory:' },
+    },
+    {
+      command: 'npm run start:app',
+      cwd: root,
+      url: 'http://localhost:3000',
+      reuseExistingServer: !CI,
+      timeout: 180_000,
+    },
+  ],
+});
