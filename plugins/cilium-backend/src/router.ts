@@ -7,6 +7,7 @@ import {
   CiliumHealthResponse,
   EntityWorkloadsResponse,
 } from '@internal/plugin-cilium-common';
+import { ConnectivityService } from './connectivity/ConnectivityService';
 import { ClusterRegistry } from './services/ClusterRegistry';
 import { EntityAccess } from './services/EntityAccess';
 import { EntityResolver } from './services/EntityResolver';
@@ -23,6 +24,7 @@ export interface RouterOptions {
   access: EntityAccess;
   workloads: WorkloadService;
   live: LiveFlowService;
+  connectivity: ConnectivityService;
 }
 
 function parseLimit(value: unknown): number | undefined {
@@ -36,7 +38,7 @@ function parseLimit(value: unknown): number | undefined {
 
 /** The cilium backend's HTTP routes, mounted under `/api/cilium`. */
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { httpAuth, auditor, clusters, entities, access, workloads, live } = options;
+  const { httpAuth, auditor, clusters, entities, access, workloads, live, connectivity } = options;
   const router = Router();
   router.use(express.json());
 
@@ -94,6 +96,26 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       return result;
     });
     res.json(body);
+  });
+
+  router.get('/entities/:kind/:namespace/:name/connectivity', async (req, res) => {
+    const body = await audited(req, 'connectivity', async () => {
+      const { kind, namespace, name } = req.params;
+      const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+      const resolved = await entities.resolve({ kind, namespace, name }, credentials);
+      await access.require(ciliumFlowsReadPermission, resolved.entityRef, credentials);
+      return connectivity.connectivity(resolved.entity, resolved.entityRef, resolved.identity);
+    });
+    res.json(body);
+  });
+
+  router.get('/clusters/:cluster/policy-file', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const path = req.query.path;
+    if (typeof path !== 'string' || path === '' || path.includes('..')) {
+      throw new InputError('Give the policy file as ?path=<path relative to the policy source>, e.g. ?path=checkout/default-deny.yaml');
+    }
+    res.json(await connectivity.policyFile(req.params.cluster, path));
   });
 
   router.get('/entities/:kind/:namespace/:name/flows', async (req, res) => {

@@ -1,17 +1,17 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import {
-  HubbleTlsOptions,
-  ManifestWorkloadInventory,
-  WorkloadInventory,
-} from '@internal/plugin-cilium-node';
+import { DirectoryManifestSource, HubbleTlsOptions } from '@internal/plugin-cilium-node';
+import { ClusterModel } from './ClusterModel';
 
 /** One configured cluster and its sources. */
 export interface ClusterEntry {
   name: string;
   hubble?: { address: string; tls?: HubbleTlsOptions };
-  policiesPath?: string;
-  workloads?: WorkloadInventory;
+  /** The policies and workloads, evaluated. */
+  model: ClusterModel;
+  /** Link template for policy files, with `{path}`. */
+  policyUrl?: string;
 }
 
 /**
@@ -19,9 +19,10 @@ export interface ClusterEntry {
  * default for entities that do not name one.
  */
 export class ClusterRegistry {
-  static fromConfig(config: Config): ClusterRegistry {
+  static fromConfig(config: Config, logger: LoggerService): ClusterRegistry {
     const clusters = (config.getOptionalConfigArray('cilium.clusters') ?? []).map(c => {
       const name = c.getString('name');
+      const policiesPath = c.getOptionalString('policies.path');
       const workloadsPath = c.getOptionalString('workloads.path');
       return {
         name,
@@ -39,10 +40,14 @@ export class ClusterRegistry {
                 : undefined,
             }
           : undefined,
-        policiesPath: c.getOptionalString('policies.path'),
-        workloads: workloadsPath
-          ? new ManifestWorkloadInventory({ cluster: name, path: workloadsPath })
-          : undefined,
+        policyUrl: c.getOptionalString('policies.url'),
+        model: new ClusterModel({
+          cluster: name,
+          policies: policiesPath ? new DirectoryManifestSource(policiesPath) : undefined,
+          workloads: workloadsPath ? new DirectoryManifestSource(workloadsPath) : undefined,
+          logger,
+          minCheckIntervalMs: (c.getOptionalNumber('policies.refreshSeconds') ?? 5) * 1000,
+        }),
       };
     });
     const seen = new Set<string>();

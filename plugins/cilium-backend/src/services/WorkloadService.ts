@@ -1,29 +1,36 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   matchesLabelSelector,
   WorkloadIdentity,
   WorkloadSummary,
 } from '@internal/plugin-cilium-common';
+import type { Workload } from '@internal/cilium-policy-engine';
 import { ClusterRegistry } from './ClusterRegistry';
+
+/** The engine's workloads that a workload identity selects. */
+export function selectWorkloads(
+  workloads: readonly Workload[],
+  identity: WorkloadIdentity,
+): Workload[] {
+  return workloads.filter(
+    w => w.namespace === identity.namespace && matchesLabelSelector(identity.requirements, w.labels),
+  );
+}
 
 /** Finds the workloads that belong to a workload identity. */
 export class WorkloadService {
-  constructor(
-    private readonly clusters: ClusterRegistry,
-    private readonly logger: LoggerService,
-  ) {}
+  constructor(private readonly clusters: ClusterRegistry) {}
 
   async workloadsFor(identity: WorkloadIdentity): Promise<WorkloadSummary[]> {
     const cluster = this.clusters.get(identity.cluster);
-    if (!cluster.workloads) return [];
-    const { workloads, problems } = await cluster.workloads.listWorkloads();
-    for (const p of problems) {
-      this.logger.warn(`Workload inventory of cluster ${cluster.name}: ${p.source}: ${p.message}`);
-    }
-    return workloads.filter(
-      w =>
-        w.namespace === identity.namespace &&
-        matchesLabelSelector(identity.requirements, w.podLabels),
-    );
+    const { engine } = await cluster.model.current();
+    return selectWorkloads(engine.workloads, identity).map(w => ({
+      cluster: cluster.name,
+      namespace: w.namespace,
+      kind: w.kind,
+      name: w.name,
+      podLabels: { ...w.labels },
+      ports: w.ports.map(p => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
+      source: w.position?.file?.replace(/^\(workloads\) /, ''),
+    }));
   }
 }

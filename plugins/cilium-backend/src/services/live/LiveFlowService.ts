@@ -16,7 +16,7 @@ import {
   LeanFlow,
 } from '@internal/plugin-cilium-node';
 import { EdgeTable } from './EdgeTable';
-import { EntityWorkloadIndex } from './EntityWorkloadIndex';
+import { EntityWorkloadIndex } from '../EntityWorkloadIndex';
 import { FlowSubscriber } from './FlowSubscriber';
 import { describePeer } from './peers';
 import { RingBuffer } from './RingBuffer';
@@ -107,6 +107,11 @@ export class LiveFlowService {
 
   private now(): number {
     return this.deps.now ? this.deps.now() : Date.now();
+  }
+
+  /** The current map from workloads and external peers to catalog entities. */
+  entityIndex(): EntityWorkloadIndex {
+    return this.index;
   }
 
   /**
@@ -276,6 +281,14 @@ export class LiveFlowService {
     let items = state.flows.toArray();
     if (limit !== undefined && items.length > limit) items = items.slice(items.length - limit);
     return { entityRef, flows: items.map(s => this.toRecord(s)), evicted: state.flows.evicted };
+  }
+
+  /**
+   * The entity's buffered flows as decoded from Relay (oldest first), for
+   * replaying them against changed policies.
+   */
+  recentFlows(entityRef: string): LeanFlow[] {
+    return this.entities.get(entityRef)?.flows.toArray().map(s => s.flow) ?? [];
   }
 
   /** The entity's aggregated traffic. */

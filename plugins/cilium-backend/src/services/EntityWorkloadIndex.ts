@@ -111,6 +111,21 @@ export class EntityWorkloadIndex {
     return found?.entityRef;
   }
 
+  /** The Resource entity whose CIDRs hold a whole address range. */
+  lookupRange(start: string, end: string): string | undefined {
+    if (!ipaddr.isValid(start) || !ipaddr.isValid(end)) return undefined;
+    const a = ipaddr.parse(start);
+    const b = ipaddr.parse(end);
+    for (const ext of this.externals) {
+      for (const [net, bits] of ext.cidrs) {
+        if (net.kind() === a.kind() && a.match(net as any, bits) && b.kind() === a.kind() && b.match(net as any, bits)) {
+          return ext.entityRef;
+        }
+      }
+    }
+    return undefined;
+  }
+
   /** The Resource entity for an external peer, by DNS name or IP. */
   lookupExternal(names: string[], ip: string): string | undefined {
     if (this.externals.length === 0) return undefined;

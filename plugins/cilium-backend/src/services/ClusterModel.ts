@@ -1,0 +1,102 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { InventoryBuilder, PolicyEngine } from '@internal/cilium-policy-engine';
+import { SourceDiagnostic } from '@internal/plugin-cilium-common';
+import { ManifestSource } from '@internal/plugin-cilium-node';
+
+/** A cluster's policies and workloads, evaluated. */
+export interface ClusterSnapshot {
+  engine: PolicyEngine;
+  loadedAt: Date;
+  diagnostics: SourceDiagnostic[];
+  /** Policy files by path (relative to the policy source's root). */
+  policyFiles: Map<string, string>;
+}
+
+/** Marks workload-source files so they never pass for policy files. */
+const WORKLOADS_PREFIX = '(workloads) ';
+
+/**
+ * The policy engine over one cluster's policy source and workload source,
+ * rebuilt when either source changes (checked at most every
+ * `minCheckIntervalMs`, on demand).
+ */
+export class ClusterModel {
+  private snapshot?: ClusterSnapshot;
+  private versions = '';
+  private lastCheck = 0;
+  private loading?: Promise<ClusterSnapshot>;
+
+  constructor(
+    private readonly options: {
+      cluster: string;
+      policies?: ManifestSource;
+      workloads?: ManifestSource;
+      logger: LoggerService;
+      minCheckIntervalMs?: number;
+      now?: () => number;
+    },
+  ) {}
+
+  private now(): number {
+    return this.options.now ? this.options.now() : Date.now();
+  }
+
+  /** The current snapshot, reloaded first when a source changed. */
+  async current(): Promise<ClusterSnapshot> {
+    if (this.loading) return this.loading;
+    const interval = this.options.minCheckIntervalMs ?? 5000;
+    if (this.snapshot && this.now() - this.lastCheck < interval) return this.snapshot;
+    this.loading = this.refresh().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async refresh(): Promise<ClusterSnapshot> {
+    this.lastCheck = this.now();
+    const { policies, workloads } = this.options;
+    const versions = [
+      policies ? await policies.version().catch(() => 'error') : '',
+      workloads ? await workloads.version().catch(() => 'error') : '',
+    ].join('|');
+    if (this.snapshot && versions === this.versions) return this.snapshot;
+
+    const [policySnapshot, workloadSnapshot] = await Promise.all([policies?.read(), workloads?.read()]);
+    const builder = new InventoryBuilder();
+    const policyFiles = new Map<string, string>();
+    for (const f of workloadSnapshot?.files ?? []) builder.addText(f.text, `${WORKLOADS_PREFIX}${f.path}`);
+    for (const f of policySnapshot?.files ?? []) {
+      builder.addText(f.text, f.path);
+      policyFiles.set(f.path, f.text);
+    }
+    const inventory = builder.build();
+    const diagnostics: SourceDiagnostic[] = [
+      ...[...(policySnapshot?.problems ?? []), ...(workloadSnapshot?.problems ?? [])].map(p => ({
+        severity: 'error' as const,
+        message: p.message,
+        file: p.source,
+      })),
+      ...inventory.diagnostics
+        .filter(d => d.code !== 'ignored')
+        .map(d => ({
+          severity: d.severity,
+          message: d.message,
+          file: d.file,
+          line: d.line,
+          object: d.object,
+        })),
+    ];
+    const engine = new PolicyEngine(inventory, { clusterName: this.options.cluster });
+    this.snapshot = { engine, loadedAt: new Date(this.now()), diagnostics, policyFiles };
+    this.versions = versions;
+    this.options.logger.info(
+      `Cluster ${this.options.cluster}: loaded ${inventory.policies.length} policies and ${inventory.workloads.length} workloads${
+        diagnostics.length ? ` (${diagnostics.length} problems: ${diagnostics
+          .slice(0, 3)
+          .map(d => `${d.file ?? ''} ${d.message}`)
+          .join('; ')})` : ''
+      }`,
+    );
+    return this.snapshot;
+  }
+}
