@@ -7,7 +7,7 @@ import {
   matchesLabelSelector,
 } from '@internal/plugin-cilium-common';
 import type { WorkloadPort, WorkloadSummary } from '@internal/plugin-cilium-common';
-import { ManifestWorkloadInventory } from '@internal/plugin-cilium-node';
+import { loadDirectory } from '@internal/cilium-policy-engine';
 
 /**
  * The sample world as the synthetic generator sees it: workloads (from the
@@ -144,15 +144,23 @@ export async function loadSimWorld(options: {
 }): Promise<SimWorld> {
   const cluster = options.cluster ?? 'dev';
   const nodes = options.nodes ?? ['sim-node-1', 'sim-node-2', 'sim-node-3'];
-  const inventory = new ManifestWorkloadInventory({ cluster, path: options.clusterDir });
-  const { workloads: summaries } = await inventory.listWorkloads();
+  const engineWorkloads = loadDirectory(options.clusterDir).workloads;
+  const serviceAccounts = new Map(engineWorkloads.map(w => [`${w.namespace}/${w.name}`, w.serviceAccount]));
+  const summaries: WorkloadSummary[] = engineWorkloads.map(w => ({
+    cluster,
+    namespace: w.namespace,
+    kind: w.kind,
+    name: w.name,
+    podLabels: { ...w.labels },
+    ports: w.ports.map(p => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
+  }));
   const namespaces = [...new Set(summaries.map(w => w.namespace))].sort();
   const workloads: SimWorkload[] = summaries.map((w, i) => ({
     namespace: w.namespace,
     name: w.name,
     kind: w.kind,
     labels: w.podLabels,
-    serviceAccount: 'default',
+    serviceAccount: serviceAccounts.get(`${w.namespace}/${w.name}`) ?? 'default',
     ports: w.ports,
     pods: podsOf(w, namespaces.indexOf(w.namespace) + 1, i, nodes),
     identity: 256 + (hashString(`${w.namespace}/${JSON.stringify(w.podLabels)}`) % 60000),

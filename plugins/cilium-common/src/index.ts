@@ -9,3 +9,5 @@ export * from './workloadIdentity';
 export * from './permissions';
 export * from './types';
 export * from './traffic';
+export * from './requests';
+export * from './connectivity';

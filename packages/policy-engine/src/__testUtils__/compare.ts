@@ -1,3 +1,4 @@
+import { cmp } from '../model/compare';
 import { ConnSet, parseConnString } from '../model/connset';
 import { IpRange, parseRangeText } from '../model/ip';
 import type { ConnLine } from '../output/connlist';
@@ -71,7 +72,7 @@ export function compareConnlists(actual: ConnLine[], expected: ConnLine[]): stri
       cuts.set(r.family, s);
     }
     for (const [family, set] of cuts) {
-      const pts = [...set].sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
+      const pts = [...set].sort(cmp);
       for (let i = 0; i + 1 < pts.length; i++) {
         const ca = at(xa, family, pts[i]);
         const ce = at(xe, family, pts[i]);

@@ -56,19 +56,18 @@ function parseName(file: string, cases: string[], workloadNames: (c: string) => 
     const toks = s.split('_');
     const out: string[] = [];
     let i = 0;
+    const pairNames = new Set(names.map(n => `${n.ns}/${n.name}`));
+    const single = new Set(names.map(n => n.name));
     while (i < toks.length) {
-      let matched = false;
-      // longest match first: ns_name then name, names may contain '_'? (no: k8s names cannot)
-      if (i + 1 < toks.length && names.some(n => n.ns === toks[i] && n.name === toks[i + 1])) {
-        out.push(`${toks[i]}/${toks[i + 1]}`);
+      // Kubernetes names cannot contain '_': try ns_name first, then a bare name.
+      const pair = `${toks[i]}/${toks[i + 1]}`;
+      if (i + 1 < toks.length && pairNames.has(pair)) {
+        out.push(pair);
         i += 2;
-        matched = true;
-      } else if (names.some(n => n.name === toks[i])) {
+      } else if (single.has(toks[i])) {
         out.push(toks[i]);
         i += 1;
-        matched = true;
-      }
-      if (!matched) return [s];
+      } else return [s];
     }
     return out;
   };
@@ -86,7 +85,9 @@ function applyFocus(edges: Edge[], spec: FocusSpec): Edge[] {
   return edges.filter(e => {
     const srcF = spec.focus.some(f => matchesWorkload(e.src.id, f));
     const dstF = spec.focus.some(f => matchesWorkload(e.dst.id, f));
-    let ok = spec.direction === 'ingress' ? dstF : spec.direction === 'egress' ? srcF : srcF || dstF;
+    let ok = srcF || dstF;
+    if (spec.direction === 'ingress') ok = dstF;
+    if (spec.direction === 'egress') ok = srcF;
     if (ok && spec.peers.length) {
       const other = (x: string) => spec.peers.some(p => matchesWorkload(x, p));
       ok = (srcF && other(e.dst.id)) || (dstF && other(e.src.id));
@@ -175,7 +176,7 @@ function count(k: string, r: 'pass' | 'fail' | 'excluded') {
 
   for (const rel of files) {
     for (const cnp of [false, true]) {
-      const label = cnp ? 'connlist as CNP' : rel.includes('exposure') ? 'exposure (connlist part)' : 'connlist';
+      const label = `${rel.includes('exposure') ? 'exposure (connlist part)' : 'connlist'}${cnp ? ' as CNP' : ''}`;
       it(`${cnp ? '[CNP] ' : ''}${rel}`, () => {
         const base = path.basename(rel);
         if (EXCLUDED_FILES[base]) {
@@ -210,7 +211,7 @@ function count(k: string, r: 'pass' | 'fail' | 'excluded') {
           .filter(l => l.startsWith('diff-type:'))
           .filter(l => !l.includes('{ingress-controller}'))
           .map(l => {
-            const mm = /^diff-type: (\w+), source: (.+?), destination: (.+?), ref1: (.+?), ref2: (.+?)(?:, workloads-diff-info: (.*))?$/.exec(l)!;
+            const mm = /^diff-type: (\w+), source: (.+?), destination: (.+?), [\w-]+: (.+?), [\w-]+: (.+?)(?:, workloads-diff-info: (.*))?$/.exec(l)!;
             return `${mm[1]}|${mm[2]}|${mm[3]}|${l4(parseConnString(mm[4])).key()}|${l4(parseConnString(mm[5])).key()}`;
           });
         const a = engineFor(older, cnp);

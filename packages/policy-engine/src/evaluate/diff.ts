@@ -1,3 +1,4 @@
+import { cmp } from '../model/compare';
 import { ConnSet } from '../model/connset';
 import { formatRange, IpFamily } from '../model/ip';
 import type { PolicyEngine } from './engine';
@@ -51,10 +52,12 @@ function collectCuts(edges: readonly Edge[], cuts: Cuts): void {
 function pieces(edges: readonly Edge[], cuts: Cuts): Map<string, Piece> {
   const out = new Map<string, Piece>();
   const sorted = new Map<string, bigint[]>();
-  for (const [k, s] of cuts) sorted.set(k, [...s].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  for (const [k, s] of cuts) sorted.set(k, [...s].sort(cmp));
   for (const e of edges) {
     if (e.conn.isEmpty()) continue;
-    const ext = e.src.type === 'external' ? { p: e.src, dir: 'in' as const } : e.dst.type === 'external' ? { p: e.dst, dir: 'out' as const } : undefined;
+    let ext: { p: Edge['src']; dir: 'in' | 'out' } | undefined;
+    if (e.src.type === 'external') ext = { p: e.src, dir: 'in' };
+    else if (e.dst.type === 'external') ext = { p: e.dst, dir: 'out' };
     if (!ext || ext.p.type !== 'external') {
       out.set(`${e.src.id}\u0000${e.dst.id}`, { src: e.src.id, dst: e.dst.id, conn: e.conn, edge: e });
       continue;
@@ -109,7 +112,7 @@ export function diffGraphs(a: Pick<Graph, 'edges' | 'peers'>, b: Pick<Graph, 'ed
     out.push({ type: 'added', src: y.src, dst: y.dst, ref1: ConnSet.NONE, ref2: y.conn, after: y.edge, ...(wi ? { workloadsDiffInfo: wi } : {}) });
   }
   const order = { changed: 0, added: 1, removed: 2 };
-  return out.sort((p, q) => order[p.type] - order[q.type] || (p.src < q.src ? -1 : p.src > q.src ? 1 : p.dst < q.dst ? -1 : p.dst > q.dst ? 1 : 0));
+  return out.sort((p, q) => order[p.type] - order[q.type] || cmp(p.src, q.src) || cmp(p.dst, q.dst));
 }
 
 function stable(v: unknown): string {

@@ -1,3 +1,4 @@
+import { cmp } from '../model/compare';
 import { ConnSet, Protocol } from '../model/connset';
 import type { ContainerPort, Inventory, Workload } from '../model/inventory';
 import { familyMax, formatRange, IpFamily, IpRange, parseAddress, rangesHave, isIpAddress } from '../model/ip';
@@ -185,8 +186,8 @@ export class PolicyEngine {
       }
       this.ruleElements.set(r, list);
     }
-    this.entityPeers =
-      this.options.entityPeers === 'all' ? [...PEER_ENTITIES] : this.options.entityPeers === 'none' ? [] : PEER_ENTITIES.filter(e => referenced.has(e));
+    const modes: Record<string, PeerEntity[]> = { all: [...PEER_ENTITIES], none: [], referenced: PEER_ENTITIES.filter(e => referenced.has(e)) };
+    this.entityPeers = modes[this.options.entityPeers];
     this.fqdnPeers = [...fqdns].sort();
 
     // Profiles: precompute the workloads each rule selects.
@@ -270,7 +271,7 @@ export class PolicyEngine {
       };
       for (const re of this.resolved) if (re.el.ref.direction === dir) for (const r of re.rawExt) add(r);
       for (const r of this.options.extraBoundaries) add(r);
-      const sorted = [...cuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const sorted = [...cuts].sort(cmp);
       sorted.forEach((s, i) => out.push({ family, start: s, end: i + 1 < sorted.length ? sorted[i + 1] - 1n : max }));
     }
     return out;
@@ -475,7 +476,7 @@ export class PolicyEngine {
     return { peers: this.peers(), edges };
   }
 
-  private externalEdges(i: number, ep: Endpoint, peer: Peer, detail: boolean, edges: Edge[]): void {
+  private externalEdges(_i: number, ep: Endpoint, peer: Peer, detail: boolean, edges: Edge[]): void {
     for (const a of this.atoms.ingress) {
       const ae: Endpoint = { t: 'range', family: a.family, start: a.start, end: a.end, key: '' };
       const inE = this.edge(ae, ep, () => this.atomPeer(a), () => peer, detail);
@@ -706,7 +707,8 @@ function decide(sr: SideResult, protocol: Protocol, port: number, evaluated: boo
     isolatedBy: sr.isolatedBy,
     allowedBy,
     deniedBy,
-    ...(evaluated ? (sr.defaultAllow ? { defaultAllow: sr.defaultAllow } : {}) : { defaultAllow: 'not-policed' as const }),
+    ...(sr.defaultAllow && evaluated ? { defaultAllow: sr.defaultAllow } : {}),
+    ...(evaluated ? {} : { defaultAllow: 'not-policed' as const }),
     l7,
   };
 }

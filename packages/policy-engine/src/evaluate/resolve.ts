@@ -50,6 +50,10 @@ export interface ResolveContext {
   warn: (msg: string) => void;
 }
 
+function k8sLabels(labels: Record<string, string>): EndpointLabels {
+  return new Map(Object.entries(labels).map(([k, v]) => [`k8s:${k}`, v]));
+}
+
 function worldRanges(): IpRange[] {
   return [fullRange(4), fullRange(6)];
 }
@@ -110,9 +114,10 @@ export function resolveElement(el: RuleElement, ctx: ResolveContext): ResolvedEl
           ext.push(...p.ranges);
           break;
         case 'cidrGroup': {
-          const groups = ctx.cidrGroups.filter(g =>
-            p.ref !== undefined ? g.name === p.ref : p.selector ? selectorMatches(p.selector, new Map(Object.entries(g.labels).map(([k, v]) => [`k8s:${k}`, v]))) : false,
-          );
+          const groups = ctx.cidrGroups.filter(g => {
+            if (p.ref !== undefined) return g.name === p.ref;
+            return !!p.selector && selectorMatches(p.selector, k8sLabels(g.labels));
+          });
           if (!groups.length) ctx.warn(`CIDR group ${p.ref ?? 'selector'} not found; selects nothing`);
           for (const g of groups) ext.push(...subtractRanges(normalizeRanges(g.cidrs), normalizeRanges(p.except)));
           break;
@@ -126,11 +131,7 @@ export function resolveElement(el: RuleElement, ctx: ResolveContext): ResolvedEl
           const svcs = ctx.services.filter(
             s =>
               (p.namespace === undefined || s.namespace === p.namespace) &&
-              (p.serviceName !== undefined
-                ? s.name === p.serviceName
-                : p.selector
-                ? selectorMatches(p.selector, new Map(Object.entries(s.labels).map(([k, v]) => [`k8s:${k}`, v])))
-                : false),
+              (p.serviceName !== undefined ? s.name === p.serviceName : !!p.selector && selectorMatches(p.selector, k8sLabels(s.labels))),
           );
           if (!svcs.length) ctx.warn(`toServices: no Service ${p.namespace ?? '*'}/${p.serviceName ?? '(selector)'} loaded; selects nothing`);
           for (const s of svcs) {

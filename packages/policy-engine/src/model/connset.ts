@@ -18,6 +18,8 @@ const IDX: Record<Protocol, number> = { SCTP: 0, TCP: 1, UDP: 2, ICMP: 3, ICMPv6
 /** Flat sorted list of disjoint inclusive intervals: [s0, e0, s1, e1, ...]. */
 type Ranges = readonly number[];
 
+const EMPTY_R: Ranges = Object.freeze([]) as Ranges;
+
 function normalize(r: number[]): number[] {
   if (r.length <= 2) return r;
   const pairs: [number, number][] = [];
@@ -92,8 +94,6 @@ function hasR(a: Ranges, v: number): boolean {
   }
   return false;
 }
-
-const EMPTY_R: Ranges = Object.freeze([]) as Ranges;
 
 /**
  * An immutable set of allowed connections, per protocol.

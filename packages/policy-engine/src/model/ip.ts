@@ -1,3 +1,4 @@
+import { cmp } from './compare';
 import ipaddr from 'ipaddr.js';
 
 /** Address family. */
@@ -102,9 +103,7 @@ export type RangeList = IpRange[];
 
 /** Merges ranges (any order, both families) into sorted disjoint lists. */
 export function normalizeRanges(ranges: IpRange[]): RangeList {
-  const sorted = [...ranges].sort((a, b) =>
-    a.family !== b.family ? a.family - b.family : a.start < b.start ? -1 : a.start > b.start ? 1 : 0,
-  );
+  const sorted = [...ranges].sort((a, b) => a.family - b.family || cmp(a.start, b.start));
   const out: IpRange[] = [];
   for (const r of sorted) {
     const last = out[out.length - 1];

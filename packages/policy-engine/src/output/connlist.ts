@@ -1,3 +1,4 @@
+import { cmp } from '../model/compare';
 import type { Edge } from '../evaluate/types';
 import { formatRuleRef } from '../model/policy';
 
@@ -19,9 +20,6 @@ export function connLines(edges: readonly Edge[]): ConnLine[] {
     .sort((a, b) => cmp(`${a.src} => ${a.dst} : ${a.conn}`, `${b.src} => ${b.dst} : ${b.conn}`));
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function csvCell(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -61,11 +59,11 @@ export function formatConnlist(edges: readonly Edge[], format: ListFormat): stri
   const lines = connLines(edges);
   switch (format) {
     case 'txt':
-      return lines.map(l => `${l.src} => ${l.dst} : ${l.conn}`).join('\n') + (lines.length ? '\n' : '');
+      return lines.map(l => `${l.src} => ${l.dst} : ${l.conn}\n`).join('');
     case 'csv':
-      return ['src,dst,conn', ...lines.map(l => [l.src, l.dst, l.conn].map(csvCell).join(','))].join('\n') + '\n';
+      return `${['src,dst,conn', ...lines.map(l => [l.src, l.dst, l.conn].map(csvCell).join(','))].join('\n')}\n`;
     case 'md':
-      return ['| src | dst | conn |', '|-----|-----|------|', ...lines.map(l => `| ${l.src} | ${l.dst} | ${l.conn} |`)].join('\n') + '\n';
+      return `${['| src | dst | conn |', '|-----|-----|------|', ...lines.map(l => `| ${l.src} | ${l.dst} | ${l.conn} |`)].join('\n')}\n`;
     case 'json': {
       const byKey = new Map<string, Edge>();
       for (const e of edges) if (!e.conn.isEmpty()) byKey.set(`${e.src.id}\u0000${e.dst.id}`, e);
@@ -79,14 +77,16 @@ export function formatConnlist(edges: readonly Edge[], format: ListFormat): stri
         nodes.add(l.dst);
       }
       const q = (s: string) => `"${s.replace(/"/g, '\\"')}"`;
-      const shape = (id: string) =>
-        id.endsWith('[External]') || id.endsWith('[FQDN]') ? 'box' : id.endsWith('[Entity]') ? 'diamond' : 'ellipse';
-      return [
+      const shape = (id: string) => {
+        if (id.endsWith('[External]') || id.endsWith('[FQDN]')) return 'box';
+        return id.endsWith('[Entity]') ? 'diamond' : 'ellipse';
+      };
+      return `${[
         'digraph {',
         ...[...nodes].sort().map(n => `\t${q(n)} [label=${q(n)} shape=${shape(n)}]`),
         ...lines.map(l => `\t${q(l.src)} -> ${q(l.dst)} [label=${q(l.conn)}]`),
         '}',
-      ].join('\n') + '\n';
+      ].join('\n')}\n`;
     }
     default:
       throw new Error(`unknown format ${String(format)}`);

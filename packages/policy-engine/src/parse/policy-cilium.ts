@@ -24,7 +24,7 @@ export interface PolicyParseResult {
   warnings: string[];
 }
 
-const NS_REQ_KEY = (r: Requirement) =>
+const isNamespaceReq = (r: Requirement) =>
   (r.key.source === 'k8s' || r.key.source === 'any') && r.key.key === POD_NAMESPACE_LABEL;
 
 /**
@@ -35,7 +35,7 @@ const NS_REQ_KEY = (r: Requirement) =>
  */
 export function defaultPeerSelector(sel: Selector, namespace: string | undefined): Selector {
   const reqs = sel.requirements;
-  if (reqs.some(NS_REQ_KEY)) return sel;
+  if (reqs.some(isNamespaceReq)) return sel;
   if (reqs.some(r => r.key.source === 'reserved')) return sel;
   if (reqs.some(r => r.key.key.startsWith(NAMESPACE_LABELS_PREFIX))) return sel;
   const add: Requirement = namespace
@@ -47,7 +47,7 @@ export function defaultPeerSelector(sel: Selector, namespace: string | undefined
 /** Subject defaulting: CNP subjects are always confined to the policy namespace. */
 export function defaultSubjectSelector(sel: Selector, namespace: string | undefined): Selector {
   if (!namespace) return sel;
-  const reqs = sel.requirements.filter(r => !NS_REQ_KEY(r));
+  const reqs = sel.requirements.filter(r => !isNamespaceReq(r));
   reqs.push({ key: { source: 'k8s', key: POD_NAMESPACE_LABEL }, operator: 'In', values: [namespace] });
   return makeSelector(reqs);
 }

@@ -151,13 +151,6 @@ function parseL7(raw: unknown, path: string, p: Problems, ingress: boolean): L7R
       if (n !== 1) p.error(`${path}.dns[${i}]`, 'needs exactly one of matchName or matchPattern');
     });
   }
-  if (type === 'http') {
-    list.forEach((h: Record<string, unknown>, i) => {
-      if (typeof h?.path === 'string' && h.path !== '' && !h.path.startsWith('/')) {
-        p.error(`${path}.http[${i}].path`, 'must start with "/"');
-      }
-    });
-  }
   return { type, rules: list };
 }
 

@@ -43,6 +43,24 @@ function stripComments(src: string): string {
  * `template`.
  */
 export function parseYamlText(text: string, file?: string): ParsedText {
+  const first = parseOnce(text, file);
+  if (!first.diagnostics.some(d => d.code === 'yaml') || !/^ *\t/m.test(text)) return first;
+  // Go's YAML decoder (kubectl) tolerates tabs inside flow collections that the
+  // strict YAML 1.2 parser rejects; retry with leading tabs expanded.
+  const retry = parseOnce(text.replace(/^( *)(\t+)/gm, (_m, sp: string, tabs: string) => sp + ' '.repeat(tabs.length * 8)), file);
+  if (retry.diagnostics.filter(d => d.code === 'yaml').length >= first.diagnostics.filter(d => d.code === 'yaml').length) {
+    return first;
+  }
+  retry.diagnostics.push({
+    severity: 'warning',
+    code: 'yaml',
+    message: 'tab characters used for indentation were expanded to spaces (accepted by kubectl, not by strict YAML)',
+    file,
+  });
+  return retry;
+}
+
+function parseOnce(text: string, file?: string): ParsedText {
   const lineCounter = new LineCounter();
   const documents: SourceDocument[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -91,7 +109,7 @@ export function parseYamlText(text: string, file?: string): ParsedText {
       return;
     }
     if (value === null || value === undefined) return; // empty document
-    if (hasTemplate(value)) {
+    if (templated || hasTemplate(value)) {
       diagnostics.push({
         severity: 'error',
         code: 'template',

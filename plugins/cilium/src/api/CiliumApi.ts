@@ -2,10 +2,12 @@ import { CompoundEntityRef } from '@backstage/catalog-model';
 import { createApiRef } from '@backstage/core-plugin-api';
 import {
   CiliumStatusResponse,
+  EntityConnectivityResponse,
   EntityFlowsResponse,
   EntityTrafficResponse,
   EntityWorkloadsResponse,
   FlowStreamBatch,
+  PolicyFileResponse,
 } from '@internal/plugin-cilium-common';
 
 /**
@@ -15,6 +17,10 @@ import {
 export interface CiliumApi {
   /** The entity's workload identity and the workloads that match it. */
   getEntityWorkloads(entity: CompoundEntityRef): Promise<EntityWorkloadsResponse>;
+  /** What the policies allow the entity to reach and be reached by, coverage and drift. */
+  getEntityConnectivity(entity: CompoundEntityRef): Promise<EntityConnectivityResponse>;
+  /** One policy file of a cluster's policy source. */
+  getPolicyFile(cluster: string, path: string): Promise<PolicyFileResponse>;
   /** The entity's recent flows (Hubble's JSON), oldest first. */
   getEntityFlows(entity: CompoundEntityRef, options?: { limit?: number }): Promise<EntityFlowsResponse>;
   /** The entity's observed traffic, aggregated per peer and port. */

@@ -3,10 +3,12 @@ import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
   CiliumStatusResponse,
+  EntityConnectivityResponse,
   EntityFlowsResponse,
   EntityTrafficResponse,
   EntityWorkloadsResponse,
   FlowStreamBatch,
+  PolicyFileResponse,
 } from '@internal/plugin-cilium-common';
 import { CiliumApi } from './CiliumApi';
 import { readEventStream } from './parseEventStream';
@@ -27,6 +29,16 @@ export class CiliumClient implements CiliumApi {
 
   async getEntityWorkloads(entity: CompoundEntityRef): Promise<EntityWorkloadsResponse> {
     return this.get(`${this.entityPath(entity)}/workloads`);
+  }
+
+  async getEntityConnectivity(entity: CompoundEntityRef): Promise<EntityConnectivityResponse> {
+    return this.get(`${this.entityPath(entity)}/connectivity`);
+  }
+
+  async getPolicyFile(cluster: string, path: string): Promise<PolicyFileResponse> {
+    return this.get(
+      `/clusters/${encodeURIComponent(cluster)}/policy-file?path=${encodeURIComponent(path)}`,
+    );
   }
 
   async getEntityFlows(

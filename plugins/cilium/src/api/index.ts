@@ -1,3 +1,3 @@
 export * from './CiliumApi';
 export * from './CiliumClient';
-export { errorMessage } from './errorMessage';
+export { errorMessage, statusOf } from './errorMessage';

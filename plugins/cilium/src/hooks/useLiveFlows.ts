@@ -1,9 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/core-plugin-api';
-import { ResponseError } from '@backstage/errors';
 import { FlowRecord } from '@internal/plugin-cilium-common';
-import { ciliumApiRef } from '../api';
+import { ciliumApiRef, statusOf } from '../api';
 
 /** The state of the live flow stream. */
 export interface LiveFlows {
@@ -81,7 +80,7 @@ export function useLiveFlows(
         throw new Error('The flow stream ended');
       } catch (error) {
         if (controller.signal.aborted) return;
-        const status = error instanceof ResponseError ? error.statusCode : undefined;
+        const status = statusOf(error);
         if (status && status >= 400 && status < 500) {
           setState(s => ({ ...s, state: 'error', error }));
           return;

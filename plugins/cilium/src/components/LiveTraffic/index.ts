@@ -1,1 +1,2 @@
 export { LiveFlowsTable } from './LiveFlowsTable';
+export { ObservedTrafficTable } from './ObservedTrafficTable';

@@ -1,37 +1,139 @@
+import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-import { getCompoundEntityRef } from '@backstage/catalog-model';
-import { Content, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import { getCompoundEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { Content, Progress, ResponseErrorPanel, WarningPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { Grid } from '@material-ui/core';
+import { Badge, Box, Grid, Tab, Tabs } from '@material-ui/core';
 import { isCiliumAnnotated } from '@internal/plugin-cilium-common';
-import { ciliumApiRef } from '../../api';
-import { LiveFlowsTable } from '../LiveTraffic';
+import { ciliumApiRef, errorMessage, statusOf } from '../../api';
+import { usePolled } from '../../hooks/usePolled';
+import { AllowedDependencies, CoverageSummary, DriftList } from '../Connectivity';
+import { LiveFlowsTable, ObservedTrafficTable } from '../LiveTraffic';
+import { ServiceMap } from '../ServiceMap';
 import { NotAnnotatedState } from './NotAnnotatedState';
 import { WorkloadIdentityCard } from './WorkloadIdentityCard';
 import { WorkloadsTable } from './WorkloadsTable';
 
+type Section = 'allowed' | 'live' | 'map' | 'drift' | 'workloads';
+
 const AnnotatedNetworkTab = () => {
   const { entity } = useEntity();
   const api = useApi(ciliumApiRef);
-  const { value, loading, error } = useAsync(
-    () => api.getEntityWorkloads(getCompoundEntityRef(entity)),
-    [api, entity],
-  );
-  if (loading) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
-  if (!value) return null;
+  const ref = getCompoundEntityRef(entity);
+  const entityRef = stringifyEntityRef(entity);
+  const [section, setSection] = useState<Section>('allowed');
+
+  const connectivity = usePolled(() => api.getEntityConnectivity(ref), [api, entityRef], 30000);
+  const traffic = usePolled(() => api.getEntityTraffic(ref), [api, entityRef], 5000);
+  const status = usePolled(() => api.getStatus(), [api], 10000);
+  const workloads = useAsync(() => api.getEntityWorkloads(ref), [api, entityRef]);
+
+  if (!connectivity.value && connectivity.loading) return <Progress />;
+  if (connectivity.error && !connectivity.value) {
+    if (statusOf(connectivity.error) === 403) {
+      return (
+        <WarningPanel severity="info" title="You may not see this service's network data">
+          {errorMessage(connectivity.error)}. Ask the owners of this service or the platform team for the{' '}
+          <code>cilium.flows.read</code> permission.
+        </WarningPanel>
+      );
+    }
+    return <ResponseErrorPanel error={connectivity.error} />;
+  }
+  const c = connectivity.value!;
+  const relay = status.value?.clusters.find(s => s.cluster === c.cluster);
+  const observed = traffic.value?.edges ?? [];
+
   return (
     <Grid container spacing={3}>
-      <Grid item xs={12} md={4}>
-        <WorkloadIdentityCard identity={value.identity} />
-      </Grid>
-      <Grid item xs={12} md={8}>
-        <WorkloadsTable workloads={value.workloads} namespace={value.identity.namespace} />
-      </Grid>
       <Grid item xs={12}>
-        <LiveFlowsTable entity={getCompoundEntityRef(entity)} />
+        <CoverageSummary connectivity={c} relay={relay} />
       </Grid>
+      {c.diagnostics.length > 0 && (
+        <Grid item xs={12}>
+          <WarningPanel title={`${c.diagnostics.length} problems in the policy and workload sources (the rest loaded)`}>
+            {c.diagnostics.slice(0, 10).map((d, i) => (
+              <div key={i}>
+                {d.file ? `${d.file}${d.line ? `:${d.line}` : ''}: ` : ''}
+                {d.message}
+              </div>
+            ))}
+          </WarningPanel>
+        </Grid>
+      )}
+      <Grid item xs={12}>
+        <Tabs
+          value={section}
+          onChange={(_e, v) => setSection(v)}
+          indicatorColor="primary"
+          textColor="primary"
+          variant="scrollable"
+          aria-label="Network sections"
+        >
+          <Tab value="allowed" label="Allowed dependencies" />
+          <Tab value="live" label="Live traffic" />
+          <Tab value="map" label="Service map" />
+          <Tab
+            value="drift"
+            label={
+              <Badge badgeContent={c.drift.length} color="secondary">
+                <Box pr={1}>Drift</Box>
+              </Badge>
+            }
+          />
+          <Tab value="workloads" label="Workloads" />
+        </Tabs>
+      </Grid>
+      {section === 'allowed' && (
+        <Grid item xs={12}>
+          <AllowedDependencies
+            cluster={c.cluster}
+            ingress={c.ingress}
+            egress={c.egress}
+            multipleWorkloads={c.workloads.length > 1}
+          />
+        </Grid>
+      )}
+      {section === 'live' && (
+        <>
+          <Grid item xs={12}>
+            <LiveFlowsTable entity={ref} />
+          </Grid>
+          <Grid item xs={12}>
+            <ObservedTrafficTable edges={observed} />
+          </Grid>
+        </>
+      )}
+      {section === 'map' && (
+        <Grid item xs={12}>
+          <ServiceMap entityRef={entityRef} allowed={{ ingress: c.ingress, egress: c.egress }} observed={observed} />
+        </Grid>
+      )}
+      {section === 'drift' && (
+        <Grid item xs={12}>
+          <DriftList drift={c.drift} />
+        </Grid>
+      )}
+      {section === 'workloads' && (
+        <>
+          {workloads.error && (
+            <Grid item xs={12}>
+              <ResponseErrorPanel error={workloads.error} />
+            </Grid>
+          )}
+          {workloads.value && (
+            <>
+              <Grid item xs={12} md={4}>
+                <WorkloadIdentityCard identity={workloads.value.identity} />
+              </Grid>
+              <Grid item xs={12} md={8}>
+                <WorkloadsTable workloads={workloads.value.workloads} namespace={workloads.value.identity.namespace} />
+              </Grid>
+            </>
+          )}
+        </>
+      )}
     </Grid>
   );
 };

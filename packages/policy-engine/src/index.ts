@@ -1,0 +1,63 @@
+/**
+ * Cilium and Kubernetes network policy connectivity engine.
+ *
+ * Pure TypeScript: parse policies and workloads (YAML text → objects), resolve
+ * them the way Cilium does, and answer who may talk to whom, on which port,
+ * because of which rule. The only I/O helpers are {@link loadDirectory} and
+ * the `cilium-connect` CLI.
+ *
+ * @packageDocumentation
+ */
+
+export { ConnSet, parseConnString, PROTOCOLS, PORT_PROTOCOLS } from './model/connset';
+export type { Protocol } from './model/connset';
+export * from './model/policy';
+export type {
+  Inventory,
+  Workload,
+  WorkloadKind,
+  Namespace,
+  Service,
+  CidrGroup,
+  ContainerPort,
+  Diagnostic,
+} from './model/inventory';
+export { parseLabelKey, lookupLabel } from './model/labels';
+export type { LabelKey, LabelSource, EndpointLabels } from './model/labels';
+export { parseCidr, formatRange, parseRangeText } from './model/ip';
+export type { IpRange, IpFamily } from './model/ip';
+
+export { parseYamlText } from './parse/yaml';
+export type { SourceDocument, ParsedText } from './parse/yaml';
+export { InventoryBuilder, parseInventory } from './parse/inventory';
+export { parseCiliumPolicy, defaultPeerSelector, defaultSubjectSelector } from './parse/policy-cilium';
+export type { PolicyParseResult } from './parse/policy-cilium';
+export { parseKubernetesPolicy } from './parse/policy-knp';
+
+export { parseSelector, selectorMatches, makeSelector, formatSelector } from './selectors/selector';
+export type { Selector, Requirement, SelectorOperator } from './selectors/selector';
+export { LabelIndex } from './selectors/label-index';
+
+export { PolicyEngine } from './evaluate/engine';
+export type {
+  EngineOptions,
+  PeerQuery,
+  FlowVerdict,
+  SideDecision,
+  WorkloadView,
+  CoverageEntry,
+  DirectionProfile,
+} from './evaluate/engine';
+export type { Edge, Graph, Grant, Peer, SideResult } from './evaluate/types';
+export { diffGraphs, diffEngines } from './evaluate/diff';
+export type { DiffEntry } from './evaluate/diff';
+export { lint } from './lint/lint';
+export type { LintFinding } from './lint/lint';
+
+export { formatConnlist, connLines, parseConnlistText } from './output/connlist';
+export type { ListFormat, ConnLine } from './output/connlist';
+export { formatDiff } from './output/diff';
+export type { DiffFormat } from './output/diff';
+
+export { loadDirectory, listManifestFiles } from './load/load-directory';
+export * from './generate';

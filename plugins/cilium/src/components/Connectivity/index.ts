@@ -1,0 +1,3 @@
+export { AllowedDependencies } from './AllowedDependencies';
+export { CoverageSummary } from './CoverageSummary';
+export { DriftList } from './DriftList';
