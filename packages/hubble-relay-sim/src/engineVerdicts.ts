@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { loadDirectory, PolicyEngine } from '@internal/cilium-policy-engine';
+import type { FlowVerdict, PeerQuery, PolicyRef } from '@internal/cilium-policy-engine';
 import type { SimPeer, SimPolicyRef, SimVerdict, VerdictSource } from './verdicts';
 
 /**
@@ -8,11 +10,7 @@ import type { SimPeer, SimPolicyRef, SimVerdict, VerdictSource } from './verdict
  * re-read when a file under the folder changes (polled).
  */
 
-interface EnginePolicyRef {
-  kind: string;
-  namespace?: string;
-  name: string;
-}
+type EnginePolicyRef = Pick<PolicyRef, 'kind' | 'namespace' | 'name'>;
 
 interface EngineSide {
   allowed: boolean;
@@ -21,35 +19,13 @@ interface EngineSide {
   deniedBy: EnginePolicyRef[];
 }
 
-interface EngineFlowVerdict {
+/** The parts of the engine's FlowVerdict that a flow carries. */
+export interface EngineFlowVerdict {
   allowed: boolean;
-  reason: 'allowed' | 'denied' | 'default-deny';
-  droppedAt?: 'egress' | 'ingress';
+  reason: FlowVerdict['reason'];
+  droppedAt?: FlowVerdict['droppedAt'];
   egress: EngineSide;
   ingress: EngineSide;
-}
-
-type EnginePeerQuery = { workload: string } | { ip: string } | { fqdn: string };
-
-interface EngineLike {
-  evaluate(src: EnginePeerQuery, dst: EnginePeerQuery, port: number, protocol: string): EngineFlowVerdict;
-}
-
-interface EngineModule {
-  PolicyEngine: new (inventory: unknown, options?: object) => EngineLike;
-  loadDirectory(dirs: string | string[]): unknown;
-}
-
-function loadEngineModule(): EngineModule {
-  // Loaded at run time so the stand-in's other modes work without the engine.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require('@internal/cilium-policy-engine') as Partial<EngineModule>;
-  if (typeof mod.PolicyEngine !== 'function' || typeof mod.loadDirectory !== 'function') {
-    throw new Error(
-      '@internal/cilium-policy-engine does not export PolicyEngine and loadDirectory (yet)',
-    );
-  }
-  return mod as EngineModule;
 }
 
 function refs(list: EnginePolicyRef[]): SimPolicyRef[] {
@@ -75,11 +51,12 @@ export function toSimVerdict(v: EngineFlowVerdict): SimVerdict {
     egressDeniedBy: [],
     ingressDeniedBy: [],
   };
-  if (!v.allowed) {
+  if (!v.allowed && v.reason === 'denied') {
+    // Like Cilium 1.19: *_denied_by names explicit deny rules. A default-deny
+    // drop (POLICY_DENIED) carries no policy; Cilium's attribution for it is
+    // still being worked on upstream.
     const side = v.droppedAt === 'ingress' ? v.ingress : v.egress;
-    // Explicit deny: the deny rules. Default deny: the policies that isolate
-    // the endpoint (Cilium's own default-deny attribution is still evolving).
-    const list = refs(v.reason === 'denied' ? side.deniedBy : side.isolatedBy);
+    const list = refs(side.deniedBy);
     if (v.droppedAt === 'ingress') out.ingressDeniedBy = list;
     else out.egressDeniedBy = list;
   }
@@ -111,14 +88,12 @@ export interface EngineVerdictSourceOptions {
 }
 
 export class EngineVerdictSource implements VerdictSource {
-  private engine: EngineLike;
-  private readonly mod: EngineModule;
+  private engine: PolicyEngine;
   private rev = 1;
   private sig: string;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: EngineVerdictSourceOptions) {
-    this.mod = loadEngineModule();
     this.sig = signature(options.policiesDir);
     this.engine = this.build();
     const pollMs = options.pollMs ?? 2000;
@@ -163,13 +138,12 @@ export class EngineVerdictSource implements VerdictSource {
     return toSimVerdict(this.engine.evaluate(query(src), query(dst), port, protocol));
   }
 
-  private build(): EngineLike {
-    const inventory = this.mod.loadDirectory([this.options.clusterDir, this.options.policiesDir]);
-    return new this.mod.PolicyEngine(inventory);
+  private build(): PolicyEngine {
+    return new PolicyEngine(loadDirectory([this.options.clusterDir, this.options.policiesDir]));
   }
 }
 
-function query(p: SimPeer): EnginePeerQuery {
+function query(p: SimPeer): PeerQuery {
   if (p.kind === 'workload') return { workload: `${p.namespace}/${p.name}[${p.workloadKind}]` };
   if (p.fqdn) return { fqdn: p.fqdn };
   return { ip: p.ip };

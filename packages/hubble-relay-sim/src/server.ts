@@ -276,11 +276,10 @@ export class HubbleRelaySim {
     try {
       req = decodeGetFlowsRequest(call.request);
     } catch (e) {
-      call.destroy(
-        Object.assign(new Error(`invalid GetFlowsRequest: ${e}`), {
-          code: grpc.status.INVALID_ARGUMENT,
-        }),
-      );
+      call.emit('error', {
+        code: grpc.status.INVALID_ARGUMENT,
+        details: `invalid GetFlowsRequest: ${e}`,
+      });
       return;
     }
     const md = new grpc.Metadata();

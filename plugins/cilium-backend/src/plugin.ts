@@ -1,7 +1,10 @@
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { ciliumPermissions } from '@internal/plugin-cilium-common';
+import { ciliumPublishersExtensionPoint } from '@internal/plugin-cilium-node';
+import { ConnectivityService } from './connectivity/ConnectivityService';
 import { createRouter } from './router';
+import { PublisherRegistry, setupRequests } from './requests';
 import { ClusterRegistry } from './services/ClusterRegistry';
 import { EntityAccess } from './services/EntityAccess';
 import { EntityResolver } from './services/EntityResolver';
@@ -16,6 +19,8 @@ import { WorkloadService } from './services/WorkloadService';
 export const ciliumPlugin = createBackendPlugin({
   pluginId: 'cilium',
   register(env) {
+    const publishers = new PublisherRegistry();
+    env.registerExtensionPoint(ciliumPublishersExtensionPoint, publishers);
     env.registerInit({
       deps: {
         httpRouter: coreServices.httpRouter,
@@ -29,11 +34,13 @@ export const ciliumPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
+        database: coreServices.database,
+        userInfo: coreServices.userInfo,
       },
       async init(deps) {
         const { httpRouter, httpAuth, auth, logger, config, auditor, permissions, catalog } = deps;
         deps.permissionsRegistry.addPermissions(ciliumPermissions);
-        const clusters = ClusterRegistry.fromConfig(config);
+        const clusters = ClusterRegistry.fromConfig(config, logger);
         if (clusters.names().length === 0) {
           logger.warn('No clusters configured under cilium.clusters; the Network tab will be empty');
         }
@@ -60,14 +67,18 @@ export const ciliumPlugin = createBackendPlugin({
         deps.lifecycle.addShutdownHook(() => live.stop());
 
         httpRouter.use(
+          await setupRequests({ ...deps, publishers, defaultCluster: clusters.defaultCluster(), recentFlows: ref => live.recentFlows(ref) }),
+        );
+        httpRouter.use(
           await createRouter({
             httpAuth,
             auditor,
             clusters,
             entities: new EntityResolver(catalog, () => clusters.defaultCluster()),
             access: new EntityAccess(permissions),
-            workloads: new WorkloadService(clusters, logger),
+            workloads: new WorkloadService(clusters),
             live,
+            connectivity: new ConnectivityService({ clusters, live, index: () => live.entityIndex() }),
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

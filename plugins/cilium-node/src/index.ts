@@ -4,5 +4,6 @@
  *
  * @packageDocumentation
  */
-export * from './inventory';
+export * from './sources';
 export * from './hubble';
+export * from './publishers';

@@ -169,7 +169,7 @@ describe('HubbleRelayClient', () => {
       call => {
         call.write(flow(1));
         call.write(flow(2));
-        setTimeout(() => call.destroy(Object.assign(new Error('relay restarting'), { code: grpc.status.UNAVAILABLE })), 20);
+        setTimeout(() => call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'relay restarting' }), 20);
       },
       call => {
         // Relay replays everything since the resume time: 2 is a duplicate.
@@ -218,7 +218,7 @@ describe('HubbleRelayClient', () => {
 
   it('stops with a failed event on errors retrying cannot fix', async () => {
     const s = await startServer([
-      call => call.destroy(Object.assign(new Error('bad filter'), { code: grpc.status.INVALID_ARGUMENT })),
+      call => call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: 'bad filter' }),
     ]);
     server = s.server;
     const clock = new ManualClock();

@@ -69,7 +69,7 @@ interface ClusterState {
 }
 
 function policyNames(refs: Array<{ kind: string; namespace: string; name: string }>): string[] {
-  return refs.map(p => `${p.kind || 'Policy'}/${p.namespace}/${p.name}`);
+  return refs.map(p => [p.kind || 'Policy', p.namespace, p.name].filter(Boolean).join('/'));
 }
 
 /**

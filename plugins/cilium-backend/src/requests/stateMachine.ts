@@ -1,0 +1,43 @@
+import { ConflictError } from '@backstage/errors';
+import { ConnectivityRequestState } from '@internal/plugin-cilium-common';
+
+/**
+ * The request life cycle:
+ *
+ * ```
+ * submitted ─► approved ─► published ─► merged ─► enforced ─► expired
+ *     │            │            │                    ▲
+ *     ├► rejected  └► withdrawn └► rejected (PR closed unmerged)
+ *     └► withdrawn                        merged ───┘ (expired before enforced)
+ * ```
+ */
+export const TRANSITIONS: Record<ConnectivityRequestState, ConnectivityRequestState[]> = {
+  submitted: ['approved', 'rejected', 'withdrawn'],
+  approved: ['published', 'withdrawn'],
+  published: ['merged', 'rejected'],
+  merged: ['enforced', 'expired'],
+  enforced: ['expired'],
+  rejected: [],
+  withdrawn: [],
+  expired: [],
+};
+
+/** Whether `from → to` is a transition of the life cycle. */
+export function canTransition(from: ConnectivityRequestState, to: ConnectivityRequestState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Throws a ConflictError that says what state the request is in and what is possible. */
+export function assertTransition(id: string, from: ConnectivityRequestState, to: ConnectivityRequestState): void {
+  if (!canTransition(from, to)) {
+    const next = TRANSITIONS[from];
+    throw new ConflictError(
+      `Request ${id} is ${from}; it cannot become ${to}${
+        next.length ? ` (from ${from} it can only become ${next.join(' or ')})` : ` (${from} is final)`
+      }`,
+    );
+  }
+}
+
+/** States in which the grant is (or is about to be) in the policy source. */
+export const LIVE_STATES: ConnectivityRequestState[] = ['published', 'merged', 'enforced'];

@@ -1,0 +1,203 @@
+/**
+ * Types of the connectivity change-request routes (`/requests…`, `/audit`).
+ */
+
+/**
+ * The destination of a connectivity request.
+ * @public
+ */
+export type ConnectivityTarget =
+  | { type: 'entity'; ref: string }
+  | { type: 'fqdn'; name: string }
+  | { type: 'cidr'; cidr: string }
+  | { type: 'cilium-entity'; entity: string };
+
+/**
+ * One requested port (or range, with `endPort`).
+ * @public
+ */
+export interface ConnectivityPort {
+  port: number;
+  endPort?: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP' | 'ANY';
+}
+
+/**
+ * The body of `POST /requests` and `POST /requests/preview`.
+ * @public
+ */
+export interface ConnectivityRequestBody {
+  /** The entity whose pods open the connection, e.g. `component:default/checkout`. */
+  source: string;
+  target: ConnectivityTarget;
+  ports: ConnectivityPort[];
+  /** Optional L7 rules (TCP only). */
+  http?: Array<{ method?: string; path?: string }>;
+  justification: string;
+  /** ISO-8601; a temporary grant is removed then. */
+  expiresAt?: string;
+}
+
+/**
+ * States of a request.
+ * @public
+ */
+export type ConnectivityRequestState =
+  | 'submitted'
+  | 'approved'
+  | 'rejected'
+  | 'withdrawn'
+  | 'published'
+  | 'merged'
+  | 'enforced'
+  | 'expired';
+
+/**
+ * A generated policy file.
+ * @public
+ */
+export interface RequestPolicyFile {
+  path: string;
+  yaml: string;
+}
+
+/**
+ * A problem or remark from generation, guardrails and tests.
+ * @public
+ */
+export interface RequestFinding {
+  severity: 'error' | 'warning' | 'info';
+  code: string;
+  message: string;
+  policies?: string[];
+}
+
+/**
+ * One changed edge of the connectivity graph.
+ * @public
+ */
+export interface RequestDiffRow {
+  src: string;
+  dst: string;
+  before: string;
+  after: string;
+  /** Whether the request asked for it. */
+  expected: boolean;
+}
+
+/**
+ * The connectivity diff of the whole graph, before and after the policies.
+ * @public
+ */
+export interface RequestDiff {
+  added: RequestDiffRow[];
+  removed: RequestDiffRow[];
+  changed?: RequestDiffRow[];
+}
+
+/**
+ * Recent flows from the live buffer whose verdict the change would flip.
+ * @public
+ */
+export interface RequestReplay {
+  /** Flows looked at (the source entity's live buffer). */
+  flowsReplayed: number;
+  /** Dropped flows that would be allowed. */
+  newlyAllowed: Array<{ time: string; source: string; destination: string; port: number; protocol: string }>;
+  /** Forwarded flows that would be dropped (should always be empty for a grant). */
+  newlyDropped: Array<{ time: string; source: string; destination: string; port: number; protocol: string }>;
+}
+
+/**
+ * The answer of `POST /requests/preview` (nothing is saved).
+ * @public
+ */
+export interface ConnectivityPreview {
+  /** Whether `POST /requests` would accept it. */
+  ok: boolean;
+  policies: RequestPolicyFile[];
+  findings: RequestFinding[];
+  diff: RequestDiff;
+  replay: RequestReplay;
+  /** Who must approve: the destination's owners (unless the requester is one) and a reviewer group. */
+  approvals: { destinationOwners: string[]; reviewerGroups: string[] };
+}
+
+/**
+ * An approval or consent on record.
+ * @public
+ */
+export interface RequestApproval {
+  /** `reviewer`: the platform review; `destination-owner`: consent of the destination's owners. */
+  role: 'reviewer' | 'destination-owner';
+  by: string;
+  at: string;
+  comment?: string;
+}
+
+/**
+ * One event of a request's timeline (append-only).
+ * @public
+ */
+export interface RequestEvent {
+  id: number;
+  requestId: string;
+  at: string;
+  actor: string;
+  type: string;
+  fromState?: string;
+  toState?: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Where a request was published.
+ * @public
+ */
+export interface RequestPublication {
+  publisher: string;
+  branch: string;
+  url?: string;
+  number?: number;
+  state?: 'open' | 'merged' | 'closed';
+}
+
+/**
+ * A stored request.
+ * @public
+ */
+export interface ConnectivityRequest extends ConnectivityRequestBody {
+  id: string;
+  /** `grant`: opens a connection; `removal`: removes an expired grant. */
+  kind: 'grant' | 'removal';
+  /** For removals: the request whose grant is removed. */
+  removes?: string;
+  state: ConnectivityRequestState;
+  /** The Cilium cluster the policies are for. */
+  cluster: string;
+  requester: string;
+  createdAt: string;
+  updatedAt: string;
+  policies: RequestPolicyFile[];
+  findings: RequestFinding[];
+  diff: RequestDiff;
+  replay?: RequestReplay;
+  /** Owners of the destination entity at submission. */
+  destinationOwners: string[];
+  /** Whether the destination owners' consent is still needed. */
+  consentNeeded: boolean;
+  approvals: RequestApproval[];
+  publication?: RequestPublication;
+  rejectReason?: string;
+  /** Only on `GET /requests/:id`. */
+  events?: RequestEvent[];
+}
+
+/**
+ * The answer of `GET /requests`.
+ * @public
+ */
+export interface ConnectivityRequestList {
+  items: ConnectivityRequest[];
+}
