@@ -31,20 +31,138 @@ export interface Config {
           serverName?: string;
         };
       };
-      /** Where the policies the cluster runs come from. */
-      policies?: {
-        /** `directory`: YAML files in a folder (the GitOps repo checked out). */
-        type: 'directory';
-        /** The folder, relative to the backend's working folder. */
-        path: string;
-      };
-      /** Where the cluster's workloads (pods and their owners) come from. */
-      workloads?: {
-        /** `manifests`: Kubernetes YAML manifests in a folder. */
-        type: 'manifests';
-        /** The folder, relative to the backend's working folder. */
-        path: string;
-      };
+      /**
+       * Where the policies the cluster runs come from (CiliumNetworkPolicy,
+       * CiliumClusterwideNetworkPolicy, NetworkPolicy): a folder, a git
+       * repository or the Kubernetes API. Reloaded when the source changes.
+       */
+      policies?:
+        | {
+            /** `directory` (the default): YAML/JSON files in a folder, e.g. the GitOps repo checked out. */
+            type?: 'directory';
+            /** The folder, relative to the backend's working folder. */
+            path: string;
+            /**
+             * Link template for a policy file, with `{path}` (relative to the folder),
+             * e.g. `https://github.com/acme/gitops/blob/main/policies/{path}`.
+             */
+            url?: string;
+            /** How often the folder is checked for changes, in seconds. Default 5. */
+            refreshSeconds?: number;
+          }
+        | {
+            /** `git`: a branch of a git repository, read without a work tree. */
+            type: 'git';
+            /**
+             * The repository: an HTTP(S) clone URL, or a local repository (a path or a
+             * `file:` URL, bare or not). Credentials come from `token`, else from the
+             * `integrations` entry whose host matches.
+             */
+            url: string;
+            /** The branch. Default `main`. */
+            branch?: string;
+            /** A folder inside the repository, e.g. `policies`. Default: the root. */
+            path?: string;
+            /**
+             * A token, sent as HTTP basic auth `x-access-token:<token>`.
+             * @visibility secret
+             */
+            token?: string;
+            /** Fetch a remote repository at most this often, in seconds. Default 60. */
+            refreshSeconds?: number;
+            /**
+             * Link template for a policy file, with `{path}` (relative to `path`), e.g.
+             * `https://github.com/acme/gitops/blob/main/policies/{path}`. Default: derived
+             * for https URLs of a configured GitHub or GitLab integration.
+             */
+            fileUrl?: string;
+          }
+        | {
+            /**
+             * `kubernetes`: lists ciliumnetworkpolicies, ciliumclusterwidenetworkpolicies
+             * (cilium.io/v2) and networkpolicies (networking.k8s.io/v1) from the API server.
+             * Connection: `url` (+ `token`, `caData`, `skipTLSVerify`), else `kubeconfig`,
+             * else the in-cluster service account, else the default kubeconfig.
+             */
+            type: 'kubernetes';
+            /** The API server URL, e.g. `https://10.0.0.1:6443`. */
+            url?: string;
+            /**
+             * A bearer token (e.g. of a service account allowed to list these kinds).
+             * @visibility secret
+             */
+            token?: string;
+            /**
+             * The API server's CA bundle: base64 of the PEM (as in a kubeconfig), or the PEM.
+             * @visibility secret
+             */
+            caData?: string;
+            /** Skip verifying the API server's certificate (development only; required for http:// URLs). */
+            skipTLSVerify?: boolean;
+            /** Path to a kubeconfig file to connect with instead of `url`. */
+            kubeconfig?: string;
+            /** The kubeconfig context. Default: the file's current context. */
+            context?: string;
+            /** List the cluster at most this often, in seconds. Default 30. */
+            refreshSeconds?: number;
+          };
+      /**
+       * Where the cluster's workloads (namespaces, pods and their owners,
+       * services) come from: a folder, a git repository or the Kubernetes API.
+       */
+      workloads?:
+        | {
+            /** `directory` (the default) or `manifests` (the same): Kubernetes YAML/JSON manifests in a folder. */
+            type?: 'directory' | 'manifests';
+            /** The folder, relative to the backend's working folder. */
+            path: string;
+            /** How often the folder is checked for changes, in seconds. Default 5. */
+            refreshSeconds?: number;
+          }
+        | {
+            /** `git`: a branch of a git repository (see `policies`). */
+            type: 'git';
+            /** The repository: an HTTP(S) clone URL, or a local path / `file:` URL. */
+            url: string;
+            /** The branch. Default `main`. */
+            branch?: string;
+            /** A folder inside the repository. Default: the root. */
+            path?: string;
+            /**
+             * A token, sent as HTTP basic auth `x-access-token:<token>`.
+             * @visibility secret
+             */
+            token?: string;
+            /** Fetch at most this often, in seconds. Default 60. */
+            refreshSeconds?: number;
+          }
+        | {
+            /**
+             * `kubernetes`: lists namespaces, pods, services (v1), deployments,
+             * statefulsets, daemonsets, replicasets (apps/v1), jobs and cronjobs (batch/v1).
+             */
+            type: 'kubernetes';
+            /** The API server URL. */
+            url?: string;
+            /**
+             * A bearer token.
+             * @visibility secret
+             */
+            token?: string;
+            /**
+             * The API server's CA bundle (base64 of the PEM, or the PEM).
+             * @visibility secret
+             */
+            caData?: string;
+            /** Skip verifying the API server's certificate (development only). */
+            skipTLSVerify?: boolean;
+            /** Path to a kubeconfig file. */
+            kubeconfig?: string;
+            /** The kubeconfig context. */
+            context?: string;
+            /** List the cluster at most this often, in seconds. Default 30. */
+            refreshSeconds?: number;
+          };
     }>;
     /** The live-flow service (Hubble Relay follow streams, per-entity buffers). */
     live?: {
@@ -54,7 +172,7 @@ export interface Config {
       maxQueuedPerSubscriber?: number;
       /** How often browser streams get a batch, in ms. Default 250 (4 a second). */
       flushIntervalMs?: number;
-      /** How often the catalog is re-read to map workloads to entities, in seconds. Default 60. */
+      /** How often the catalog is re-read to map workloads to entities, in seconds. Default 10. */
       catalogRefreshSeconds?: number;
     };
     /** Connectivity change requests. */
@@ -64,6 +182,39 @@ export interface Config {
        * team), e.g. `group:default/platform-team`.
        */
       reviewers?: string[];
+      /**
+       * Where approved requests are published. Default: `local-git` at
+       * `./data/gitops.git`.
+       */
+      publisher?: {
+        /**
+         * `local-git`: a bare git repository on the backend's disk (a branch per
+         * request; reviewers merge in the portal). `github`: a pull request per
+         * request, with credentials from `integrations.github`. Other values
+         * name a publisher added through `ciliumPublishersExtensionPoint`.
+         */
+        type: 'local-git' | 'github' | string;
+        /** local-git: the repository folder, relative to the backend's working folder. */
+        path?: string;
+        /** local-git: a folder whose files seed a new repository (e.g. `../../examples/gitops`). */
+        seedFrom?: string;
+        /** github: the repository, e.g. `https://github.com/org/gitops`. */
+        repoUrl?: string;
+        /** The branch changes target. Default: `main` (local-git) / the repository's default branch (github). */
+        baseBranch?: string;
+        /** github: users asked to review each pull request. */
+        reviewers?: string[];
+        /** github: team slugs asked to review each pull request. */
+        teamReviewers?: string[];
+        /** github: labels put on each pull request. Default `network-policy`. */
+        labels?: string[];
+      };
+      /** How often the outbox is delivered and published requests are followed, in seconds. Default 15. */
+      pollSeconds?: number;
+      /** How long a publish may take before another attempt may claim it, in seconds. Default 120. */
+      publishLockSeconds?: number;
+      /** How often expired temporary grants are looked for, in minutes. Default 5. */
+      expiryCheckMinutes?: number;
     };
   };
 }

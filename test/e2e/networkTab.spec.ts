@@ -4,15 +4,20 @@ import { signInAs } from './signIn';
 
 const artifacts = path.resolve(__dirname, '../artifacts');
 
-test('a service owner sees the workloads and live traffic of their service, drops included', async ({ page }) => {
+test('a service owner sees allowed dependencies, live traffic with drops, and the workloads of their service', async ({ page }) => {
   await signInAs(page, 'Aisha Bello');
   await page.goto('/catalog/default/component/checkout/network');
 
-  await expect(page.getByText('Workload identity')).toBeVisible();
-  await expect(page.getByText('app.kubernetes.io/name=checkout')).toBeVisible();
-  await expect(page.getByText('Matching workloads in checkout')).toBeVisible();
+  // Coverage and allowed dependencies, from the policies in examples/gitops.
+  await expect(page.getByText('Ingress: default deny')).toBeVisible();
+  await expect(page.getByText('Egress: default deny')).toBeVisible();
+  const outgoing = page.locator('.MuiPaper-root', { hasText: 'Outgoing: what this service may call' });
+  await expect(outgoing.getByRole('row', { name: /cart.*TCP 50051/ })).toBeVisible();
+  await expect(outgoing.getByText('payments', { exact: true })).toHaveCount(0);
+  await page.screenshot({ path: path.join(artifacts, 'network-tab-allowed-dependencies.png'), fullPage: true });
 
   // Live flows arrive: the number of rows grows.
+  await page.getByRole('tab', { name: 'Live traffic' }).click();
   const rows = page.getByTestId('flow-row');
   await expect(rows.first()).toBeVisible();
   const before = await rows.count();
@@ -24,6 +29,15 @@ test('a service owner sees the workloads and live traffic of their service, drop
   await expect(dropped).toBeVisible({ timeout: 60_000 });
   await expect(dropped).toContainText('POLICY_DENIED');
   await page.screenshot({ path: path.join(artifacts, 'network-tab-live-traffic.png'), fullPage: true });
+
+  // The declared-but-not-allowed dependency shows as drift.
+  await page.getByRole('tab', { name: /Drift/ }).click();
+  await expect(page.getByRole('row', { name: /Declared, not allowed.*payments/ })).toBeVisible();
+
+  // The workloads behind the entity.
+  await page.getByRole('tab', { name: 'Workloads' }).click();
+  await expect(page.getByText('app.kubernetes.io/name=checkout')).toBeVisible();
+  await expect(page.getByText('Matching workloads in checkout')).toBeVisible();
 });
 
 test('an entity without Kubernetes annotations explains what to add', async ({ page }) => {

@@ -179,12 +179,9 @@ export class SyntheticGenerator implements FlowGenerator {
     rand: () => number,
   ): FlowJson {
     const sport = 32768 + Math.floor(rand() * 28000);
-    const l4 =
-      protocol === 'UDP'
-        ? { UDP: { source_port: sport, destination_port: port } }
-        : protocol === 'SCTP'
-        ? { SCTP: { source_port: sport, destination_port: port } }
-        : { TCP: { source_port: sport, destination_port: port, flags: { SYN: true } } };
+    let l4: FlowJson['l4'] = { TCP: { source_port: sport, destination_port: port, flags: { SYN: true } } };
+    if (protocol === 'UDP') l4 = { UDP: { source_port: sport, destination_port: port } };
+    if (protocol === 'SCTP') l4 = { SCTP: { source_port: sport, destination_port: port } };
     const flow: FlowJson = {
       verdict: 'FORWARDED',
       IP: {
@@ -226,7 +223,7 @@ export class SyntheticGenerator implements FlowGenerator {
     }
     flow.is_reply = false;
     const l4 = flow.l4 ?? {};
-    flow.Summary = l4.TCP ? 'TCP Flags: SYN' : l4.UDP ? 'UDP' : 'SCTP';
+    flow.Summary = l4.TCP ? 'TCP Flags: SYN' : Object.keys(l4)[0] ?? '';
   }
 
   private callFlow(call: SimCall, rand: () => number, reply: boolean): FlowJson {

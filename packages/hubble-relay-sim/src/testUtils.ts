@@ -3,7 +3,8 @@ import path from 'node:path';
 
 /** ../shared next to the repository root, when present. */
 export function sharedDir(): string {
-  return path.resolve(__dirname, '../../../../shared');
+  const pkg = path.dirname(require.resolve('@internal/hubble-relay-sim/package.json'));
+  return path.resolve(pkg, '../../../shared');
 }
 
 /** The recorded flow captures, or undefined (with a visible warning) when absent. */

@@ -120,12 +120,14 @@ function podsOf(w: WorkloadSummary, nsIndex: number, wIndex: number, nodes: stri
   const pods: SimPod[] = [];
   for (let r = 0; r < replicas; r++) {
     const h = hashString(`${w.namespace}/${w.name}/${r}`);
-    const name =
-      w.kind === 'Deployment'
-        ? `${w.name}-${(h % 0xfffffff).toString(36).slice(0, 8).padEnd(8, 'x')}-${((h >>> 3) % 0xfffff).toString(36).slice(0, 5).padEnd(5, 'z')}`
-        : w.kind === 'StatefulSet'
-        ? `${w.name}-${r}`
-        : w.name;
+    let name = w.name;
+    if (w.kind === 'Deployment') {
+      const hash = (h % 0xfffffff).toString(36).slice(0, 8).padEnd(8, 'x');
+      const suffix = ((h >>> 3) % 0xfffff).toString(36).slice(0, 5).padEnd(5, 'z');
+      name = `${w.name}-${hash}-${suffix}`;
+    } else if (w.kind === 'StatefulSet') {
+      name = `${w.name}-${r}`;
+    }
     pods.push({
       name,
       ip: `10.244.${nsIndex}.${(wIndex * 4 + r + 2) % 254}`,

@@ -60,7 +60,7 @@ export const ciliumPlugin = createBackendPlugin({
         await deps.scheduler.scheduleTask({
           id: 'cilium-live-entity-index',
           scope: 'local',
-          frequency: { seconds: config.getOptionalNumber('cilium.live.catalogRefreshSeconds') ?? 60 },
+          frequency: { seconds: config.getOptionalNumber('cilium.live.catalogRefreshSeconds') ?? 10 },
           timeout: { seconds: 30 },
           fn: async () => live.updateEntities(await readMappableEntities(catalog, auth)),
         });

@@ -103,9 +103,21 @@ export interface RequestReplay {
   /** Flows looked at (the source entity's live buffer). */
   flowsReplayed: number;
   /** Dropped flows that would be allowed. */
-  newlyAllowed: Array<{ time: string; source: string; destination: string; port: number; protocol: string }>;
+  newlyAllowed: Array<{
+    time: string;
+    source: string;
+    destination: string;
+    port: number;
+    protocol: string;
+  }>;
   /** Forwarded flows that would be dropped (should always be empty for a grant). */
-  newlyDropped: Array<{ time: string; source: string; destination: string; port: number; protocol: string }>;
+  newlyDropped: Array<{
+    time: string;
+    source: string;
+    destination: string;
+    port: number;
+    protocol: string;
+  }>;
 }
 
 /**

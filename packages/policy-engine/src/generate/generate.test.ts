@@ -8,9 +8,15 @@ import type { GenerateRequest } from './types';
 const examples = path.resolve(__dirname, '../../../../examples');
 
 function engine(): PolicyEngine {
-  return new PolicyEngine(loadDirectory([path.join(examples, 'gitops/policies'), path.join(examples, 'cluster')]), {
-    clusterName: 'dev',
-  });
+  return new PolicyEngine(
+    loadDirectory([
+      path.join(examples, 'gitops/policies'),
+      path.join(examples, 'cluster'),
+    ]),
+    {
+      clusterName: 'dev',
+    },
+  );
 }
 
 const checkout = {
@@ -62,13 +68,24 @@ describe('planChange on the sample world', () => {
     expect(plan.diff.removed).toEqual([]);
     expect(plan.diff.changed).toEqual([]);
     const egress = parse(plan.policies[0].yaml);
-    expect(egress.metadata.labels['cilium.backstage.io/request-id']).toBe('req-0a1b2c3d');
-    expect(egress.metadata.annotations['cilium.backstage.io/requester']).toBe('user:default/jane.doe');
+    expect(egress.metadata.labels['cilium.backstage.io/request-id']).toBe(
+      'req-0a1b2c3d',
+    );
+    expect(egress.metadata.annotations['cilium.backstage.io/requester']).toBe(
+      'user:default/jane.doe',
+    );
     expect(egress.spec.egress[0].toEndpoints[0].matchLabels).toEqual({
       'k8s:io.kubernetes.pod.namespace': 'checkout',
       'backstage.io/kubernetes-id': 'payments',
     });
-    expect(plan.after?.evaluate({ workload: 'checkout/checkout[Deployment]' }, { workload: 'checkout/payments[Deployment]' }, 8443, 'TCP').allowed).toBe(true);
+    expect(
+      plan.after?.evaluate(
+        { workload: 'checkout/checkout[Deployment]' },
+        { workload: 'checkout/payments[Deployment]' },
+        8443,
+        'TCP',
+      ).allowed,
+    ).toBe(true);
   });
 
   it('is deterministic', () => {
@@ -117,7 +134,9 @@ describe('planChange on the sample world', () => {
           entityRef: 'component:default/inventory',
           name: 'inventory',
           namespace: 'fulfilment',
-          selector: { matchLabels: { 'backstage.io/kubernetes-id': 'inventory' } },
+          selector: {
+            matchLabels: { 'backstage.io/kubernetes-id': 'inventory' },
+          },
         },
         ports: [{ port: 50051, protocol: 'TCP' }],
       }),
@@ -125,7 +144,9 @@ describe('planChange on the sample world', () => {
     );
     expect(plan.findings.filter(f => f.severity === 'error')).toEqual([]);
     expect(plan.policies.map(p => p.side)).toEqual(['egress']);
-    expect(plan.diff.added.map(a => `${a.src} -> ${a.dst}: ${a.after}`)).toEqual([
+    expect(
+      plan.diff.added.map(a => `${a.src} -> ${a.dst}: ${a.after}`),
+    ).toEqual([
       'fulfilment/shipping[Deployment] -> fulfilment/inventory[Deployment]: TCP 50051',
     ]);
   });
@@ -138,7 +159,9 @@ describe('planChange on the sample world', () => {
           entityRef: 'component:default/notifications',
           name: 'notifications',
           namespace: 'fulfilment',
-          selector: { matchLabels: { 'backstage.io/kubernetes-id': 'notifications' } },
+          selector: {
+            matchLabels: { 'backstage.io/kubernetes-id': 'notifications' },
+          },
         },
         target: { type: 'fqdn', name: 'api.sendgrid.com' },
         ports: [{ port: 443, protocol: 'TCP' }],
@@ -147,8 +170,12 @@ describe('planChange on the sample world', () => {
     );
     expect(plan.findings.filter(f => f.severity === 'error')).toEqual([]);
     expect(plan.policies).toHaveLength(1);
-    expect(plan.policies[0].object.spec).toMatchObject({ egress: [{ toFQDNs: [{ matchName: 'api.sendgrid.com' }] }] });
-    expect(plan.diff.added.map(a => `${a.src} -> ${a.dst}: ${a.after}`)).toEqual([
+    expect(plan.policies[0].object.spec).toMatchObject({
+      egress: [{ toFQDNs: [{ matchName: 'api.sendgrid.com' }] }],
+    });
+    expect(
+      plan.diff.added.map(a => `${a.src} -> ${a.dst}: ${a.after}`),
+    ).toEqual([
       'fulfilment/notifications[Deployment] -> api.sendgrid.com[FQDN]: TCP 443',
     ]);
   });
@@ -159,6 +186,8 @@ describe('planChange on the sample world', () => {
     [{ type: 'fqdn', name: '*' }, /too broad/],
   ])('refuses %j', (target, message) => {
     const plan = planChange(request({ target: target as any }), before);
-    expect(plan.findings.find(f => f.severity === 'error')?.message).toMatch(message);
+    expect(plan.findings.find(f => f.severity === 'error')?.message).toMatch(
+      message,
+    );
   });
 });

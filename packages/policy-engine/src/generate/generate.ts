@@ -31,7 +31,10 @@ import type {
 } from './types';
 
 /** Where DNS is served when the request does not say: CoreDNS / kube-dns. */
-export const DEFAULT_DNS_SERVER: { namespace: string; selector: GenerateLabelSelector } = {
+export const DEFAULT_DNS_SERVER: {
+  namespace: string;
+  selector: GenerateLabelSelector;
+} = {
   namespace: 'kube-system',
   selector: { matchLabels: { 'k8s-app': 'kube-dns' } },
 };
@@ -42,7 +45,9 @@ const PORT_PROTOCOLS: Protocol[] = ['TCP', 'UDP', 'SCTP'];
 export function requestedConnections(ports: GeneratePort[]): ConnSet {
   let out = ConnSet.NONE;
   for (const p of ports) {
-    for (const proto of p.protocol === 'ANY' ? PORT_PROTOCOLS : [p.protocol as Protocol]) {
+    for (const proto of p.protocol === 'ANY'
+      ? PORT_PROTOCOLS
+      : [p.protocol as Protocol]) {
       out = out.union(ConnSet.of(proto, p.port, p.endPort ?? p.port));
     }
   }
@@ -52,7 +57,12 @@ export function requestedConnections(ports: GeneratePort[]): ConnSet {
 /** Human form of requested ports: `TCP 8443-8444, UDP 53`. */
 export function describePorts(ports: GeneratePort[]): string {
   return ports
-    .map(p => `${p.protocol} ${p.port}${p.endPort !== undefined && p.endPort !== p.port ? `-${p.endPort}` : ''}`)
+    .map(
+      p =>
+        `${p.protocol} ${p.port}${
+          p.endPort !== undefined && p.endPort !== p.port ? `-${p.endPort}` : ''
+        }`,
+    )
     .join(', ');
 }
 
@@ -64,17 +74,27 @@ function oneLine(text: string, max = 200): string {
 function portEntries(ports: GeneratePort[]): Array<Record<string, unknown>> {
   return ports.map(p => ({
     port: String(p.port),
-    ...(p.endPort !== undefined && p.endPort !== p.port ? { endPort: p.endPort } : {}),
+    ...(p.endPort !== undefined && p.endPort !== p.port
+      ? { endPort: p.endPort }
+      : {}),
     protocol: p.protocol,
   }));
 }
 
-function toPorts(request: GenerateRequest, withHttp: boolean): Array<Record<string, unknown>> {
+function toPorts(
+  request: GenerateRequest,
+  withHttp: boolean,
+): Array<Record<string, unknown>> {
   const http = (request.http ?? []).map(r => ({
     ...(r.method ? { method: r.method } : {}),
     ...(r.path ? { path: r.path } : {}),
   }));
-  return [{ ports: portEntries(request.ports), ...(withHttp && http.length ? { rules: { http } } : {}) }];
+  return [
+    {
+      ports: portEntries(request.ports),
+      ...(withHttp && http.length ? { rules: { http } } : {}),
+    },
+  ];
 }
 
 function fqdnSelector(name: string): Record<string, string> {
@@ -96,19 +116,29 @@ function refText(r: RuleRef | PolicyRef): string {
 function* flowsOf(ports: GeneratePort[]): Generator<[Protocol, number]> {
   for (const p of ports) {
     const end = Math.min(p.endPort ?? p.port, 65535);
-    for (const proto of p.protocol === 'ANY' ? PORT_PROTOCOLS : [p.protocol as Protocol]) {
+    for (const proto of p.protocol === 'ANY'
+      ? PORT_PROTOCOLS
+      : [p.protocol as Protocol]) {
       for (let port = p.port; port <= end; port++) yield [proto, port];
     }
   }
 }
 
-function targetQueries(request: GenerateRequest, dstWorkloads: Workload[]): Array<{ query: PeerQuery; id: string }> {
+function targetQueries(
+  request: GenerateRequest,
+  dstWorkloads: Workload[],
+): Array<{ query: PeerQuery; id: string }> {
   const t = request.target;
   switch (t.type) {
     case 'workloads':
       return dstWorkloads.map(w => ({ query: { workload: w.id }, id: w.id }));
     case 'fqdn':
-      return [{ query: { fqdn: t.name.replace(/\*/g, 'x') }, id: `${t.name.replace(/\.$/, '').toLowerCase()}[FQDN]` }];
+      return [
+        {
+          query: { fqdn: t.name.replace(/\*/g, 'x') },
+          id: `${t.name.replace(/\.$/, '').toLowerCase()}[FQDN]`,
+        },
+      ];
     case 'cidr': {
       const r = parseCidr(t.cidr);
       const first = formatAddress(r.family, r.start);
@@ -119,7 +149,9 @@ function targetQueries(request: GenerateRequest, dstWorkloads: Workload[]): Arra
       ];
     }
     default:
-      return [{ query: { entity: t.entity as any }, id: `${t.entity}[Entity]` }];
+      return [
+        { query: { entity: t.entity as any }, id: `${t.entity}[Entity]` },
+      ];
   }
 }
 
@@ -132,7 +164,9 @@ function document(
   elements: Array<Record<string, unknown>>,
 ): GeneratedPolicy {
   const target = describeTarget(request.target);
-  const what = `${request.source.entityRef} -> ${target} on ${describePorts(request.ports)}`;
+  const what = `${request.source.entityRef} -> ${target} on ${describePorts(
+    request.ports,
+  )}`;
   const object = {
     apiVersion: 'cilium.io/v2',
     kind: 'CiliumNetworkPolicy',
@@ -153,18 +187,32 @@ function document(
       },
     },
     spec: {
-      description: oneLine(`${request.id}: ${side === 'egress' ? 'client side' : 'server side'} of ${what}`, 250),
+      description: oneLine(
+        `${request.id}: ${
+          side === 'egress' ? 'client side' : 'server side'
+        } of ${what}`,
+        250,
+      ),
       endpointSelector: subjectSelector(subject),
       // A grant only adds allows; isolation stays the namespace baseline's job.
-      enableDefaultDeny: side === 'egress' ? { egress: false } : { ingress: false },
+      enableDefaultDeny:
+        side === 'egress' ? { egress: false } : { ingress: false },
       [side]: elements,
     },
   };
   const header = [
     `# Generated by Backstage for connectivity request ${request.id}; change it with a new request.`,
-    `# ${side === 'egress' ? 'Client side (egress of the source)' : 'Server side (ingress of the destination)'}: ${what}.`,
+    `# ${
+      side === 'egress'
+        ? 'Client side (egress of the source)'
+        : 'Server side (ingress of the destination)'
+    }: ${what}.`,
     `# Requested by ${request.requester}: ${oneLine(request.justification)}`,
-    ...(request.expiresAt ? [`# Temporary: expires ${request.expiresAt}; a removal request is filed then.`] : []),
+    ...(request.expiresAt
+      ? [
+          `# Temporary: expires ${request.expiresAt}; a removal request is filed then.`,
+        ]
+      : []),
   ].join('\n');
   return {
     path: policyPath(request, namespace, name),
@@ -183,11 +231,19 @@ function document(
  * an FQDN its DNS rules do not cover. A request that is already allowed is
  * refused with the rules that allow it.
  */
-export function generate(request: GenerateRequest, engine: PolicyEngine): GenerateResult {
+export function generate(
+  request: GenerateRequest,
+  engine: PolicyEngine,
+): GenerateResult {
   const findings: Finding[] = checkRequest(request);
-  if (findings.some(f => f.severity === 'error')) return { policies: [], expected: [], findings };
+  if (findings.some(f => f.severity === 'error'))
+    return { policies: [], expected: [], findings };
 
-  const sources = selectWorkloads(engine.workloads, request.source.namespace, request.source.selector);
+  const sources = selectWorkloads(
+    engine.workloads,
+    request.source.namespace,
+    request.source.selector,
+  );
   if (!sources.length) {
     findings.push({
       severity: 'error',
@@ -196,7 +252,10 @@ export function generate(request: GenerateRequest, engine: PolicyEngine): Genera
     });
   }
   const t = request.target;
-  const targets = t.type === 'workloads' ? selectWorkloads(engine.workloads, t.namespace, t.selector) : [];
+  const targets =
+    t.type === 'workloads'
+      ? selectWorkloads(engine.workloads, t.namespace, t.selector)
+      : [];
   if (t.type === 'workloads' && !targets.length) {
     findings.push({
       severity: 'error',
@@ -204,7 +263,8 @@ export function generate(request: GenerateRequest, engine: PolicyEngine): Genera
       message: `No workload in namespace ${t.namespace} matches ${t.entityRef}'s selector; check its backstage.io/kubernetes-* annotations.`,
     });
   }
-  if (findings.some(f => f.severity === 'error')) return { policies: [], expected: [], findings };
+  if (findings.some(f => f.severity === 'error'))
+    return { policies: [], expected: [], findings };
 
   const egress: SideGap = { missing: false, decidedBy: new Set() };
   const ingress: SideGap = { missing: false, decidedBy: new Set() };
@@ -221,18 +281,25 @@ export function generate(request: GenerateRequest, engine: PolicyEngine): Genera
           else sd.allowedBy.forEach(r => gap.decidedBy.add(refText(r)));
         }
         if (v.egress.allowed && v.ingress.allowed) continue;
-        if (egress.missing && (ingress.missing || t.type !== 'workloads')) break;
+        if (egress.missing && (ingress.missing || t.type !== 'workloads'))
+          break;
       }
     }
   }
 
   if (!egress.missing && !ingress.missing) {
-    const policies = [...new Set([...egress.decidedBy, ...ingress.decidedBy])].sort();
+    const policies = [
+      ...new Set([...egress.decidedBy, ...ingress.decidedBy]),
+    ].sort();
     findings.push({
       severity: 'error',
       code: 'already-allowed',
-      message: `${request.source.entityRef} can already reach ${describeTarget(t)} on ${describePorts(request.ports)}${
-        policies.length ? `: allowed by ${policies.join('; ')}` : ' (neither end is under default deny)'
+      message: `${request.source.entityRef} can already reach ${describeTarget(
+        t,
+      )} on ${describePorts(request.ports)}${
+        policies.length
+          ? `: allowed by ${policies.join('; ')}`
+          : ' (neither end is under default deny)'
       }. Nothing to request.`,
       policies,
     });
@@ -243,7 +310,12 @@ export function generate(request: GenerateRequest, engine: PolicyEngine): Genera
   const expected: ExpectedEdge[] = [];
   for (const src of sources) {
     for (const id of new Set(queries.map(q => q.id))) {
-      expected.push({ src: src.id, dst: id, conn: requested.toString(), kind: 'requested' });
+      expected.push({
+        src: src.id,
+        dst: id,
+        conn: requested.toString(),
+        kind: 'requested',
+      });
     }
   }
 
@@ -253,22 +325,36 @@ export function generate(request: GenerateRequest, engine: PolicyEngine): Genera
     const httpOnEgress = t.type !== 'workloads';
     switch (t.type) {
       case 'workloads':
-        elements.push({ toEndpoints: [peerSelector(t.namespace, t.selector)], toPorts: toPorts(request, false) });
+        elements.push({
+          toEndpoints: [peerSelector(t.namespace, t.selector)],
+          toPorts: toPorts(request, false),
+        });
         break;
       case 'fqdn':
-        elements.push({ toFQDNs: [fqdnSelector(t.name)], toPorts: toPorts(request, httpOnEgress) });
+        elements.push({
+          toFQDNs: [fqdnSelector(t.name)],
+          toPorts: toPorts(request, httpOnEgress),
+        });
         break;
       case 'cidr':
-        elements.push({ toCIDRSet: [{ cidr: t.cidr }], toPorts: toPorts(request, httpOnEgress) });
+        elements.push({
+          toCIDRSet: [{ cidr: t.cidr }],
+          toPorts: toPorts(request, httpOnEgress),
+        });
         break;
       default:
-        elements.push({ toEntities: [t.entity], toPorts: toPorts(request, httpOnEgress) });
+        elements.push({
+          toEntities: [t.entity],
+          toPorts: toPorts(request, httpOnEgress),
+        });
     }
     if (t.type === 'fqdn') {
       const pattern = t.name.replace(/\.$/, '').toLowerCase();
       const uncovered = sources.filter(s => {
         const profile = engine.profile(s.id)?.egress;
-        return profile?.isolated && !profile.dns.some(re => dnsCovers(re, pattern));
+        return (
+          profile?.isolated && !profile.dns.some(re => dnsCovers(re, pattern))
+        );
       });
       if (uncovered.length) {
         const dns = request.dns ?? DEFAULT_DNS_SERVER;
@@ -284,9 +370,19 @@ export function generate(request: GenerateRequest, engine: PolicyEngine): Genera
             },
           ],
         });
-        const servers = selectWorkloads(engine.workloads, dns.namespace, dns.selector);
+        const servers = selectWorkloads(
+          engine.workloads,
+          dns.namespace,
+          dns.selector,
+        );
         for (const s of uncovered) {
-          for (const server of servers) expected.push({ src: s.id, dst: server.id, conn: 'TCP 53,UDP 53', kind: 'dns' });
+          for (const server of servers)
+            expected.push({
+              src: s.id,
+              dst: server.id,
+              conn: 'TCP 53,UDP 53',
+              kind: 'dns',
+            });
         }
         findings.push({
           severity: 'info',
@@ -298,28 +394,51 @@ export function generate(request: GenerateRequest, engine: PolicyEngine): Genera
       compileDnsPattern(pattern);
     }
     policies.push(
-      document(request, 'egress', request.source.namespace, egressPolicyName(request), request.source.selector, elements),
+      document(
+        request,
+        'egress',
+        request.source.namespace,
+        egressPolicyName(request),
+        request.source.selector,
+        elements,
+      ),
     );
   } else {
     findings.push({
       severity: 'info',
       code: 'egress-already-allowed',
-      message: `${request.source.entityRef}'s egress already allows this (${[...egress.decidedBy].join('; ') || 'not egress-isolated'}); no egress policy is needed.`,
+      message: `${request.source.entityRef}'s egress already allows this (${
+        [...egress.decidedBy].join('; ') || 'not egress-isolated'
+      }); no egress policy is needed.`,
       policies: [...egress.decidedBy],
     });
   }
   if (t.type === 'workloads') {
     if (ingress.missing) {
       policies.push(
-        document(request, 'ingress', t.namespace, ingressPolicyName(request), t.selector, [
-          { fromEndpoints: [peerSelector(request.source.namespace, request.source.selector)], toPorts: toPorts(request, true) },
-        ]),
+        document(
+          request,
+          'ingress',
+          t.namespace,
+          ingressPolicyName(request),
+          t.selector,
+          [
+            {
+              fromEndpoints: [
+                peerSelector(request.source.namespace, request.source.selector),
+              ],
+              toPorts: toPorts(request, true),
+            },
+          ],
+        ),
       );
     } else {
       findings.push({
         severity: 'info',
         code: 'ingress-already-allowed',
-        message: `${t.entityRef}'s ingress already allows this (${[...ingress.decidedBy].join('; ') || 'not ingress-isolated'}); no ingress policy is needed.`,
+        message: `${t.entityRef}'s ingress already allows this (${
+          [...ingress.decidedBy].join('; ') || 'not ingress-isolated'
+        }); no ingress policy is needed.`,
         policies: [...ingress.decidedBy],
       });
     }

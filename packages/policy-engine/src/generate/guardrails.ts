@@ -3,7 +3,13 @@ import { MAX_POLICY_NAME } from './naming';
 import type { Finding, GenerateRequest } from './types';
 
 /** Cilium entities a request may name; the others are platform decisions. */
-export const REQUESTABLE_ENTITIES = ['kube-apiserver', 'host', 'remote-node', 'health', 'ingress'] as const;
+export const REQUESTABLE_ENTITIES = [
+  'kube-apiserver',
+  'host',
+  'remote-node',
+  'health',
+  'ingress',
+] as const;
 
 const PLATFORM_ONLY_ENTITIES: Record<string, string> = {
   all: 'it allows every peer, inside and outside the cluster',
@@ -37,72 +43,195 @@ function isValidRegex(text: string): boolean {
 export function checkRequest(request: GenerateRequest): Finding[] {
   const out: Finding[] = [];
   const { target, ports, http } = request;
-  if (ports.length === 0) out.push(error('no-ports', 'Give at least one port: least privilege means no "all ports" grants.'));
-  if (ports.length > 40) out.push(error('too-many-ports', `Cilium allows at most 40 ports per rule; the request has ${ports.length}. Split it.`));
+  if (ports.length === 0)
+    out.push(
+      error(
+        'no-ports',
+        'Give at least one port: least privilege means no "all ports" grants.',
+      ),
+    );
+  if (ports.length > 40)
+    out.push(
+      error(
+        'too-many-ports',
+        `Cilium allows at most 40 ports per rule; the request has ${ports.length}. Split it.`,
+      ),
+    );
   for (const p of ports) {
     if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) {
-      out.push(error('port-range', `Port ${p.port} is out of range: use 1-65535.`));
+      out.push(
+        error('port-range', `Port ${p.port} is out of range: use 1-65535.`),
+      );
     }
-    if (p.endPort !== undefined && (!Number.isInteger(p.endPort) || p.endPort < p.port || p.endPort > 65535)) {
-      out.push(error('port-range', `endPort ${p.endPort} must be a whole number between port ${p.port} and 65535.`));
+    if (
+      p.endPort !== undefined &&
+      (!Number.isInteger(p.endPort) || p.endPort < p.port || p.endPort > 65535)
+    ) {
+      out.push(
+        error(
+          'port-range',
+          `endPort ${p.endPort} must be a whole number between port ${p.port} and 65535.`,
+        ),
+      );
     }
   }
   if (http?.length) {
     const nonTcp = ports.filter(p => p.protocol !== 'TCP');
     if (nonTcp.length) {
-      out.push(error('l7-protocol', `HTTP rules need TCP ports; remove them or change ${nonTcp.map(p => `${p.protocol} ${p.port}`).join(', ')} to TCP.`));
+      out.push(
+        error(
+          'l7-protocol',
+          `HTTP rules need TCP ports; remove them or change ${nonTcp
+            .map(p => `${p.protocol} ${p.port}`)
+            .join(', ')} to TCP.`,
+        ),
+      );
     }
     for (const r of http) {
-      if (r.path !== undefined && (!r.path.startsWith('/') || !isValidRegex(r.path))) {
-        out.push(error('http-path', `HTTP path "${r.path}" must start with "/" and be a valid regular expression.`));
+      if (
+        r.path !== undefined &&
+        (!r.path.startsWith('/') || !isValidRegex(r.path))
+      ) {
+        out.push(
+          error(
+            'http-path',
+            `HTTP path "${r.path}" must start with "/" and be a valid regular expression.`,
+          ),
+        );
       }
-      if (r.method !== undefined && (!/^[A-Za-z|()]+$/.test(r.method) || !isValidRegex(r.method))) {
-        out.push(error('http-method', `HTTP method "${r.method}" must be a method name such as GET, or an alternation such as GET|HEAD.`));
+      if (
+        r.method !== undefined &&
+        (!/^[A-Za-z|()]+$/.test(r.method) || !isValidRegex(r.method))
+      ) {
+        out.push(
+          error(
+            'http-method',
+            `HTTP method "${r.method}" must be a method name such as GET, or an alternation such as GET|HEAD.`,
+          ),
+        );
       }
     }
   }
   switch (target.type) {
     case 'workloads':
       if (target.entityRef === request.source.entityRef) {
-        out.push(error('same-entity', 'Source and target are the same entity; pods of one entity need no request to talk to each other only if a policy says so — ask the platform team instead.'));
+        out.push(
+          error(
+            'same-entity',
+            'Source and target are the same entity; pods of one entity need no request to talk to each other only if a policy says so — ask the platform team instead.',
+          ),
+        );
       }
       break;
     case 'fqdn': {
       const name = target.name.replace(/\.$/, '');
-      if (name === '*' || name.startsWith('*.') === false && name.includes('*')) {
-        out.push(error('fqdn-wildcard', `"${target.name}" is too broad: name one host (api.example.com) or one sub-domain level (*.example.com).`));
-      } else if (!(name.startsWith('*.') ? FQDN_PATTERN : FQDN_NAME).test(name) || name.length > 255 || !name.includes('.')) {
-        out.push(error('fqdn-invalid', `"${target.name}" is not a fully qualified domain name such as api.example.com.`));
+      if (
+        name === '*' ||
+        (name.startsWith('*.') === false && name.includes('*'))
+      ) {
+        out.push(
+          error(
+            'fqdn-wildcard',
+            `"${target.name}" is too broad: name one host (api.example.com) or one sub-domain level (*.example.com).`,
+          ),
+        );
+      } else if (
+        !(name.startsWith('*.') ? FQDN_PATTERN : FQDN_NAME).test(name) ||
+        name.length > 255 ||
+        !name.includes('.')
+      ) {
+        out.push(
+          error(
+            'fqdn-invalid',
+            `"${target.name}" is not a fully qualified domain name such as api.example.com.`,
+          ),
+        );
       } else if (name.startsWith('*.')) {
-        out.push({ severity: 'warning', code: 'fqdn-wildcard', message: `"${target.name}" matches every host one level below ${name.slice(2)}.` });
+        out.push({
+          severity: 'warning',
+          code: 'fqdn-wildcard',
+          message: `"${
+            target.name
+          }" matches every host one level below ${name.slice(2)}.`,
+        });
       }
       break;
     }
     case 'cidr': {
       try {
         const range = parseCidr(target.cidr);
-        const prefix = Number(target.cidr.split('/')[1] ?? (range.family === 4 ? 32 : 128));
+        const prefix = Number(
+          target.cidr.split('/')[1] ?? (range.family === 4 ? 32 : 128),
+        );
         if (!target.cidr.includes('/')) {
-          out.push(error('cidr-invalid', `"${target.cidr}" is an address; write it as a CIDR (${target.cidr}/${range.family === 4 ? 32 : 128}).`));
+          out.push(
+            error(
+              'cidr-invalid',
+              `"${target.cidr}" is an address; write it as a CIDR (${
+                target.cidr
+              }/${range.family === 4 ? 32 : 128}).`,
+            ),
+          );
         } else if (prefix === 0) {
-          out.push(error('cidr-world', `${target.cidr} is the whole address space (like the "world" entity); that is a platform decision, not a request.`));
-        } else if ((range.family === 4 && prefix < 8) || (range.family === 6 && prefix < 16)) {
-          out.push(error('cidr-too-broad', `${target.cidr} is too broad for a request; use a prefix of /8 or longer (IPv6: /16).`));
-        } else if ((range.family === 4 && prefix < 16) || (range.family === 6 && prefix < 48)) {
-          out.push({ severity: 'warning', code: 'cidr-broad', message: `${target.cidr} covers many addresses; reviewers will check it.` });
+          out.push(
+            error(
+              'cidr-world',
+              `${target.cidr} is the whole address space (like the "world" entity); that is a platform decision, not a request.`,
+            ),
+          );
+        } else if (
+          (range.family === 4 && prefix < 8) ||
+          (range.family === 6 && prefix < 16)
+        ) {
+          out.push(
+            error(
+              'cidr-too-broad',
+              `${target.cidr} is too broad for a request; use a prefix of /8 or longer (IPv6: /16).`,
+            ),
+          );
+        } else if (
+          (range.family === 4 && prefix < 16) ||
+          (range.family === 6 && prefix < 48)
+        ) {
+          out.push({
+            severity: 'warning',
+            code: 'cidr-broad',
+            message: `${target.cidr} covers many addresses; reviewers will check it.`,
+          });
         }
       } catch (e) {
         const why = e instanceof CidrError ? e.message : String(e);
-        out.push(error('cidr-invalid', `"${target.cidr}" is not a valid CIDR (${why}); write it like 10.20.0.0/16.`));
+        out.push(
+          error(
+            'cidr-invalid',
+            `"${target.cidr}" is not a valid CIDR (${why}); write it like 10.20.0.0/16.`,
+          ),
+        );
       }
       break;
     }
     default: {
       const why = PLATFORM_ONLY_ENTITIES[target.entity];
       if (why) {
-        out.push(error('entity-platform-only', `The Cilium entity "${target.entity}" cannot be requested: ${why}. Ask the platform team, or name the exact FQDN or CIDR.`));
-      } else if (!(REQUESTABLE_ENTITIES as readonly string[]).includes(target.entity)) {
-        out.push(error('entity-unknown', `"${target.entity}" is not a Cilium entity that can be requested; use one of ${REQUESTABLE_ENTITIES.join(', ')}.`));
+        out.push(
+          error(
+            'entity-platform-only',
+            `The Cilium entity "${target.entity}" cannot be requested: ${why}. Ask the platform team, or name the exact FQDN or CIDR.`,
+          ),
+        );
+      } else if (
+        !(REQUESTABLE_ENTITIES as readonly string[]).includes(target.entity)
+      ) {
+        out.push(
+          error(
+            'entity-unknown',
+            `"${
+              target.entity
+            }" is not a Cilium entity that can be requested; use one of ${REQUESTABLE_ENTITIES.join(
+              ', ',
+            )}.`,
+          ),
+        );
       }
     }
   }
@@ -111,7 +240,22 @@ export function checkRequest(request: GenerateRequest): Finding[] {
 
 type Obj = Record<string, unknown>;
 
-const PEER_FIELDS = ['toEndpoints', 'toEntities', 'toCIDR', 'toCIDRSet', 'toFQDNs', 'toServices', 'toNodes', 'toGroups', 'fromEndpoints', 'fromEntities', 'fromCIDR', 'fromCIDRSet', 'fromNodes', 'fromGroups'];
+const PEER_FIELDS = [
+  'toEndpoints',
+  'toEntities',
+  'toCIDR',
+  'toCIDRSet',
+  'toFQDNs',
+  'toServices',
+  'toNodes',
+  'toGroups',
+  'fromEndpoints',
+  'fromEntities',
+  'fromCIDR',
+  'fromCIDRSet',
+  'fromNodes',
+  'fromGroups',
+];
 
 /**
  * The agent's sanitiser checks (cilium-policy-semantics §10, layer 2) that a
@@ -125,35 +269,84 @@ export function sanitize(doc: Obj): Finding[] {
   const meta = (doc.metadata ?? {}) as Obj;
   const name = String(meta.name ?? '');
   if (!name || name.length > MAX_POLICY_NAME || !LABEL_VALUE.test(name)) {
-    out.push(error('invalid-name', `Policy name "${name}" is not a valid label value of at most ${MAX_POLICY_NAME} characters.`));
+    out.push(
+      error(
+        'invalid-name',
+        `Policy name "${name}" is not a valid label value of at most ${MAX_POLICY_NAME} characters.`,
+      ),
+    );
   }
   for (const [k, v] of Object.entries((meta.labels ?? {}) as Obj)) {
-    if (typeof v !== 'string' || !LABEL_VALUE.test(v) || v.length > 63) out.push(error('invalid-label', `Label ${k}="${v}" is not a valid label value.`));
+    if (typeof v !== 'string' || !LABEL_VALUE.test(v) || v.length > 63)
+      out.push(
+        error('invalid-label', `Label ${k}="${v}" is not a valid label value.`),
+      );
   }
   const spec = (doc.spec ?? {}) as Obj;
-  const sections = ['ingress', 'egress', 'ingressDeny', 'egressDeny'].filter(s => Array.isArray(spec[s]));
-  if (!sections.length) out.push(error('no-sections', 'A rule must have at least one of ingress, ingressDeny, egress, egressDeny.'));
+  const sections = ['ingress', 'egress', 'ingressDeny', 'egressDeny'].filter(
+    s => Array.isArray(spec[s]),
+  );
+  if (!sections.length)
+    out.push(
+      error(
+        'no-sections',
+        'A rule must have at least one of ingress, ingressDeny, egress, egressDeny.',
+      ),
+    );
   for (const section of sections) {
     for (const [i, el] of (spec[section] as Obj[]).entries()) {
       const where = `${name} ${section}[${i}]`;
       const peers = PEER_FIELDS.filter(f => el[f] !== undefined);
-      if (peers.length > 1) out.push(error('mixed-peers', `${where}: combining ${peers.join(' and ')} is not supported; use separate elements.`));
+      if (peers.length > 1)
+        out.push(
+          error(
+            'mixed-peers',
+            `${where}: combining ${peers.join(
+              ' and ',
+            )} is not supported; use separate elements.`,
+          ),
+        );
       for (const tp of (el.toPorts ?? []) as Obj[]) {
         const ports = (tp.ports ?? []) as Obj[];
-        if (ports.length > 40) out.push(error('too-many-ports', `${where}: more than 40 ports.`));
+        if (ports.length > 40)
+          out.push(error('too-many-ports', `${where}: more than 40 ports.`));
         const rules = (tp.rules ?? {}) as Obj;
         const l7 = Object.keys(rules);
-        if (l7.length > 1) out.push(error('multiple-l7', `${where}: multiple L7 protocol rule types in one element.`));
+        if (l7.length > 1)
+          out.push(
+            error(
+              'multiple-l7',
+              `${where}: multiple L7 protocol rule types in one element.`,
+            ),
+          );
         for (const p of ports) {
           const port = String(p.port ?? '0');
           const n = Number(port);
-          if (!/^[0-9]+$/.test(port) || n > 65535) out.push(error('port-range', `${where}: port "${port}" is not a 16-bit number.`));
-          if (p.endPort !== undefined && Number(p.endPort) < n) out.push(error('port-range', `${where}: endPort below port.`));
-          if (l7.includes('http') && p.protocol !== 'TCP') out.push(error('l7-protocol', `${where}: HTTP rules need TCP.`));
-          if (l7.length && n === 0) out.push(error('l7-port', `${where}: L7 rules need a port.`));
-          if (l7.includes('dns') && p.endPort !== undefined) out.push(error('dns-port', `${where}: DNS rules cannot use a port range.`));
+          if (!/^[0-9]+$/.test(port) || n > 65535)
+            out.push(
+              error(
+                'port-range',
+                `${where}: port "${port}" is not a 16-bit number.`,
+              ),
+            );
+          if (p.endPort !== undefined && Number(p.endPort) < n)
+            out.push(error('port-range', `${where}: endPort below port.`));
+          if (l7.includes('http') && p.protocol !== 'TCP')
+            out.push(error('l7-protocol', `${where}: HTTP rules need TCP.`));
+          if (l7.length && n === 0)
+            out.push(error('l7-port', `${where}: L7 rules need a port.`));
+          if (l7.includes('dns') && p.endPort !== undefined)
+            out.push(
+              error('dns-port', `${where}: DNS rules cannot use a port range.`),
+            );
         }
-        if (l7.includes('dns') && section.startsWith('ingress')) out.push(error('dns-ingress', `${where}: DNS rules are not allowed on ingress.`));
+        if (l7.includes('dns') && section.startsWith('ingress'))
+          out.push(
+            error(
+              'dns-ingress',
+              `${where}: DNS rules are not allowed on ingress.`,
+            ),
+          );
       }
     }
   }

@@ -4,7 +4,12 @@
  */
 export * from './types';
 export * from './naming';
-export { DEFAULT_DNS_SERVER, describePorts, generate, requestedConnections } from './generate';
+export {
+  DEFAULT_DNS_SERVER,
+  describePorts,
+  generate,
+  requestedConnections,
+} from './generate';
 export { checkRequest, REQUESTABLE_ENTITIES, sanitize } from './guardrails';
 export { verifyDiff } from './verify';
 export { allowsEdge, planChange, planFiles, withPolicies } from './plan';

@@ -74,15 +74,27 @@ function bounded(prefix: string, parts: string[], id: string): string {
 
 /** The egress (client side) policy name: `allow-egress-from-<src>-to-<dst>-<id>`. */
 export function egressPolicyName(request: GenerateRequest): string {
-  return bounded('allow-egress-from', [slug(request.source.name), `to-${targetSlug(request.target)}`], request.id);
+  return bounded(
+    'allow-egress-from',
+    [slug(request.source.name), `to-${targetSlug(request.target)}`],
+    request.id,
+  );
 }
 
 /** The ingress (server side) policy name: `allow-ingress-to-<dst>-from-<src>-<id>`. */
 export function ingressPolicyName(request: GenerateRequest): string {
-  return bounded('allow-ingress-to', [targetSlug(request.target), `from-${slug(request.source.name)}`], request.id);
+  return bounded(
+    'allow-ingress-to',
+    [targetSlug(request.target), `from-${slug(request.source.name)}`],
+    request.id,
+  );
 }
 
 /** The file path of a policy in the GitOps layout. */
-export function policyPath(request: GenerateRequest, namespace: string, name: string): string {
+export function policyPath(
+  request: GenerateRequest,
+  namespace: string,
+  name: string,
+): string {
   return `${request.baseDir ?? 'policies'}/${namespace}/${name}.yaml`;
 }

@@ -4,20 +4,37 @@ import { formatAddress, parseCidr } from '../model/ip';
 import { InventoryBuilder } from '../parse/inventory';
 import { lint } from '../lint/lint';
 import { generate } from './generate';
-import type { ConnectivityDiff, ExpectedEdge, Finding, GeneratedPolicy, GenerateRequest, GenerateResult } from './types';
+import type {
+  ConnectivityDiff,
+  ExpectedEdge,
+  Finding,
+  GeneratedPolicy,
+  GenerateRequest,
+  GenerateResult,
+} from './types';
 import { covers, verifyDiff } from './verify';
 
 /** A new engine: the same world and policies plus the given documents. */
-export function withPolicies(before: PolicyEngine, policies: Array<{ path: string; yaml: string }>): PolicyEngine {
+export function withPolicies(
+  before: PolicyEngine,
+  policies: Array<{ path: string; yaml: string }>,
+): PolicyEngine {
   const b = new InventoryBuilder();
   for (const p of policies) b.addText(p.yaml, p.path);
   const added = b.build();
   const problems = added.diagnostics.filter(d => d.severity === 'error');
   if (problems.length) {
-    throw new Error(`The generated policies do not parse: ${problems.map(d => `${d.file ?? ''} ${d.message}`).join('; ')}`);
+    throw new Error(
+      `The generated policies do not parse: ${problems
+        .map(d => `${d.file ?? ''} ${d.message}`)
+        .join('; ')}`,
+    );
   }
   return new PolicyEngine(
-    { ...before.inventory, policies: [...before.inventory.policies, ...added.policies] },
+    {
+      ...before.inventory,
+      policies: [...before.inventory.policies, ...added.policies],
+    },
     before.options,
   );
 }
@@ -30,14 +47,19 @@ function destinationQueries(dst: string): PeerQuery[] {
   if (entity) return [{ entity: entity[1] as any }];
   if (dst.includes('/') && !dst.includes('[')) {
     const r = parseCidr(dst);
-    return [{ ip: formatAddress(r.family, r.start) }, { ip: formatAddress(r.family, r.end) }];
+    return [
+      { ip: formatAddress(r.family, r.start) },
+      { ip: formatAddress(r.family, r.end) },
+    ];
   }
   return [{ workload: dst }];
 }
 
 /** Whether an engine allows an expected edge completely. */
 export function allowsEdge(engine: PolicyEngine, edge: ExpectedEdge): boolean {
-  return destinationQueries(edge.dst).every(q => covers(engine.connection({ workload: edge.src }, q)?.conn, edge.conn));
+  return destinationQueries(edge.dst).every(q =>
+    covers(engine.connection({ workload: edge.src }, q)?.conn, edge.conn),
+  );
 }
 
 /** Generation plus the test: the diff of the whole graph before and after. */
@@ -53,17 +75,29 @@ export interface ChangePlan extends GenerateResult {
  * requested edges are added. Findings with severity `error` mean the request
  * must not be filed as it is.
  */
-export function planChange(request: GenerateRequest, before: PolicyEngine): ChangePlan {
+export function planChange(
+  request: GenerateRequest,
+  before: PolicyEngine,
+): ChangePlan {
   const generated = generate(request, before);
   const empty: ConnectivityDiff = { added: [], removed: [], changed: [] };
-  if (generated.findings.some(f => f.severity === 'error') || !generated.policies.length) {
+  if (
+    generated.findings.some(f => f.severity === 'error') ||
+    !generated.policies.length
+  ) {
     return { ...generated, diff: empty };
   }
   const after = withPolicies(before, generated.policies);
-  const { diff, findings } = verifyDiff(generated.expected, diffEngines(before, after), edge => allowsEdge(after, edge));
+  const { diff, findings } = verifyDiff(
+    generated.expected,
+    diffEngines(before, after),
+    edge => allowsEdge(after, edge),
+  );
   // The engine's guardrails, on the generated policies only: a warning about
   // a policy someone else wrote is not this request's business.
-  const names = generated.policies.map(p => `/${(p.object.metadata as { name: string }).name}`);
+  const names = generated.policies.map(
+    p => `/${(p.object.metadata as { name: string }).name}`,
+  );
   const guardrails: Finding[] = lint(after)
     .filter(f => f.policy && names.some(n => f.policy!.endsWith(n)))
     .map(f => ({
@@ -72,10 +106,17 @@ export function planChange(request: GenerateRequest, before: PolicyEngine): Chan
       message: `${f.policy}: ${f.message}`,
       ...(f.policy ? { policies: [f.policy] } : {}),
     }));
-  return { ...generated, findings: [...generated.findings, ...guardrails, ...findings], diff, after };
+  return {
+    ...generated,
+    findings: [...generated.findings, ...guardrails, ...findings],
+    diff,
+    after,
+  };
 }
 
 /** The documents of a plan, for storing. */
-export function planFiles(plan: { policies: GeneratedPolicy[] }): Array<{ path: string; yaml: string }> {
+export function planFiles(plan: {
+  policies: GeneratedPolicy[];
+}): Array<{ path: string; yaml: string }> {
   return plan.policies.map(p => ({ path: p.path, yaml: p.yaml }));
 }

@@ -2,7 +2,10 @@ import type { Workload } from '../model/inventory';
 import type { GenerateLabelSelector } from './types';
 
 /** Whether a workload's pod labels satisfy a Kubernetes label selector. */
-export function workloadMatches(selector: GenerateLabelSelector, labels: Record<string, string>): boolean {
+export function workloadMatches(
+  selector: GenerateLabelSelector,
+  labels: Record<string, string>,
+): boolean {
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
     if (labels[k] !== v) return false;
   }
@@ -35,33 +38,50 @@ export function selectWorkloads(
   namespace: string,
   selector: GenerateLabelSelector,
 ): Workload[] {
-  return workloads.filter(w => w.namespace === namespace && workloadMatches(selector, w.labels));
+  return workloads.filter(
+    w => w.namespace === namespace && workloadMatches(selector, w.labels),
+  );
 }
 
 /** A selector for a peer in another (or the same) namespace: the namespace is made explicit. */
-export function peerSelector(namespace: string, selector: GenerateLabelSelector): Record<string, unknown> {
+export function peerSelector(
+  namespace: string,
+  selector: GenerateLabelSelector,
+): Record<string, unknown> {
   const matchLabels: Record<string, string> = {
     'k8s:io.kubernetes.pod.namespace': namespace,
     ...(selector.matchLabels ?? {}),
   };
   return {
     matchLabels,
-    ...(selector.matchExpressions?.length ? { matchExpressions: selector.matchExpressions.map(copyExpression) } : {}),
+    ...(selector.matchExpressions?.length
+      ? { matchExpressions: selector.matchExpressions.map(copyExpression) }
+      : {}),
   };
 }
 
 /** A subject selector (the policy's own namespace is implied). */
-export function subjectSelector(selector: GenerateLabelSelector): Record<string, unknown> {
+export function subjectSelector(
+  selector: GenerateLabelSelector,
+): Record<string, unknown> {
   return {
-    ...(selector.matchLabels && Object.keys(selector.matchLabels).length ? { matchLabels: { ...selector.matchLabels } } : {}),
-    ...(selector.matchExpressions?.length ? { matchExpressions: selector.matchExpressions.map(copyExpression) } : {}),
+    ...(selector.matchLabels && Object.keys(selector.matchLabels).length
+      ? { matchLabels: { ...selector.matchLabels } }
+      : {}),
+    ...(selector.matchExpressions?.length
+      ? { matchExpressions: selector.matchExpressions.map(copyExpression) }
+      : {}),
   };
 }
 
-function copyExpression(e: NonNullable<GenerateLabelSelector['matchExpressions']>[number]) {
+function copyExpression(
+  e: NonNullable<GenerateLabelSelector['matchExpressions']>[number],
+) {
   return {
     key: e.key,
     operator: e.operator,
-    ...(e.operator === 'In' || e.operator === 'NotIn' ? { values: [...(e.values ?? [])] } : {}),
+    ...(e.operator === 'In' || e.operator === 'NotIn'
+      ? { values: [...(e.values ?? [])] }
+      : {}),
   };
 }

@@ -2,14 +2,31 @@ import { ConnSet, parseConnString } from '../model/connset';
 import { parseCidr } from '../model/ip';
 import type { DiffEntry } from '../evaluate/diff';
 import type { Peer } from '../evaluate/types';
-import type { ConnectivityChange, ConnectivityDiff, ExpectedEdge, Finding } from './types';
+import type {
+  ConnectivityChange,
+  ConnectivityDiff,
+  ExpectedEdge,
+  Finding,
+} from './types';
 
-function dstMatches(expected: ExpectedEdge, id: string, peer: Peer | undefined): boolean {
+const VERBS = { added: 'add', removed: 'remove', changed: 'change' } as const;
+
+function dstMatches(
+  expected: ExpectedEdge,
+  id: string,
+  peer: Peer | undefined,
+): boolean {
   if (expected.dst === id) return true;
-  if (expected.dst.includes('/') && !expected.dst.includes('[') && peer?.type === 'external') {
+  if (
+    expected.dst.includes('/') &&
+    !expected.dst.includes('[') &&
+    peer?.type === 'external'
+  ) {
     try {
       const r = parseCidr(expected.dst);
-      return r.family === peer.family && peer.start >= r.start && peer.end <= r.end;
+      return (
+        r.family === peer.family && peer.start >= r.start && peer.end <= r.end
+      );
     } catch {
       return false;
     }
@@ -35,7 +52,9 @@ export function verifyDiff(
     const gained = e.ref2.subtract(e.ref1);
     const lost = e.ref1.subtract(e.ref2);
     const peer = e.after?.dst ?? e.before?.dst;
-    const match = expected.find(x => x.src === e.src && dstMatches(x, e.dst, peer));
+    const match = expected.find(
+      x => x.src === e.src && dstMatches(x, e.dst, peer),
+    );
     const ok =
       e.type !== 'removed' &&
       lost.isEmpty() &&
@@ -53,7 +72,9 @@ export function verifyDiff(
       findings.push({
         severity: 'error',
         code: 'unexpected-edge',
-        message: `The generated policies would ${e.type === 'removed' ? 'remove' : e.type === 'added' ? 'add' : 'change'} ${e.src} → ${e.dst} (${row.before} → ${row.after}), which the request did not ask for.`,
+        message: `The generated policies would ${VERBS[e.type]} ${e.src} → ${
+          e.dst
+        } (${row.before} → ${row.after}), which the request did not ask for.`,
       });
     }
   }

@@ -13,9 +13,15 @@ interface ClusterSources {
  * cached for a few seconds so a burst of previews reads the files once.
  */
 export class EngineProvider {
-  private readonly cache = new Map<string, { at: number; engine: PolicyEngine }>();
+  private readonly cache = new Map<
+    string,
+    { at: number; engine: PolicyEngine }
+  >();
 
-  static fromConfig(config: Config, options: { ttlMs?: number } = {}): EngineProvider {
+  static fromConfig(
+    config: Config,
+    options: { ttlMs?: number } = {},
+  ): EngineProvider {
     const sources = new Map<string, ClusterSources>();
     for (const c of config.getOptionalConfigArray('cilium.clusters') ?? []) {
       sources.set(c.getString('name'), {
@@ -46,7 +52,9 @@ export class EngineProvider {
         `Cluster "${cluster}" needs cilium.clusters[].policies.path and workloads.path configured before requests can be generated and tested`,
       );
     }
-    const engine = new PolicyEngine(loadDirectory([s.policies, s.workloads]), { clusterName: cluster });
+    const engine = new PolicyEngine(loadDirectory([s.policies, s.workloads]), {
+      clusterName: cluster,
+    });
     this.cache.set(cluster, { at: Date.now(), engine });
     return engine;
   }

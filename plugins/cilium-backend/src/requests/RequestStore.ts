@@ -15,7 +15,10 @@ const OUTBOX = 'cilium_request_outbox';
 /** Runs the plugin's migrations (knex, `plugins/cilium-backend/migrations`). */
 export async function migrateRequestStore(knex: Knex): Promise<void> {
   await knex.migrate.latest({
-    directory: resolvePackagePath('@internal/plugin-cilium-backend', 'migrations'),
+    directory: resolvePackagePath(
+      '@internal/plugin-cilium-backend',
+      'migrations',
+    ),
     tableName: 'cilium_knex_migrations',
   });
 }
@@ -97,7 +100,9 @@ function fromRow(row: any, approvals: RequestApproval[]): ConnectivityRequest {
     destinationOwners: json(row.destination_owners, []),
     consentNeeded: Boolean(row.consent_needed),
     approvals,
-    ...(row.publication ? { publication: json(row.publication, undefined as any) } : {}),
+    ...(row.publication
+      ? { publication: json(row.publication, undefined as any) }
+      : {}),
     ...(row.reject_reason ? { rejectReason: row.reject_reason } : {}),
   };
 }
@@ -131,7 +136,15 @@ export class RequestStore {
     return this.now().toISOString();
   }
 
-  private async appendEvent(tx: Knex, request: { id: string; source: string; target: ConnectivityRequest['target'] }, e: NewEvent) {
+  private async appendEvent(
+    tx: Knex,
+    request: {
+      id: string;
+      source: string;
+      target: ConnectivityRequest['target'];
+    },
+    e: NewEvent,
+  ) {
     await tx(EVENTS).insert({
       request_id: request.id,
       at: this.iso(),
@@ -146,7 +159,11 @@ export class RequestStore {
     });
   }
 
-  private async enqueue(tx: Knex, requestId: string, action: OutboxItem['action']) {
+  private async enqueue(
+    tx: Knex,
+    requestId: string,
+    action: OutboxItem['action'],
+  ) {
     const at = this.iso();
     await tx(OUTBOX)
       .insert({
@@ -168,12 +185,16 @@ export class RequestStore {
     await this.db.transaction(async tx => {
       await tx(REQUESTS).insert(toRow(request));
       await this.appendEvent(tx, request, event);
-      if (request.state === 'approved') await this.enqueue(tx, request.id, 'publish');
+      if (request.state === 'approved')
+        await this.enqueue(tx, request.id, 'publish');
     });
   }
 
   /** A request with its approvals, or undefined. */
-  async get(id: string, options: { events?: boolean } = {}): Promise<ConnectivityRequest | undefined> {
+  async get(
+    id: string,
+    options: { events?: boolean } = {},
+  ): Promise<ConnectivityRequest | undefined> {
     const row = await this.db(REQUESTS).where({ id }).first();
     if (!row) return undefined;
     const approvals = await this.approvalsOf([id]);
@@ -182,13 +203,22 @@ export class RequestStore {
     return request;
   }
 
-  private async approvalsOf(ids: string[]): Promise<Map<string, RequestApproval[]>> {
+  private async approvalsOf(
+    ids: string[],
+  ): Promise<Map<string, RequestApproval[]>> {
     const out = new Map<string, RequestApproval[]>();
     if (!ids.length) return out;
-    const rows = await this.db(APPROVALS).whereIn('request_id', ids).orderBy('id');
+    const rows = await this.db(APPROVALS)
+      .whereIn('request_id', ids)
+      .orderBy('id');
     for (const r of rows) {
       const list = out.get(r.request_id) ?? [];
-      list.push({ role: r.role, by: r.approver, at: r.at, ...(r.comment ? { comment: r.comment } : {}) });
+      list.push({
+        role: r.role,
+        by: r.approver,
+        at: r.at,
+        ...(r.comment ? { comment: r.comment } : {}),
+      });
       out.set(r.request_id, list);
     }
     return out;
@@ -201,7 +231,10 @@ export class RequestStore {
     requester?: string;
     limit?: number;
   }): Promise<ConnectivityRequest[]> {
-    const q = this.db(REQUESTS).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
+    const q = this.db(REQUESTS).orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ]);
     if (filter.entity) {
       const entity = filter.entity;
       q.where(b => b.where('source_ref', entity).orWhere('target_ref', entity));
@@ -222,7 +255,11 @@ export class RequestStore {
    */
   async approve(
     id: string,
-    approvals: Array<{ role: RequestApproval['role']; approver: string; comment?: string }>,
+    approvals: Array<{
+      role: RequestApproval['role'];
+      approver: string;
+      comment?: string;
+    }>,
     isComplete: (approvals: RequestApproval[]) => boolean,
   ): Promise<{ recorded: RequestApproval['role'][]; transitioned: boolean }> {
     return this.db.transaction(async tx => {
@@ -233,7 +270,13 @@ export class RequestStore {
       if (row.state === 'submitted') {
         for (const a of approvals) {
           const inserted = await tx(APPROVALS)
-            .insert({ request_id: id, role: a.role, approver: a.approver, comment: a.comment ?? null, at: this.iso() })
+            .insert({
+              request_id: id,
+              role: a.role,
+              approver: a.approver,
+              comment: a.comment ?? null,
+              at: this.iso(),
+            })
             .onConflict(['request_id', 'role', 'approver'])
             .ignore()
             .returning('id');
@@ -244,19 +287,34 @@ export class RequestStore {
               type: a.role === 'reviewer' ? 'approval' : 'consent',
               message:
                 a.role === 'reviewer'
-                  ? `${a.approver} approved as a reviewer${a.comment ? `: ${a.comment}` : ''}`
-                  : `${a.approver} consented as an owner of the destination${a.comment ? `: ${a.comment}` : ''}`,
+                  ? `${a.approver} approved as a reviewer${
+                      a.comment ? `: ${a.comment}` : ''
+                    }`
+                  : `${a.approver} consented as an owner of the destination${
+                      a.comment ? `: ${a.comment}` : ''
+                    }`,
             });
           }
         }
       }
-      const all = (await tx(APPROVALS).where({ request_id: id }).orderBy('id')).map(
-        (r: any): RequestApproval => ({ role: r.role, by: r.approver, at: r.at }),
+      const all = (
+        await tx(APPROVALS).where({ request_id: id }).orderBy('id')
+      ).map(
+        (r: any): RequestApproval => ({
+          role: r.role,
+          by: r.approver,
+          at: r.at,
+        }),
       );
-      if (row.state !== 'submitted' || !isComplete(all)) return { recorded, transitioned: false };
+      if (row.state !== 'submitted' || !isComplete(all))
+        return { recorded, transitioned: false };
       const updated = await tx(REQUESTS)
         .where({ id, state: 'submitted' })
-        .update({ state: 'approved', updated_at: this.iso(), version: tx.raw('version + 1') });
+        .update({
+          state: 'approved',
+          updated_at: this.iso(),
+          version: tx.raw('version + 1'),
+        });
       if (updated !== 1) return { recorded, transitioned: false };
       await this.appendEvent(tx, request, {
         actor: approvals[0]?.approver ?? 'system',
@@ -287,22 +345,39 @@ export class RequestStore {
     return this.db.transaction(async tx => {
       const row = await tx(REQUESTS).where({ id }).first();
       if (!row || !froms.includes(row.state)) return false;
-      const changes: Record<string, unknown> = { state: to, updated_at: this.iso(), version: tx.raw('version + 1') };
-      if (patch.publication) changes.publication = JSON.stringify(patch.publication);
+      const changes: Record<string, unknown> = {
+        state: to,
+        updated_at: this.iso(),
+        version: tx.raw('version + 1'),
+      };
+      if (patch.publication)
+        changes.publication = JSON.stringify(patch.publication);
       if (patch.rejectReason) changes.reject_reason = patch.rejectReason;
-      const updated = await tx(REQUESTS).where({ id, state: row.state }).update(changes);
+      const updated = await tx(REQUESTS)
+        .where({ id, state: row.state })
+        .update(changes);
       if (updated !== 1) return false;
-      await this.appendEvent(tx, fromRow(row, []), { ...event, fromState: row.state, toState: to });
+      await this.appendEvent(tx, fromRow(row, []), {
+        ...event,
+        fromState: row.state,
+        toState: to,
+      });
       if (enqueue) await this.enqueue(tx, id, enqueue);
       return true;
     });
   }
 
   /** Updates the publication record without a state change (e.g. a PR updated). */
-  async setPublication(id: string, publication: ConnectivityRequest['publication']): Promise<void> {
+  async setPublication(
+    id: string,
+    publication: ConnectivityRequest['publication'],
+  ): Promise<void> {
     await this.db(REQUESTS)
       .where({ id })
-      .update({ publication: JSON.stringify(publication), updated_at: this.iso() });
+      .update({
+        publication: JSON.stringify(publication),
+        updated_at: this.iso(),
+      });
   }
 
   /** Appends an event without a state change. */
@@ -313,7 +388,12 @@ export class RequestStore {
   }
 
   /** Events, oldest first, filtered by request, time and entity (source or target). */
-  async events(filter: { requestId?: string; from?: string; to?: string; entity?: string }): Promise<RequestEvent[]> {
+  async events(filter: {
+    requestId?: string;
+    from?: string;
+    to?: string;
+    entity?: string;
+  }): Promise<RequestEvent[]> {
     const q = this.db(EVENTS).orderBy('id');
     if (filter.requestId) q.where('request_id', filter.requestId);
     if (filter.from) q.where('at', '>=', new Date(filter.from).toISOString());
@@ -326,7 +406,10 @@ export class RequestStore {
   }
 
   /** Queues outbox work (idempotent: one row per request and action). */
-  async enqueueWork(requestId: string, action: OutboxItem['action']): Promise<void> {
+  async enqueueWork(
+    requestId: string,
+    action: OutboxItem['action'],
+  ): Promise<void> {
     await this.enqueue(this.db, requestId, action);
   }
 
@@ -340,28 +423,54 @@ export class RequestStore {
     const candidates = await this.db(OUTBOX)
       .where(b =>
         b
-          .where(w => w.where('status', 'pending').where('next_attempt_at', '<=', now))
-          .orWhere(w => w.where('status', 'running').where('locked_until', '<', now)),
+          .where(w =>
+            w.where('status', 'pending').where('next_attempt_at', '<=', now),
+          )
+          .orWhere(w =>
+            w.where('status', 'running').where('locked_until', '<', now),
+          ),
       )
       .orderBy('id')
       .limit(limit);
     const claimed: OutboxItem[] = [];
     for (const c of candidates) {
       const updated = await this.db(OUTBOX)
-        .where({ id: c.id, status: c.status, locked_until: c.locked_until, attempts: c.attempts })
-        .update({ status: 'running', locked_until: now + lockMs, attempts: c.attempts + 1, updated_at: this.iso() });
-      if (updated === 1) claimed.push({ id: c.id, requestId: c.request_id, action: c.action, attempts: c.attempts + 1 });
+        .where({
+          id: c.id,
+          status: c.status,
+          locked_until: c.locked_until,
+          attempts: c.attempts,
+        })
+        .update({
+          status: 'running',
+          locked_until: now + lockMs,
+          attempts: c.attempts + 1,
+          updated_at: this.iso(),
+        });
+      if (updated === 1)
+        claimed.push({
+          id: c.id,
+          requestId: c.request_id,
+          action: c.action,
+          attempts: c.attempts + 1,
+        });
     }
     return claimed;
   }
 
   /** Marks claimed work done. */
   async completeWork(id: number): Promise<void> {
-    await this.db(OUTBOX).where({ id }).update({ status: 'done', last_error: null, updated_at: this.iso() });
+    await this.db(OUTBOX)
+      .where({ id })
+      .update({ status: 'done', last_error: null, updated_at: this.iso() });
   }
 
   /** Marks claimed work for a retry at `retryAt` (or failed for good). */
-  async failWork(id: number, error: string, retryAt: number | undefined): Promise<void> {
+  async failWork(
+    id: number,
+    error: string,
+    retryAt: number | undefined,
+  ): Promise<void> {
     await this.db(OUTBOX)
       .where({ id })
       .update({
@@ -374,8 +483,19 @@ export class RequestStore {
   }
 
   /** Outbox rows of a request (for status and tests). */
-  async work(requestId: string): Promise<Array<{ action: string; status: string; attempts: number; lastError?: string }>> {
-    return (await this.db(OUTBOX).where({ request_id: requestId }).orderBy('id')).map(r => ({
+  async work(
+    requestId: string,
+  ): Promise<
+    Array<{
+      action: string;
+      status: string;
+      attempts: number;
+      lastError?: string;
+    }>
+  > {
+    return (
+      await this.db(OUTBOX).where({ request_id: requestId }).orderBy('id')
+    ).map(r => ({
       action: r.action,
       status: r.status,
       attempts: Number(r.attempts),

@@ -1,4 +1,7 @@
-import { AuditorService, AuditorServiceEvent } from '@backstage/backend-plugin-api';
+import {
+  AuditorService,
+  AuditorServiceEvent,
+} from '@backstage/backend-plugin-api';
 import { JsonObject } from '@backstage/types';
 import { RequestEvent } from '@internal/plugin-cilium-common';
 import type { Request } from 'express';
@@ -31,7 +34,12 @@ export async function audited<T>(
 }
 
 function resultMeta(result: unknown): JsonObject | undefined {
-  if (result && typeof result === 'object' && 'id' in result && 'state' in result) {
+  if (
+    result &&
+    typeof result === 'object' &&
+    'id' in result &&
+    'state' in result
+  ) {
     const r = result as { id: string; state: string };
     return { requestId: r.id, state: r.state };
   }
@@ -44,7 +52,13 @@ function resultMeta(result: unknown): JsonObject | undefined {
  */
 export async function auditTransition(
   auditor: AuditorService,
-  options: { requestId: string; from: string; to: string; actor: string; message: string },
+  options: {
+    requestId: string;
+    from: string;
+    to: string;
+    actor: string;
+    message: string;
+  },
 ): Promise<void> {
   const event = await auditor.createEvent({
     eventId: 'connectivity-request-transition',
@@ -54,7 +68,17 @@ export async function auditTransition(
   await event.success();
 }
 
-const CSV_COLUMNS: Array<keyof RequestEvent | 'data'> = ['id', 'at', 'requestId', 'actor', 'type', 'fromState', 'toState', 'message', 'data'];
+const CSV_COLUMNS: Array<keyof RequestEvent | 'data'> = [
+  'id',
+  'at',
+  'requestId',
+  'actor',
+  'type',
+  'fromState',
+  'toState',
+  'message',
+  'data',
+];
 
 function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
@@ -67,11 +91,14 @@ function csvCell(value: unknown): string {
 /** Events as CSV with a header row (RFC 4180 quoting, formula-safe). */
 export function eventsToCsv(events: RequestEvent[]): string {
   const lines = [CSV_COLUMNS.join(',')];
-  for (const e of events) lines.push(CSV_COLUMNS.map(c => csvCell((e as any)[c])).join(','));
+  for (const e of events)
+    lines.push(CSV_COLUMNS.map(c => csvCell((e as any)[c])).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }
 
 /** Events as JSON lines. */
 export function eventsToJsonLines(events: RequestEvent[]): string {
-  return events.map(e => JSON.stringify(e)).join('\n') + (events.length ? '\n' : '');
+  return (
+    events.map(e => JSON.stringify(e)).join('\n') + (events.length ? '\n' : '')
+  );
 }

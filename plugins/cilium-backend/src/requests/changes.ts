@@ -1,4 +1,7 @@
-import { ConnectivityRequest, ConnectivityTarget } from '@internal/plugin-cilium-common';
+import {
+  ConnectivityRequest,
+  ConnectivityTarget,
+} from '@internal/plugin-cilium-common';
 import type { PolicyChange } from '@internal/plugin-cilium-node';
 import { describePorts } from './engine';
 
@@ -21,31 +24,54 @@ function shortName(ref: string): string {
 }
 
 /** One sentence in entity terms. */
-export function summarize(request: Pick<ConnectivityRequest, 'kind' | 'source' | 'target' | 'ports' | 'http' | 'policies' | 'removes'>): string {
+export function summarize(
+  request: Pick<
+    ConnectivityRequest,
+    'kind' | 'source' | 'target' | 'ports' | 'http' | 'policies' | 'removes'
+  >,
+): string {
   const ports = describePorts(request.ports);
   if (request.kind === 'removal') {
-    return `Remove the expired grant of ${request.removes}: ${request.source} → ${targetText(request.target)} on ${ports}.`;
+    return `Remove the expired grant of ${request.removes}: ${
+      request.source
+    } → ${targetText(request.target)} on ${ports}.`;
   }
-  const sides = request.policies.map(p => (p.path.includes('/allow-egress-') ? 'egress on the source' : 'ingress on the destination'));
+  const sides = request.policies.map(p =>
+    p.path.includes('/allow-egress-')
+      ? 'egress on the source'
+      : 'ingress on the destination',
+  );
   return `Allow ${request.source} → ${targetText(request.target)} on ${ports}${
-    request.http?.length ? ` (HTTP ${request.http.map(h => `${h.method ?? '*'} ${h.path ?? '/*'}`).join(', ')})` : ''
+    request.http?.length
+      ? ` (HTTP ${request.http
+          .map(h => `${h.method ?? '*'} ${h.path ?? '/*'}`)
+          .join(', ')})`
+      : ''
   }${sides.length ? `: ${sides.join(' and ')}` : ''}.`;
 }
 
 /** The change a publisher opens for a request. */
-export function buildChange(request: ConnectivityRequest, link?: string): PolicyChange {
+export function buildChange(
+  request: ConnectivityRequest,
+  link?: string,
+): PolicyChange {
   const ports = describePorts(request.ports);
   const verb = request.kind === 'removal' ? 'remove expired' : 'allow';
   return {
     id: request.id,
     kind: request.kind,
-    title: `netpol(${request.cluster}): ${verb} ${shortName(request.source)} → ${shortName(targetText(request.target))} ${ports} [${request.id}]`,
+    title: `netpol(${request.cluster}): ${verb} ${shortName(
+      request.source,
+    )} → ${shortName(targetText(request.target))} ${ports} [${request.id}]`,
     summary: summarize(request),
     requester: request.requester,
     justification: request.justification,
     expiresAt: request.expiresAt,
     link,
-    files: request.policies.map(p => ({ path: p.path, content: request.kind === 'removal' ? null : p.yaml })),
+    files: request.policies.map(p => ({
+      path: p.path,
+      content: request.kind === 'removal' ? null : p.yaml,
+    })),
     diff: request.diff,
     findings: request.findings,
     replay: request.replay,

@@ -1,7 +1,13 @@
 /**
  * The one place the requests code imports the policy engine from.
  */
-export { PolicyEngine, loadDirectory, describePorts, planChange, withPolicies } from '@internal/cilium-policy-engine';
+export {
+  PolicyEngine,
+  loadDirectory,
+  describePorts,
+  planChange,
+  withPolicies,
+} from '@internal/cilium-policy-engine';
 export type {
   ChangePlan,
   GenerateLabelSelector,

@@ -22,12 +22,27 @@ function endpointQuery(
   names: string[],
 ): PeerQuery | undefined {
   if (endpoint.namespace) {
-    return { namespace: endpoint.namespace, labels: podLabels(endpoint.labels) };
+    return {
+      namespace: endpoint.namespace,
+      labels: podLabels(endpoint.labels),
+    };
   }
-  const reserved = endpoint.labels.find(l => l.startsWith('reserved:') && l !== 'reserved:world');
+  const reserved = endpoint.labels.find(
+    l => l.startsWith('reserved:') && l !== 'reserved:world',
+  );
   if (reserved) {
     const entity = reserved.slice('reserved:'.length);
-    if (['host', 'remote-node', 'kube-apiserver', 'health', 'ingress', 'unmanaged', 'init'].includes(entity)) {
+    if (
+      [
+        'host',
+        'remote-node',
+        'kube-apiserver',
+        'health',
+        'ingress',
+        'unmanaged',
+        'init',
+      ].includes(entity)
+    ) {
       return { entity: entity as any };
     }
   }
@@ -35,8 +50,17 @@ function endpointQuery(
   return ip ? { ip } : undefined;
 }
 
-function describe(endpoint: LeanFlow['source'], ip: string, names: string[]): string {
-  if (endpoint.namespace) return `${endpoint.namespace}/${endpoint.podName || endpoint.labels.find(l => l.startsWith('k8s:app')) || 'pod'}`;
+function describe(
+  endpoint: LeanFlow['source'],
+  ip: string,
+  names: string[],
+): string {
+  if (endpoint.namespace)
+    return `${endpoint.namespace}/${
+      endpoint.podName ||
+      endpoint.labels.find(l => l.startsWith('k8s:app')) ||
+      'pod'
+    }`;
   return names[0] ?? ip;
 }
 
@@ -45,34 +69,67 @@ function describe(endpoint: LeanFlow['source'], ip: string, names: string[]): st
  * change: dropped flows the change would allow, and forwarded flows it would
  * drop (a grant should never cause those).
  */
-export function replayFlows(flows: LeanFlow[], before: PolicyEngine, after: PolicyEngine): RequestReplay {
-  const replay: RequestReplay = { flowsReplayed: 0, newlyAllowed: [], newlyDropped: [] };
+export function replayFlows(
+  flows: LeanFlow[],
+  before: PolicyEngine,
+  after: PolicyEngine,
+): RequestReplay {
+  const replay: RequestReplay = {
+    flowsReplayed: 0,
+    newlyAllowed: [],
+    newlyDropped: [],
+  };
   const seen = new Set<string>();
   for (const flow of flows) {
-    if (flow.isReply || !PROTOCOLS.has(flow.protocol) || (flow.uuid && seen.has(flow.uuid))) continue;
+    if (
+      flow.isReply ||
+      !PROTOCOLS.has(flow.protocol) ||
+      (flow.uuid && seen.has(flow.uuid))
+    )
+      continue;
     if (flow.uuid) seen.add(flow.uuid);
     const src = endpointQuery(flow.source, flow.sourceIp, []);
-    const dst = endpointQuery(flow.destination, flow.destinationIp, flow.destinationNames);
+    const dst = endpointQuery(
+      flow.destination,
+      flow.destinationIp,
+      flow.destinationNames,
+    );
     if (!src || !dst) continue;
     replay.flowsReplayed++;
     let wasAllowed: boolean;
     let nowAllowed: boolean;
     try {
       const proto = flow.protocol as 'TCP' | 'UDP' | 'SCTP';
-      wasAllowed = before.evaluate(src, dst, flow.destinationPort, proto).allowed;
-      nowAllowed = after.evaluate(src, dst, flow.destinationPort, proto).allowed;
+      wasAllowed = before.evaluate(
+        src,
+        dst,
+        flow.destinationPort,
+        proto,
+      ).allowed;
+      nowAllowed = after.evaluate(
+        src,
+        dst,
+        flow.destinationPort,
+        proto,
+      ).allowed;
     } catch {
       continue;
     }
     const row = {
       time: new Date(flow.timeMs).toISOString(),
       source: describe(flow.source, flow.sourceIp, []),
-      destination: describe(flow.destination, flow.destinationIp, flow.destinationNames),
+      destination: describe(
+        flow.destination,
+        flow.destinationIp,
+        flow.destinationNames,
+      ),
       port: flow.destinationPort,
       protocol: flow.protocol,
     };
-    if (flow.verdict === 'DROPPED' && !wasAllowed && nowAllowed) replay.newlyAllowed.push(row);
-    if (flow.verdict === 'FORWARDED' && wasAllowed && !nowAllowed) replay.newlyDropped.push(row);
+    if (flow.verdict === 'DROPPED' && !wasAllowed && nowAllowed)
+      replay.newlyAllowed.push(row);
+    if (flow.verdict === 'FORWARDED' && wasAllowed && !nowAllowed)
+      replay.newlyDropped.push(row);
   }
   return replay;
 }

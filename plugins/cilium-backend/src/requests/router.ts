@@ -26,7 +26,10 @@ const REQUEST_ID = /^req-[0-9a-f]{8}(-rm)?$/;
 
 function requestId(req: express.Request): string {
   const { id } = req.params;
-  if (!REQUEST_ID.test(id)) throw new NotFoundError(`"${id}" is not a request id (they look like req-1a2b3c4d)`);
+  if (!REQUEST_ID.test(id))
+    throw new NotFoundError(
+      `"${id}" is not a request id (they look like req-1a2b3c4d)`,
+    );
   return id;
 }
 
@@ -35,18 +38,39 @@ function requestId(req: express.Request): string {
  * preview, create, list, get, approve, reject, withdraw, merge and the audit
  * export. Every state-changing route runs inside an auditor event.
  */
-export async function createRequestsRouter(options: RequestsRouterOptions): Promise<express.Router> {
+export async function createRequestsRouter(
+  options: RequestsRouterOptions,
+): Promise<express.Router> {
   const { httpAuth, auditor, service, tracker } = options;
   const router = Router();
-  router.use(['/requests', '/audit'], express.json({ limit: '64kb', strict: false }));
   router.use(
     ['/requests', '/audit'],
-    (err: any, _req: express.Request, _res: express.Response, next: express.NextFunction) => {
+    express.json({ limit: '64kb', strict: false }),
+  );
+  router.use(
+    ['/requests', '/audit'],
+    (
+      err: any,
+      _req: express.Request,
+      _res: express.Response,
+      next: express.NextFunction,
+    ) => {
       if (err?.type === 'entity.parse.failed') {
-        next(new InputError(`The body is not valid JSON (${err.message}); send a JSON object`));
+        next(
+          new InputError(
+            `The body is not valid JSON (${err.message}); send a JSON object`,
+          ),
+        );
       } else if (err?.type === 'entity.too.large') {
-        next(new InputError('The body is larger than 64 kB; send a smaller JSON object'));
-      } else if (err?.type === 'charset.unsupported' || err?.type === 'encoding.unsupported') {
+        next(
+          new InputError(
+            'The body is larger than 64 kB; send a smaller JSON object',
+          ),
+        );
+      } else if (
+        err?.type === 'charset.unsupported' ||
+        err?.type === 'encoding.unsupported'
+      ) {
         next(new InputError(`${err.message}; send UTF-8 JSON`));
       } else {
         next(err);
@@ -62,17 +86,32 @@ export async function createRequestsRouter(options: RequestsRouterOptions): Prom
   router.post('/requests/preview', async (req, res) => {
     const body = await audited(auditor, req, 'preview', {}, async () => {
       const who = await caller(req);
-      return service.preview(parseOrThrow(requestBodySchema, req.body, 'request body'), who);
+      return service.preview(
+        parseOrThrow(requestBodySchema, req.body, 'request body'),
+        who,
+      );
     });
     res.json(body);
   });
 
   router.post('/requests', async (req, res) => {
-    const source = typeof req.body?.source === 'string' ? req.body.source.slice(0, 255) : undefined;
-    const body = await audited(auditor, req, 'create', { entityRef: source }, async () => {
-      const who = await caller(req);
-      return service.create(parseOrThrow(requestBodySchema, req.body, 'request body'), who);
-    });
+    const source =
+      typeof req.body?.source === 'string'
+        ? req.body.source.slice(0, 255)
+        : undefined;
+    const body = await audited(
+      auditor,
+      req,
+      'create',
+      { entityRef: source },
+      async () => {
+        const who = await caller(req);
+        return service.create(
+          parseOrThrow(requestBodySchema, req.body, 'request body'),
+          who,
+        );
+      },
+    );
     res.status(201).json(body);
   });
 
@@ -80,7 +119,12 @@ export async function createRequestsRouter(options: RequestsRouterOptions): Prom
     const who = await caller(req);
     const q = parseOrThrow(listQuerySchema, req.query, 'query');
     const items = await service.list(
-      { entity: q.entity, state: q.state, mine: q.mine === 'true', toReview: q['to-review'] === 'true' },
+      {
+        entity: q.entity,
+        state: q.state,
+        mine: q.mine === 'true',
+        toReview: q['to-review'] === 'true',
+      },
       who,
     );
     res.json({ items });
@@ -92,59 +136,110 @@ export async function createRequestsRouter(options: RequestsRouterOptions): Prom
   });
 
   router.post('/requests/:id/approve', async (req, res) => {
-    const body = await audited(auditor, req, 'approve', { requestId: req.params.id }, async () => {
-      const who = await caller(req);
-      const { comment } = parseOrThrow(commentBodySchema, req.body ?? {}, 'request body');
-      return service.approve(requestId(req), who, comment);
-    });
+    const body = await audited(
+      auditor,
+      req,
+      'approve',
+      { requestId: req.params.id },
+      async () => {
+        const who = await caller(req);
+        const { comment } = parseOrThrow(
+          commentBodySchema,
+          req.body === undefined ? {} : req.body,
+          'request body',
+        );
+        return service.approve(requestId(req), who, comment);
+      },
+    );
     res.json(body);
   });
 
   router.post('/requests/:id/reject', async (req, res) => {
-    const body = await audited(auditor, req, 'reject', { requestId: req.params.id }, async () => {
-      const who = await caller(req);
-      const { reason } = parseOrThrow(rejectBodySchema, req.body ?? {}, 'request body');
-      return service.reject(requestId(req), who, reason);
-    });
+    const body = await audited(
+      auditor,
+      req,
+      'reject',
+      { requestId: req.params.id },
+      async () => {
+        const who = await caller(req);
+        const { reason } = parseOrThrow(
+          rejectBodySchema,
+          req.body === undefined ? {} : req.body,
+          'request body',
+        );
+        return service.reject(requestId(req), who, reason);
+      },
+    );
     res.json(body);
   });
 
   router.post('/requests/:id/withdraw', async (req, res) => {
-    const body = await audited(auditor, req, 'withdraw', { requestId: req.params.id }, async () => {
-      const who = await caller(req);
-      const { comment } = parseOrThrow(commentBodySchema, req.body ?? {}, 'request body');
-      return service.withdraw(requestId(req), who, comment);
-    });
+    const body = await audited(
+      auditor,
+      req,
+      'withdraw',
+      { requestId: req.params.id },
+      async () => {
+        const who = await caller(req);
+        const { comment } = parseOrThrow(
+          commentBodySchema,
+          req.body === undefined ? {} : req.body,
+          'request body',
+        );
+        return service.withdraw(requestId(req), who, comment);
+      },
+    );
     res.json(body);
   });
 
   router.post('/requests/:id/merge', async (req, res) => {
-    const body = await audited(auditor, req, 'merge', { requestId: req.params.id }, async () => {
-      const who = await caller(req);
-      const id = requestId(req);
-      if (!(await service.isReviewer(who))) {
-        throw new NotAllowedError(`Only reviewers may merge ${id}`);
-      }
-      await tracker.merge(await service.get(id), who.userEntityRef);
-      return service.get(id);
-    });
+    const body = await audited(
+      auditor,
+      req,
+      'merge',
+      { requestId: req.params.id },
+      async () => {
+        const who = await caller(req);
+        const id = requestId(req);
+        if (!(await service.isReviewer(who))) {
+          throw new NotAllowedError(`Only reviewers may merge ${id}`);
+        }
+        await tracker.merge(await service.get(id), who.userEntityRef);
+        return service.get(id);
+      },
+    );
     res.json(body);
   });
 
   router.get('/audit', async (req, res) => {
     const q = parseOrThrow(auditQuerySchema, req.query, 'query');
-    const events = await audited(auditor, req, 'export', { format: q.format }, async () => {
-      const who = await caller(req);
-      return service.auditEvents({ from: q.from, to: q.to, entity: q.entity }, who);
-    });
+    const events = await audited(
+      auditor,
+      req,
+      'export',
+      { format: q.format },
+      async () => {
+        const who = await caller(req);
+        return service.auditEvents(
+          { from: q.from, to: q.to, entity: q.entity },
+          who,
+        );
+      },
+    );
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     if (q.format === 'csv') {
       res.setHeader('content-type', 'text/csv; charset=utf-8');
-      res.setHeader('content-disposition', `attachment; filename="cilium-requests-audit-${stamp}.csv"`);
+      res.setHeader(
+        'content-disposition',
+        `attachment; filename="cilium-requests-audit-${stamp}.csv"`,
+      );
       res.send(eventsToCsv(events));
     } else {
       res.setHeader('content-type', 'application/x-ndjson; charset=utf-8');
-      res.setHeader('content-disposition', `attachment; filename="cilium-requests-audit-${stamp}.jsonl"`);
+      res.setHeader(
+        'content-disposition',
+        `attachment; filename="cilium-requests-audit-${stamp}.jsonl"`,
+      );
       res.send(eventsToJsonLines(events));
     }
   });

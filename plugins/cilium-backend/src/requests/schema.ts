@@ -2,7 +2,11 @@ import { InputError } from '@backstage/errors';
 import { z } from 'zod';
 
 const entityRef = z
-  .string({ required_error: 'is required', invalid_type_error: 'must be an entity ref string such as component:default/checkout' })
+  .string({
+    required_error: 'is required',
+    invalid_type_error:
+      'must be an entity ref string such as component:default/checkout',
+  })
   .trim()
   .min(3, 'must be an entity ref such as component:default/checkout')
   .max(255, 'must be at most 255 characters');
@@ -14,31 +18,48 @@ const target = z.discriminatedUnion(
     z
       .object({
         type: z.literal('fqdn'),
-        name: z.string().trim().min(1, 'must be a host name such as api.example.com').max(255),
+        name: z
+          .string()
+          .trim()
+          .min(1, 'must be a host name such as api.example.com')
+          .max(255),
       })
       .strict(),
     z
       .object({
         type: z.literal('cidr'),
-        cidr: z.string().trim().min(1, 'must be a CIDR such as 10.20.0.0/16').max(64),
+        cidr: z
+          .string()
+          .trim()
+          .min(1, 'must be a CIDR such as 10.20.0.0/16')
+          .max(64),
       })
       .strict(),
     z
       .object({
         type: z.literal('cilium-entity'),
-        entity: z.string().trim().min(1, 'must be a Cilium entity such as kube-apiserver').max(32),
+        entity: z
+          .string()
+          .trim()
+          .min(1, 'must be a Cilium entity such as kube-apiserver')
+          .max(32),
       })
       .strict(),
   ],
   {
-    errorMap: () => ({ message: 'type must be one of entity, fqdn, cidr, cilium-entity' }),
+    errorMap: () => ({
+      message: 'type must be one of entity, fqdn, cidr, cilium-entity',
+    }),
   },
 );
 
 const port = z
   .object({
     port: z
-      .number({ invalid_type_error: 'must be a number', required_error: 'is required' })
+      .number({
+        invalid_type_error: 'must be a number',
+        required_error: 'is required',
+      })
       .int('must be a whole number')
       .min(1, 'must be between 1 and 65535')
       .max(65535, 'must be between 1 and 65535'),
@@ -63,7 +84,10 @@ export const requestBodySchema = z
   .object({
     source: entityRef,
     target,
-    ports: z.array(port).min(1, 'needs at least one port').max(40, 'allows at most 40 ports (Cilium\'s limit per rule)'),
+    ports: z
+      .array(port)
+      .min(1, 'needs at least one port')
+      .max(40, "allows at most 40 ports (Cilium's limit per rule)"),
     http: z
       .array(
         z
@@ -76,13 +100,19 @@ export const requestBodySchema = z
       .max(20, 'allows at most 20 HTTP rules')
       .optional(),
     justification: z
-      .string({ required_error: 'is required: say why the connection is needed', invalid_type_error: 'must be text' })
+      .string({
+        required_error: 'is required: say why the connection is needed',
+        invalid_type_error: 'must be text',
+      })
       .trim()
       .min(10, 'must say why the connection is needed (at least 10 characters)')
       .max(2000, 'must be at most 2000 characters'),
     expiresAt: z
       .string({ invalid_type_error: 'must be an ISO-8601 date-time string' })
-      .datetime({ offset: true, message: 'must be an ISO-8601 date-time such as 2030-01-31T00:00:00Z' })
+      .datetime({
+        offset: true,
+        message: 'must be an ISO-8601 date-time such as 2030-01-31T00:00:00Z',
+      })
       .optional(),
   })
   .strict();
@@ -94,7 +124,10 @@ export type RequestBody = z.infer<typeof requestBodySchema>;
 export const rejectBodySchema = z
   .object({
     reason: z
-      .string({ required_error: 'is required: tell the requester why', invalid_type_error: 'must be text' })
+      .string({
+        required_error: 'is required: tell the requester why',
+        invalid_type_error: 'must be text',
+      })
       .trim()
       .min(3, 'must tell the requester why (at least 3 characters)')
       .max(2000),
@@ -103,7 +136,13 @@ export const rejectBodySchema = z
 
 /** The optional body of approve and withdraw. */
 export const commentBodySchema = z
-  .object({ comment: z.string().trim().max(2000, 'must be at most 2000 characters').optional() })
+  .object({
+    comment: z
+      .string()
+      .trim()
+      .max(2000, 'must be at most 2000 characters')
+      .optional(),
+  })
   .strict();
 
 /** The query of `GET /requests`. */
@@ -111,21 +150,54 @@ export const listQuerySchema = z
   .object({
     entity: entityRef.optional(),
     state: z
-      .enum(['submitted', 'approved', 'rejected', 'withdrawn', 'published', 'merged', 'enforced', 'expired'], {
-        errorMap: () => ({ message: 'must be one of submitted, approved, rejected, withdrawn, published, merged, enforced, expired' }),
+      .enum(
+        [
+          'submitted',
+          'approved',
+          'rejected',
+          'withdrawn',
+          'published',
+          'merged',
+          'enforced',
+          'expired',
+        ],
+        {
+          errorMap: () => ({
+            message:
+              'must be one of submitted, approved, rejected, withdrawn, published, merged, enforced, expired',
+          }),
+        },
+      )
+      .optional(),
+    mine: z
+      .enum(['true', 'false'], {
+        errorMap: () => ({ message: 'must be true or false' }),
       })
       .optional(),
-    mine: z.enum(['true', 'false'], { errorMap: () => ({ message: 'must be true or false' }) }).optional(),
-    'to-review': z.enum(['true', 'false'], { errorMap: () => ({ message: 'must be true or false' }) }).optional(),
+    'to-review': z
+      .enum(['true', 'false'], {
+        errorMap: () => ({ message: 'must be true or false' }),
+      })
+      .optional(),
   })
   .strict();
 
 /** The query of `GET /audit`. */
 export const auditQuerySchema = z
   .object({
-    format: z.enum(['jsonl', 'csv'], { errorMap: () => ({ message: 'must be jsonl or csv' }) }).default('jsonl'),
-    from: z.string().datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional(),
-    to: z.string().datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional(),
+    format: z
+      .enum(['jsonl', 'csv'], {
+        errorMap: () => ({ message: 'must be jsonl or csv' }),
+      })
+      .default('jsonl'),
+    from: z
+      .string()
+      .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
+      .optional(),
+    to: z
+      .string()
+      .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
+      .optional(),
     entity: entityRef.optional(),
   })
   .strict();
@@ -134,16 +206,28 @@ export const auditQuerySchema = z
  * Parses with a schema; a failure is an InputError whose message names every
  * offending field and what to do about it.
  */
-export function parseOrThrow<T>(schema: z.ZodType<T, any, any>, value: unknown, what: string): T {
-  if (value === undefined || value === null || (typeof value !== 'object' && what.endsWith('body'))) {
-    throw new InputError(`The ${what} must be a JSON object (send Content-Type: application/json)`);
+export function parseOrThrow<T>(
+  schema: z.ZodType<T, any, any>,
+  value: unknown,
+  what: string,
+): T {
+  if (
+    value === undefined ||
+    value === null ||
+    (typeof value !== 'object' && what.endsWith('body'))
+  ) {
+    throw new InputError(
+      `The ${what} must be a JSON object (send Content-Type: application/json)`,
+    );
   }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const problems = result.error.issues.slice(0, 10).map(issue => {
     const where = issue.path.length ? issue.path.join('.') : what;
     if (issue.code === 'unrecognized_keys') {
-      return `${where === what ? '' : `${where}: `}unknown field(s) ${issue.keys.join(', ')}`.trim();
+      return `${
+        where === what ? '' : `${where}: `
+      }unknown field(s) ${issue.keys.join(', ')}`.trim();
     }
     return `${where} ${issue.message}`;
   });

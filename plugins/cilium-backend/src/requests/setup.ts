@@ -77,7 +77,9 @@ export interface SetupRequestsOptions {
  * Wires the change-request feature: migrations, store, engines, publisher,
  * outbox and tracking tasks, and the router.
  */
-export async function setupRequests(options: SetupRequestsOptions): Promise<express.Router> {
+export async function setupRequests(
+  options: SetupRequestsOptions,
+): Promise<express.Router> {
   const { config, logger, scheduler, auditor } = options;
   const knex = await options.database.getClient();
   if (!options.database.migrations?.skip) await migrateRequestStore(knex);
@@ -90,13 +92,25 @@ export async function setupRequests(options: SetupRequestsOptions): Promise<expr
     publisher,
     auditor,
     logger,
-    lockMs: (config.getOptionalNumber('cilium.requests.publishLockSeconds') ?? 120) * 1000,
-    linkFor: id => (appBaseUrl ? `${appBaseUrl}/cilium/requests/${id}` : undefined),
+    lockMs:
+      (config.getOptionalNumber('cilium.requests.publishLockSeconds') ?? 120) *
+      1000,
+    linkFor: id =>
+      appBaseUrl ? `${appBaseUrl}/cilium/requests/${id}` : undefined,
   });
   const kick = () => {
-    worker.runOnce().catch(e => logger.warn(`Publishing from the outbox failed: ${e}`));
+    worker
+      .runOnce()
+      .catch(e => logger.warn(`Publishing from the outbox failed: ${e}`));
   };
-  const tracker = new RequestTracker({ store, publisher, engines, auditor, logger, onApproved: kick });
+  const tracker = new RequestTracker({
+    store,
+    publisher,
+    engines,
+    auditor,
+    logger,
+    onApproved: kick,
+  });
   const service = new RequestService({
     store,
     catalog: options.catalog,
@@ -105,7 +119,9 @@ export async function setupRequests(options: SetupRequestsOptions): Promise<expr
     engines,
     auditor,
     logger,
-    reviewers: config.getOptionalStringArray('cilium.requests.reviewers') ?? DEFAULT_REVIEWERS,
+    reviewers:
+      config.getOptionalStringArray('cilium.requests.reviewers') ??
+      DEFAULT_REVIEWERS,
     defaultCluster: options.defaultCluster,
     recentFlows: options.recentFlows,
     onApproved: kick,
@@ -116,7 +132,9 @@ export async function setupRequests(options: SetupRequestsOptions): Promise<expr
     // Local: the outbox claims rows with conditional updates, so instances
     // never publish the same row at once, and a dead instance holds no lock.
     scope: 'local',
-    frequency: { seconds: config.getOptionalNumber('cilium.requests.pollSeconds') ?? 15 },
+    frequency: {
+      seconds: config.getOptionalNumber('cilium.requests.pollSeconds') ?? 15,
+    },
     timeout: { minutes: 5 },
     initialDelay: { seconds: 1 },
     fn: async () => {
@@ -127,7 +145,10 @@ export async function setupRequests(options: SetupRequestsOptions): Promise<expr
   await scheduler.scheduleTask({
     id: 'cilium-requests-expiry',
     scope: 'local',
-    frequency: { minutes: config.getOptionalNumber('cilium.requests.expiryCheckMinutes') ?? 5 },
+    frequency: {
+      minutes:
+        config.getOptionalNumber('cilium.requests.expiryCheckMinutes') ?? 5,
+    },
     timeout: { minutes: 5 },
     fn: async () => {
       await tracker.expire();
@@ -136,6 +157,13 @@ export async function setupRequests(options: SetupRequestsOptions): Promise<expr
   // Deliver whatever a previous run left in the outbox right away.
   options.lifecycle?.addStartupHook(() => kick());
   options.lifecycle?.addShutdownHook(() => worker.stop());
-  logger.info(`Connectivity requests publish with the ${publisher.type} publisher`);
-  return createRequestsRouter({ httpAuth: options.httpAuth, auditor, service, tracker });
+  logger.info(
+    `Connectivity requests publish with the ${publisher.type} publisher`,
+  );
+  return createRequestsRouter({
+    httpAuth: options.httpAuth,
+    auditor,
+    service,
+    tracker,
+  });
 }

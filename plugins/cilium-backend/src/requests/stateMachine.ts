@@ -11,7 +11,10 @@ import { ConnectivityRequestState } from '@internal/plugin-cilium-common';
  *     └► withdrawn                        merged ───┘ (expired before enforced)
  * ```
  */
-export const TRANSITIONS: Record<ConnectivityRequestState, ConnectivityRequestState[]> = {
+export const TRANSITIONS: Record<
+  ConnectivityRequestState,
+  ConnectivityRequestState[]
+> = {
   submitted: ['approved', 'rejected', 'withdrawn'],
   approved: ['published', 'withdrawn'],
   published: ['merged', 'rejected'],
@@ -23,21 +26,34 @@ export const TRANSITIONS: Record<ConnectivityRequestState, ConnectivityRequestSt
 };
 
 /** Whether `from → to` is a transition of the life cycle. */
-export function canTransition(from: ConnectivityRequestState, to: ConnectivityRequestState): boolean {
+export function canTransition(
+  from: ConnectivityRequestState,
+  to: ConnectivityRequestState,
+): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
 /** Throws a ConflictError that says what state the request is in and what is possible. */
-export function assertTransition(id: string, from: ConnectivityRequestState, to: ConnectivityRequestState): void {
+export function assertTransition(
+  id: string,
+  from: ConnectivityRequestState,
+  to: ConnectivityRequestState,
+): void {
   if (!canTransition(from, to)) {
     const next = TRANSITIONS[from];
     throw new ConflictError(
       `Request ${id} is ${from}; it cannot become ${to}${
-        next.length ? ` (from ${from} it can only become ${next.join(' or ')})` : ` (${from} is final)`
+        next.length
+          ? ` (from ${from} it can only become ${next.join(' or ')})`
+          : ` (${from} is final)`
       }`,
     );
   }
 }
 
 /** States in which the grant is (or is about to be) in the policy source. */
-export const LIVE_STATES: ConnectivityRequestState[] = ['published', 'merged', 'enforced'];
+export const LIVE_STATES: ConnectivityRequestState[] = [
+  'published',
+  'merged',
+  'enforced',
+];

@@ -1,8 +1,10 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import { DirectoryManifestSource, HubbleTlsOptions } from '@internal/plugin-cilium-node';
+import { ScmIntegrations } from '@backstage/integration';
+import { HubbleTlsOptions } from '@internal/plugin-cilium-node';
 import { ClusterModel } from './ClusterModel';
+import { ConfiguredSource, createManifestSource } from './manifestSources';
 
 /** One configured cluster and its sources. */
 export interface ClusterEntry {
@@ -20,10 +22,17 @@ export interface ClusterEntry {
  */
 export class ClusterRegistry {
   static fromConfig(config: Config, logger: LoggerService): ClusterRegistry {
-    const clusters = (config.getOptionalConfigArray('cilium.clusters') ?? []).map(c => {
+    const integrations = ScmIntegrations.fromConfig(config);
+    const clusters = (config.getOptionalConfigArray('cilium.clusters') ?? []).map((c, i) => {
       const name = c.getString('name');
-      const policiesPath = c.getOptionalString('policies.path');
-      const workloadsPath = c.getOptionalString('workloads.path');
+      const source = (role: 'policies' | 'workloads'): ConfiguredSource | undefined =>
+        c.has(role)
+          ? createManifestSource(c.getConfig(role), { role, key: `cilium.clusters[${i}].${role}`, logger, integrations })
+          : undefined;
+      const policies = source('policies');
+      const workloads = source('workloads');
+      const wanted = [policies?.checkSeconds, workloads?.checkSeconds].filter((v): v is number => v !== undefined);
+      const checkSeconds = wanted.length ? Math.min(...wanted) : 5;
       return {
         name,
         hubble: c.has('hubble')
@@ -40,13 +49,13 @@ export class ClusterRegistry {
                 : undefined,
             }
           : undefined,
-        policyUrl: c.getOptionalString('policies.url'),
+        policyUrl: policies?.fileUrl,
         model: new ClusterModel({
           cluster: name,
-          policies: policiesPath ? new DirectoryManifestSource(policiesPath) : undefined,
-          workloads: workloadsPath ? new DirectoryManifestSource(workloadsPath) : undefined,
+          policies: policies?.source,
+          workloads: workloads?.source,
           logger,
-          minCheckIntervalMs: (c.getOptionalNumber('policies.refreshSeconds') ?? 5) * 1000,
+          minCheckIntervalMs: checkSeconds * 1000,
         }),
       };
     });

@@ -366,13 +366,13 @@ function readFlow(end: number): LeanFlow {
           const fieldNo = t >>> 3;
           if ((t & 7) === 2 && fieldNo >= 1 && fieldNo <= 7) {
             protocol = fieldNo;
+            // source_port = 1 and destination_port = 2 in TCP (1), UDP (2), SCTP (5).
+            const ports = fieldNo === 1 || fieldNo === 2 || fieldNo === 5;
             const pe = varint() + pos;
             while (pos < pe) {
               const pt = varint();
-              // source_port/type = 1, destination_port/code = 2 for TCP, UDP, SCTP.
-              if (pt === 8 && fieldNo !== 3 && fieldNo !== 4) sourcePort = varint();
-              else if (pt === 16 && fieldNo !== 3 && fieldNo !== 4)
-                destinationPort = varint();
+              if (pt === 8 && ports) sourcePort = varint();
+              else if (pt === 16 && ports) destinationPort = varint();
               else skip(pt & 7);
             }
           } else {

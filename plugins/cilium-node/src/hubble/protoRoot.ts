@@ -1,5 +1,4 @@
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
-import fs from 'node:fs';
 import path from 'node:path';
 import * as protobuf from 'protobufjs';
 
@@ -10,15 +9,6 @@ import * as protobuf from 'protobufjs';
  * @public
  */
 export function hubbleProtoDir(): string {
-  const candidates = [
-    path.resolve(__dirname, '../../proto'),
-    path.resolve(__dirname, '../proto'),
-  ];
-  for (const dir of candidates) {
-    if (fs.existsSync(path.join(dir, 'observer', 'observer.proto'))) {
-      return dir;
-    }
-  }
   return resolvePackagePath('@internal/plugin-cilium-node', 'proto');
 }
 

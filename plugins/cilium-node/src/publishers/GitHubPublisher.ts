@@ -7,7 +7,12 @@ import {
 } from '@backstage/integration';
 import { Octokit } from '@octokit/rest';
 import { renderChangeBody, renderCommitMessage } from './markdown';
-import { changeBranch, PolicyChange, PolicyPublisher, Publication } from './types';
+import {
+  changeBranch,
+  PolicyChange,
+  PolicyPublisher,
+  Publication,
+} from './types';
 
 /** Options of {@link GitHubPublisher}. */
 export interface GitHubPublisherOptions {
@@ -26,18 +31,32 @@ export interface GitHubPublisherOptions {
 }
 
 /** Parses the two repoUrl forms Backstage uses. */
-export function parseGitHubRepoUrl(repoUrl: string): { host: string; owner: string; repo: string } {
-  const withScheme = /^https?:\/\//.test(repoUrl) ? repoUrl : `https://${repoUrl}`;
+export function parseGitHubRepoUrl(repoUrl: string): {
+  host: string;
+  owner: string;
+  repo: string;
+} {
+  const withScheme = /^https?:\/\//.test(repoUrl)
+    ? repoUrl
+    : `https://${repoUrl}`;
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
-    throw new InputError(`cilium.requests.publisher.repoUrl "${repoUrl}" is not a URL such as https://github.com/org/gitops`);
+    throw new InputError(
+      `cilium.requests.publisher.repoUrl "${repoUrl}" is not a URL such as https://github.com/org/gitops`,
+    );
   }
   const owner = url.searchParams.get('owner') ?? url.pathname.split('/')[1];
-  const repo = (url.searchParams.get('repo') ?? url.pathname.split('/')[2] ?? '').replace(/\.git$/, '');
+  const repo = (
+    url.searchParams.get('repo') ??
+    url.pathname.split('/')[2] ??
+    ''
+  ).replace(/\.git$/, '');
   if (!owner || !repo) {
-    throw new InputError(`cilium.requests.publisher.repoUrl "${repoUrl}" must name an owner and a repository, e.g. https://github.com/org/gitops`);
+    throw new InputError(
+      `cilium.requests.publisher.repoUrl "${repoUrl}" must name an owner and a repository, e.g. https://github.com/org/gitops`,
+    );
   }
   return { host: url.host, owner, repo };
 }
@@ -70,22 +89,36 @@ export class GitHubPublisher implements PolicyPublisher {
   constructor(private readonly options: GitHubPublisherOptions) {
     this.repo = parseGitHubRepoUrl(options.repoUrl);
     this.credentials =
-      options.credentialsProvider ?? DefaultGithubCredentialsProvider.fromIntegrations(options.integrations);
+      options.credentialsProvider ??
+      DefaultGithubCredentialsProvider.fromIntegrations(options.integrations);
   }
 
   private async client(): Promise<Octokit> {
     const url = `https://${this.repo.host}/${this.repo.owner}/${this.repo.repo}`;
     const integration = this.options.integrations.github.byHost(this.repo.host);
     if (!integration) {
-      throw new Error(`No integrations.github entry for ${this.repo.host}; add one with a token or a GitHub App`);
+      throw new Error(
+        `No integrations.github entry for ${this.repo.host}; add one with a token or a GitHub App`,
+      );
     }
     const { token } = await this.credentials.getCredentials({ url });
-    return new Octokit({ auth: token, baseUrl: integration.config.apiBaseUrl, request: { retries: 0 } });
+    return new Octokit({
+      auth: token,
+      baseUrl: integration.config.apiBaseUrl,
+      request: { retries: 0 },
+    });
   }
 
-  private async ref(octokit: Octokit, branch: string): Promise<string | undefined> {
+  private async ref(
+    octokit: Octokit,
+    branch: string,
+  ): Promise<string | undefined> {
     try {
-      const { data } = await octokit.rest.git.getRef({ owner: this.repo.owner, repo: this.repo.repo, ref: `heads/${branch}` });
+      const { data } = await octokit.rest.git.getRef({
+        owner: this.repo.owner,
+        repo: this.repo.repo,
+        ref: `heads/${branch}`,
+      });
       return data.object.sha;
     } catch (e: any) {
       if (e?.status === 404) return undefined;
@@ -98,30 +131,57 @@ export class GitHubPublisher implements PolicyPublisher {
     const { owner, repo } = this.repo;
     const branch = changeBranch(change);
     const base =
-      this.options.baseBranch ?? (await octokit.rest.repos.get({ owner, repo })).data.default_branch;
+      this.options.baseBranch ??
+      (await octokit.rest.repos.get({ owner, repo })).data.default_branch;
 
     // Already merged or open? Find the pull request first (its head is deterministic).
-    const { data: pulls } = await octokit.rest.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: 'all' });
+    const { data: pulls } = await octokit.rest.pulls.list({
+      owner,
+      repo,
+      head: `${owner}:${branch}`,
+      state: 'all',
+    });
     const merged = pulls.find(p => p.merged_at);
-    if (merged) return this.publication(branch, merged.html_url, merged.number, 'merged');
+    if (merged)
+      return this.publication(branch, merged.html_url, merged.number, 'merged');
     const open = pulls.find(p => p.state === 'open');
 
     let head = await this.ref(octokit, branch);
     if (!head) {
       const baseSha = await this.ref(octokit, base);
-      if (!baseSha) throw new Error(`Branch ${base} does not exist in ${owner}/${repo}`);
-      await octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha: baseSha });
+      if (!baseSha)
+        throw new Error(`Branch ${base} does not exist in ${owner}/${repo}`);
+      await octokit.rest.git.createRef({
+        owner,
+        repo,
+        ref: `refs/heads/${branch}`,
+        sha: baseSha,
+      });
       head = baseSha;
     }
-    const { data: headCommit } = await octokit.rest.git.getCommit({ owner, repo, commit_sha: head });
+    const { data: headCommit } = await octokit.rest.git.getCommit({
+      owner,
+      repo,
+      commit_sha: head,
+    });
     const { data: tree } = await octokit.rest.git.createTree({
       owner,
       repo,
       base_tree: headCommit.tree.sha,
       tree: change.files.map(f =>
         f.content === null
-          ? { path: f.path, mode: '100644' as const, type: 'blob' as const, sha: null }
-          : { path: f.path, mode: '100644' as const, type: 'blob' as const, content: f.content },
+          ? {
+              path: f.path,
+              mode: '100644' as const,
+              type: 'blob' as const,
+              sha: null,
+            }
+          : {
+              path: f.path,
+              mode: '100644' as const,
+              type: 'blob' as const,
+              content: f.content,
+            },
       ),
     });
     if (tree.sha !== headCommit.tree.sha) {
@@ -132,15 +192,33 @@ export class GitHubPublisher implements PolicyPublisher {
         tree: tree.sha,
         parents: [head],
       });
-      await octokit.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: commit.sha });
+      await octokit.rest.git.updateRef({
+        owner,
+        repo,
+        ref: `heads/${branch}`,
+        sha: commit.sha,
+      });
     }
 
     const body = renderChangeBody(change);
     if (open) {
-      await octokit.rest.pulls.update({ owner, repo, pull_number: open.number, title: change.title, body });
+      await octokit.rest.pulls.update({
+        owner,
+        repo,
+        pull_number: open.number,
+        title: change.title,
+        body,
+      });
       return this.publication(branch, open.html_url, open.number, 'open');
     }
-    const { data: pr } = await octokit.rest.pulls.create({ owner, repo, title: change.title, head: branch, base, body });
+    const { data: pr } = await octokit.rest.pulls.create({
+      owner,
+      repo,
+      title: change.title,
+      head: branch,
+      base,
+      body,
+    });
     if (this.options.reviewers?.length || this.options.teamReviewers?.length) {
       await octokit.rest.pulls.requestReviewers({
         owner,
@@ -152,7 +230,12 @@ export class GitHubPublisher implements PolicyPublisher {
     }
     const labels = this.options.labels ?? ['network-policy'];
     if (labels.length) {
-      await octokit.rest.issues.addLabels({ owner, repo, issue_number: pr.number, labels });
+      await octokit.rest.issues.addLabels({
+        owner,
+        repo,
+        issue_number: pr.number,
+        labels,
+      });
     }
     return this.publication(branch, pr.html_url, pr.number, 'open');
   }
@@ -160,12 +243,21 @@ export class GitHubPublisher implements PolicyPublisher {
   async status(publication: Publication): Promise<Publication['state']> {
     if (!publication.number) return publication.state;
     const octokit = await this.client();
-    const { data } = await octokit.rest.pulls.get({ owner: this.repo.owner, repo: this.repo.repo, pull_number: publication.number });
+    const { data } = await octokit.rest.pulls.get({
+      owner: this.repo.owner,
+      repo: this.repo.repo,
+      pull_number: publication.number,
+    });
     if (data.merged) return 'merged';
     return data.state === 'closed' ? 'closed' : 'open';
   }
 
-  private publication(branch: string, url: string, number: number, state: Publication['state']): Publication {
+  private publication(
+    branch: string,
+    url: string,
+    number: number,
+    state: Publication['state'],
+  ): Publication {
     return { publisher: this.type, branch, url, number, state };
   }
 }

@@ -2,7 +2,12 @@ import fs from 'fs';
 import path from 'path';
 import git from 'isomorphic-git';
 import { renderCommitMessage } from './markdown';
-import { changeBranch, PolicyChange, PolicyPublisher, Publication } from './types';
+import {
+  changeBranch,
+  PolicyChange,
+  PolicyPublisher,
+  Publication,
+} from './types';
 
 /** Options of {@link LocalGitPublisher}. */
 export interface LocalGitPublisherOptions {
@@ -17,7 +22,12 @@ export interface LocalGitPublisherOptions {
   now?: () => Date;
 }
 
-type TreeEntry = { mode: string; path: string; oid: string; type: 'blob' | 'tree' | 'commit' };
+type TreeEntry = {
+  mode: string;
+  path: string;
+  oid: string;
+  type: 'blob' | 'tree' | 'commit';
+};
 
 /**
  * The embedded publisher: a bare git repository on the backend's disk,
@@ -49,13 +59,24 @@ export class LocalGitPublisher implements PolicyPublisher {
 
   private signature() {
     const now = this.options.now ? this.options.now() : new Date();
-    const who = this.options.author ?? { name: 'Backstage Cilium', email: 'cilium-requests@backstage.invalid' };
-    return { ...who, timestamp: Math.floor(now.getTime() / 1000), timezoneOffset: 0 };
+    const who = this.options.author ?? {
+      name: 'Backstage Cilium',
+      email: 'cilium-requests@backstage.invalid',
+    };
+    return {
+      ...who,
+      timestamp: Math.floor(now.getTime() / 1000),
+      timezoneOffset: 0,
+    };
   }
 
   private async ref(branch: string): Promise<string | undefined> {
     try {
-      return await git.resolveRef({ fs, gitdir: this.gitdir, ref: `refs/heads/${branch}` });
+      return await git.resolveRef({
+        fs,
+        gitdir: this.gitdir,
+        ref: `refs/heads/${branch}`,
+      });
     } catch {
       return undefined;
     }
@@ -67,7 +88,13 @@ export class LocalGitPublisher implements PolicyPublisher {
       this.ready = this.exclusive(async () => {
         if (!fs.existsSync(path.join(this.gitdir, 'HEAD'))) {
           await fs.promises.mkdir(this.gitdir, { recursive: true });
-          await git.init({ fs, dir: this.gitdir, gitdir: this.gitdir, bare: true, defaultBranch: this.base });
+          await git.init({
+            fs,
+            dir: this.gitdir,
+            gitdir: this.gitdir,
+            bare: true,
+            defaultBranch: this.base,
+          });
         }
         if (await this.ref(this.base)) return;
         const files = new Map<string, string | null>();
@@ -78,35 +105,57 @@ export class LocalGitPublisher implements PolicyPublisher {
               if (ent.name.startsWith('.')) continue;
               const full = path.join(dir, ent.name);
               if (ent.isDirectory()) walk(full);
-              else if (ent.isFile()) files.set(path.relative(root, full).split(path.sep).join('/'), fs.readFileSync(full, 'utf8'));
+              else if (ent.isFile())
+                files.set(
+                  path.relative(root, full).split(path.sep).join('/'),
+                  fs.readFileSync(full, 'utf8'),
+                );
             }
           };
           walk(root);
         }
-        const tree = (await this.applyFiles(undefined, files)) ?? (await git.writeTree({ fs, gitdir: this.gitdir, tree: [] }));
+        const tree =
+          (await this.applyFiles(undefined, files)) ??
+          (await git.writeTree({ fs, gitdir: this.gitdir, tree: [] }));
         const sig = this.signature();
         const oid = await git.writeCommit({
           fs,
           gitdir: this.gitdir,
           commit: {
-            message: `Seed the GitOps repository${this.options.seedFrom ? ` from ${path.basename(this.options.seedFrom)}` : ''}\n`,
+            message: `Seed the GitOps repository${
+              this.options.seedFrom
+                ? ` from ${path.basename(this.options.seedFrom)}`
+                : ''
+            }\n`,
             tree,
             parent: [],
             author: sig,
             committer: sig,
           },
         });
-        await git.writeRef({ fs, gitdir: this.gitdir, ref: `refs/heads/${this.base}`, value: oid, force: true });
+        await git.writeRef({
+          fs,
+          gitdir: this.gitdir,
+          ref: `refs/heads/${this.base}`,
+          value: oid,
+          force: true,
+        });
       });
     }
     return this.ready;
   }
 
   /** Writes a new tree: `base` with the files set (or deleted, for null). */
-  private async applyFiles(base: string | undefined, files: Map<string, string | null>): Promise<string | undefined> {
+  private async applyFiles(
+    base: string | undefined,
+    files: Map<string, string | null>,
+  ): Promise<string | undefined> {
     const entries = new Map<string, TreeEntry>();
     if (base) {
-      for (const e of (await git.readTree({ fs, gitdir: this.gitdir, oid: base })).tree) entries.set(e.path, e as TreeEntry);
+      for (const e of (
+        await git.readTree({ fs, gitdir: this.gitdir, oid: base })
+      ).tree)
+        entries.set(e.path, e as TreeEntry);
     }
     const nested = new Map<string, Map<string, string | null>>();
     for (const [p, content] of files) {
@@ -114,7 +163,11 @@ export class LocalGitPublisher implements PolicyPublisher {
       if (slash < 0) {
         if (content === null) entries.delete(p);
         else {
-          const oid = await git.writeBlob({ fs, gitdir: this.gitdir, blob: Buffer.from(content, 'utf8') });
+          const oid = await git.writeBlob({
+            fs,
+            gitdir: this.gitdir,
+            blob: Buffer.from(content, 'utf8'),
+          });
           entries.set(p, { mode: '100644', path: p, oid, type: 'blob' });
         }
       } else {
@@ -126,47 +179,99 @@ export class LocalGitPublisher implements PolicyPublisher {
     }
     for (const [dir, sub] of nested) {
       const existing = entries.get(dir);
-      const oid = await this.applyFiles(existing?.type === 'tree' ? existing.oid : undefined, sub);
-      if (oid) entries.set(dir, { mode: '040000', path: dir, oid, type: 'tree' });
+      const oid = await this.applyFiles(
+        existing?.type === 'tree' ? existing.oid : undefined,
+        sub,
+      );
+      if (oid)
+        entries.set(dir, { mode: '040000', path: dir, oid, type: 'tree' });
       else entries.delete(dir);
     }
     if (!entries.size) return undefined;
-    const tree = [...entries.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
+    const tree = [...entries.values()].sort((a, b) =>
+      a.path < b.path ? -1 : 1,
+    );
     return git.writeTree({ fs, gitdir: this.gitdir, tree });
   }
 
   private async treeOf(commit: string): Promise<string> {
-    return (await git.readCommit({ fs, gitdir: this.gitdir, oid: commit })).commit.tree;
+    return (await git.readCommit({ fs, gitdir: this.gitdir, oid: commit }))
+      .commit.tree;
   }
 
-  private async commit(parents: string[], tree: string, message: string): Promise<string> {
+  private async commit(
+    parents: string[],
+    tree: string,
+    message: string,
+  ): Promise<string> {
     const sig = this.signature();
-    return git.writeCommit({ fs, gitdir: this.gitdir, commit: { message: `${message}\n`, tree, parent: parents, author: sig, committer: sig } });
+    return git.writeCommit({
+      fs,
+      gitdir: this.gitdir,
+      commit: {
+        message: `${message}\n`,
+        tree,
+        parent: parents,
+        author: sig,
+        committer: sig,
+      },
+    });
   }
 
-  private publication(branch: string, state: Publication['state']): Publication {
-    return { publisher: this.type, branch, url: `file://${this.gitdir}#${branch}`, state };
+  private publication(
+    branch: string,
+    state: Publication['state'],
+  ): Publication {
+    return {
+      publisher: this.type,
+      branch,
+      url: `file://${this.gitdir}#${branch}`,
+      state,
+    };
   }
 
   async publish(change: PolicyChange): Promise<Publication> {
     await this.init();
     return this.exclusive(async () => {
       const branch = changeBranch(change);
-      const files = new Map(change.files.map(f => [f.path, f.content] as const));
+      const files = new Map(
+        change.files.map(f => [f.path, f.content] as const),
+      );
       const head = await this.ref(branch);
       const baseHead = (await this.ref(this.base))!;
       if (head) {
-        if (await this.isMerged(head)) return this.publication(branch, 'merged');
+        if (await this.isMerged(head))
+          return this.publication(branch, 'merged');
         const tree = (await this.applyFiles(await this.treeOf(head), files))!;
         if (tree !== (await this.treeOf(head))) {
-          const oid = await this.commit([head], tree, `${change.title} (updated)\n\n${renderCommitMessage(change)}`);
-          await git.writeRef({ fs, gitdir: this.gitdir, ref: `refs/heads/${branch}`, value: oid, force: true });
+          const oid = await this.commit(
+            [head],
+            tree,
+            `${change.title} (updated)\n\n${renderCommitMessage(change)}`,
+          );
+          await git.writeRef({
+            fs,
+            gitdir: this.gitdir,
+            ref: `refs/heads/${branch}`,
+            value: oid,
+            force: true,
+          });
         }
         return this.publication(branch, 'open');
       }
       const tree = (await this.applyFiles(await this.treeOf(baseHead), files))!;
-      const oid = await this.commit([baseHead], tree, renderCommitMessage(change));
-      await git.writeRef({ fs, gitdir: this.gitdir, ref: `refs/heads/${branch}`, value: oid, force: true });
+      const oid = await this.commit(
+        [baseHead],
+        tree,
+        renderCommitMessage(change),
+      );
+      await git.writeRef({
+        fs,
+        gitdir: this.gitdir,
+        ref: `refs/heads/${branch}`,
+        value: oid,
+        force: true,
+      });
       return this.publication(branch, 'open');
     });
   }
@@ -175,7 +280,13 @@ export class LocalGitPublisher implements PolicyPublisher {
     const baseHead = await this.ref(this.base);
     if (!baseHead) return false;
     if (baseHead === head) return true;
-    return git.isDescendent({ fs, gitdir: this.gitdir, oid: baseHead, ancestor: head, depth: -1 });
+    return git.isDescendent({
+      fs,
+      gitdir: this.gitdir,
+      oid: baseHead,
+      ancestor: head,
+      depth: -1,
+    });
   }
 
   async status(publication: Publication): Promise<Publication['state']> {
@@ -185,33 +296,71 @@ export class LocalGitPublisher implements PolicyPublisher {
     return (await this.isMerged(head)) ? 'merged' : 'open';
   }
 
-  async merge(change: PolicyChange, publication: Publication): Promise<Publication> {
+  async merge(
+    change: PolicyChange,
+    publication: Publication,
+  ): Promise<Publication> {
     await this.init();
     return this.exclusive(async () => {
       const head = await this.ref(publication.branch);
-      if (!head) throw new Error(`Branch ${publication.branch} does not exist in ${this.gitdir}; publish the change first`);
-      if (await this.isMerged(head)) return this.publication(publication.branch, 'merged');
+      if (!head)
+        throw new Error(
+          `Branch ${publication.branch} does not exist in ${this.gitdir}; publish the change first`,
+        );
+      if (await this.isMerged(head))
+        return this.publication(publication.branch, 'merged');
       const baseHead = (await this.ref(this.base))!;
       let oid: string;
-      if (await git.isDescendent({ fs, gitdir: this.gitdir, oid: head, ancestor: baseHead, depth: -1 })) {
+      if (
+        await git.isDescendent({
+          fs,
+          gitdir: this.gitdir,
+          oid: head,
+          ancestor: baseHead,
+          depth: -1,
+        })
+      ) {
         oid = head; // fast-forward
       } else {
-        const files = new Map(change.files.map(f => [f.path, f.content] as const));
-        const tree = (await this.applyFiles(await this.treeOf(baseHead), files))!;
-        oid = await this.commit([baseHead, head], tree, `Merge ${publication.branch}: ${change.title}`);
+        const files = new Map(
+          change.files.map(f => [f.path, f.content] as const),
+        );
+        const tree = (await this.applyFiles(
+          await this.treeOf(baseHead),
+          files,
+        ))!;
+        oid = await this.commit(
+          [baseHead, head],
+          tree,
+          `Merge ${publication.branch}: ${change.title}`,
+        );
       }
-      await git.writeRef({ fs, gitdir: this.gitdir, ref: `refs/heads/${this.base}`, value: oid, force: true });
+      await git.writeRef({
+        fs,
+        gitdir: this.gitdir,
+        ref: `refs/heads/${this.base}`,
+        value: oid,
+        force: true,
+      });
       return this.publication(publication.branch, 'merged');
     });
   }
 
   /** Reads a file from a branch (default: the base branch); undefined when absent. */
-  async readFile(filePath: string, branch = this.base): Promise<string | undefined> {
+  async readFile(
+    filePath: string,
+    branch = this.base,
+  ): Promise<string | undefined> {
     await this.init();
     const head = await this.ref(branch);
     if (!head) return undefined;
     try {
-      const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid: head, filepath: filePath });
+      const { blob } = await git.readBlob({
+        fs,
+        gitdir: this.gitdir,
+        oid: head,
+        filepath: filePath,
+      });
       return Buffer.from(blob).toString('utf8');
     } catch {
       return undefined;
@@ -219,11 +368,21 @@ export class LocalGitPublisher implements PolicyPublisher {
   }
 
   /** Commits of a branch, newest first (for tests and the README). */
-  async log(branch: string): Promise<Array<{ oid: string; message: string; parents: string[] }>> {
+  async log(
+    branch: string,
+  ): Promise<Array<{ oid: string; message: string; parents: string[] }>> {
     await this.init();
     if (!(await this.ref(branch))) return [];
-    const commits = await git.log({ fs, gitdir: this.gitdir, ref: `refs/heads/${branch}` });
-    return commits.map(c => ({ oid: c.oid, message: c.commit.message, parents: c.commit.parent }));
+    const commits = await git.log({
+      fs,
+      gitdir: this.gitdir,
+      ref: `refs/heads/${branch}`,
+    });
+    return commits.map(c => ({
+      oid: c.oid,
+      message: c.commit.message,
+      parents: c.commit.parent,
+    }));
   }
 
   /** Branch names. */

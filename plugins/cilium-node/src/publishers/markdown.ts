@@ -13,11 +13,25 @@ function cell(text: string): string {
 export function renderChangeBody(change: PolicyChange): string {
   const lines: string[] = [];
   lines.push(`## Summary`, '', change.summary, '');
-  lines.push(`**Requester:** ${change.requester}${change.link ? ` ([request in Backstage](${change.link}))` : ''}`, '');
+  lines.push(
+    `**Requester:** ${change.requester}${
+      change.link ? ` ([request in Backstage](${change.link}))` : ''
+    }`,
+    '',
+  );
   lines.push(`## Justification`, '', change.justification, '');
-  if (change.expiresAt) lines.push(`**Temporary:** expires ${change.expiresAt}; a removal change is opened then.`, '');
+  if (change.expiresAt)
+    lines.push(
+      `**Temporary:** expires ${change.expiresAt}; a removal change is opened then.`,
+      '',
+    );
   if (change.approvals.length) {
-    lines.push(`## Approvals`, '', ...change.approvals.map(a => `- ${a.role}: ${a.by}`), '');
+    lines.push(
+      `## Approvals`,
+      '',
+      ...change.approvals.map(a => `- ${a.role}: ${a.by}`),
+      '',
+    );
   }
   lines.push(`## Connectivity diff`, '');
   const rows = [
@@ -28,15 +42,24 @@ export function renderChangeBody(change: PolicyChange): string {
   if (!rows.length) {
     lines.push('No connectivity change.', '');
   } else {
-    lines.push('| change | source | destination | before | after |', '| --- | --- | --- | --- | --- |');
+    lines.push(
+      '| change | source | destination | before | after |',
+      '| --- | --- | --- | --- | --- |',
+    );
     for (const r of rows) {
-      lines.push(`| ${r.change} | ${cell(r.src)} | ${cell(r.dst)} | ${cell(r.before)} | ${cell(r.after)} |`);
+      lines.push(
+        `| ${r.change} | ${cell(r.src)} | ${cell(r.dst)} | ${cell(
+          r.before,
+        )} | ${cell(r.after)} |`,
+      );
     }
     lines.push('');
   }
   const errors = change.findings.filter(f => f.severity === 'error');
   lines.push(`## Validation`, '');
-  lines.push(`- Schema and Cilium sanitiser checks: ${errors.length ? '✘' : '✔'}`);
+  lines.push(
+    `- Schema and Cilium sanitiser checks: ${errors.length ? '✘' : '✔'}`,
+  );
   lines.push(`- Guardrails: ${errors.length ? '✘' : '✔'}`);
   for (const f of change.findings) lines.push(`- ${f.severity}: ${f.message}`);
   lines.push('');
@@ -48,7 +71,9 @@ export function renderChangeBody(change: PolicyChange): string {
       '',
     );
     for (const f of change.replay.newlyAllowed.slice(0, 20)) {
-      lines.push(`- ${f.time} ${f.source} → ${f.destination} ${f.protocol} ${f.port}: DROPPED → allowed`);
+      lines.push(
+        `- ${f.time} ${f.source} → ${f.destination} ${f.protocol} ${f.port}: DROPPED → allowed`,
+      );
     }
     if (change.replay.newlyAllowed.length) lines.push('');
   }
@@ -57,10 +82,24 @@ export function renderChangeBody(change: PolicyChange): string {
     if (file.content === null) {
       lines.push(`Delete \`${file.path}\``, '');
     } else {
-      lines.push(`\`${file.path}\``, '', '```yaml', file.content.trimEnd(), '```', '');
+      lines.push(
+        `\`${file.path}\``,
+        '',
+        '```yaml',
+        file.content.trimEnd(),
+        '```',
+        '',
+      );
     }
   }
-  lines.push(`## Rollback`, '', `Revert this change (files: ${change.files.map(f => `\`${f.path}\``).join(', ')}).`, '');
+  lines.push(
+    `## Rollback`,
+    '',
+    `Revert this change (files: ${change.files
+      .map(f => `\`${f.path}\``)
+      .join(', ')}).`,
+    '',
+  );
   const machine = {
     id: change.id,
     kind: change.kind,
@@ -68,7 +107,9 @@ export function renderChangeBody(change: PolicyChange): string {
     files: change.files.map(f => f.path),
     expires: change.expiresAt ?? null,
   };
-  lines.push(`<!-- netpol-request: ${JSON.stringify(machine).replace(/--/g, '- -')} -->`);
+  lines.push(
+    `<!-- netpol-request: ${JSON.stringify(machine).replace(/--/g, '- -')} -->`,
+  );
   return lines.join('\n');
 }
 

@@ -1,5 +1,9 @@
 import { createExtensionPoint } from '@backstage/backend-plugin-api';
-import type { RequestDiff, RequestFinding, RequestReplay } from '@internal/plugin-cilium-common';
+import type {
+  RequestDiff,
+  RequestFinding,
+  RequestReplay,
+} from '@internal/plugin-cilium-common';
 
 /**
  * A change to the GitOps repository: the files of one connectivity request.
@@ -75,9 +79,10 @@ export interface CiliumPublishersExtensionPoint {
  * Extension point for policy publishers.
  * @public
  */
-export const ciliumPublishersExtensionPoint = createExtensionPoint<CiliumPublishersExtensionPoint>({
-  id: 'cilium.publishers',
-});
+export const ciliumPublishersExtensionPoint =
+  createExtensionPoint<CiliumPublishersExtensionPoint>({
+    id: 'cilium.publishers',
+  });
 
 /**
  * The branch a change is published on.

@@ -1,2 +1,6 @@
 export * from './types';
 export { DirectoryManifestSource } from './DirectoryManifestSource';
+export { GitManifestSource } from './GitManifestSource';
+export type { GitManifestSourceOptions } from './GitManifestSource';
+export { KubernetesManifestSource } from './KubernetesManifestSource';
+export type { KubernetesManifestSourceOptions, KubernetesSourceRole } from './KubernetesManifestSource';

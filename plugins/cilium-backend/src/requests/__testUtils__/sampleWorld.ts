@@ -1,6 +1,19 @@
-import { mockServices, TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
-import { BackstageCredentials, coreServices, createServiceFactory } from '@backstage/backend-plugin-api';
-import { Entity, parseEntityRef, RELATION_OWNED_BY, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  mockServices,
+  TestDatabaseId,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import {
+  BackstageCredentials,
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
+  Entity,
+  parseEntityRef,
+  RELATION_OWNED_BY,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import fs from 'fs';
 import os from 'os';
@@ -12,21 +25,33 @@ export const repoRoot = path.resolve(__dirname, '../../../../..');
 export const examples = path.join(repoRoot, 'examples');
 
 function fullRef(ref: string, kind: string): string {
-  return stringifyEntityRef(parseEntityRef(ref, { defaultKind: kind, defaultNamespace: 'default' }));
+  return stringifyEntityRef(
+    parseEntityRef(ref, { defaultKind: kind, defaultNamespace: 'default' }),
+  );
 }
 
 /** The sample catalog with the relations the catalog processors would add. */
 export function sampleEntities(): Entity[] {
   const dir = path.join(examples, 'catalog');
-  const files = ['org.yaml', 'systems.yaml', 'resources.yaml', ...fs.readdirSync(path.join(dir, 'components')).map(f => `components/${f}`)];
+  const files = [
+    'org.yaml',
+    'systems.yaml',
+    'resources.yaml',
+    ...fs.readdirSync(path.join(dir, 'components')).map(f => `components/${f}`),
+  ];
   const out: Entity[] = [];
   for (const f of files) {
-    for (const doc of parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8'))) {
+    for (const doc of parseAllDocuments(
+      fs.readFileSync(path.join(dir, f), 'utf8'),
+    )) {
       const e = doc.toJS() as Entity;
       if (!e?.kind) continue;
       e.metadata.namespace = e.metadata.namespace ?? 'default';
       const owner = (e.spec as any)?.owner;
-      if (owner) e.relations = [{ type: RELATION_OWNED_BY, targetRef: fullRef(owner, 'group') }];
+      if (owner)
+        e.relations = [
+          { type: RELATION_OWNED_BY, targetRef: fullRef(owner, 'group') },
+        ];
       out.push(e);
     }
   }
@@ -38,7 +63,12 @@ export function ownershipOf(entities: Entity[]): Map<string, string[]> {
   const map = new Map<string, string[]>();
   for (const e of entities.filter(x => x.kind === 'User')) {
     const ref = stringifyEntityRef(e);
-    map.set(ref, [ref, ...(((e.spec as any)?.memberOf ?? []) as string[]).map(g => fullRef(g, 'group'))]);
+    map.set(ref, [
+      ref,
+      ...(((e.spec as any)?.memberOf ?? []) as string[]).map(g =>
+        fullRef(g, 'group'),
+      ),
+    ]);
   }
   return map;
 }
@@ -57,7 +87,10 @@ export function userInfoFactory(ownership: Map<string, string[]>) {
       async getUserInfo(credentials: BackstageCredentials) {
         const user = userOf(credentials);
         if (!user) throw new Error('not a user');
-        return { userEntityRef: user, ownershipEntityRefs: ownership.get(user) ?? [user] };
+        return {
+          userEntityRef: user,
+          ownershipEntityRefs: ownership.get(user) ?? [user],
+        };
       },
     }),
   });
@@ -69,35 +102,53 @@ export function userInfoFactory(ownership: Map<string, string[]>) {
  * owners of the source entity (the conditional isEntityOwner decision,
  * applied), everything else allowed.
  */
-export function permissionsFactory(entities: Entity[], ownership: Map<string, string[]>) {
-  const owners = new Map(entities.map(e => [stringifyEntityRef(e), (e.relations ?? []).map(r => r.targetRef)]));
+export function permissionsFactory(
+  entities: Entity[],
+  ownership: Map<string, string[]>,
+) {
+  const owners = new Map(
+    entities.map(e => [
+      stringifyEntityRef(e),
+      (e.relations ?? []).map(r => r.targetRef),
+    ]),
+  );
   return createServiceFactory({
     service: coreServices.permissions,
     deps: {},
-    factory: () => ({
-      async authorize(requests: any[], options: { credentials: BackstageCredentials }) {
-        const claims = ownership.get(userOf(options.credentials) ?? '') ?? [];
-        const platform = claims.includes('group:default/platform-team');
-        return requests.map(r => {
-          if (platform) return { result: AuthorizeResult.ALLOW };
-          if (r.permission.name === 'cilium.request.review') return { result: AuthorizeResult.DENY };
-          if (r.permission.name === 'cilium.request.create') {
-            const o = owners.get(r.resourceRef) ?? [];
-            return { result: o.some(x => claims.includes(x)) ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
-          }
-          return { result: AuthorizeResult.ALLOW };
-        });
-      },
-      async authorizeConditional(requests: any[]) {
-        return requests.map(() => ({ result: AuthorizeResult.ALLOW }));
-      },
-    }) as any,
+    factory: () =>
+      ({
+        async authorize(
+          requests: any[],
+          options: { credentials: BackstageCredentials },
+        ) {
+          const claims = ownership.get(userOf(options.credentials) ?? '') ?? [];
+          const platform = claims.includes('group:default/platform-team');
+          return requests.map(r => {
+            if (platform) return { result: AuthorizeResult.ALLOW };
+            if (r.permission.name === 'cilium.request.review')
+              return { result: AuthorizeResult.DENY };
+            if (r.permission.name === 'cilium.request.create') {
+              const o = owners.get(r.resourceRef) ?? [];
+              return {
+                result: o.some(x => claims.includes(x))
+                  ? AuthorizeResult.ALLOW
+                  : AuthorizeResult.DENY,
+              };
+            }
+            return { result: AuthorizeResult.ALLOW };
+          });
+        },
+        async authorizeConditional(requests: any[]) {
+          return requests.map(() => ({ result: AuthorizeResult.ALLOW }));
+        },
+      } as any),
   });
 }
 
 /** SQLite always; PostgreSQL when a connection string is set (with a visible note when it is not). */
 export function testDatabaseIds(): TestDatabaseId[] {
-  if (process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING) return ['POSTGRES_15', 'SQLITE_3'];
+  if (process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING)
+    return ['POSTGRES_15', 'SQLITE_3'];
   // eslint-disable-next-line no-console
   console.warn(
     'PostgreSQL runs of the change-request tests skipped: set BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING (.ci/run does)',
@@ -116,7 +167,10 @@ export function tempDir(prefix: string): string {
 }
 
 /** Root config for a test backend on the sample world with a local-git publisher. */
-export function sampleConfig(gitPath: string, extra: Record<string, unknown> = {}) {
+export function sampleConfig(
+  gitPath: string,
+  extra: Record<string, unknown> = {},
+) {
   return mockServices.rootConfig.factory({
     data: {
       app: { baseUrl: 'http://localhost:3000' },
@@ -124,13 +178,23 @@ export function sampleConfig(gitPath: string, extra: Record<string, unknown> = {
         clusters: [
           {
             name: 'dev',
-            policies: { type: 'directory', path: path.join(examples, 'gitops/policies') },
-            workloads: { type: 'manifests', path: path.join(examples, 'cluster') },
+            policies: {
+              type: 'directory',
+              path: path.join(examples, 'gitops/policies'),
+            },
+            workloads: {
+              type: 'manifests',
+              path: path.join(examples, 'cluster'),
+            },
           },
         ],
         requests: {
           reviewers: ['group:default/platform-team'],
-          publisher: { type: 'local-git', path: gitPath, seedFrom: path.join(examples, 'gitops') },
+          publisher: {
+            type: 'local-git',
+            path: gitPath,
+            seedFrom: path.join(examples, 'gitops'),
+          },
           pollSeconds: 3600,
           expiryCheckMinutes: 600,
           ...extra,
@@ -141,7 +205,10 @@ export function sampleConfig(gitPath: string, extra: Record<string, unknown> = {
 }
 
 /** Polls until fn returns a value. */
-export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 15000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 15000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();

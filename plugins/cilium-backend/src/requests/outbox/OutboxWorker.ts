@@ -74,7 +74,10 @@ export class OutboxWorker {
   private withTimeout<T>(promise: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.lockMs} ms`)), this.lockMs);
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${this.lockMs} ms`)),
+        this.lockMs,
+      );
       timer.unref?.();
     });
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
@@ -88,7 +91,11 @@ export class OutboxWorker {
         await store.completeWork(item.id);
         return;
       }
-      const publication = await this.withTimeout(publisher.publish(buildChange(request, this.options.linkFor?.(request.id))));
+      const publication = await this.withTimeout(
+        publisher.publish(
+          buildChange(request, this.options.linkFor?.(request.id)),
+        ),
+      );
       const moved = await store.transition(
         request.id,
         'approved',
@@ -96,7 +103,9 @@ export class OutboxWorker {
         {
           actor: `publisher:${publisher.type}`,
           type: 'state',
-          message: `Published on ${publisher.type}: ${publication.url ?? publication.branch}`,
+          message: `Published on ${publisher.type}: ${
+            publication.url ?? publication.branch
+          }`,
           data: { ...publication },
         },
         { publication },
@@ -115,12 +124,20 @@ export class OutboxWorker {
       const message = error instanceof Error ? error.message : String(error);
       const retry = item.attempts < this.maxAttempts;
       const delay = Math.min(30 * 60_000, 5_000 * 2 ** (item.attempts - 1));
-      logger.warn(`Publishing ${item.requestId} failed (attempt ${item.attempts}): ${message}`);
-      await store.failWork(item.id, message, retry ? this.now() + delay : undefined);
+      logger.warn(
+        `Publishing ${item.requestId} failed (attempt ${item.attempts}): ${message}`,
+      );
+      await store.failWork(
+        item.id,
+        message,
+        retry ? this.now() + delay : undefined,
+      );
       await store.addEvent(item.requestId, {
         actor: `publisher:${publisher.type}`,
         type: 'publish-failed',
-        message: `Publishing failed (attempt ${item.attempts}${retry ? `, retrying in ${Math.round(delay / 1000)} s` : ', giving up'}): ${message}`,
+        message: `Publishing failed (attempt ${item.attempts}${
+          retry ? `, retrying in ${Math.round(delay / 1000)} s` : ', giving up'
+        }): ${message}`,
       });
     }
   }

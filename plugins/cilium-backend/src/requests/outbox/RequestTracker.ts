@@ -36,10 +36,28 @@ export class RequestTracker {
     this.now = options.now ?? (() => new Date());
   }
 
-  private async move(request: ConnectivityRequest, to: ConnectivityRequest['state'], actor: string, message: string, patch = {}): Promise<boolean> {
-    const ok = await this.options.store.transition(request.id, request.state, to, { actor, type: 'state', message }, patch);
+  private async move(
+    request: ConnectivityRequest,
+    to: ConnectivityRequest['state'],
+    actor: string,
+    message: string,
+    patch = {},
+  ): Promise<boolean> {
+    const ok = await this.options.store.transition(
+      request.id,
+      request.state,
+      to,
+      { actor, type: 'state', message },
+      patch,
+    );
     if (ok) {
-      await auditTransition(this.options.auditor, { requestId: request.id, from: request.state, to, actor, message });
+      await auditTransition(this.options.auditor, {
+        requestId: request.id,
+        from: request.state,
+        to,
+        actor,
+        message,
+      });
     }
     return ok;
   }
@@ -48,16 +66,31 @@ export class RequestTracker {
   async merge(request: ConnectivityRequest, actor: string): Promise<void> {
     const { publisher } = this.options;
     if (!publisher.merge) {
-      throw new ConflictError(`Requests published on ${publisher.type} are merged on the Git host, not in the portal`);
+      throw new ConflictError(
+        `Requests published on ${publisher.type} are merged on the Git host, not in the portal`,
+      );
     }
     if (request.state !== 'published' || !request.publication) {
-      throw new ConflictError(`Request ${request.id} is ${request.state}; only published requests can be merged`);
+      throw new ConflictError(
+        `Request ${request.id} is ${request.state}; only published requests can be merged`,
+      );
     }
     if (request.requester === actor) {
-      throw new NotAllowedError(`You filed ${request.id}; a reviewer must merge it`);
+      throw new NotAllowedError(
+        `You filed ${request.id}; a reviewer must merge it`,
+      );
     }
-    const publication = await publisher.merge(buildChange(request), request.publication as any);
-    await this.move(request, 'merged', actor, `Merged ${publication.branch} by ${actor}`, { publication });
+    const publication = await publisher.merge(
+      buildChange(request),
+      request.publication as any,
+    );
+    await this.move(
+      request,
+      'merged',
+      actor,
+      `Merged ${publication.branch} by ${actor}`,
+      { publication },
+    );
     this.options.engines.invalidate();
   }
 
@@ -72,7 +105,9 @@ export class RequestTracker {
       if (fs.existsSync(file)) {
         try {
           present = parseAllDocuments(fs.readFileSync(file, 'utf8')).some(d => {
-            const id = (d.toJS() as any)?.metadata?.annotations?.[REQUEST_ID_ANNOTATION];
+            const id = (d.toJS() as any)?.metadata?.annotations?.[
+              REQUEST_ID_ANNOTATION
+            ];
             return id === (request.removes ?? request.id);
           });
         } catch {
@@ -91,22 +126,47 @@ export class RequestTracker {
       try {
         const state = await publisher.status(request.publication as any);
         if (state === 'merged') {
-          await this.move(request, 'merged', `publisher:${publisher.type}`, `${request.publication.url ?? request.publication.branch} was merged`, {
-            publication: { ...request.publication, state: 'merged' },
-          });
+          await this.move(
+            request,
+            'merged',
+            `publisher:${publisher.type}`,
+            `${
+              request.publication.url ?? request.publication.branch
+            } was merged`,
+            {
+              publication: { ...request.publication, state: 'merged' },
+            },
+          );
           this.options.engines.invalidate();
         } else if (state === 'closed') {
-          await this.move(request, 'rejected', `publisher:${publisher.type}`, `${request.publication.url ?? request.publication.branch} was closed without merging`, {
-            rejectReason: 'The pull request was closed without merging',
-          });
+          await this.move(
+            request,
+            'rejected',
+            `publisher:${publisher.type}`,
+            `${
+              request.publication.url ?? request.publication.branch
+            } was closed without merging`,
+            {
+              rejectReason: 'The pull request was closed without merging',
+            },
+          );
         }
       } catch (e) {
-        logger.warn(`Could not read the state of ${request.id} on ${publisher.type}: ${e}`);
+        logger.warn(
+          `Could not read the state of ${request.id} on ${publisher.type}: ${e}`,
+        );
       }
     }
     for (const request of await store.list({ states: ['merged'] })) {
       if (this.inPolicySource(request)) {
-        await this.move(request, 'enforced', 'system', `The policy source of cluster ${request.cluster} now ${request.kind === 'removal' ? 'no longer contains' : 'contains'} the policies`);
+        await this.move(
+          request,
+          'enforced',
+          'system',
+          `The policy source of cluster ${request.cluster} now ${
+            request.kind === 'removal' ? 'no longer contains' : 'contains'
+          } the policies`,
+        );
       }
     }
     await this.expire();
@@ -117,8 +177,15 @@ export class RequestTracker {
     const { store } = this.options;
     const now = this.now();
     const filed: string[] = [];
-    for (const request of await store.list({ states: ['merged', 'enforced'] })) {
-      if (request.kind !== 'grant' || !request.expiresAt || new Date(request.expiresAt) > now) continue;
+    for (const request of await store.list({
+      states: ['merged', 'enforced'],
+    })) {
+      if (
+        request.kind !== 'grant' ||
+        !request.expiresAt ||
+        new Date(request.expiresAt) > now
+      )
+        continue;
       const removalId = `${request.id}-rm`;
       if (!(await store.get(removalId))) {
         const at = now.toISOString();
@@ -140,7 +207,11 @@ export class RequestTracker {
           findings: [],
           diff: {
             added: [],
-            removed: request.diff.added.map(r => ({ ...r, before: r.after, after: r.before })),
+            removed: request.diff.added.map(r => ({
+              ...r,
+              before: r.after,
+              after: r.before,
+            })),
           },
           destinationOwners: request.destinationOwners,
           consentNeeded: false,
@@ -153,12 +224,23 @@ export class RequestTracker {
             message: `Filed automatically: ${request.id} expired at ${request.expiresAt}; removing its policies needs no further approval`,
           });
           filed.push(removalId);
-          await auditTransition(this.options.auditor, { requestId: removalId, from: '', to: 'approved', actor: 'system:expiry', message: `removal of ${request.id}` });
+          await auditTransition(this.options.auditor, {
+            requestId: removalId,
+            from: '',
+            to: 'approved',
+            actor: 'system:expiry',
+            message: `removal of ${request.id}`,
+          });
         } catch (e) {
           if (!(await store.get(removalId))) throw e;
         }
       }
-      await this.move(request, 'expired', 'system:expiry', `Expired at ${request.expiresAt}; removal request ${removalId} filed`);
+      await this.move(
+        request,
+        'expired',
+        'system:expiry',
+        `Expired at ${request.expiresAt}; removal request ${removalId} filed`,
+      );
     }
     for (const id of filed) this.options.onApproved?.(id);
     return filed;

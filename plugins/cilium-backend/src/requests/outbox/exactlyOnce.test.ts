@@ -1,4 +1,8 @@
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -61,94 +65,145 @@ async function publishedState(gitPath: string, id: string) {
   return { branches, requestCommits: log.length - main.length };
 }
 
-describe.each(databases.eachSupportedId())('exactly-once publishing on %s', databaseId => {
-  jest.setTimeout(60000);
+describe.each(databases.eachSupportedId())(
+  'exactly-once publishing on %s',
+  databaseId => {
+    jest.setTimeout(60000);
 
-  async function start(knex: any, gitPath: string, extra: any[] = [], config: Record<string, unknown> = {}) {
-    return startTestBackend({
-      features: [
-        ciliumPlugin,
-        sampleConfig(gitPath, config),
-        mockServices.database.factory({ knex }),
-        catalogServiceMock.factory({ entities }),
-        userInfoFactory(ownership),
-        permissionsFactory(entities, ownership),
-        ...extra,
-      ],
-    });
-  }
-
-  it('turns 50 concurrent approvals of one request into one transition and one pull request', async () => {
-    const knex = await databases.init(databaseId);
-    const gitPath = path.join(tempDir('cilium-git-'), 'gitops.git');
-    const backend = await start(knex, gitPath);
-    try {
-      const created = await request(backend.server).post('/api/cilium/requests').set('authorization', jane).send(demo);
-      const id = created.body.id;
-      const responses = await Promise.all(
-        Array.from({ length: 50 }, () =>
-          request(backend.server).post(`/api/cilium/requests/${id}/approve`).set('authorization', priya).send({}),
-        ),
-      );
-      expect(responses.map(r => r.status)).toEqual(Array(50).fill(200));
-      const done = await eventually(async () => {
-        const res = await request(backend.server).get(`/api/cilium/requests/${id}`).set('authorization', jane);
-        return res.body.state === 'published' ? res.body : undefined;
+    async function start(
+      knex: any,
+      gitPath: string,
+      extra: any[] = [],
+      config: Record<string, unknown> = {},
+    ) {
+      return startTestBackend({
+        features: [
+          ciliumPlugin,
+          sampleConfig(gitPath, config),
+          mockServices.database.factory({ knex }),
+          catalogServiceMock.factory({ entities }),
+          userInfoFactory(ownership),
+          permissionsFactory(entities, ownership),
+          ...extra,
+        ],
       });
-      const transitions = done.events.filter((e: any) => e.toState === 'approved');
-      expect(transitions).toHaveLength(1);
-      expect(done.approvals).toHaveLength(1);
-      expect(await publishedState(gitPath, id)).toEqual({ branches: [`netpol/${id}`], requestCommits: 1 });
-      const outbox = await knex('cilium_request_outbox').where({ request_id: id });
-      expect(outbox).toHaveLength(1);
-    } finally {
-      await backend.stop();
     }
-  });
 
-  it('yields exactly one pull request when the backend dies between publishing and recording it', async () => {
-    const knex = await databases.init(databaseId);
-    const gitPath = path.join(tempDir('cilium-git-'), 'gitops.git');
-    const real = new LocalGitPublisher({ path: gitPath, seedFrom: path.join(examples, 'gitops') });
-    let reachedHost!: () => void;
-    const published = new Promise<void>(resolve => {
-      reachedHost = resolve;
+    it('turns 50 concurrent approvals of one request into one transition and one pull request', async () => {
+      const knex = await databases.init(databaseId);
+      const gitPath = path.join(tempDir('cilium-git-'), 'gitops.git');
+      const backend = await start(knex, gitPath);
+      try {
+        const created = await request(backend.server)
+          .post('/api/cilium/requests')
+          .set('authorization', jane)
+          .send(demo);
+        const id = created.body.id;
+        const responses = await Promise.all(
+          Array.from({ length: 50 }, () =>
+            request(backend.server)
+              .post(`/api/cilium/requests/${id}/approve`)
+              .set('authorization', priya)
+              .send({}),
+          ),
+        );
+        expect(responses.map(r => r.status)).toEqual(Array(50).fill(200));
+        const done = await eventually(async () => {
+          const res = await request(backend.server)
+            .get(`/api/cilium/requests/${id}`)
+            .set('authorization', jane);
+          return res.body.state === 'published' ? res.body : undefined;
+        });
+        const transitions = done.events.filter(
+          (e: any) => e.toState === 'approved',
+        );
+        expect(transitions).toHaveLength(1);
+        expect(done.approvals).toHaveLength(1);
+        expect(await publishedState(gitPath, id)).toEqual({
+          branches: [`netpol/${id}`],
+          requestCommits: 1,
+        });
+        const outbox = await knex('cilium_request_outbox').where({
+          request_id: id,
+        });
+        expect(outbox).toHaveLength(1);
+      } finally {
+        await backend.stop();
+      }
     });
-    // First life: the change reaches the Git host, then the process "dies"
-    // before the outbox records it (the promise never settles).
-    const dying: PolicyPublisher = {
-      type: 'local-git',
-      async publish(change: PolicyChange) {
-        await real.publish(change);
-        reachedHost();
-        return new Promise(() => {});
-      },
-      status: p => real.status(p),
-    };
-    const first = await start(knex, gitPath, [publisherModule(dying)], { publishLockSeconds: 1 });
-    const created = await request(first.server).post('/api/cilium/requests').set('authorization', jane).send(demo);
-    const id = created.body.id;
-    const approved = await request(first.server).post(`/api/cilium/requests/${id}/approve`).set('authorization', priya).send({});
-    expect(approved.body.state).toBe('approved');
-    await published;
-    await first.stop();
-    expect(await publishedState(gitPath, id)).toEqual({ branches: [`netpol/${id}`], requestCommits: 1 });
-    expect((await knex('cilium_requests').where({ id }).first()).state).toBe('approved');
 
-    // Second life: the claim has expired; the outbox task (on the real
-    // scheduler, which runs it every second) publishes again.
-    const second = await start(knex, gitPath, [schedulerServiceFactory], { publishLockSeconds: 1, pollSeconds: 1 });
-    try {
-      const done = await eventually(async () => {
-        const res = await request(second.server).get(`/api/cilium/requests/${id}`).set('authorization', jane);
-        return res.body.state === 'published' ? res.body : undefined;
-      }, 30000);
-      expect(done.publication.branch).toBe(`netpol/${id}`);
-      expect(await publishedState(gitPath, id)).toEqual({ branches: [`netpol/${id}`], requestCommits: 1 });
-      const outbox = await knex('cilium_request_outbox').where({ request_id: id });
-      expect(outbox.map((o: any) => [o.status, Number(o.attempts)])).toEqual([['done', 2]]);
-    } finally {
-      await second.stop();
-    }
-  });
-});
+    it('yields exactly one pull request when the backend dies between publishing and recording it', async () => {
+      const knex = await databases.init(databaseId);
+      const gitPath = path.join(tempDir('cilium-git-'), 'gitops.git');
+      const real = new LocalGitPublisher({
+        path: gitPath,
+        seedFrom: path.join(examples, 'gitops'),
+      });
+      let reachedHost!: () => void;
+      const published = new Promise<void>(resolve => {
+        reachedHost = resolve;
+      });
+      // First life: the change reaches the Git host, then the process "dies"
+      // before the outbox records it (the promise never settles).
+      const dying: PolicyPublisher = {
+        type: 'local-git',
+        async publish(change: PolicyChange) {
+          await real.publish(change);
+          reachedHost();
+          return new Promise(() => {});
+        },
+        status: p => real.status(p),
+      };
+      const first = await start(knex, gitPath, [publisherModule(dying)], {
+        publishLockSeconds: 1,
+      });
+      const created = await request(first.server)
+        .post('/api/cilium/requests')
+        .set('authorization', jane)
+        .send(demo);
+      const id = created.body.id;
+      const approved = await request(first.server)
+        .post(`/api/cilium/requests/${id}/approve`)
+        .set('authorization', priya)
+        .send({});
+      expect(approved.body.state).toBe('approved');
+      await published;
+      await first.stop();
+      expect(await publishedState(gitPath, id)).toEqual({
+        branches: [`netpol/${id}`],
+        requestCommits: 1,
+      });
+      expect((await knex('cilium_requests').where({ id }).first()).state).toBe(
+        'approved',
+      );
+
+      // Second life: the claim has expired; the outbox task (on the real
+      // scheduler, which runs it every second) publishes again.
+      const second = await start(knex, gitPath, [schedulerServiceFactory], {
+        publishLockSeconds: 1,
+        pollSeconds: 1,
+      });
+      try {
+        const done = await eventually(async () => {
+          const res = await request(second.server)
+            .get(`/api/cilium/requests/${id}`)
+            .set('authorization', jane);
+          return res.body.state === 'published' ? res.body : undefined;
+        }, 30000);
+        expect(done.publication.branch).toBe(`netpol/${id}`);
+        expect(await publishedState(gitPath, id)).toEqual({
+          branches: [`netpol/${id}`],
+          requestCommits: 1,
+        });
+        const outbox = await knex('cilium_request_outbox').where({
+          request_id: id,
+        });
+        expect(outbox.map((o: any) => [o.status, Number(o.attempts)])).toEqual([
+          ['done', 2],
+        ]);
+      } finally {
+        await second.stop();
+      }
+    });
+  },
+);

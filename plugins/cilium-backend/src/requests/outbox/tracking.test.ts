@@ -3,8 +3,16 @@ import { LocalGitPublisher } from '@internal/plugin-cilium-node';
 import fs from 'fs';
 import path from 'path';
 import { EngineProvider } from '../EngineProvider';
-import { migrateRequestStore, RequestStore, StoredRequest } from '../RequestStore';
-import { createTestDatabases, examples, tempDir } from '../__testUtils__/sampleWorld';
+import {
+  migrateRequestStore,
+  RequestStore,
+  StoredRequest,
+} from '../RequestStore';
+import {
+  createTestDatabases,
+  examples,
+  tempDir,
+} from '../__testUtils__/sampleWorld';
 import { OutboxWorker } from './OutboxWorker';
 import { RequestTracker } from './RequestTracker';
 
@@ -22,7 +30,11 @@ spec:
   egress: [{ toEndpoints: [{ matchLabels: { backstage.io/kubernetes-id: payments } }] }]
 `;
 
-function grant(id: string, state: StoredRequest['state'], expiresAt: string): StoredRequest {
+function grant(
+  id: string,
+  state: StoredRequest['state'],
+  expiresAt: string,
+): StoredRequest {
   return {
     id,
     kind: 'grant',
@@ -36,104 +48,209 @@ function grant(id: string, state: StoredRequest['state'], expiresAt: string): St
     requester: 'user:default/jane.doe',
     createdAt: '2030-01-01T00:00:00.000Z',
     updatedAt: '2030-01-01T00:00:00.000Z',
-    policies: [{ path: `policies/checkout/allow-egress-from-checkout-to-payments-${id}.yaml`, yaml: yaml(id) }],
+    policies: [
+      {
+        path: `policies/checkout/allow-egress-from-checkout-to-payments-${id}.yaml`,
+        yaml: yaml(id),
+      },
+    ],
     findings: [],
-    diff: { added: [{ src: 'checkout/checkout[Deployment]', dst: 'checkout/payments[Deployment]', before: 'No Connections', after: 'TCP 8443', expected: true }], removed: [] },
+    diff: {
+      added: [
+        {
+          src: 'checkout/checkout[Deployment]',
+          dst: 'checkout/payments[Deployment]',
+          before: 'No Connections',
+          after: 'TCP 8443',
+          expected: true,
+        },
+      ],
+      removed: [],
+    },
     destinationOwners: [],
     consentNeeded: false,
   };
 }
 
-describe.each(databases.eachSupportedId())('tracking and expiry on %s', databaseId => {
-  jest.setTimeout(30000);
+describe.each(databases.eachSupportedId())(
+  'tracking and expiry on %s',
+  databaseId => {
+    jest.setTimeout(30000);
 
-  it('marks a merged grant enforced once the policy source has it, and an expired grant files its own removal', async () => {
-    const knex = await databases.init(databaseId);
-    await migrateRequestStore(knex);
-    let now = new Date('2030-02-01T00:00:00Z');
-    const store = new RequestStore(knex, () => now);
-    const policiesDir = tempDir('policies-');
-    const engines = new EngineProvider(new Map([['dev', { policies: policiesDir, workloads: path.join(examples, 'cluster') }]]), 0);
-    const git = new LocalGitPublisher({ path: path.join(tempDir('git-'), 'gitops.git'), seedFrom: path.join(examples, 'gitops') });
-    const auditor = mockServices.auditor.mock();
-    const logger = mockServices.logger.mock();
-    const tracker = new RequestTracker({ store, publisher: git, engines, auditor, logger, now: () => now });
-    const worker = new OutboxWorker({ store, publisher: git, auditor, logger, now: () => now.getTime() });
+    it('marks a merged grant enforced once the policy source has it, and an expired grant files its own removal', async () => {
+      const knex = await databases.init(databaseId);
+      await migrateRequestStore(knex);
+      let now = new Date('2030-02-01T00:00:00Z');
+      const store = new RequestStore(knex, () => now);
+      const policiesDir = tempDir('policies-');
+      const engines = new EngineProvider(
+        new Map([
+          [
+            'dev',
+            {
+              policies: policiesDir,
+              workloads: path.join(examples, 'cluster'),
+            },
+          ],
+        ]),
+        0,
+      );
+      const git = new LocalGitPublisher({
+        path: path.join(tempDir('git-'), 'gitops.git'),
+        seedFrom: path.join(examples, 'gitops'),
+      });
+      const auditor = mockServices.auditor.mock();
+      const logger = mockServices.logger.mock();
+      const tracker = new RequestTracker({
+        store,
+        publisher: git,
+        engines,
+        auditor,
+        logger,
+        now: () => now,
+      });
+      const worker = new OutboxWorker({
+        store,
+        publisher: git,
+        auditor,
+        logger,
+        now: () => now.getTime(),
+      });
 
-    const id = 'req-0000000a';
-    await store.create(grant(id, 'merged', '2030-03-01T00:00:00.000Z'), { actor: 'test', type: 'state', toState: 'merged', message: 'seeded' });
+      const id = 'req-0000000a';
+      await store.create(grant(id, 'merged', '2030-03-01T00:00:00.000Z'), {
+        actor: 'test',
+        type: 'state',
+        toState: 'merged',
+        message: 'seeded',
+      });
 
-    await tracker.runOnce();
-    expect((await store.get(id))!.state).toBe('merged');
-    fs.mkdirSync(path.join(policiesDir, 'checkout'), { recursive: true });
-    fs.writeFileSync(path.join(policiesDir, `checkout/allow-egress-from-checkout-to-payments-${id}.yaml`), yaml(id));
-    await tracker.runOnce();
-    expect((await store.get(id))!.state).toBe('enforced');
+      await tracker.runOnce();
+      expect((await store.get(id))!.state).toBe('merged');
+      fs.mkdirSync(path.join(policiesDir, 'checkout'), { recursive: true });
+      fs.writeFileSync(
+        path.join(
+          policiesDir,
+          `checkout/allow-egress-from-checkout-to-payments-${id}.yaml`,
+        ),
+        yaml(id),
+      );
+      await tracker.runOnce();
+      expect((await store.get(id))!.state).toBe('enforced');
 
-    now = new Date('2030-03-01T00:00:01Z');
-    expect(await tracker.expire()).toEqual([`${id}-rm`]);
-    expect(await tracker.expire()).toEqual([]); // exactly one removal
-    const expired = await store.get(id, { events: true });
-    expect(expired!.state).toBe('expired');
-    expect(expired!.events!.at(-1)!.message).toMatch(/removal request req-0000000a-rm filed/);
-    const removal = (await store.get(`${id}-rm`))!;
-    expect(removal).toMatchObject({ kind: 'removal', removes: id, state: 'approved', requester: 'user:default/jane.doe' });
-    expect(removal.diff.removed).toEqual([expect.objectContaining({ before: 'TCP 8443', after: 'No Connections' })]);
+      now = new Date('2030-03-01T00:00:01Z');
+      expect(await tracker.expire()).toEqual([`${id}-rm`]);
+      expect(await tracker.expire()).toEqual([]); // exactly one removal
+      const expired = await store.get(id, { events: true });
+      expect(expired!.state).toBe('expired');
+      expect(expired!.events!.at(-1)!.message).toMatch(
+        /removal request req-0000000a-rm filed/,
+      );
+      const removal = (await store.get(`${id}-rm`))!;
+      expect(removal).toMatchObject({
+        kind: 'removal',
+        removes: id,
+        state: 'approved',
+        requester: 'user:default/jane.doe',
+      });
+      expect(removal.diff.removed).toEqual([
+        expect.objectContaining({
+          before: 'TCP 8443',
+          after: 'No Connections',
+        }),
+      ]);
 
-    await worker.runOnce();
-    const published = (await store.get(`${id}-rm`))!;
-    expect(published.state).toBe('published');
-    expect((await git.log(`netpol/${id}-rm`))[0].message).toContain('remove expired');
-    await tracker.merge(published, 'user:default/priya.raman');
-    expect(await git.readFile(removal.policies[0].path)).toBeUndefined();
+      await worker.runOnce();
+      const published = (await store.get(`${id}-rm`))!;
+      expect(published.state).toBe('published');
+      expect((await git.log(`netpol/${id}-rm`))[0].message).toContain(
+        'remove expired',
+      );
+      await tracker.merge(published, 'user:default/priya.raman');
+      expect(await git.readFile(removal.policies[0].path)).toBeUndefined();
 
-    fs.rmSync(path.join(policiesDir, `checkout/allow-egress-from-checkout-to-payments-${id}.yaml`));
-    await tracker.runOnce();
-    expect((await store.get(`${id}-rm`))!.state).toBe('enforced');
-    const transitions = auditor.createEvent.mock.calls.map(([e]: any) => `${e.meta.requestId}:${e.meta.to}`);
-    expect(transitions).toEqual([
-      `${id}:enforced`,
-      `${id}-rm:approved`,
-      `${id}:expired`,
-      `${id}-rm:published`,
-      `${id}-rm:merged`,
-      `${id}-rm:enforced`,
-    ]);
-  });
+      fs.rmSync(
+        path.join(
+          policiesDir,
+          `checkout/allow-egress-from-checkout-to-payments-${id}.yaml`,
+        ),
+      );
+      await tracker.runOnce();
+      expect((await store.get(`${id}-rm`))!.state).toBe('enforced');
+      const transitions = auditor.createEvent.mock.calls.map(
+        ([e]: any) => `${e.meta.requestId}:${e.meta.to}`,
+      );
+      expect(transitions).toEqual([
+        `${id}:enforced`,
+        `${id}-rm:approved`,
+        `${id}:expired`,
+        `${id}-rm:published`,
+        `${id}-rm:merged`,
+        `${id}-rm:enforced`,
+      ]);
+    });
 
-  it('retries a failing publisher with backoff and records why', async () => {
-    const knex = await databases.init(databaseId);
-    await migrateRequestStore(knex);
-    let now = Date.parse('2030-02-01T00:00:00Z');
-    const store = new RequestStore(knex, () => new Date(now));
-    let calls = 0;
-    const flaky = {
-      type: 'flaky',
-      async publish() {
-        calls++;
-        if (calls < 3) throw new Error('GitHub answered 502');
-        return { publisher: 'flaky', branch: 'netpol/x', state: 'open' as const };
-      },
-      async status() {
-        return 'open' as const;
-      },
-    };
-    const worker = new OutboxWorker({ store, publisher: flaky, auditor: mockServices.auditor.mock(), logger: mockServices.logger.mock(), now: () => now });
-    await store.create(grant('req-0000000b', 'approved', '2031-01-01T00:00:00.000Z'), { actor: 'test', type: 'state', toState: 'approved', message: 'seeded' });
-    await worker.runOnce();
-    expect(await store.work('req-0000000b')).toEqual([{ action: 'publish', status: 'pending', attempts: 1, lastError: 'GitHub answered 502' }]);
-    await worker.runOnce(); // not due yet
-    expect(calls).toBe(1);
-    now += 5_000;
-    await worker.runOnce();
-    now += 10_000;
-    await worker.runOnce();
-    expect(calls).toBe(3);
-    expect((await store.get('req-0000000b'))!.state).toBe('published');
-    const events = await store.events({ requestId: 'req-0000000b' });
-    expect(events.filter(e => e.type === 'publish-failed').map(e => e.message)).toEqual([
-      'Publishing failed (attempt 1, retrying in 5 s): GitHub answered 502',
-      'Publishing failed (attempt 2, retrying in 10 s): GitHub answered 502',
-    ]);
-  });
-});
+    it('retries a failing publisher with backoff and records why', async () => {
+      const knex = await databases.init(databaseId);
+      await migrateRequestStore(knex);
+      let now = Date.parse('2030-02-01T00:00:00Z');
+      const store = new RequestStore(knex, () => new Date(now));
+      let calls = 0;
+      const flaky = {
+        type: 'flaky',
+        async publish() {
+          calls++;
+          if (calls < 3) throw new Error('GitHub answered 502');
+          return {
+            publisher: 'flaky',
+            branch: 'netpol/x',
+            state: 'open' as const,
+          };
+        },
+        async status() {
+          return 'open' as const;
+        },
+      };
+      const worker = new OutboxWorker({
+        store,
+        publisher: flaky,
+        auditor: mockServices.auditor.mock(),
+        logger: mockServices.logger.mock(),
+        now: () => now,
+      });
+      await store.create(
+        grant('req-0000000b', 'approved', '2031-01-01T00:00:00.000Z'),
+        {
+          actor: 'test',
+          type: 'state',
+          toState: 'approved',
+          message: 'seeded',
+        },
+      );
+      await worker.runOnce();
+      expect(await store.work('req-0000000b')).toEqual([
+        {
+          action: 'publish',
+          status: 'pending',
+          attempts: 1,
+          lastError: 'GitHub answered 502',
+        },
+      ]);
+      await worker.runOnce(); // not due yet
+      expect(calls).toBe(1);
+      now += 5_000;
+      await worker.runOnce();
+      now += 10_000;
+      await worker.runOnce();
+      expect(calls).toBe(3);
+      expect((await store.get('req-0000000b'))!.state).toBe('published');
+      const events = await store.events({ requestId: 'req-0000000b' });
+      expect(
+        events.filter(e => e.type === 'publish-failed').map(e => e.message),
+      ).toEqual([
+        'Publishing failed (attempt 1, retrying in 5 s): GitHub answered 502',
+        'Publishing failed (attempt 2, retrying in 10 s): GitHub answered 502',
+      ]);
+    });
+  },
+);
