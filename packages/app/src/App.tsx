@@ -9,6 +9,7 @@ import {
 } from '@backstage/plugin-catalog';
 import { CatalogGraphPage } from '@backstage/plugin-catalog-graph';
 import { orgPlugin } from '@backstage/plugin-org';
+import { CiliumPage } from '@internal/plugin-cilium';
 import { apis } from './apis';
 import { entityPage } from './components/catalog/EntityPage';
 import { Root } from './components/Root';
@@ -34,6 +35,7 @@ const routes = (
       {entityPage}
     </Route>
     <Route path="/catalog-graph" element={<CatalogGraphPage />} />
+    <Route path="/cilium" element={<CiliumPage />} />
   </FlatRoutes>
 );
 

@@ -8,10 +8,12 @@ import {
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
+  PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import { EntityCardBlueprint, EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { isCiliumAnnotated } from '@internal/plugin-cilium-common';
 import { ciliumApiRef, CiliumClient } from './api';
+import { ciliumPageRouteRef } from './routes';
 
 /** @alpha */
 export const ciliumApi = ApiBlueprint.make({
@@ -43,8 +45,17 @@ export const ciliumEntityCard = EntityCardBlueprint.make({
   },
 });
 
+/** The platform page at /cilium: review queue, requests, audit log, cluster overview. @alpha */
+export const ciliumPage = PageBlueprint.make({
+  params: {
+    path: '/cilium',
+    routeRef: ciliumPageRouteRef,
+    loader: () => import('./components/PlatformPage').then(m => <m.CiliumPage />),
+  },
+});
+
 /** @alpha */
 export default createFrontendPlugin({
   pluginId: 'cilium',
-  extensions: [ciliumApi, ciliumEntityContent, ciliumEntityCard],
+  extensions: [ciliumApi, ciliumEntityContent, ciliumEntityCard, ciliumPage],
 });

@@ -3,6 +3,6 @@
  *
  * @packageDocumentation
  */
-export { ciliumPlugin, EntityCiliumCard, EntityCiliumContent, isCiliumAvailable } from './plugin';
+export { ciliumPlugin, CiliumPage, EntityCiliumCard, EntityCiliumContent, isCiliumAvailable } from './plugin';
 export { ciliumApiRef, CiliumClient } from './api';
-export type { CiliumApi } from './api';
+export type { AuditQuery, CiliumApi, RequestListQuery } from './api';

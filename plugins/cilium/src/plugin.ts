@@ -9,7 +9,7 @@ import {
 } from '@backstage/core-plugin-api';
 import { isCiliumAnnotated } from '@internal/plugin-cilium-common';
 import { ciliumApiRef, CiliumClient } from './api';
-import { rootRouteRef } from './routes';
+import { ciliumPageRouteRef, rootRouteRef } from './routes';
 
 /**
  * The Cilium zero trust frontend plugin (legacy frontend system).
@@ -24,7 +24,7 @@ export const ciliumPlugin = createPlugin({
       factory: ({ discoveryApi, fetchApi }) => new CiliumClient({ discoveryApi, fetchApi }),
     }),
   ],
-  routes: { entityContent: rootRouteRef },
+  routes: { entityContent: rootRouteRef, root: ciliumPageRouteRef },
 });
 
 /**
@@ -37,6 +37,20 @@ export const EntityCiliumContent = ciliumPlugin.provide(
     name: 'EntityCiliumContent',
     component: () => import('./components/NetworkTab').then(m => m.NetworkTab),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * The platform page: review queue, all requests, audit log, cluster overview
+ * and one page per request (`/requests/:id`):
+ * `<Route path="/cilium" element={<CiliumPage />} />`.
+ * @public
+ */
+export const CiliumPage = ciliumPlugin.provide(
+  createRoutableExtension({
+    name: 'CiliumPage',
+    component: () => import('./components/PlatformPage').then(m => m.CiliumPage),
+    mountPoint: ciliumPageRouteRef,
   }),
 );
 

@@ -152,6 +152,23 @@ describe('protojson codec (hubble observe -o json ⇄ wire)', () => {
     });
   });
 
+  it('reuses a cached endpoint only while its bytes are unchanged', () => {
+    const at = (labels: string[]) =>
+      decodeGetFlowsResponseLean(
+        encodeGetFlowsResponse({
+          flow: { source: { identity: 300, namespace: 'shop', pod_name: 'web-0', labels }, destination: { namespace: 'shop', pod_name: 'db-0' } },
+        }),
+      );
+    const a = at(['k8s:app=web', 'k8s:tier=front']);
+    const b = at(['k8s:app=web', 'k8s:tier=front']);
+    const c = at(['k8s:app=web', 'k8s:tier=back']);
+    if (a.kind !== 'flow' || b.kind !== 'flow' || c.kind !== 'flow') throw new Error('expected flows');
+    expect(b.flow.source).toBe(a.flow.source);
+    expect(Object.isFrozen(a.flow.source.labels)).toBe(true);
+    expect(c.flow.source.labels).toEqual(['k8s:app=web', 'k8s:tier=back']);
+    expect(c.flow.destination.podName).toBe('db-0');
+  });
+
   it('rejects truncated messages', () => {
     const bytes = encodeGetFlowsResponse({ flow: { uuid: 'x'.repeat(40) } });
     expect(() => decodeGetFlowsResponseLean(bytes.subarray(0, bytes.length - 5))).toThrow();

@@ -2,6 +2,11 @@ import { CompoundEntityRef } from '@backstage/catalog-model';
 import { createApiRef } from '@backstage/core-plugin-api';
 import {
   CiliumStatusResponse,
+  ConnectivityPreview,
+  ConnectivityRequest,
+  ConnectivityRequestBody,
+  ConnectivityRequestList,
+  ConnectivityRequestState,
   EntityConnectivityResponse,
   EntityFlowsResponse,
   EntityTrafficResponse,
@@ -36,6 +41,48 @@ export interface CiliumApi {
     onBatch: (batch: FlowStreamBatch) => void,
     signal: AbortSignal,
   ): Promise<void>;
+
+  /** Generates, validates and tests a request without saving it (owners of the source only). */
+  previewRequest(body: ConnectivityRequestBody, options?: { signal?: AbortSignal }): Promise<ConnectivityPreview>;
+  /** Files a connectivity request (owners of the source only). */
+  createRequest(body: ConnectivityRequestBody): Promise<ConnectivityRequest>;
+  /** Requests, newest first: of an entity (as source or target), in a state, the caller's own, or those the caller may decide on. */
+  listRequests(query?: RequestListQuery): Promise<ConnectivityRequestList>;
+  /** One request with its timeline (`events`). */
+  getRequest(id: string): Promise<ConnectivityRequest>;
+  /** Approval by a reviewer and/or consent of a destination owner. */
+  approveRequest(id: string, comment?: string): Promise<ConnectivityRequest>;
+  /** Rejects a submitted request; the reason is required. */
+  rejectRequest(id: string, reason: string): Promise<ConnectivityRequest>;
+  /** Withdraws the caller's own request before it is published. */
+  withdrawRequest(id: string, comment?: string): Promise<ConnectivityRequest>;
+  /** Merges a request published to the local GitOps repository (reviewers). */
+  mergeRequest(id: string): Promise<ConnectivityRequest>;
+  /** The request event log as CSV or JSON lines (reviewers). */
+  exportAudit(query: AuditQuery): Promise<string>;
+}
+
+/**
+ * Filters of {@link CiliumApi.listRequests}.
+ * @public
+ */
+export interface RequestListQuery {
+  entity?: string;
+  state?: ConnectivityRequestState;
+  mine?: boolean;
+  toReview?: boolean;
+}
+
+/**
+ * Filters of {@link CiliumApi.exportAudit}.
+ * @public
+ */
+export interface AuditQuery {
+  format: 'jsonl' | 'csv';
+  /** ISO-8601 date-times. */
+  from?: string;
+  to?: string;
+  entity?: string;
 }
 
 /** @public */

@@ -3,6 +3,10 @@ import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
   CiliumStatusResponse,
+  ConnectivityPreview,
+  ConnectivityRequest,
+  ConnectivityRequestBody,
+  ConnectivityRequestList,
   EntityConnectivityResponse,
   EntityFlowsResponse,
   EntityTrafficResponse,
@@ -10,7 +14,7 @@ import {
   FlowStreamBatch,
   PolicyFileResponse,
 } from '@internal/plugin-cilium-common';
-import { CiliumApi } from './CiliumApi';
+import { AuditQuery, CiliumApi, RequestListQuery } from './CiliumApi';
 import { readEventStream } from './parseEventStream';
 
 /**
@@ -72,6 +76,70 @@ export class CiliumClient implements CiliumApi {
     await readEventStream(response.body, event => {
       if (event.event === 'flows') onBatch(JSON.parse(event.data) as FlowStreamBatch);
     });
+  }
+
+  async previewRequest(
+    body: ConnectivityRequestBody,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ConnectivityPreview> {
+    return this.send('POST', '/requests/preview', body, options.signal);
+  }
+
+  async createRequest(body: ConnectivityRequestBody): Promise<ConnectivityRequest> {
+    return this.send('POST', '/requests', body);
+  }
+
+  async listRequests(query: RequestListQuery = {}): Promise<ConnectivityRequestList> {
+    const params = new URLSearchParams();
+    if (query.entity) params.set('entity', query.entity);
+    if (query.state) params.set('state', query.state);
+    if (query.mine) params.set('mine', 'true');
+    if (query.toReview) params.set('to-review', 'true');
+    const qs = params.toString();
+    return this.get(`/requests${qs ? `?${qs}` : ''}`);
+  }
+
+  async getRequest(id: string): Promise<ConnectivityRequest> {
+    return this.get(`/requests/${encodeURIComponent(id)}`);
+  }
+
+  async approveRequest(id: string, comment?: string): Promise<ConnectivityRequest> {
+    return this.send('POST', `/requests/${encodeURIComponent(id)}/approve`, comment ? { comment } : {});
+  }
+
+  async rejectRequest(id: string, reason: string): Promise<ConnectivityRequest> {
+    return this.send('POST', `/requests/${encodeURIComponent(id)}/reject`, { reason });
+  }
+
+  async withdrawRequest(id: string, comment?: string): Promise<ConnectivityRequest> {
+    return this.send('POST', `/requests/${encodeURIComponent(id)}/withdraw`, comment ? { comment } : {});
+  }
+
+  async mergeRequest(id: string): Promise<ConnectivityRequest> {
+    return this.send('POST', `/requests/${encodeURIComponent(id)}/merge`, {});
+  }
+
+  async exportAudit(query: AuditQuery): Promise<string> {
+    const params = new URLSearchParams({ format: query.format });
+    if (query.from) params.set('from', query.from);
+    if (query.to) params.set('to', query.to);
+    if (query.entity) params.set('entity', query.entity);
+    const baseUrl = await this.discoveryApi.getBaseUrl('cilium');
+    const response = await this.fetchApi.fetch(`${baseUrl}/audit?${params}`);
+    if (!response.ok) throw await ResponseError.fromResponse(response);
+    return response.text();
+  }
+
+  private async send<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    const baseUrl = await this.discoveryApi.getBaseUrl('cilium');
+    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal,
+    });
+    if (!response.ok) throw await ResponseError.fromResponse(response);
+    return (await response.json()) as T;
   }
 
   private entityPath(entity: CompoundEntityRef): string {

@@ -1,6 +1,7 @@
 import { PropsWithChildren } from 'react';
 import HomeIcon from '@material-ui/icons/Home';
 import GroupIcon from '@material-ui/icons/People';
+import SecurityIcon from '@material-ui/icons/Security';
 import {
   Sidebar,
   SidebarDivider,
@@ -19,6 +20,7 @@ export const Root = ({ children }: PropsWithChildren<{}>) => (
         <SidebarScrollWrapper>
           <SidebarItem icon={HomeIcon} to="catalog" text="Catalog" />
           <SidebarItem icon={GroupIcon} to="catalog?filters[kind]=group" text="Teams" />
+          <SidebarItem icon={SecurityIcon} to="cilium" text="Network policy" />
         </SidebarScrollWrapper>
       </SidebarGroup>
       <SidebarSpace />

@@ -16,13 +16,14 @@ import { makeStyles } from '@material-ui/core/styles';
 import PauseIcon from '@material-ui/icons/Pause';
 import PlayArrowIcon from '@material-ui/icons/PlayArrow';
 import GetAppIcon from '@material-ui/icons/GetApp';
-import { CompoundEntityRef } from '@backstage/catalog-model';
+import { CompoundEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { errorMessage } from '../../api';
 import { useLiveFlows } from '../../hooks/useLiveFlows';
 import { FlowRow, summarizeFlow, toJsonLines } from './flowSummary';
 import { VerdictChip } from './VerdictChip';
 
 const COLUMNS = '190px 1.2fr 1.2fr 110px 1.2fr 120px 150px 1.2fr';
+const COLUMNS_WITH_ACTION = `${COLUMNS} 130px`;
 const ROW_HEIGHT = 36;
 
 const useStyles = makeStyles(theme => ({
@@ -46,6 +47,7 @@ const useStyles = makeStyles(theme => ({
   },
   controls: { display: 'flex', gap: theme.spacing(2), alignItems: 'center', padding: theme.spacing(2), flexWrap: 'wrap' },
   grow: { flexGrow: 1 },
+  withAction: { gridTemplateColumns: COLUMNS_WITH_ACTION },
 }));
 
 type VerdictFilter = 'all' | 'FORWARDED' | 'DROPPED' | 'other';
@@ -59,6 +61,9 @@ function formatTime(iso: string): string {
 interface RowData {
   rows: FlowRow[];
   className: string;
+  onRequest?: (row: FlowRow) => void;
+  /** Only flows this entity opened can be requested from its page. */
+  entityRef: string;
 }
 
 const Row = ({ index, style, data }: ListChildComponentProps<RowData>) => {
@@ -73,12 +78,26 @@ const Row = ({ index, style, data }: ListChildComponentProps<RowData>) => {
       <span><VerdictChip verdict={r.verdict} /></span>
       <span>{r.dropReason || '—'}</span>
       <Tooltip title={r.policies.join(', ')}><span>{r.policies.join(', ') || '—'}</span></Tooltip>
+      {data.onRequest && (
+        <span>
+          {r.verdict === 'DROPPED' && r.sourceRef === data.entityRef && r.destinationPort ? (
+            <Button size="small" color="primary" onClick={() => data.onRequest!(r)} aria-label={`Request ${r.source} to ${r.destination} on ${r.port}`}>
+              Request this
+            </Button>
+          ) : null}
+        </span>
+      )}
     </div>
   );
 };
 
 /** The entity's live flows: a virtualised table fed by the stream, newest first. */
-export const LiveFlowsTable = (props: { entity: CompoundEntityRef; height?: number }) => {
+export const LiveFlowsTable = (props: {
+  entity: CompoundEntityRef;
+  height?: number;
+  /** When given, dropped flows this entity opened get a "Request this" button. */
+  onRequest?: (row: FlowRow) => void;
+}) => {
   const classes = useStyles();
   const [paused, setPaused] = useState(false);
   const [verdict, setVerdict] = useState<VerdictFilter>('all');
@@ -158,7 +177,7 @@ export const LiveFlowsTable = (props: { entity: CompoundEntityRef; height?: numb
           Export JSON lines
         </Button>
       </div>
-      <div className={classes.header} role="row">
+      <div className={`${classes.header} ${props.onRequest ? classes.withAction : ''}`} role="row">
         <span>Time</span>
         <span>Source</span>
         <span>Destination</span>
@@ -167,6 +186,7 @@ export const LiveFlowsTable = (props: { entity: CompoundEntityRef; height?: numb
         <span>Verdict</span>
         <span>Drop reason</span>
         <span>Policies</span>
+        {props.onRequest && <span>Action</span>}
       </div>
       {rows.length === 0 ? (
         <Box p={3}>
@@ -183,7 +203,12 @@ export const LiveFlowsTable = (props: { entity: CompoundEntityRef; height?: numb
           itemSize={ROW_HEIGHT}
           width="100%"
           itemKey={(i, data) => data.rows[i].key}
-          itemData={{ rows, className: classes.row }}
+          itemData={{
+            rows,
+            className: `${classes.row} ${props.onRequest ? classes.withAction : ''}`,
+            onRequest: props.onRequest,
+            entityRef: stringifyEntityRef(props.entity),
+          }}
         >
           {Row}
         </FixedSizeList>

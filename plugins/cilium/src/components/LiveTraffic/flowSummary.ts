@@ -11,6 +11,14 @@ export interface FlowRow {
   verdict: string;
   dropReason: string;
   policies: string[];
+  /** What a connectivity request for this flow needs (entity refs, the first DNS name, IP, reserved identity, port). */
+  sourceRef?: string;
+  destinationRef?: string;
+  destinationName?: string;
+  destinationIp?: string;
+  destinationReserved?: string;
+  destinationPort?: number;
+  protocol?: string;
 }
 
 type Json = Record<string, any>;
@@ -64,6 +72,23 @@ function policyNames(flow: Json): string[] {
   return [...out];
 }
 
+function requestFields(record: FlowRecord): Partial<FlowRow> {
+  const flow = record.flow as Json;
+  const l4 = flow.l4 ?? {};
+  const protocol = ['TCP', 'UDP', 'SCTP'].find(p => l4[p]);
+  const reserved = (flow.destination?.labels as string[] | undefined)?.find(l => l.startsWith('reserved:'));
+  const names = flow.destination_names as string[] | undefined;
+  return {
+    sourceRef: record.backstage?.source,
+    destinationRef: record.backstage?.destination,
+    destinationName: names?.[0]?.replace(/\.$/, ''),
+    destinationIp: flow.IP?.destination,
+    destinationReserved: reserved?.slice(9),
+    destinationPort: protocol ? l4[protocol].destination_port : undefined,
+    protocol,
+  };
+}
+
 /** Turns a flow record (Hubble's JSON) into what one row shows. */
 export function summarizeFlow(record: FlowRecord, index: number): FlowRow {
   const flow = record.flow as Json;
@@ -80,6 +105,7 @@ export function summarizeFlow(record: FlowRecord, index: number): FlowRow {
     verdict: (flow.verdict as string) ?? 'VERDICT_UNKNOWN',
     dropReason: (flow.drop_reason_desc as string) ?? '',
     policies: policyNames(flow),
+    ...requestFields(record),
   };
 }
 

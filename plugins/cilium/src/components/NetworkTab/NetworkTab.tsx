@@ -11,11 +11,13 @@ import { usePolled } from '../../hooks/usePolled';
 import { AllowedDependencies, CoverageSummary, DriftList } from '../Connectivity';
 import { LiveFlowsTable, ObservedTrafficTable } from '../LiveTraffic';
 import { ServiceMap } from '../ServiceMap';
+import { formFromFlow, RequestDialog, RequestFormValues, RequestGate, useRequestGate } from '../RequestDialog';
+import { EntityRequests } from '../Requests';
 import { NotAnnotatedState } from './NotAnnotatedState';
 import { WorkloadIdentityCard } from './WorkloadIdentityCard';
 import { WorkloadsTable } from './WorkloadsTable';
 
-type Section = 'allowed' | 'live' | 'map' | 'drift' | 'workloads';
+type Section = 'allowed' | 'live' | 'map' | 'drift' | 'workloads' | 'requests';
 
 const AnnotatedNetworkTab = () => {
   const { entity } = useEntity();
@@ -23,6 +25,9 @@ const AnnotatedNetworkTab = () => {
   const ref = getCompoundEntityRef(entity);
   const entityRef = stringifyEntityRef(entity);
   const [section, setSection] = useState<Section>('allowed');
+  const [requesting, setRequesting] = useState<{ initial?: Partial<RequestFormValues> }>();
+  const [requestsReload, setRequestsReload] = useState(0);
+  const gate = useRequestGate(entity);
 
   const connectivity = usePolled(() => api.getEntityConnectivity(ref), [api, entityRef], 30000);
   const traffic = usePolled(() => api.getEntityTraffic(ref), [api, entityRef], 5000);
@@ -63,6 +68,18 @@ const AnnotatedNetworkTab = () => {
         </Grid>
       )}
       <Grid item xs={12}>
+        <RequestGate entity={entity} onRequest={() => setRequesting({})} />
+        {requesting && (
+          <RequestDialog
+            open
+            source={entityRef}
+            initial={requesting.initial}
+            onClose={() => setRequesting(undefined)}
+            onCreated={() => setRequestsReload(n => n + 1)}
+          />
+        )}
+      </Grid>
+      <Grid item xs={12}>
         <Tabs
           value={section}
           onChange={(_e, v) => setSection(v)}
@@ -83,6 +100,7 @@ const AnnotatedNetworkTab = () => {
             }
           />
           <Tab value="workloads" label="Workloads" />
+          <Tab value="requests" label="Requests" />
         </Tabs>
       </Grid>
       {section === 'allowed' && (
@@ -98,7 +116,14 @@ const AnnotatedNetworkTab = () => {
       {section === 'live' && (
         <>
           <Grid item xs={12}>
-            <LiveFlowsTable entity={ref} />
+            <LiveFlowsTable
+              entity={ref}
+              onRequest={
+                gate.allowed
+                  ? row => setRequesting({ initial: formFromFlow(row) })
+                  : undefined
+              }
+            />
           </Grid>
           <Grid item xs={12}>
             <ObservedTrafficTable edges={observed} />
@@ -113,6 +138,11 @@ const AnnotatedNetworkTab = () => {
       {section === 'drift' && (
         <Grid item xs={12}>
           <DriftList drift={c.drift} />
+        </Grid>
+      )}
+      {section === 'requests' && (
+        <Grid item xs={12}>
+          <EntityRequests entityRef={entityRef} reloadKey={requestsReload} />
         </Grid>
       )}
       {section === 'workloads' && (

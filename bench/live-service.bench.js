@@ -1,0 +1,239 @@
+#!/usr/bin/env node
+/* eslint-disable no-console */
+// The live-flow service end to end, through the real backend (issue 4, part 7):
+//   1. latency: the Relay stand-in emits synthetic flows over the sample world at
+//      4,217 flows/s; a client follows one entity's server-sent-event stream
+//      through the backend; latency = receive time − the flow's own time
+//      (the stand-in stamps each flow when it emits it). p50 and p99.
+//   2. memory: the stand-in in bench mode (as fast as the backend drains) for
+//      BENCH_RSS_SECONDS (default 300); the backend's RSS is sampled every 10 s;
+//      reported: the final RSS and its growth over the last 2 minutes.
+// Prints `BENCH_RESULT {json}` lines (bench/run.js merges them into results.json).
+'use strict';
+const { spawn, execSync } = require('child_process');
+const fs = require('fs');
+const http = require('http');
+const os = require('os');
+const path = require('path');
+
+const ROOT = path.resolve(__dirname, '..');
+const SIM = path.join(ROOT, 'packages/hubble-relay-sim/bin/hubble-relay-sim');
+const BACKEND_PORT = 7107;
+const RELAY_PORT = 4345;
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS || 30);
+const RSS_SECONDS = Number(process.env.BENCH_RSS_SECONDS || 300);
+const RATE = 4217;
+const ENTITY = process.env.BENCH_ENTITY || 'component/default/storefront';
+
+const children = [];
+function cleanup() {
+  for (const c of children) {
+    try {
+      process.kill(-c.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+function start(cmd, args, options) {
+  const child = spawn(cmd, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let log = '';
+  child.stdout.on('data', d => (log += d));
+  child.stderr.on('data', d => (log += d));
+  child.log = () => log;
+  return child;
+}
+
+function startSim(mode, extra) {
+  return start(
+    process.execPath,
+    [
+      SIM,
+      mode,
+      '--cluster', path.join(ROOT, 'examples/cluster'),
+      '--policies', path.join(ROOT, 'examples/gitops/policies'),
+      '--catalog', path.join(ROOT, 'examples/catalog'),
+      '--listen', `127.0.0.1:${RELAY_PORT}`,
+      '--quiet',
+      ...extra,
+    ],
+    { cwd: ROOT },
+  );
+}
+
+function get(pathname, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port: BACKEND_PORT, path: pathname, headers }, res => {
+      let body = '';
+      res.on('data', d => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+  });
+}
+
+async function waitFor(fn, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 500));
+  }
+}
+
+function listenerPid(port) {
+  const out = execSync(`ss -ltnpH 'sport = :${port}'`, { encoding: 'utf8' });
+  const m = /pid=(\d+)/.exec(out);
+  return m ? Number(m[1]) : undefined;
+}
+
+function rssMb(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function percentile(sorted, p) {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function report(name, value, unit, goal) {
+  console.log(`BENCH_RESULT ${JSON.stringify({ name, value: Math.round(value * 100) / 100, unit, goal })}`);
+}
+
+async function startBackend() {
+  const config = path.join(os.tmpdir(), `live-bench-${process.pid}.yaml`);
+  fs.writeFileSync(
+    config,
+    `backend:
+  baseUrl: http://localhost:${BACKEND_PORT}
+  listen: { port: ${BACKEND_PORT} }
+  database: { client: better-sqlite3, connection: ':memory:' }
+cilium:
+  clusters:
+    - name: dev
+      hubble: { address: 127.0.0.1:${RELAY_PORT} }
+      policies: { type: directory, path: ${path.join(ROOT, 'examples/gitops/policies')} }
+      workloads: { type: manifests, path: ${path.join(ROOT, 'examples/cluster')} }
+  requests:
+    publisher: { type: local-git, path: ${path.join(os.tmpdir(), `live-bench-${process.pid}-gitops.git`)}, seedFrom: ${path.join(ROOT, 'examples/gitops')} }
+`,
+  );
+  const backend = start(
+    'npx',
+    ['backstage-cli', 'package', 'start', '--config', '../../app-config.yaml', '--config', config],
+    { cwd: path.join(ROOT, 'packages/backend'), env: { ...process.env, NODE_ENV: 'development' } },
+  );
+  await waitFor(async () => (await get('/api/cilium/health')).status === 200, 180000, 'the backend');
+  const token = await waitFor(async () => {
+    const res = await get('/api/auth/dev/refresh', { 'x-dev-user': 'aisha.bello' });
+    return res.status === 200 ? JSON.parse(res.body).backstageIdentity.token : undefined;
+  }, 120000, 'a sign-in token (catalog loaded)');
+  return { backend, token };
+}
+
+async function latencyPhase(token) {
+  const latencies = [];
+  let lost = 0;
+  let done;
+  const finished = new Promise(r => (done = r));
+  const req = http.get(
+    {
+      host: '127.0.0.1',
+      port: BACKEND_PORT,
+      path: `/api/cilium/entities/${ENTITY}/flows/stream`,
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+    },
+    res => {
+      let buffer = '';
+      const started = Date.now();
+      res.on('data', chunk => {
+        const now = Date.now();
+        buffer += chunk;
+        let i;
+        while ((i = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, i);
+          buffer = buffer.slice(i + 2);
+          const data = block.split('\n').find(l => l.startsWith('data: '));
+          if (!data || !block.includes('event: flows')) continue;
+          const batch = JSON.parse(data.slice(6));
+          lost += batch.lost;
+          // skip the first seconds (stream warm-up, index build)
+          if (now - started < 5000) continue;
+          for (const f of batch.flows) latencies.push(now - Date.parse(f.flow.time));
+        }
+        if (now - started > (LATENCY_SECONDS + 5) * 1000) {
+          req.destroy();
+          done();
+        }
+      });
+    },
+  );
+  req.on('error', () => done());
+  await finished;
+  latencies.sort((a, b) => a - b);
+  return { latencies, lost };
+}
+
+async function main() {
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+  let sim = startSim('synthetic', ['--rate', String(RATE)]);
+  const { token } = await startBackend();
+  await waitFor(async () => {
+    const s = JSON.parse((await get('/api/cilium/status', { authorization: `Bearer ${token}` })).body);
+    return s.clusters[0]?.connected;
+  }, 60000, 'the backend to follow the stand-in');
+
+  const { latencies, lost } = await latencyPhase(token);
+  console.log(`latency: ${latencies.length} flows of ${ENTITY} over ${LATENCY_SECONDS} s, lost ${lost}`);
+  report(`live service: stream emit → SSE receive p50 at ${RATE} flows/s`, percentile(latencies, 50), 'ms', '');
+  report(`live service: stream emit → SSE receive p99 at ${RATE} flows/s`, percentile(latencies, 99), 'ms', '<= 250');
+
+  // Memory at the sustained maximum.
+  process.kill(-sim.pid, 'SIGTERM');
+  await new Promise(r => setTimeout(r, 1000));
+  sim = startSim('bench', []);
+  const pid = listenerPid(BACKEND_PORT);
+  const samples = [];
+  const t0 = Date.now();
+  let lastReceived = 0;
+  let rate = 0;
+  while (Date.now() - t0 < RSS_SECONDS * 1000) {
+    await new Promise(r => setTimeout(r, 10000));
+    const s = JSON.parse((await get('/api/cilium/status', { authorization: `Bearer ${token}` })).body).clusters[0];
+    rate = (s.flowsReceived - lastReceived) / 10;
+    lastReceived = s.flowsReceived;
+    const rss = rssMb(pid);
+    samples.push({ t: (Date.now() - t0) / 1000, rss });
+    console.log(`t=${Math.round((Date.now() - t0) / 1000)} s rss=${rss.toFixed(0)} MB ingest=${rate.toFixed(0)} flows/s`);
+  }
+  const last = samples[samples.length - 1];
+  const twoMinAgo = samples.find(x => x.t >= last.t - 120) ?? samples[0];
+  const growth = ((last.rss - twoMinAgo.rss) / Math.max(1, last.t - twoMinAgo.t)) * 60;
+  report(`live service: backend RSS after ${RSS_SECONDS} s at the sustained maximum`, last.rss, 'MB', '<= 400');
+  report('live service: backend RSS growth over the last 2 minutes', growth, 'MB/min', '~0 (flat)');
+  report('live service: sustained ingest during the memory run (through the backend)', rate, 'flows/s', '');
+}
+
+main()
+  .then(() => {
+    cleanup();
+    process.exit(0);
+  })
+  .catch(e => {
+    console.error(e);
+    for (const c of children) console.error(c.log().slice(-2000));
+    cleanup();
+    process.exit(1);
+  });

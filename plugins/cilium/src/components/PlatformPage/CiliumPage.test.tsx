@@ -1,0 +1,221 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { registerMswTestHooks, renderInTestApp } from '@backstage/test-utils';
+import { ConnectivityRequest, EntityConnectivityResponse } from '@internal/plugin-cilium-common';
+import { base, catalogEntities, mountedRoutes, RequestApis, storedRequest } from '../../__testUtils__/requests';
+import { CiliumPage } from './CiliumPage';
+
+describe('CiliumPage', () => {
+  const server = setupServer();
+  registerMswTestHooks(server);
+  const posted: Array<{ path: string; body: unknown }> = [];
+  let current: ConnectivityRequest;
+
+  beforeEach(() => {
+    posted.length = 0;
+    current = storedRequest();
+    const record = (state: ConnectivityRequest['state'], patch: Partial<ConnectivityRequest> = {}) => {
+      current = { ...current, state, ...patch };
+      return HttpResponse.json(current);
+    };
+    server.use(
+      http.get(`${base}/requests/:id`, () => HttpResponse.json(current)),
+      http.post(`${base}/requests/:id/:action`, async ({ request, params }) => {
+        const body = await request.json();
+        posted.push({ path: `${params.id}/${params.action}`, body });
+        if (params.action === 'approve')
+          return record('approved', {
+            approvals: [{ role: 'reviewer', by: 'user:default/priya.raman', at: '2026-11-26T11:00:00Z', comment: 'ok' }],
+          });
+        if (params.action === 'reject') return record('rejected', { rejectReason: (body as any).reason });
+        if (params.action === 'withdraw') return record('withdrawn');
+        return record('merged', { publication: { ...current.publication!, state: 'merged' } });
+      }),
+    );
+  });
+
+  const render = (user: string, groups: string[], path: string) =>
+    renderInTestApp(
+      <RequestApis user={user} groups={groups}>
+        <CiliumPage />
+      </RequestApis>,
+      { mountedRoutes, routeEntries: [path] },
+    );
+
+  it('shows a request with its timeline, approvals, publication and YAML, and lets a reviewer approve it', async () => {
+    current = storedRequest({
+      approvals: [
+        { role: 'destination-owner', by: 'user:default/mei.tanaka', at: '2026-11-26T10:30:00Z', comment: 'fine by us' },
+      ],
+      consentNeeded: false,
+    });
+    await render('user:default/priya.raman', ['group:default/platform-team'], '/requests/req-1a2b3c4d');
+    expect(await screen.findByRole('heading', { name: 'req-1a2b3c4d' })).toBeInTheDocument();
+    expect(screen.getByText('Filed by user:default/aisha.bello')).toBeInTheDocument();
+    expect(screen.getByText(/Destination owner consent by/)).toBeInTheDocument();
+    expect(screen.getByText(/fine by us/)).toBeInTheDocument();
+    expect(screen.getByText(/Not published yet/)).toBeInTheDocument();
+    expect(screen.getAllByText(/allow-egress-from-checkout-to-payments-req-1a2b3c4d/).length).toBeGreaterThan(0);
+    expect(screen.getByText('Checkout takes card payments through the payments service.')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: /Withdraw/ })).not.toBeInTheDocument();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Approve req-1a2b3c4d' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Approve req-1a2b3c4d' });
+    fireEvent.change(within(dialog).getByRole('textbox', { name: /Comment/ }), { target: { value: 'ok' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Approve' }));
+    await waitFor(() => expect(screen.getAllByText('Approved: publishing').length).toBeGreaterThan(0));
+    expect(posted).toEqual([{ path: 'req-1a2b3c4d/approve', body: { comment: 'ok' } }]);
+  });
+
+  it('asks for a reason before rejecting and shows the refusal of the backend', async () => {
+    await render('user:default/priya.raman', ['group:default/platform-team'], '/requests/req-1a2b3c4d');
+    fireEvent.click(await screen.findByRole('button', { name: 'Reject req-1a2b3c4d' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Reject req-1a2b3c4d' });
+    const reject = within(dialog).getByRole('button', { name: 'Reject' });
+    expect(reject).toBeDisabled();
+    fireEvent.change(within(dialog).getByRole('textbox', { name: /Reason/ }), {
+      target: { value: 'Use the payments gateway API instead' },
+    });
+    fireEvent.click(reject);
+    expect(await screen.findByText(/Rejected: Use the payments gateway API instead/)).toBeInTheDocument();
+    expect(posted).toEqual([{ path: 'req-1a2b3c4d/reject', body: { reason: 'Use the payments gateway API instead' } }]);
+  });
+
+  it('lets the requester withdraw and a reviewer merge a local-git publication', async () => {
+    await render('user:default/aisha.bello', ['group:default/team-checkout'], '/requests/req-1a2b3c4d');
+    expect(await screen.findByRole('button', { name: 'Withdraw req-1a2b3c4d' })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: /Approve/ })).not.toBeInTheDocument();
+  });
+
+  it('merges a published request from the portal', async () => {
+    current = storedRequest({
+      state: 'published',
+      publication: { publisher: 'local-git', branch: 'netpol/req-1a2b3c4d', state: 'open' },
+    });
+    await render('user:default/priya.raman', ['group:default/platform-team'], '/requests/req-1a2b3c4d');
+    expect(await screen.findByTestId('publication')).toHaveTextContent('Branch netpol/req-1a2b3c4d on local-git (open)');
+    fireEvent.click(screen.getByRole('button', { name: 'Merge req-1a2b3c4d' }));
+    fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Merge' }));
+    await waitFor(() => expect(screen.getByTestId('publication')).toHaveTextContent('(merged)'));
+    expect(posted.map(p => p.path)).toEqual(['req-1a2b3c4d/merge']);
+  });
+
+  it('shows the review queue with diff, YAML, replay and requester', async () => {
+    server.use(
+      http.get(`${base}/requests`, ({ request }) => {
+        expect(new URL(request.url).searchParams.get('to-review')).toBe('true');
+        return HttpResponse.json({ items: [current] });
+      }),
+    );
+    await render('user:default/priya.raman', ['group:default/platform-team'], '/');
+    expect(await screen.findByText(/1 request wait for your decision/)).toBeInTheDocument();
+    expect(screen.getByText(/component:default\/checkout → component:default\/payments on TCP 8443, by aisha.bello/)).toBeInTheDocument();
+    expect(screen.getByText('denied → TCP 8443')).toBeInTheDocument();
+    expect(screen.getByText(/1 of 120 recent flows were dropped/)).toBeInTheDocument();
+    expect(screen.getByText(/allow-egress-from-checkout-to-payments-req-1a2b3c4d/)).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Approve req-1a2b3c4d' }));
+    fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Approve' }));
+    await waitFor(() => expect(posted.map(p => p.path)).toEqual(['req-1a2b3c4d/approve']));
+  });
+
+  it('filters and exports the audit log', async () => {
+    const queries: URLSearchParams[] = [];
+    server.use(
+      http.get(`${base}/audit`, ({ request }) => {
+        const q = new URL(request.url).searchParams;
+        queries.push(q);
+        if (q.get('format') === 'csv') return new HttpResponse('id,at\n1,2026', { headers: { 'content-type': 'text/csv' } });
+        return new HttpResponse(
+          `${JSON.stringify(current.events![0])}\n${JSON.stringify({
+            ...current.events![0],
+            id: 2,
+            at: '2026-11-26T11:00:00Z',
+            type: 'state',
+            fromState: 'submitted',
+            toState: 'approved',
+            actor: 'user:default/priya.raman',
+            message: 'Approved by user:default/priya.raman',
+          })}\n`,
+          { headers: { 'content-type': 'application/x-ndjson' } },
+        );
+      }),
+    );
+    const createObjectURL = jest.fn(() => 'blob:x');
+    Object.assign(URL, { createObjectURL, revokeObjectURL: jest.fn() });
+    await render('user:default/priya.raman', ['group:default/platform-team'], '/?tab=audit');
+    fireEvent.change(await screen.findByLabelText('Entity (source or target)'), {
+      target: { value: 'component:default/payments' },
+    });
+    fireEvent.change(screen.getByLabelText('From'), { target: { value: '2026-11-01T00:00' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Show events' }));
+    expect(await screen.findByText('Approved by user:default/priya.raman')).toBeInTheDocument();
+    expect(screen.getByText('submitted → approved')).toBeInTheDocument();
+    expect(queries[0].get('entity')).toBe('component:default/payments');
+    expect(queries[0].get('format')).toBe('jsonl');
+    expect(queries[0].get('from')).toBe(new Date('2026-11-01T00:00').toISOString());
+
+    fireEvent.click(screen.getByRole('button', { name: 'Export CSV' }));
+    await waitFor(() => expect(createObjectURL).toHaveBeenCalled());
+    expect(queries[1].get('format')).toBe('csv');
+  });
+
+  it('shows the cluster overview: default deny per direction, top drop sources and requests by state', async () => {
+    const connectivity = (name: string, egressIsolated: boolean): EntityConnectivityResponse => ({
+      entityRef: `component:default/${name}`,
+      cluster: 'dev',
+      workloads: [`checkout/${name}[Deployment]`],
+      coverage: [
+        {
+          workload: `checkout/${name}[Deployment]`,
+          ingress: { isolated: true, isolatedBy: ['x'] },
+          egress: { isolated: egressIsolated, isolatedBy: [] },
+        },
+      ],
+      ingress: [],
+      egress: [],
+      drift: [],
+      policiesLoadedAt: '',
+      diagnostics: [],
+    });
+    server.use(
+      http.get(`${base}/entities/component/default/:name/connectivity`, ({ params }) =>
+        HttpResponse.json(connectivity(String(params.name), params.name !== 'cart')),
+      ),
+      http.get(`${base}/entities/component/default/:name/traffic`, ({ params }) =>
+        HttpResponse.json({
+          entityRef: '',
+          edges:
+            params.name === 'checkout'
+              ? [
+                  {
+                    direction: 'egress',
+                    peer: { type: 'entity', id: 'component:default/payments' },
+                    protocol: 'TCP',
+                    port: 8443,
+                    verdicts: { DROPPED: 42 },
+                    firstSeen: '',
+                    lastSeen: '',
+                    policies: [],
+                    dropReasons: ['POLICY_DENIED'],
+                    l7: [],
+                  },
+                ]
+              : [],
+        }),
+      ),
+      http.get(`${base}/requests`, () =>
+        HttpResponse.json({ items: [current, storedRequest({ id: 'req-00000002', state: 'enforced' })] }),
+      ),
+    );
+    await render('user:default/priya.raman', ['group:default/platform-team'], '/?tab=overview');
+    expect(await screen.findByText(/\(3 of 3 workloads under default deny\)/)).toBeInTheDocument();
+    expect(screen.getByText(/\(2 of 3 workloads under default deny\)/)).toBeInTheDocument();
+    const drops = screen.getByRole('table', { name: 'Top drop sources' });
+    expect(within(drops).getByText('42')).toBeInTheDocument();
+    const states = screen.getByRole('table', { name: 'Requests by state' });
+    expect(within(states).getByText('Enforced')).toBeInTheDocument();
+    expect(within(states).getByText('Submitted: awaiting review')).toBeInTheDocument();
+    expect(catalogEntities.length).toBe(4);
+  });
+});

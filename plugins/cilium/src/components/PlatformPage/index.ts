@@ -1,0 +1,1 @@
+export { CiliumPage } from './CiliumPage';

@@ -1,0 +1,63 @@
+import { ReactNode } from 'react';
+import { Link, Table, TableColumn } from '@backstage/core-components';
+import { Typography } from '@material-ui/core';
+import { ConnectivityRequest } from '@internal/plugin-cilium-common';
+import { useRequestLink } from '../../hooks/useRequestLink';
+import { describePorts } from '../RequestDialog/requestForm';
+import { RefOrText, RequestStateChip, TargetText } from './parts';
+
+/** A table of requests; with `entityRef`, each row says whether it is incoming or outgoing. */
+export const RequestsTable = (props: {
+  title: string;
+  requests: ConnectivityRequest[];
+  entityRef?: string;
+  loading?: boolean;
+  emptyText?: string;
+  actions?: (r: ConnectivityRequest) => ReactNode;
+}) => {
+  const requestLink = useRequestLink();
+  const columns: TableColumn<ConnectivityRequest>[] = [
+    {
+      title: 'Request',
+      field: 'id',
+      render: r => <Link to={requestLink(r.id)}>{r.id}</Link>,
+    },
+    ...(props.entityRef
+      ? [
+          {
+            title: 'Direction',
+            render: (r: ConnectivityRequest) => (r.source === props.entityRef ? 'Outgoing' : 'Incoming'),
+          } as TableColumn<ConnectivityRequest>,
+        ]
+      : []),
+    { title: 'From', render: r => <RefOrText value={r.source} /> },
+    { title: 'To', render: r => <TargetText target={r.target} /> },
+    { title: 'Ports', render: r => describePorts(r.ports) },
+    {
+      title: 'State',
+      field: 'state',
+      render: r => <RequestStateChip state={r.state} />,
+    },
+    { title: 'Requester', render: r => <RefOrText value={r.requester} /> },
+    {
+      title: 'Updated',
+      field: 'updatedAt',
+      render: r => new Date(r.updatedAt).toLocaleString(),
+    },
+    ...(props.actions
+      ? [{ title: 'Actions', render: (r: ConnectivityRequest) => props.actions!(r) } as TableColumn<ConnectivityRequest>]
+      : []),
+  ];
+  return (
+    <Table<ConnectivityRequest>
+      title={props.title}
+      isLoading={props.loading}
+      options={{ paging: props.requests.length > 20, pageSize: 20, search: false, padding: 'dense' }}
+      columns={columns}
+      data={props.requests}
+      emptyContent={
+        <Typography style={{ padding: 16 }}>{props.emptyText ?? 'No requests.'}</Typography>
+      }
+    />
+  );
+};

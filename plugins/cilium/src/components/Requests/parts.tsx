@@ -1,0 +1,190 @@
+import { ReactNode } from 'react';
+import { CodeSnippet } from '@backstage/core-components';
+import { parseEntityRef } from '@backstage/catalog-model';
+import { EntityRefLink, EntityRefLinks } from '@backstage/plugin-catalog-react';
+import { Box, Chip, List, ListItem, ListItemText, Typography } from '@material-ui/core';
+import { makeStyles } from '@material-ui/core/styles';
+import {
+  ConnectivityRequestState,
+  ConnectivityTarget,
+  RequestDiff,
+  RequestFinding,
+  RequestPolicyFile,
+  RequestReplay,
+} from '@internal/plugin-cilium-common';
+
+const useStyles = makeStyles(theme => ({
+  error: { backgroundColor: theme.palette.error.main, color: theme.palette.error.contrastText },
+  warning: { backgroundColor: theme.palette.warning.main, color: theme.palette.warning.contrastText },
+  info: { backgroundColor: theme.palette.info.main, color: theme.palette.info.contrastText },
+  section: { marginTop: theme.spacing(2) },
+}));
+
+const STATE_LABEL: Record<ConnectivityRequestState, string> = {
+  submitted: 'Submitted: awaiting review',
+  approved: 'Approved: publishing',
+  rejected: 'Rejected',
+  withdrawn: 'Withdrawn',
+  published: 'Published: awaiting merge',
+  merged: 'Merged',
+  enforced: 'Enforced',
+  expired: 'Expired',
+};
+
+/** A request's state as a chip. */
+export const RequestStateChip = (props: { state: ConnectivityRequestState }) => {
+  const color: 'primary' | 'secondary' | 'default' =
+    props.state === 'enforced' || props.state === 'merged'
+      ? 'primary'
+      : props.state === 'rejected'
+      ? 'secondary'
+      : 'default';
+  return <Chip size="small" color={color} label={STATE_LABEL[props.state] ?? props.state} data-testid="request-state" />;
+};
+
+function isEntityRef(s: string): boolean {
+  return /^[a-z]+:[^/]+\/.+$/i.test(s);
+}
+
+/** An entity ref as a catalog link, anything else as text. */
+export const RefOrText = (props: { value: string }) => {
+  if (isEntityRef(props.value)) {
+    try {
+      return <EntityRefLink entityRef={parseEntityRef(props.value)} defaultKind="component" />;
+    } catch {
+      // fall through
+    }
+  }
+  return <>{props.value}</>;
+};
+
+/** The target of a request. */
+export const TargetText = (props: { target: ConnectivityTarget }) => {
+  const t = props.target;
+  if (t.type === 'entity') return <RefOrText value={t.ref} />;
+  if (t.type === 'fqdn') return <>{t.name} (host name)</>;
+  if (t.type === 'cidr') return <>{t.cidr} (CIDR)</>;
+  return <>{t.entity} (Cilium entity)</>;
+};
+
+/** Findings of generation, guardrails and tests, with their severity. */
+export const FindingsList = (props: { findings: RequestFinding[] }) => {
+  const classes = useStyles();
+  if (props.findings.length === 0) {
+    return <Typography variant="body2">No findings: structure, guardrails and lint passed.</Typography>;
+  }
+  return (
+    <List dense disablePadding aria-label="Findings">
+      {props.findings.map((f, i) => (
+        <ListItem key={i} disableGutters alignItems="flex-start">
+          <Box mr={1} mt={0.5}>
+            <Chip size="small" label={f.severity} className={classes[f.severity] ?? classes.info} />
+          </Box>
+          <ListItemText primary={f.message} secondary={f.code} />
+        </ListItem>
+      ))}
+    </List>
+  );
+};
+
+/** The connectivity diff of the whole graph. */
+export const DiffList = (props: { diff: RequestDiff }) => {
+  const { added, removed, changed = [] } = props.diff;
+  const rows = [
+    ...added.map(r => ({ ...r, what: 'added' })),
+    ...removed.map(r => ({ ...r, what: 'removed' })),
+    ...changed.map(r => ({ ...r, what: 'changed' })),
+  ];
+  if (rows.length === 0) return <Typography variant="body2">No edge of the connectivity graph changes.</Typography>;
+  return (
+    <List dense disablePadding aria-label="Connectivity diff">
+      {rows.map((r, i) => (
+        <ListItem key={i} disableGutters>
+          <ListItemText
+            primary={
+              <>
+                <strong>{r.what === 'added' ? '+ ' : r.what === 'removed' ? '− ' : '~ '}</strong>
+                <RefOrText value={r.src} /> → <RefOrText value={r.dst} />
+              </>
+            }
+            secondary={`${r.before || 'nothing'} → ${r.after || 'nothing'}${r.expected ? '' : ' (not requested)'}`}
+          />
+        </ListItem>
+      ))}
+    </List>
+  );
+};
+
+/** Recent flows the change would flip. */
+export const ReplaySummary = (props: { replay?: RequestReplay }) => {
+  const r = props.replay;
+  if (!r) return <Typography variant="body2">No replay recorded.</Typography>;
+  return (
+    <>
+      <Typography variant="body2">
+        {r.newlyAllowed.length} of {r.flowsReplayed} recent flows were dropped and would become allowed
+        {r.newlyDropped.length ? `; ${r.newlyDropped.length} forwarded flows would be dropped` : ''}.
+      </Typography>
+      {r.newlyAllowed.length > 0 && (
+        <List dense disablePadding aria-label="Recent drops that would become allowed">
+          {r.newlyAllowed.slice(0, 5).map((f, i) => (
+            <ListItem key={i} disableGutters>
+              <ListItemText
+                primary={`${f.source} → ${f.destination} ${f.protocol} ${f.port}`}
+                secondary={new Date(f.time).toLocaleString()}
+              />
+            </ListItem>
+          ))}
+        </List>
+      )}
+    </>
+  );
+};
+
+/** Generated policy files, syntax-highlighted. */
+export const PolicyFiles = (props: { policies: RequestPolicyFile[] }) => {
+  if (props.policies.length === 0) return <Typography variant="body2">No policy file was generated.</Typography>;
+  return (
+    <>
+      {props.policies.map(p => (
+        <Box key={p.path} mb={2}>
+          <Typography variant="subtitle2" component="p">
+            {p.path}
+          </Typography>
+          <CodeSnippet language="yaml" text={p.yaml} showCopyCodeButton />
+        </Box>
+      ))}
+    </>
+  );
+};
+
+/** Who must approve. */
+export const ApprovalsNeeded = (props: { destinationOwners: string[]; reviewerGroups?: string[]; consentNeeded?: boolean }) => (
+  <Typography variant="body2" component="div">
+    {props.destinationOwners.length > 0 && props.consentNeeded !== false ? (
+      <div>
+        Consent of the destination's owners: <EntityRefLinks entityRefs={props.destinationOwners} defaultKind="group" />
+      </div>
+    ) : (
+      <div>No consent of the destination's owners is needed.</div>
+    )}
+    {props.reviewerGroups && props.reviewerGroups.length > 0 && (
+      <div>
+        Approval of a platform reviewer: <EntityRefLinks entityRefs={props.reviewerGroups} defaultKind="group" />
+      </div>
+    )}
+  </Typography>
+);
+
+/** A titled block of a request view. */
+export const Section = (props: { title: string; children: ReactNode; id?: string }) => {
+  const classes = useStyles();
+  return (
+    <section className={classes.section} aria-labelledby={props.id}>
+      <Typography variant="h6" component="h3" id={props.id} gutterBottom>
+        {props.title}
+      </Typography>
+      {props.children}
+    </section>
+  );
+};

@@ -1,0 +1,24 @@
+import { useRouteRef } from '@backstage/core-plugin-api';
+import { requestRouteRef } from '../routes';
+
+/**
+ * Links to a request's page. Uses the plugin's route when the app mounts the
+ * Cilium page, else the conventional `/cilium/requests/<id>` (where the
+ * backend's pull request bodies link).
+ */
+export function useRequestLink(): (id: string) => string {
+  let route: ((params: { id: string }) => string) | undefined;
+  try {
+    route = useRouteRef(requestRouteRef);
+  } catch {
+    route = undefined;
+  }
+  return (id: string) => {
+    try {
+      if (route) return route({ id });
+    } catch {
+      // not mounted
+    }
+    return `/cilium/requests/${encodeURIComponent(id)}`;
+  };
+}
