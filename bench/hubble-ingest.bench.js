@@ -29,16 +29,22 @@ const RUNS = Number(process.env.BENCH_RUNS || 3);
 
 function startSim(capture) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SIM, 'bench', '--replay', capture, '--listen', '127.0.0.1:0', '--quiet'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [SIM, 'bench', '--replay', capture, '--listen', '127.0.0.1:0', '--quiet'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', d => {
       out += d;
       const m = /listening on .*:(\d+)/.exec(out);
       if (m) resolve({ child, port: Number(m[1]) });
     });
-    child.on('exit', code => reject(new Error(`stand-in exited with ${code}: ${out}`)));
+    child.on('exit', code =>
+      reject(new Error(`stand-in exited with ${code}: ${out}`)),
+    );
   });
 }
 
@@ -47,9 +53,21 @@ function runWorkers(port, mode, filterSets) {
     filterSets.map(
       ({ whitelist, blacklist } = {}) =>
         new Promise((resolve, reject) => {
-          const w = new Worker(path.join(__dirname, 'lib/hubble-ingest-worker.js'), {
-            workerData: { mode, port, warmupMs: WARMUP_MS, durationMs: DURATION_MS, whitelist, blacklist, namespaces: NAMESPACES, apps: APPS },
-          });
+          const w = new Worker(
+            path.join(__dirname, 'lib/hubble-ingest-worker.js'),
+            {
+              workerData: {
+                mode,
+                port,
+                warmupMs: WARMUP_MS,
+                durationMs: DURATION_MS,
+                whitelist,
+                blacklist,
+                namespaces: NAMESPACES,
+                apps: APPS,
+              },
+            },
+          );
           w.once('message', m => {
             resolve(m);
             w.terminate();
@@ -63,7 +81,10 @@ function runWorkers(port, mode, filterSets) {
 /** CPU seconds (user+system) used so far by a process, from /proc (Linux). */
 function cpuSeconds(pid) {
   try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const fields = fs
+      .readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .split(') ')[1]
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return NaN;
@@ -84,16 +105,25 @@ function median(xs) {
 }
 
 function nsFilter(list) {
-  return [{ source_pod: list.map(n => `${n}/`) }, { destination_pod: list.map(n => `${n}/`) }];
+  return [
+    { source_pod: list.map(n => `${n}/`) },
+    { destination_pod: list.map(n => `${n}/`) },
+  ];
 }
 
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hubble-bench-'));
   const capture = path.join(dir, 'flows.jsonl');
   const flows = realisticFlows(4096);
-  fs.writeFileSync(capture, flows.map(f => JSON.stringify(f)).join('\n') + '\n');
+  fs.writeFileSync(
+    capture,
+    flows.map(f => JSON.stringify(f)).join('\n') + '\n',
+  );
   // The scaling run splits namespaces so that each half carries about the same traffic.
-  const half = [NAMESPACES.filter((_, i) => i % 2 === 0), NAMESPACES.filter((_, i) => i % 2 === 1)];
+  const half = [
+    NAMESPACES.filter((_, i) => i % 2 === 0),
+    NAMESPACES.filter((_, i) => i % 2 === 1),
+  ];
   // Flows whose source and destination sit in different halves would match both
   // whitelists; the second worker blacklists the first one's filters, so the two
   // streams are disjoint and together carry every flow exactly once.
@@ -101,7 +131,17 @@ async function main() {
   const w2 = { whitelist: nsFilter(half[1]), blacklist: nsFilter(half[0]) };
 
   const { child, port } = await startSim(capture);
-  const results = { passthrough: [], e2e: [], protoloader: [], scaled: [], scaledUtil: [], e2eUtil: [], passUtil: [], simCores: [], simCoresE2e: [] };
+  const results = {
+    passthrough: [],
+    e2e: [],
+    protoloader: [],
+    scaled: [],
+    scaledUtil: [],
+    e2eUtil: [],
+    passUtil: [],
+    simCores: [],
+    simCoresE2e: [],
+  };
   let avgBytes = 0;
   try {
     for (let run = 0; run < RUNS; run++) {
@@ -109,18 +149,29 @@ async function main() {
       results.passthrough.push(p.rate);
       results.passUtil.push(p.utilization);
       avgBytes = p.avgBytes;
-      const { out: [e], simCores: simE2e } = await withSimCpu(child.pid, () => runWorkers(port, 'e2e', [{}]));
+      const {
+        out: [e],
+        simCores: simE2e,
+      } = await withSimCpu(child.pid, () => runWorkers(port, 'e2e', [{}]));
       results.simCoresE2e.push(simE2e);
       results.e2e.push(e.rate);
       results.e2eUtil.push(e.utilization);
-      const { out: two, simCores } = await withSimCpu(child.pid, () => runWorkers(port, 'e2e', [w1, w2]));
+      const { out: two, simCores } = await withSimCpu(child.pid, () =>
+        runWorkers(port, 'e2e', [w1, w2]),
+      );
       results.simCores.push(simCores);
       results.scaled.push(two[0].rate + two[1].rate);
       results.scaledUtil.push(two[0].utilization + two[1].utilization);
       console.error(
-        `run ${run + 1}: pass-through ${p.rate.toFixed(0)}/s (util ${p.utilization.toFixed(2)}), ` +
-          `e2e ${e.rate.toFixed(0)}/s (util ${e.utilization.toFixed(2)}, ${e.edges} edges), ` +
-          `2 workers ${two.map(t => t.rate.toFixed(0)).join('+')}/s (util ${two.map(t => t.utilization.toFixed(2)).join('+')}), ` +
+        `run ${run + 1}: pass-through ${p.rate.toFixed(
+          0,
+        )}/s (util ${p.utilization.toFixed(2)}), ` +
+          `e2e ${e.rate.toFixed(0)}/s (util ${e.utilization.toFixed(2)}, ${
+            e.edges
+          } edges), ` +
+          `2 workers ${two.map(t => t.rate.toFixed(0)).join('+')}/s (util ${two
+            .map(t => t.utilization.toFixed(2))
+            .join('+')}), ` +
           `stand-in CPU ${simE2e.toFixed(2)} / ${simCores.toFixed(2)} cores`,
       );
     }
@@ -136,15 +187,62 @@ async function main() {
   const e2e = median(results.e2e);
   const scaled = median(results.scaled);
   const figures = [
-    { name: 'hubble-ingest: message size (GetFlowsResponse, realistic flow)', value: Math.round(avgBytes), unit: 'bytes', goal: '≈ 1800' },
-    { name: 'hubble-ingest: pass-through transport ceiling, 1 core', value: Math.round(pass), unit: 'flows/s', goal: 'reference (83k–110k measured beforehand)' },
-    { name: 'hubble-ingest: end-to-end ingest per core (client → lean decode → entity mapping → aggregation)', value: Math.round(e2e), unit: 'flows/s', goal: '≥ 50000' },
-    { name: 'hubble-ingest: end-to-end / pass-through ceiling (same run)', value: Number((e2e / pass).toFixed(2)), unit: 'ratio', goal: '≥ 0.5' },
-    { name: 'hubble-ingest: client core utilisation during end-to-end run', value: Number(median(results.e2eUtil).toFixed(2)), unit: 'fraction of one core', goal: 'reference (≈ 1 = client-bound)' },
-    { name: 'hubble-ingest: 2 worker threads (namespace whitelist per worker), total', value: Math.round(scaled), unit: 'flows/s', goal: 'reference' },
-    { name: 'hubble-ingest: scaling, 2 worker threads vs 1 core', value: Number((scaled / e2e).toFixed(2)), unit: 'ratio', goal: '≥ 1.7' },
-    { name: 'hubble-ingest: stand-in CPU during the 1-core / 2-worker runs', value: `${median(results.simCoresE2e).toFixed(2)} / ${median(results.simCores).toFixed(2)}`, unit: 'cores (of ' + os.cpus().length + ')', goal: 'reference (sender cost on the same machine)' },
-    { name: 'hubble-ingest: @grpc/proto-loader decode + same aggregation (reference)', value: Math.round(median(results.protoloader)), unit: 'flows/s', goal: 'reference (14k–27k measured beforehand)' },
+    {
+      name: 'hubble-ingest: message size (GetFlowsResponse, realistic flow)',
+      value: Math.round(avgBytes),
+      unit: 'bytes',
+      goal: '≈ 1800',
+    },
+    {
+      name: 'hubble-ingest: pass-through transport ceiling, 1 core',
+      value: Math.round(pass),
+      unit: 'flows/s',
+      goal: 'reference (83k–110k measured beforehand)',
+    },
+    {
+      name: 'hubble-ingest: end-to-end ingest per core (client → lean decode → entity mapping → aggregation)',
+      value: Math.round(e2e),
+      unit: 'flows/s',
+      goal: '≥ 50000',
+    },
+    {
+      name: 'hubble-ingest: end-to-end / pass-through ceiling (same run)',
+      value: Number((e2e / pass).toFixed(2)),
+      unit: 'ratio',
+      goal: '≥ 0.5',
+    },
+    {
+      name: 'hubble-ingest: client core utilisation during end-to-end run',
+      value: Number(median(results.e2eUtil).toFixed(2)),
+      unit: 'fraction of one core',
+      goal: 'reference (≈ 1 = client-bound)',
+    },
+    {
+      name: 'hubble-ingest: 2 worker threads (namespace whitelist per worker), total',
+      value: Math.round(scaled),
+      unit: 'flows/s',
+      goal: 'reference',
+    },
+    {
+      name: 'hubble-ingest: scaling, 2 worker threads vs 1 core',
+      value: Number((scaled / e2e).toFixed(2)),
+      unit: 'ratio',
+      goal: '≥ 1.7',
+    },
+    {
+      name: 'hubble-ingest: stand-in CPU during the 1-core / 2-worker runs',
+      value: `${median(results.simCoresE2e).toFixed(2)} / ${median(
+        results.simCores,
+      ).toFixed(2)}`,
+      unit: 'cores (of ' + os.cpus().length + ')',
+      goal: 'reference (sender cost on the same machine)',
+    },
+    {
+      name: 'hubble-ingest: @grpc/proto-loader decode + same aggregation (reference)',
+      value: Math.round(median(results.protoloader)),
+      unit: 'flows/s',
+      goal: 'reference (14k–27k measured beforehand)',
+    },
   ];
   for (const f of figures) console.log(`BENCH_RESULT ${JSON.stringify(f)}`);
 }

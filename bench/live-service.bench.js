@@ -37,6 +37,7 @@ function cleanup() {
 }
 process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
 
 function start(cmd, args, options) {
   const child = spawn(cmd, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -130,9 +131,11 @@ cilium:
     publisher: { type: local-git, path: ${path.join(os.tmpdir(), `live-bench-${process.pid}-gitops.git`)}, seedFrom: ${path.join(ROOT, 'examples/gitops')} }
 `,
   );
+  // The backend's own sources run directly (no watch mode, no bundling), as
+  // `npm start` would run them but without restarts on file changes.
   const backend = start(
-    'npx',
-    ['backstage-cli', 'package', 'start', '--config', '../../app-config.yaml', '--config', config],
+    process.execPath,
+    ['-r', require.resolve('sucrase/register/ts'), 'src/index.ts', '--config', '../../app-config.yaml', '--config', config],
     { cwd: path.join(ROOT, 'packages/backend'), env: { ...process.env, NODE_ENV: 'development' } },
   );
   await waitFor(async () => (await get('/api/cilium/health')).status === 200, 180000, 'the backend');
@@ -145,6 +148,8 @@ cilium:
 
 async function latencyPhase(token) {
   const latencies = [];
+  const overheads = [];
+  let batches = 0;
   let lost = 0;
   let done;
   const finished = new Promise(r => (done = r));
@@ -171,7 +176,14 @@ async function latencyPhase(token) {
           lost += batch.lost;
           // skip the first seconds (stream warm-up, index build)
           if (now - started < 5000) continue;
-          for (const f of batch.flows) latencies.push(now - Date.parse(f.flow.time));
+          let freshest = Infinity;
+          for (const f of batch.flows) {
+            const l = now - Date.parse(f.flow.time);
+            latencies.push(l);
+            freshest = Math.min(freshest, l);
+          }
+          if (batch.flows.length) overheads.push(freshest);
+          batches++;
         }
         if (now - started > (LATENCY_SECONDS + 5) * 1000) {
           req.destroy();
@@ -183,7 +195,8 @@ async function latencyPhase(token) {
   req.on('error', () => done());
   await finished;
   latencies.sort((a, b) => a - b);
-  return { latencies, lost };
+  overheads.sort((a, b) => a - b);
+  return { latencies, lost, overheads, batches };
 }
 
 async function main() {
@@ -195,10 +208,14 @@ async function main() {
     return s.clusters[0]?.connected;
   }, 60000, 'the backend to follow the stand-in');
 
-  const { latencies, lost } = await latencyPhase(token);
-  console.log(`latency: ${latencies.length} flows of ${ENTITY} over ${LATENCY_SECONDS} s, lost ${lost}`);
+  const { latencies, lost, overheads, batches } = await latencyPhase(token);
+  console.log(
+    `latency: ${latencies.length} flows of ${ENTITY} in ${batches} batches over ${LATENCY_SECONDS} s, lost ${lost}; freshest flow per batch p50 ${percentile(overheads, 50)} ms, p99 ${percentile(overheads, 99)} ms (the pipeline without the batching wait)`,
+  );
   report(`live service: stream emit → SSE receive p50 at ${RATE} flows/s`, percentile(latencies, 50), 'ms', '');
   report(`live service: stream emit → SSE receive p99 at ${RATE} flows/s`, percentile(latencies, 99), 'ms', '<= 250');
+  report(`live service: pipeline latency without the batching wait (freshest flow of each batch) p99`, percentile(overheads, 99), 'ms', '');
+  report('live service: SSE batches per second to one subscriber', batches / LATENCY_SECONDS, 'batches/s', '<= 4');
 
   // Memory at the sustained maximum.
   process.kill(-sim.pid, 'SIGTERM');

@@ -7,12 +7,26 @@
 const path = require('path');
 const { parentPort, workerData } = require('worker_threads');
 const { performance } = require('perf_hooks');
-require(require.resolve('sucrase/register/ts', { paths: [path.resolve(__dirname, '../..')] }));
+require(require.resolve('sucrase/register/ts', {
+  paths: [path.resolve(__dirname, '../..')],
+}));
 const grpc = require('@grpc/grpc-js');
 const node = require('../../plugins/cilium-node/src');
 
-const { mode, port, warmupMs, durationMs, whitelist, blacklist, namespaces, apps } = workerData;
-const filters = { ...(whitelist ? { whitelist } : {}), ...(blacklist ? { blacklist } : {}) };
+const {
+  mode,
+  port,
+  warmupMs,
+  durationMs,
+  whitelist,
+  blacklist,
+  namespaces,
+  apps,
+} = workerData;
+const filters = {
+  ...(whitelist ? { whitelist } : {}),
+  ...(blacklist ? { blacklist } : {}),
+};
 const address = `127.0.0.1:${port}`;
 
 // --- entity mapping: catalog-style selectors per namespace (kubernetes-id) ---
@@ -20,7 +34,10 @@ const entitiesByNs = new Map();
 for (const ns of namespaces) {
   entitiesByNs.set(
     ns,
-    apps.map(app => ({ ref: `component:default/${ns}-${app}`, requires: [`k8s:backstage.io/kubernetes-id=${ns}-${app}`] })),
+    apps.map(app => ({
+      ref: `component:default/${ns}-${app}`,
+      requires: [`k8s:backstage.io/kubernetes-id=${ns}-${app}`],
+    })),
   );
 }
 const podCache = new Map();
@@ -61,7 +78,11 @@ let bytes = 0;
 let stop = () => undefined;
 
 if (mode === 'passthrough') {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure(), node.DEFAULT_HUBBLE_CHANNEL_OPTIONS);
+  const client = new grpc.Client(
+    address,
+    grpc.credentials.createInsecure(),
+    node.DEFAULT_HUBBLE_CHANNEL_OPTIONS,
+  );
   const call = client.makeServerStreamRequest(
     '/observer.Observer/GetFlows',
     b => b,
@@ -86,8 +107,20 @@ if (mode === 'passthrough') {
     count++;
     bytes += f.raw.length;
     const src = entityOf(f.source.namespace, f.source.podName, f.source.labels);
-    const dst = entityOf(f.destination.namespace, f.destination.podName, f.destination.labels);
-    aggregate(src, dst, f.protocol, f.destinationPort, f.verdict, f.timeMs, f.egressAllowedBy);
+    const dst = entityOf(
+      f.destination.namespace,
+      f.destination.podName,
+      f.destination.labels,
+    );
+    aggregate(
+      src,
+      dst,
+      f.protocol,
+      f.destinationPort,
+      f.verdict,
+      f.timeMs,
+      f.egressAllowedBy,
+    );
   });
   stop = () => client.close();
 } else if (mode === 'protoloader') {
@@ -101,7 +134,11 @@ if (mode === 'passthrough') {
     oneofs: true,
   });
   const pkg = grpc.loadPackageDefinition(def);
-  const stub = new pkg.observer.Observer(address, grpc.credentials.createInsecure(), node.DEFAULT_HUBBLE_CHANNEL_OPTIONS);
+  const stub = new pkg.observer.Observer(
+    address,
+    grpc.credentials.createInsecure(),
+    node.DEFAULT_HUBBLE_CHANNEL_OPTIONS,
+  );
   const call = stub.GetFlows({ follow: true, ...filters });
   call.on('data', r => {
     if (r.response_types !== 'flow') return;
@@ -111,7 +148,9 @@ if (mode === 'passthrough') {
     const d = f.destination || {};
     const l4 = f.l4 || {};
     const p = l4.protocol;
-    const ms = f.time ? Number(f.time.seconds) * 1000 + Math.floor((f.time.nanos || 0) / 1e6) : 0;
+    const ms = f.time
+      ? Number(f.time.seconds) * 1000 + Math.floor((f.time.nanos || 0) / 1e6)
+      : 0;
     aggregate(
       entityOf(s.namespace, s.pod_name, s.labels || []),
       entityOf(d.namespace, d.pod_name, d.labels || []),

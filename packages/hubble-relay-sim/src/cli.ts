@@ -77,13 +77,17 @@ export async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const mode = values.mode ?? positionals[0] ?? (values.replay ? 'replay' : 'synthetic');
-  if (!['synthetic', 'replay', 'bench'].includes(mode)) fail(`unknown mode ${mode}`);
+  const mode =
+    values.mode ?? positionals[0] ?? (values.replay ? 'replay' : 'synthetic');
+  if (!['synthetic', 'replay', 'bench'].includes(mode))
+    fail(`unknown mode ${mode}`);
   const rate = values.rate ? Number(values.rate) : 50;
   if (!(rate > 0)) fail('--rate must be a positive number');
   const listen = values.listen ?? `localhost:${values.port ?? '4245'}`;
   const seed = values.seed ?? 'sim';
-  const nodes = values.nodes ? values.nodes.split(',').filter(Boolean) : ['sim-node-1', 'sim-node-2', 'sim-node-3'];
+  const nodes = values.nodes
+    ? values.nodes.split(',').filter(Boolean)
+    : ['sim-node-1', 'sim-node-2', 'sim-node-3'];
   const bufferCapacity = values.buffer ? Number(values.buffer) : 16383;
   const tls =
     values['tls-cert'] && values['tls-key']
@@ -91,7 +95,10 @@ export async function main(argv: string[]): Promise<void> {
           cert: fs.readFileSync(values['tls-cert']),
           key: fs.readFileSync(values['tls-key']),
           ...(values['tls-client-ca']
-            ? { clientCa: fs.readFileSync(values['tls-client-ca']), requireClientCert: true }
+            ? {
+                clientCa: fs.readFileSync(values['tls-client-ca']),
+                requireClientCert: true,
+              }
             : {}),
         }
       : undefined;
@@ -103,10 +110,15 @@ export async function main(argv: string[]): Promise<void> {
   if (values.replay) {
     const lines = readCaptures(values.replay);
     const timestamps = values.timestamps === 'original' ? 'original' : 'rebase';
-    generator = new ReplayGenerator(lines, { timestamps, seed, flowsOnly: true });
+    generator = new ReplayGenerator(lines, {
+      timestamps,
+      seed,
+      flowsOnly: true,
+    });
     describe = `replay of ${lines.length} captured events (${timestamps} timestamps)`;
   } else {
-    if (!values.cluster || !values.policies) fail('synthetic mode needs --cluster and --policies');
+    if (!values.cluster || !values.policies)
+      fail('synthetic mode needs --cluster and --policies');
     const { loadSimWorld } = await import('./world');
     const { SyntheticGenerator } = await import('./synthetic');
     const { EngineVerdictSource } = await import('./engineVerdicts');
@@ -120,8 +132,12 @@ export async function main(argv: string[]): Promise<void> {
       policiesDir: path.resolve(values.policies),
       onReload: ({ revision, error }) =>
         error
-          ? console.error(`hubble-relay-sim: policies not reloaded (keeping revision ${revision}): ${error.message}`)
-          : console.log(`hubble-relay-sim: policies changed, now at revision ${revision}`),
+          ? console.error(
+              `hubble-relay-sim: policies not reloaded (keeping revision ${revision}): ${error.message}`,
+            )
+          : console.log(
+              `hubble-relay-sim: policies changed, now at revision ${revision}`,
+            ),
     });
     closeVerdicts = () => verdicts.close();
     generator = new SyntheticGenerator(world, verdicts, { seed });
@@ -150,12 +166,18 @@ export async function main(argv: string[]): Promise<void> {
   const port = await sim.listen(listen);
   timeline?.start();
   const host = listen.slice(0, listen.lastIndexOf(':'));
-  console.log(`hubble-relay-sim listening on ${host}:${port} — ${describe}${timeline ? `, ${rate} flows/s` : ''}`);
+  console.log(
+    `hubble-relay-sim listening on ${host}:${port} — ${describe}${
+      timeline ? `, ${rate} flows/s` : ''
+    }`,
+  );
 
   let statusTimer: NodeJS.Timeout | undefined;
   if (!values.quiet) {
     statusTimer = setInterval(() => {
-      console.log(`hubble-relay-sim: ${sim.seenFlows} flows sent into the buffer, ${sim.followerCount} following clients`);
+      console.log(
+        `hubble-relay-sim: ${sim.seenFlows} flows sent into the buffer, ${sim.followerCount} following clients`,
+      );
     }, 30000);
     statusTimer.unref();
   }

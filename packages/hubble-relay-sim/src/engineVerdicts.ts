@@ -1,8 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadDirectory, PolicyEngine } from '@internal/cilium-policy-engine';
-import type { FlowVerdict, PeerQuery, PolicyRef } from '@internal/cilium-policy-engine';
-import type { SimPeer, SimPolicyRef, SimVerdict, VerdictSource } from './verdicts';
+import type {
+  FlowVerdict,
+  PeerQuery,
+  PolicyRef,
+} from '@internal/cilium-policy-engine';
+import type {
+  SimPeer,
+  SimPolicyRef,
+  SimVerdict,
+  VerdictSource,
+} from './verdicts';
 
 /**
  * VerdictSource backed by the policy engine (@internal/cilium-policy-engine)
@@ -134,17 +143,27 @@ export class EngineVerdictSource implements VerdictSource {
     }
   }
 
-  verdict(src: SimPeer, dst: SimPeer, port: number, protocol: 'TCP' | 'UDP' | 'SCTP'): SimVerdict {
-    return toSimVerdict(this.engine.evaluate(query(src), query(dst), port, protocol));
+  verdict(
+    src: SimPeer,
+    dst: SimPeer,
+    port: number,
+    protocol: 'TCP' | 'UDP' | 'SCTP',
+  ): SimVerdict {
+    return toSimVerdict(
+      this.engine.evaluate(query(src), query(dst), port, protocol),
+    );
   }
 
   private build(): PolicyEngine {
-    return new PolicyEngine(loadDirectory([this.options.clusterDir, this.options.policiesDir]));
+    return new PolicyEngine(
+      loadDirectory([this.options.clusterDir, this.options.policiesDir]),
+    );
   }
 }
 
 function query(p: SimPeer): PeerQuery {
-  if (p.kind === 'workload') return { workload: `${p.namespace}/${p.name}[${p.workloadKind}]` };
+  if (p.kind === 'workload')
+    return { workload: `${p.namespace}/${p.name}[${p.workloadKind}]` };
   if (p.fqdn) return { fqdn: p.fqdn };
   return { ip: p.ip };
 }

@@ -27,10 +27,22 @@ function captureLines(): string {
           time: '2025-01-01T00:00:00Z',
           verdict: i % 5 === 0 ? 'DROPPED' : 'FORWARDED',
           ...(i % 5 === 0 ? { drop_reason_desc: 'POLICY_DENIED' } : {}),
-          IP: { source: `10.0.0.${i + 1}`, destination: '10.0.1.1', ipVersion: 'IPv4' },
+          IP: {
+            source: `10.0.0.${i + 1}`,
+            destination: '10.0.1.1',
+            ipVersion: 'IPv4',
+          },
           l4: { TCP: { source_port: 40000 + i, destination_port: 8080 } },
-          source: { namespace: 'shop', pod_name: `client-${i}`, labels: ['k8s:app=client'] },
-          destination: { namespace: 'shop', pod_name: 'api-0', labels: ['k8s:app=api'] },
+          source: {
+            namespace: 'shop',
+            pod_name: `client-${i}`,
+            labels: ['k8s:app=client'],
+          },
+          destination: {
+            namespace: 'shop',
+            pod_name: 'api-0',
+            labels: ['k8s:app=api'],
+          },
           Type: 'L3_L4',
           node_name: 'sim-node-1',
           is_reply: false,
@@ -43,12 +55,19 @@ function captureLines(): string {
   return `${lines.join('\n')}\n`;
 }
 
-function startSim(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+function startSim(
+  args: string[],
+): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`stand-in did not start: ${out}${err}`)), 30000);
+    const timer = setTimeout(
+      () => reject(new Error(`stand-in did not start: ${out}${err}`)),
+      30000,
+    );
     child.stdout!.on('data', d => {
       out += d;
       const m = /listening on .*:(\d+)/.exec(out);
@@ -62,7 +81,8 @@ function startSim(args: string[]): Promise<{ child: ChildProcess; port: number }
     });
     child.on('exit', code => {
       clearTimeout(timer);
-      if (!/listening on/.test(out)) reject(new Error(`stand-in exited (${code}): ${err}`));
+      if (!/listening on/.test(out))
+        reject(new Error(`stand-in exited (${code}): ${err}`));
     });
   });
 }
@@ -78,12 +98,17 @@ function kill(child: ChildProcess): Promise<void> {
   });
 }
 
-function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+function waitFor(
+  predicate: () => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const tick = () => {
       if (predicate()) resolve();
-      else if (Date.now() - started > timeoutMs) reject(new Error(`timed out waiting for ${what}`));
+      else if (Date.now() - started > timeoutMs)
+        reject(new Error(`timed out waiting for ${what}`));
       else setTimeout(tick, 20);
     };
     tick();
@@ -141,14 +166,22 @@ describe('fault: stand-in killed and restarted 10 times mid-stream', () => {
 
     for (let i = 0; i < 10; i++) {
       const before = received.length;
-      await waitFor(() => received.length >= before + 30, 15000, `flows before kill ${i + 1}`);
+      await waitFor(
+        () => received.length >= before + 30,
+        15000,
+        `flows before kill ${i + 1}`,
+      );
       await kill(child);
       await new Promise(r => setTimeout(r, 150));
       child = (await startSim(args(port))).child;
       await waitFor(() => gaps.length === i + 1, 20000, `reconnect ${i + 1}`);
     }
     const last = received.length;
-    await waitFor(() => received.length >= last + 30, 15000, 'flows after the last restart');
+    await waitFor(
+      () => received.length >= last + 30,
+      15000,
+      'flows after the last restart',
+    );
     stream.cancel();
 
     // No flow delivered twice.
@@ -176,7 +209,9 @@ describe('fault: stand-in killed and restarted 10 times mid-stream', () => {
       expect(gap.durationMs).toBeGreaterThan(0);
       expect(gap.lastFlowTime).toBeDefined();
       expect(gap.resumedSince).toBeDefined();
-      expect(Date.parse(gap.resumedSince!)).toBeLessThan(Date.parse(gap.lastFlowTime!));
+      expect(Date.parse(gap.resumedSince!)).toBeLessThan(
+        Date.parse(gap.lastFlowTime!),
+      );
       expect(gap.reason).toMatch(/UNAVAILABLE|ended/);
     }
     expect(status.state).toBe('stopped');

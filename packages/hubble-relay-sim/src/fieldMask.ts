@@ -11,20 +11,33 @@ export function applyFieldMask(flow: FlowJson, paths: string[]): FlowJson {
     const parts = p.split('.');
     parts.forEach((part, i) => {
       if (i === parts.length - 1) node[part] = true;
-      else node = (node[part] = (node[part] as Record<string, unknown>) ?? {}) as Record<string, unknown>;
+      else
+        node = (node[part] =
+          (node[part] as Record<string, unknown>) ?? {}) as Record<
+          string,
+          unknown
+        >;
     });
   }
   return prune(flow as Record<string, unknown>, tree) as FlowJson;
 }
 
-function prune(value: Record<string, unknown>, tree: Record<string, unknown>): Record<string, unknown> {
+function prune(
+  value: Record<string, unknown>,
+  tree: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, sub] of Object.entries(value)) {
     // Mask paths use proto names; their lowerCamel JSON form also matches.
-    const t = tree[key] ?? tree[key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())];
+    const t =
+      tree[key] ??
+      tree[key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())];
     if (t === true) out[key] = sub;
     else if (t && sub && typeof sub === 'object' && !Array.isArray(sub)) {
-      out[key] = prune(sub as Record<string, unknown>, t as Record<string, unknown>);
+      out[key] = prune(
+        sub as Record<string, unknown>,
+        t as Record<string, unknown>,
+      );
     }
   }
   return out;

@@ -31,7 +31,10 @@ function parsePodFilter(value: string): { ns: string; prefix: string } {
   return { ns: value.slice(0, slash), prefix: value.slice(slash + 1) };
 }
 
-function podMatcher(values: string[], side: 'source' | 'destination'): Predicate {
+function podMatcher(
+  values: string[],
+  side: 'source' | 'destination',
+): Predicate {
   const parsed = values.map(parsePodFilter);
   return flow => {
     const ep = flow[side];
@@ -81,7 +84,10 @@ function ipMatcher(values: string[], key: 'source' | 'destination'): Predicate {
     if (b === undefined || !(n >= 0 && n <= 32)) {
       // IPv6 CIDR: compare the textual prefix only when it is a whole-group boundary.
       if (base.includes(':') && n % 16 === 0) {
-        const groups = base.split(':').slice(0, n / 16).join(':');
+        const groups = base
+          .split(':')
+          .slice(0, n / 16)
+          .join(':');
         return (ip: string) => ip.startsWith(groups);
       }
       throw new FilterError(`invalid CIDR ${v}`);
@@ -100,7 +106,9 @@ function ipMatcher(values: string[], key: 'source' | 'destination'): Predicate {
 }
 
 /** One requirement of a Hubble label selector (`k8s:app=x`, `!reserved:host`, `app in (a,b)`). */
-function labelRequirement(term: string): (labels: Map<string, string[]>) => boolean {
+function labelRequirement(
+  term: string,
+): (labels: Map<string, string[]>) => boolean {
   const t = term.trim();
   let m = /^([^\s!=]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(t);
   if (m) {
@@ -175,7 +183,10 @@ function labelIndex(labels: string[] | undefined): Map<string, string[]> {
   return map;
 }
 
-function labelMatcher(values: string[], side: 'source' | 'destination'): Predicate {
+function labelMatcher(
+  values: string[],
+  side: 'source' | 'destination',
+): Predicate {
   const selectors = values.map(v => splitSelector(v).map(labelRequirement));
   return flow => {
     const idx = labelIndex(flow[side]?.labels);
@@ -191,11 +202,22 @@ function glob(pattern: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-function l4Of(flow: FlowJson): { proto?: string; sport?: number; dport?: number } {
-  const l4 = (flow.l4 ?? {}) as Record<string, { source_port?: number; destination_port?: number }>;
+function l4Of(flow: FlowJson): {
+  proto?: string;
+  sport?: number;
+  dport?: number;
+} {
+  const l4 = (flow.l4 ?? {}) as Record<
+    string,
+    { source_port?: number; destination_port?: number }
+  >;
   const proto = Object.keys(l4)[0];
   if (!proto) return {};
-  return { proto, sport: l4[proto]?.source_port, dport: l4[proto]?.destination_port };
+  return {
+    proto,
+    sport: l4[proto]?.source_port,
+    dport: l4[proto]?.destination_port,
+  };
 }
 
 function compileOne(filter: FlowFilterJson): Predicate {
@@ -210,7 +232,9 @@ function compileOne(filter: FlowFilterJson): Predicate {
         break;
       case 'source_pod':
       case 'destination_pod':
-        preds.push(podMatcher(values, key === 'source_pod' ? 'source' : 'destination'));
+        preds.push(
+          podMatcher(values, key === 'source_pod' ? 'source' : 'destination'),
+        );
         break;
       case 'source_service':
       case 'destination_service':
@@ -218,17 +242,27 @@ function compileOne(filter: FlowFilterJson): Predicate {
         break;
       case 'source_ip':
       case 'destination_ip':
-        preds.push(ipMatcher(values, key === 'source_ip' ? 'source' : 'destination'));
+        preds.push(
+          ipMatcher(values, key === 'source_ip' ? 'source' : 'destination'),
+        );
         break;
       case 'source_label':
       case 'destination_label':
-        preds.push(labelMatcher(values, key === 'source_label' ? 'source' : 'destination'));
+        preds.push(
+          labelMatcher(
+            values,
+            key === 'source_label' ? 'source' : 'destination',
+          ),
+        );
         break;
       case 'source_fqdn':
       case 'destination_fqdn': {
         const res = values.map(v => glob(v));
-        const field = key === 'source_fqdn' ? 'source_names' : 'destination_names';
-        preds.push(f => ((f[field] as string[]) ?? []).some(n => res.some(r => r.test(n))));
+        const field =
+          key === 'source_fqdn' ? 'source_names' : 'destination_names';
+        preds.push(f =>
+          ((f[field] as string[]) ?? []).some(n => res.some(r => r.test(n))),
+        );
         break;
       }
       case 'source_workload':
@@ -238,7 +272,8 @@ function compileOne(filter: FlowFilterJson): Predicate {
           (f[side]?.workloads ?? []).some(w =>
             values.some(
               (v: { name?: string; kind?: string }) =>
-                (!v.name || v.name === w.name) && (!v.kind || v.kind === w.kind),
+                (!v.name || v.name === w.name) &&
+                (!v.kind || v.kind === w.kind),
             ),
           ),
         );
@@ -254,7 +289,9 @@ function compileOne(filter: FlowFilterJson): Predicate {
         preds.push(f => values.includes(f.verdict ?? 'VERDICT_UNKNOWN'));
         break;
       case 'drop_reason_desc':
-        preds.push(f => values.includes(f.drop_reason_desc ?? 'DROP_REASON_UNKNOWN'));
+        preds.push(f =>
+          values.includes(f.drop_reason_desc ?? 'DROP_REASON_UNKNOWN'),
+        );
         break;
       case 'traffic_direction':
         preds.push(f =>
@@ -264,9 +301,14 @@ function compileOne(filter: FlowFilterJson): Predicate {
       case 'event_type':
         preds.push(f =>
           values.some(
-            (v: { type?: number; match_sub_type?: boolean; sub_type?: number }) =>
+            (v: {
+              type?: number;
+              match_sub_type?: boolean;
+              sub_type?: number;
+            }) =>
               (v.type ?? 0) === (f.event_type?.type ?? 0) &&
-              (!v.match_sub_type || (v.sub_type ?? 0) === (f.event_type?.sub_type ?? 0)),
+              (!v.match_sub_type ||
+                (v.sub_type ?? 0) === (f.event_type?.sub_type ?? 0)),
           ),
         );
         break;
@@ -282,7 +324,9 @@ function compileOne(filter: FlowFilterJson): Predicate {
         preds.push(f => {
           const { proto } = l4Of(f);
           if (proto && l4.includes(proto)) return true;
-          const rec = f.l7 ? Object.keys(f.l7).find(k => L7_PROTOCOLS.has(k)) : undefined;
+          const rec = f.l7
+            ? Object.keys(f.l7).find(k => L7_PROTOCOLS.has(k))
+            : undefined;
           return Boolean(rec && l7.includes(rec));
         });
         break;
@@ -317,7 +361,10 @@ function compileOne(filter: FlowFilterJson): Predicate {
       case 'http_method':
         preds.push(f => {
           const m = f.l7?.http?.method;
-          return Boolean(m) && values.some(v => String(v).toUpperCase() === m?.toUpperCase());
+          return (
+            Boolean(m) &&
+            values.some(v => String(v).toUpperCase() === m?.toUpperCase())
+          );
         });
         break;
       case 'http_status_code':
@@ -325,7 +372,9 @@ function compileOne(filter: FlowFilterJson): Predicate {
           const code = f.l7?.http?.code;
           if (!code) return false;
           return (values as string[]).some(v =>
-            v.endsWith('+') ? String(code).startsWith(v.slice(0, -1)) : String(code) === v,
+            v.endsWith('+')
+              ? String(code).startsWith(v.slice(0, -1))
+              : String(code) === v,
           );
         });
         break;
@@ -338,7 +387,9 @@ function compileOne(filter: FlowFilterJson): Predicate {
         break;
       }
       default:
-        throw new FilterError(`filter field ${key} is not supported by hubble-relay-sim`);
+        throw new FilterError(
+          `filter field ${key} is not supported by hubble-relay-sim`,
+        );
     }
   }
   return f => preds.every(p => p(f));
@@ -356,5 +407,6 @@ export function compileFlowFilters(
   const deny = (blacklist ?? []).map(compileOne);
   if (!allow.length && !deny.length) return () => true;
   return flow =>
-    (allow.length === 0 || allow.some(p => p(flow))) && !deny.some(p => p(flow));
+    (allow.length === 0 || allow.some(p => p(flow))) &&
+    !deny.some(p => p(flow));
 }

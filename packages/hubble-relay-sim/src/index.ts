@@ -5,7 +5,12 @@
  * @packageDocumentation
  */
 export { HubbleRelaySim, OBSERVER_SERVICE } from './server';
-export type { HubbleRelaySimOptions, RelaySimTlsOptions, SimEvent, BenchPool } from './server';
+export type {
+  HubbleRelaySimOptions,
+  RelaySimTlsOptions,
+  SimEvent,
+  BenchPool,
+} from './server';
 export { compileFlowFilters, FilterError } from './filters';
 export { Timeline, timelineTime, timelineUuid } from './timeline';
 export type { FlowGenerator, TimelineOptions } from './timeline';

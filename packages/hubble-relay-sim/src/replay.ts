@@ -59,7 +59,10 @@ export interface ReplayOptions {
 export class ReplayGenerator implements FlowGenerator {
   private readonly lines: GetFlowsResponseJson[];
 
-  constructor(lines: GetFlowsResponseJson[], private readonly options: ReplayOptions) {
+  constructor(
+    lines: GetFlowsResponseJson[],
+    private readonly options: ReplayOptions,
+  ) {
     this.lines = options.flowsOnly ? lines.filter(l => l.flow) : lines;
     if (!this.lines.length) throw new Error('nothing to replay');
   }
@@ -78,7 +81,11 @@ export class ReplayGenerator implements FlowGenerator {
     }
     return {
       ...line,
-      flow: { ...line.flow, time, uuid: timelineUuid(this.options.seed ?? 'replay', k) },
+      flow: {
+        ...line.flow,
+        time,
+        uuid: timelineUuid(this.options.seed ?? 'replay', k),
+      },
       time,
     };
   }

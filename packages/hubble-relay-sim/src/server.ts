@@ -64,7 +64,10 @@ interface Follower {
 
 const identity = (b: Buffer): Buffer => b;
 
-function method(path: string, responseStream: boolean): grpc.MethodDefinition<Buffer, Buffer> {
+function method(
+  path: string,
+  responseStream: boolean,
+): grpc.MethodDefinition<Buffer, Buffer> {
   return {
     path,
     requestStream: false,
@@ -121,9 +124,12 @@ export class HubbleRelaySim {
       'grpc.max_send_message_length': 16 * 1024 * 1024,
     } as grpc.ServerOptions);
     server.addService(OBSERVER_SERVICE, {
-      GetFlows: (call: grpc.ServerWritableStream<Buffer, Buffer>) => this.getFlows(call),
-      GetNodes: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
-        cb(null, this.getNodes()),
+      GetFlows: (call: grpc.ServerWritableStream<Buffer, Buffer>) =>
+        this.getFlows(call),
+      GetNodes: (
+        _call: grpc.ServerUnaryCall<Buffer, Buffer>,
+        cb: grpc.sendUnaryData<Buffer>,
+      ) => cb(null, this.getNodes()),
       ServerStatus: (
         _call: grpc.ServerUnaryCall<Buffer, Buffer>,
         cb: grpc.sendUnaryData<Buffer>,
@@ -138,7 +144,9 @@ export class HubbleRelaySim {
         )
       : grpc.ServerCredentials.createInsecure();
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(address, credentials, (err, p) => (err ? reject(err) : resolve(p))),
+      server.bindAsync(address, credentials, (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
     );
     this.server = server;
     return port;
@@ -172,14 +180,21 @@ export class HubbleRelaySim {
 
   /** Flows currently buffered, oldest first. */
   buffered(): SimEvent[] {
-    return this.ring.slice(this.ringStart).concat(this.ring.slice(0, this.ringStart));
+    return this.ring
+      .slice(this.ringStart)
+      .concat(this.ring.slice(0, this.ringStart));
   }
 
   /** Builds a SimEvent (encodes once) from a GetFlowsResponse in protojson. */
   static event(json: GetFlowsResponseJson): SimEvent {
     const time = json.time ?? json.flow?.time;
     const t = time ? parseTimestamp(time) : { seconds: 0, nanos: 0 };
-    return { json, bytes: encodeGetFlowsResponse(json), sec: t.seconds, nanos: t.nanos };
+    return {
+      json,
+      bytes: encodeGetFlowsResponse(json),
+      sec: t.seconds,
+      nanos: t.nanos,
+    };
   }
 
   /** Adds a flow to the ring buffer and sends it to matching followers. */
@@ -198,7 +213,11 @@ export class HubbleRelaySim {
   }
 
   /** Sends a NODE_ERROR (or other state) node_status to every follower. */
-  publishNodeStatus(state: string, nodeNames: string[], message?: string): void {
+  publishNodeStatus(
+    state: string,
+    nodeNames: string[],
+    message?: string,
+  ): void {
     const bytes = this.nodeStatusBytes(state, nodeNames, message);
     for (const f of this.followers) f.call.write(bytes);
   }
@@ -230,9 +249,17 @@ export class HubbleRelaySim {
     }
   }
 
-  private nodeStatusBytes(state: string, nodeNames: string[], message?: string): Buffer {
+  private nodeStatusBytes(
+    state: string,
+    nodeNames: string[],
+    message?: string,
+  ): Buffer {
     return encodeGetFlowsResponse({
-      node_status: { state_change: state, node_names: nodeNames, ...(message ? { message } : {}) },
+      node_status: {
+        state_change: state,
+        node_names: nodeNames,
+        ...(message ? { message } : {}),
+      },
       node_name: this.relayName,
       time: this.nowTimestamp(),
     });
@@ -297,7 +324,9 @@ export class HubbleRelaySim {
       call.end();
       return;
     }
-    const fieldMask = req.field_mask ? req.field_mask.split(',').filter(Boolean) : undefined;
+    const fieldMask = req.field_mask
+      ? req.field_mask.split(',').filter(Boolean)
+      : undefined;
 
     if (this.benchPool && req.follow) {
       this.benchStream(call, match);
@@ -305,14 +334,16 @@ export class HubbleRelaySim {
     }
 
     const since = req.since ? parseTimestamp(req.since) : undefined;
-    const until = req.until && !req.follow ? parseTimestamp(req.until) : undefined;
+    const until =
+      req.until && !req.follow ? parseTimestamp(req.until) : undefined;
     const after = (e: SimEvent, t: { seconds: number; nanos: number }) =>
       e.sec > t.seconds || (e.sec === t.seconds && e.nanos >= t.nanos);
     let history = this.buffered().filter(
       e =>
         e.json.flow &&
         (!since || after(e, since)) &&
-        (!until || !after(e, { seconds: until.seconds, nanos: until.nanos + 1 })) &&
+        (!until ||
+          !after(e, { seconds: until.seconds, nanos: until.nanos + 1 })) &&
         match(e.json.flow),
     );
     const number = Number(req.number ?? 0);
@@ -397,7 +428,9 @@ export class HubbleRelaySim {
         uptime_ns: String(Math.max(0, this.now() - this.startedMs) * 1e6),
         num_flows: String(per),
         max_flows: String(perCap),
-        seen_flows: String(Math.floor(this.seen / Math.max(1, this.nodes.length))),
+        seen_flows: String(
+          Math.floor(this.seen / Math.max(1, this.nodes.length)),
+        ),
       })),
     });
   }

@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decodeGetFlowsResponseLean, encodeGetFlowsResponse } from '@internal/plugin-cilium-node';
+import {
+  decodeGetFlowsResponseLean,
+  encodeGetFlowsResponse,
+} from '@internal/plugin-cilium-node';
 import type { FlowJson } from '@internal/plugin-cilium-node';
 import { EngineVerdictSource, toSimVerdict } from './engineVerdicts';
 import { SyntheticGenerator } from './synthetic';
@@ -17,23 +20,43 @@ const CATALOG = path.join(EXAMPLES, 'catalog');
 function generate(gen: SyntheticGenerator, n: number): FlowJson[] {
   const epoch = Date.parse('2026-03-01T00:00:00Z');
   const out: FlowJson[] = [];
-  for (let k = 0; k < n; k++) out.push(gen.eventAt(k, timelineTime(epoch, 50, k)).flow!);
+  for (let k = 0; k < n; k++)
+    out.push(gen.eventAt(k, timelineTime(epoch, 50, k)).flow!);
   return out;
 }
 
 const pair = (f: FlowJson) =>
-  `${f.source?.namespace}/${f.source?.workloads?.[0]?.name ?? f.source?.labels?.join(',')}>${
-    f.destination?.namespace ?? ''
-  }/${f.destination?.workloads?.[0]?.name ?? f.destination_names?.[0] ?? ''}`;
+  `${f.source?.namespace}/${
+    f.source?.workloads?.[0]?.name ?? f.source?.labels?.join(',')
+  }>${f.destination?.namespace ?? ''}/${
+    f.destination?.workloads?.[0]?.name ?? f.destination_names?.[0] ?? ''
+  }`;
 
 describe('sample world', () => {
   it('maps catalog components to workloads and follows dependsOn', async () => {
-    const world = await loadSimWorld({ clusterDir: CLUSTER, catalogDir: CATALOG });
-    const cart = world.workloads.find(w => w.namespace === 'checkout' && w.name === 'cart');
+    const world = await loadSimWorld({
+      clusterDir: CLUSTER,
+      catalogDir: CATALOG,
+    });
+    const cart = world.workloads.find(
+      w => w.namespace === 'checkout' && w.name === 'cart',
+    );
     expect(cart?.entityRef).toBe('component:default/cart');
-    expect(world.workloads.find(w => w.name === 'cart-redis')?.entityRef).toBe('component:default/cart-redis');
-    const calls = world.calls.map(c => `${c.src.name}>${'name' in c.dst ? c.dst.name : c.dst.fqdn ?? c.dst.cidr}:${c.port}`);
-    expect(calls).toEqual(expect.arrayContaining(['checkout>payments:8443', 'cart>cart-redis:6379']));
+    expect(world.workloads.find(w => w.name === 'cart-redis')?.entityRef).toBe(
+      'component:default/cart-redis',
+    );
+    const calls = world.calls.map(
+      c =>
+        `${c.src.name}>${
+          'name' in c.dst ? c.dst.name : c.dst.fqdn ?? c.dst.cidr
+        }:${c.port}`,
+    );
+    expect(calls).toEqual(
+      expect.arrayContaining([
+        'checkout>payments:8443',
+        'cart>cart-redis:6379',
+      ]),
+    );
     expect(calls.some(c => c.startsWith('payments>api.stripe.com'))).toBe(true);
     expect(world.dns?.namespace).toBe('kube-system');
   });
@@ -41,24 +64,74 @@ describe('sample world', () => {
 
 describe('synthetic traffic with a scripted verdict source', () => {
   it('turns verdicts into Hubble fields and is deterministic per (seed, k)', async () => {
-    const world = await loadSimWorld({ clusterDir: CLUSTER, catalogDir: CATALOG });
+    const world = await loadSimWorld({
+      clusterDir: CLUSTER,
+      catalogDir: CATALOG,
+    });
     const allowAllButPayments: VerdictSource = {
       revision: 1,
       verdict: (_src, dst, port): SimVerdict =>
         dst.kind === 'workload' && dst.name === 'payments' && port === 8443
-          ? { allowed: false, reason: 'denied', droppedAt: 'ingress', egressAllowedBy: [], ingressAllowedBy: [], egressDeniedBy: [], ingressDeniedBy: [{ kind: 'CiliumNetworkPolicy', name: 'deny-x', namespace: 'checkout' }] }
-          : { allowed: true, reason: 'allowed', egressAllowedBy: [{ kind: 'CiliumNetworkPolicy', name: 'allow-x', namespace: 'checkout' }], ingressAllowedBy: [], egressDeniedBy: [], ingressDeniedBy: [] },
+          ? {
+              allowed: false,
+              reason: 'denied',
+              droppedAt: 'ingress',
+              egressAllowedBy: [],
+              ingressAllowedBy: [],
+              egressDeniedBy: [],
+              ingressDeniedBy: [
+                {
+                  kind: 'CiliumNetworkPolicy',
+                  name: 'deny-x',
+                  namespace: 'checkout',
+                },
+              ],
+            }
+          : {
+              allowed: true,
+              reason: 'allowed',
+              egressAllowedBy: [
+                {
+                  kind: 'CiliumNetworkPolicy',
+                  name: 'allow-x',
+                  namespace: 'checkout',
+                },
+              ],
+              ingressAllowedBy: [],
+              egressDeniedBy: [],
+              ingressDeniedBy: [],
+            },
     };
-    const a = generate(new SyntheticGenerator(world, allowAllButPayments, { seed: 7 }), 2000);
-    const b = generate(new SyntheticGenerator(world, allowAllButPayments, { seed: 7 }), 2000);
+    const a = generate(
+      new SyntheticGenerator(world, allowAllButPayments, { seed: 7 }),
+      2000,
+    );
+    const b = generate(
+      new SyntheticGenerator(world, allowAllButPayments, { seed: 7 }),
+      2000,
+    );
     expect(a).toEqual(b);
-    const toPayments = a.filter(f => f.destination?.pod_name?.startsWith('payments') && !f.is_reply);
+    const toPayments = a.filter(
+      f => f.destination?.pod_name?.startsWith('payments') && !f.is_reply,
+    );
     expect(toPayments.length).toBeGreaterThan(0);
     for (const f of toPayments) {
-      expect(f).toMatchObject({ verdict: 'DROPPED', drop_reason_desc: 'POLICY_DENY', traffic_direction: 'INGRESS' });
-      expect(f.ingress_denied_by?.[0]).toMatchObject({ name: 'deny-x', namespace: 'checkout', kind: 'CiliumNetworkPolicy' });
+      expect(f).toMatchObject({
+        verdict: 'DROPPED',
+        drop_reason_desc: 'POLICY_DENY',
+        traffic_direction: 'INGRESS',
+      });
+      expect(f.ingress_denied_by?.[0]).toMatchObject({
+        name: 'deny-x',
+        namespace: 'checkout',
+        kind: 'CiliumNetworkPolicy',
+      });
     }
-    expect(a.filter(f => f.verdict === 'FORWARDED' && !f.is_reply).every(f => f.egress_allowed_by?.[0]?.name === 'allow-x')).toBe(true);
+    expect(
+      a
+        .filter(f => f.verdict === 'FORWARDED' && !f.is_reply)
+        .every(f => f.egress_allowed_by?.[0]?.name === 'allow-x'),
+    ).toBe(true);
     expect(new Set(a.map(f => f.uuid)).size).toBe(a.length);
     // Every event encodes and the lean decoder reads it back.
     for (const f of a.slice(0, 200)) {
@@ -77,29 +150,55 @@ describe('synthetic traffic with verdicts from the policy engine', () => {
   it('forwards granted calls with *_allowed_by, drops missing grants, and re-reads changed policies', async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-sim-policies-'));
     fs.cpSync(POLICIES, tmp, { recursive: true });
-    const world = await loadSimWorld({ clusterDir: CLUSTER, catalogDir: CATALOG });
-    const verdicts = new EngineVerdictSource({ clusterDir: CLUSTER, policiesDir: tmp, pollMs: 0 });
-    const flows = generate(new SyntheticGenerator(world, verdicts, { seed: 'engine' }), 4000);
+    const world = await loadSimWorld({
+      clusterDir: CLUSTER,
+      catalogDir: CATALOG,
+    });
+    const verdicts = new EngineVerdictSource({
+      clusterDir: CLUSTER,
+      policiesDir: tmp,
+      pollMs: 0,
+    });
+    const flows = generate(
+      new SyntheticGenerator(world, verdicts, { seed: 'engine' }),
+      4000,
+    );
     const requests = flows.filter(f => !f.is_reply);
 
     // Granted by the sample policies: checkout → cart on 50051.
-    const toCart = requests.filter(f => pair(f) === 'checkout/checkout>checkout/cart');
+    const toCart = requests.filter(
+      f => pair(f) === 'checkout/checkout>checkout/cart',
+    );
     expect(toCart.length).toBeGreaterThan(0);
     for (const f of toCart) {
       expect(f.verdict).toBe('FORWARDED');
-      expect(f.egress_allowed_by?.map(p => p.name)).toContain('allow-egress-from-checkout-to-cart-inventory-orders');
+      expect(f.egress_allowed_by?.map(p => p.name)).toContain(
+        'allow-egress-from-checkout-to-cart-inventory-orders',
+      );
       expect(f.ingress_allowed_by?.length).toBeGreaterThan(0);
     }
     // The documented drift: checkout → payments 8443 has no grant.
-    const toPayments = requests.filter(f => pair(f) === 'checkout/checkout>checkout/payments');
+    const toPayments = requests.filter(
+      f => pair(f) === 'checkout/checkout>checkout/payments',
+    );
     expect(toPayments.length).toBeGreaterThan(0);
     for (const f of toPayments) {
-      expect(f).toMatchObject({ verdict: 'DROPPED', drop_reason_desc: 'POLICY_DENIED', drop_reason: 133 });
+      expect(f).toMatchObject({
+        verdict: 'DROPPED',
+        drop_reason_desc: 'POLICY_DENIED',
+        drop_reason: 133,
+      });
     }
     // DNS lookups to kube-dns, with L7 DNS records when allowed.
     const dns = flows.filter(f => f.l7?.dns);
     expect(dns.length).toBeGreaterThan(100);
-    expect(dns.every(f => f.destination?.namespace === 'kube-system' && f.verdict === 'FORWARDED')).toBe(true);
+    expect(
+      dns.every(
+        f =>
+          f.destination?.namespace === 'kube-system' &&
+          f.verdict === 'FORWARDED',
+      ),
+    ).toBe(true);
     // HTTP L7 flows exist too.
     expect(flows.some(f => f.l7?.http)).toBe(true);
 
@@ -129,27 +228,66 @@ describe('synthetic traffic with verdicts from the policy engine', () => {
     );
     expect(verdicts.reloadIfChanged()).toBe(true);
     expect(verdicts.revision).toBe(2);
-    const after = generate(new SyntheticGenerator(world, verdicts, { seed: 'engine' }), 4000).filter(
+    const after = generate(
+      new SyntheticGenerator(world, verdicts, { seed: 'engine' }),
+      4000,
+    ).filter(
       f => !f.is_reply && pair(f) === 'checkout/checkout>checkout/payments',
     );
     expect(after.length).toBeGreaterThan(0);
     for (const f of after) {
       expect(f.verdict).toBe('FORWARDED');
-      expect(f.egress_allowed_by?.map(p => p.name)).toEqual(['allow-checkout-to-payments']);
-      expect(f.ingress_allowed_by?.map(p => p.name)).toEqual(['allow-payments-from-checkout']);
+      expect(f.egress_allowed_by?.map(p => p.name)).toEqual([
+        'allow-checkout-to-payments',
+      ]);
+      expect(f.ingress_allowed_by?.map(p => p.name)).toEqual([
+        'allow-payments-from-checkout',
+      ]);
       expect(f.egress_allowed_by?.[0].revision).toBe('2');
     }
     verdicts.close();
   });
 
   it('maps explicit denies to *_denied_by and default deny to POLICY_DENIED only', () => {
-    const side = (o: object) => ({ allowed: false, isolatedBy: [], allowedBy: [], deniedBy: [], ...o });
-    const ref = { kind: 'CiliumNetworkPolicy', name: 'deny-db', namespace: 'fulfilment' };
+    const side = (o: object) => ({
+      allowed: false,
+      isolatedBy: [],
+      allowedBy: [],
+      deniedBy: [],
+      ...o,
+    });
+    const ref = {
+      kind: 'CiliumNetworkPolicy',
+      name: 'deny-db',
+      namespace: 'fulfilment',
+    };
     expect(
-      toSimVerdict({ allowed: false, reason: 'denied', droppedAt: 'ingress', egress: side({ allowed: true }), ingress: side({ deniedBy: [ref, ref] }) }),
-    ).toMatchObject({ allowed: false, reason: 'denied', droppedAt: 'ingress', ingressDeniedBy: [ref], egressDeniedBy: [] });
+      toSimVerdict({
+        allowed: false,
+        reason: 'denied',
+        droppedAt: 'ingress',
+        egress: side({ allowed: true }),
+        ingress: side({ deniedBy: [ref, ref] }),
+      }),
+    ).toMatchObject({
+      allowed: false,
+      reason: 'denied',
+      droppedAt: 'ingress',
+      ingressDeniedBy: [ref],
+      egressDeniedBy: [],
+    });
     expect(
-      toSimVerdict({ allowed: false, reason: 'default-deny', droppedAt: 'egress', egress: side({ isolatedBy: [ref] }), ingress: side({}) }),
-    ).toMatchObject({ reason: 'default-deny', egressDeniedBy: [], ingressDeniedBy: [] });
+      toSimVerdict({
+        allowed: false,
+        reason: 'default-deny',
+        droppedAt: 'egress',
+        egress: side({ isolatedBy: [ref] }),
+        ingress: side({}),
+      }),
+    ).toMatchObject({
+      reason: 'default-deny',
+      egressDeniedBy: [],
+      ingressDeniedBy: [],
+    });
   });
 });

@@ -6,7 +6,12 @@ import type {
 } from '@internal/plugin-cilium-node';
 import type { FlowGenerator } from './timeline';
 import { timelineUuid } from './timeline';
-import type { SimPeer, SimPolicyRef, SimVerdict, VerdictSource } from './verdicts';
+import type {
+  SimPeer,
+  SimPolicyRef,
+  SimVerdict,
+  VerdictSource,
+} from './verdicts';
 import {
   appOfPort,
   hashString,
@@ -48,7 +53,13 @@ function rng(seed: number): () => number {
   };
 }
 
-const HTTP_PATHS = ['/api/v1/items', '/api/v1/orders', '/healthz', '/api/v1/search?q=shoes', '/api/v2/cart'];
+const HTTP_PATHS = [
+  '/api/v1/items',
+  '/api/v1/orders',
+  '/healthz',
+  '/api/v1/search?q=shoes',
+  '/api/v2/cart',
+];
 const DNS_PROTOCOL = 'UDP';
 
 function isWorkload(x: SimWorkload | SimExternal): x is SimWorkload {
@@ -73,7 +84,8 @@ function policyJson(p: SimPolicyRef, revision: number): PolicyJson {
     `k8s:io.cilium.k8s.policy.derived-from=${p.kind}`,
     `k8s:io.cilium.k8s.policy.name=${p.name}`,
   ];
-  if (p.namespace) labels.push(`k8s:io.cilium.k8s.policy.namespace=${p.namespace}`);
+  if (p.namespace)
+    labels.push(`k8s:io.cilium.k8s.policy.namespace=${p.namespace}`);
   return {
     name: p.name,
     ...(p.namespace ? { namespace: p.namespace } : {}),
@@ -138,10 +150,14 @@ export class SyntheticGenerator implements FlowGenerator {
     let flow: FlowJson;
     if (r < this.dnsShare && this.world.dns) {
       flow = this.dnsFlow(rand);
-    } else if (r < this.dnsShare + this.strayShare || !this.world.calls.length) {
+    } else if (
+      r < this.dnsShare + this.strayShare ||
+      !this.world.calls.length
+    ) {
       flow = this.strayFlow(rand);
     } else {
-      const call = this.world.calls[Math.floor(rand() * this.world.calls.length)];
+      const call =
+        this.world.calls[Math.floor(rand() * this.world.calls.length)];
       flow = this.callFlow(call, rand, rand() < 0.15);
     }
     flow.time = time;
@@ -149,7 +165,12 @@ export class SyntheticGenerator implements FlowGenerator {
     return { flow, node_name: flow.node_name, time };
   }
 
-  private verdict(src: SimWorkload | SimExternal, dst: SimWorkload | SimExternal, port: number, protocol: 'TCP' | 'UDP' | 'SCTP'): SimVerdict {
+  private verdict(
+    src: SimWorkload | SimExternal,
+    dst: SimWorkload | SimExternal,
+    port: number,
+    protocol: 'TCP' | 'UDP' | 'SCTP',
+  ): SimVerdict {
     if (this.cacheRevision !== this.verdicts.revision) {
       this.cache.clear();
       this.cacheRevision = this.verdicts.revision;
@@ -179,9 +200,13 @@ export class SyntheticGenerator implements FlowGenerator {
     rand: () => number,
   ): FlowJson {
     const sport = 32768 + Math.floor(rand() * 28000);
-    let l4: FlowJson['l4'] = { TCP: { source_port: sport, destination_port: port, flags: { SYN: true } } };
-    if (protocol === 'UDP') l4 = { UDP: { source_port: sport, destination_port: port } };
-    if (protocol === 'SCTP') l4 = { SCTP: { source_port: sport, destination_port: port } };
+    let l4: FlowJson['l4'] = {
+      TCP: { source_port: sport, destination_port: port, flags: { SYN: true } },
+    };
+    if (protocol === 'UDP')
+      l4 = { UDP: { source_port: sport, destination_port: port } };
+    if (protocol === 'SCTP')
+      l4 = { SCTP: { source_port: sport, destination_port: port } };
     const flow: FlowJson = {
       verdict: 'FORWARDED',
       IP: {
@@ -191,7 +216,9 @@ export class SyntheticGenerator implements FlowGenerator {
       },
       l4,
       source: endpointOfPod(src, srcPod),
-      destination: dstPod ? endpointOfPod(dst as SimWorkload, dstPod) : endpointOfExternal(dst as SimExternal),
+      destination: dstPod
+        ? endpointOfPod(dst as SimWorkload, dstPod)
+        : endpointOfExternal(dst as SimExternal),
       Type: 'L3_L4',
       node_name: srcPod.node,
     };
@@ -199,15 +226,25 @@ export class SyntheticGenerator implements FlowGenerator {
     return flow;
   }
 
-  private applyVerdict(flow: FlowJson, v: SimVerdict, dstPod: SimPod | undefined, srcPod: SimPod): void {
+  private applyVerdict(
+    flow: FlowJson,
+    v: SimVerdict,
+    dstPod: SimPod | undefined,
+    srcPod: SimPod,
+  ): void {
     const rev = this.verdicts.revision;
     if (v.allowed) {
       flow.verdict = 'FORWARDED';
       flow.event_type = { type: 5 };
       flow.traffic_direction = 'EGRESS';
-      flow.policy_match_type = v.egressAllowedBy.length || v.ingressAllowedBy.length ? 2 : 0;
-      if (v.egressAllowedBy.length) flow.egress_allowed_by = v.egressAllowedBy.map(p => policyJson(p, rev));
-      if (v.ingressAllowedBy.length) flow.ingress_allowed_by = v.ingressAllowedBy.map(p => policyJson(p, rev));
+      flow.policy_match_type =
+        v.egressAllowedBy.length || v.ingressAllowedBy.length ? 2 : 0;
+      if (v.egressAllowedBy.length)
+        flow.egress_allowed_by = v.egressAllowedBy.map(p => policyJson(p, rev));
+      if (v.ingressAllowedBy.length)
+        flow.ingress_allowed_by = v.ingressAllowedBy.map(p =>
+          policyJson(p, rev),
+        );
     } else {
       const explicit = v.reason === 'denied';
       flow.verdict = 'DROPPED';
@@ -218,24 +255,44 @@ export class SyntheticGenerator implements FlowGenerator {
       flow.traffic_direction = ingress ? 'INGRESS' : 'EGRESS';
       // Observed where it was dropped: the destination's node for ingress drops.
       flow.node_name = ingress && dstPod ? dstPod.node : srcPod.node;
-      if (v.egressDeniedBy.length) flow.egress_denied_by = v.egressDeniedBy.map(p => policyJson(p, rev));
-      if (v.ingressDeniedBy.length) flow.ingress_denied_by = v.ingressDeniedBy.map(p => policyJson(p, rev));
+      if (v.egressDeniedBy.length)
+        flow.egress_denied_by = v.egressDeniedBy.map(p => policyJson(p, rev));
+      if (v.ingressDeniedBy.length)
+        flow.ingress_denied_by = v.ingressDeniedBy.map(p => policyJson(p, rev));
     }
     flow.is_reply = false;
     const l4 = flow.l4 ?? {};
     flow.Summary = l4.TCP ? 'TCP Flags: SYN' : Object.keys(l4)[0] ?? '';
   }
 
-  private callFlow(call: SimCall, rand: () => number, reply: boolean): FlowJson {
+  private callFlow(
+    call: SimCall,
+    rand: () => number,
+    reply: boolean,
+  ): FlowJson {
     const srcPod = this.pick(call.src.pods, rand);
-    const dstPod = isWorkload(call.dst) ? this.pick(call.dst.pods, rand) : undefined;
+    const dstPod = isWorkload(call.dst)
+      ? this.pick(call.dst.pods, rand)
+      : undefined;
     const v = this.verdict(call.src, call.dst, call.port, call.protocol);
-    const flow = this.base(call.src, srcPod, call.dst, dstPod, call.port, call.protocol, rand);
+    const flow = this.base(
+      call.src,
+      srcPod,
+      call.dst,
+      dstPod,
+      call.port,
+      call.protocol,
+      rand,
+    );
     if (reply && v.allowed) {
       // The reply of an established connection: a trace event, endpoints swapped.
       const swapped: FlowJson = {
         ...flow,
-        IP: { source: flow.IP!.destination, destination: flow.IP!.source, ipVersion: 'IPv4' },
+        IP: {
+          source: flow.IP!.destination,
+          destination: flow.IP!.source,
+          ipVersion: 'IPv4',
+        },
         source: flow.destination,
         destination: flow.source,
         l4: flow.l4?.TCP
@@ -262,17 +319,38 @@ export class SyntheticGenerator implements FlowGenerator {
       return swapped;
     }
     this.applyVerdict(flow, v, dstPod, srcPod);
-    if (v.allowed && call.app === 'http' && isWorkload(call.dst) && rand() < 0.35) {
+    if (
+      v.allowed &&
+      call.app === 'http' &&
+      isWorkload(call.dst) &&
+      rand() < 0.35
+    ) {
       const method = rand() < 0.7 ? 'GET' : 'POST';
-      const url = `http://${call.dst.name}.${call.dst.namespace}.svc.cluster.local:${call.port}${this.pick(HTTP_PATHS, rand)}`;
+      const url = `http://${call.dst.name}.${
+        call.dst.namespace
+      }.svc.cluster.local:${call.port}${this.pick(HTTP_PATHS, rand)}`;
       const response = rand() < 0.5;
       const code = rand() < 0.95 ? 200 : 503;
       flow.Type = 'L7';
       flow.event_type = { type: 129 };
       flow.l7 = response
-        ? { type: 'RESPONSE', latency_ns: String(Math.floor(rand() * 50e6)), http: { code, method, url, protocol: 'HTTP/1.1' } }
-        : { type: 'REQUEST', http: { method, url, protocol: 'HTTP/1.1', headers: [{ key: 'User-Agent', value: 'sim/1.0' }] } };
-      flow.Summary = response ? `HTTP/1.1 ${code} ${method} ${url}` : `HTTP/1.1 ${method} ${url}`;
+        ? {
+            type: 'RESPONSE',
+            latency_ns: String(Math.floor(rand() * 50e6)),
+            http: { code, method, url, protocol: 'HTTP/1.1' },
+          }
+        : {
+            type: 'REQUEST',
+            http: {
+              method,
+              url,
+              protocol: 'HTTP/1.1',
+              headers: [{ key: 'User-Agent', value: 'sim/1.0' }],
+            },
+          };
+      flow.Summary = response
+        ? `HTTP/1.1 ${code} ${method} ${url}`
+        : `HTTP/1.1 ${method} ${url}`;
       delete flow.drop_reason;
     }
     return flow;
@@ -280,7 +358,9 @@ export class SyntheticGenerator implements FlowGenerator {
 
   private dnsFlow(rand: () => number): FlowJson {
     const dns = this.world.dns!;
-    const withPods = this.world.workloads.filter(w => w.pods.length && w !== dns);
+    const withPods = this.world.workloads.filter(
+      w => w.pods.length && w !== dns,
+    );
     const src = this.pick(withPods.length ? withPods : [dns], rand);
     const srcPod = this.pick(src.pods, rand);
     const dstPod = this.pick(dns.pods, rand);
@@ -298,17 +378,26 @@ export class SyntheticGenerator implements FlowGenerator {
     if (v.allowed) {
       flow.Type = 'L7';
       flow.event_type = { type: 129 };
-      flow.l7 = { type: 'REQUEST', dns: { query, observation_source: 'proxy', qtypes: ['A'] } };
+      flow.l7 = {
+        type: 'REQUEST',
+        dns: { query, observation_source: 'proxy', qtypes: ['A'] },
+      };
       flow.Summary = `DNS Query ${query} A`;
     }
     return flow;
   }
 
   private strayFlow(rand: () => number): FlowJson {
-    const candidates = this.world.workloads.filter(w => w.pods.length && w.ports.length);
-    const src = this.pick(this.world.workloads.filter(w => w.pods.length), rand);
+    const candidates = this.world.workloads.filter(
+      w => w.pods.length && w.ports.length,
+    );
+    const src = this.pick(
+      this.world.workloads.filter(w => w.pods.length),
+      rand,
+    );
     let dst = this.pick(candidates.length ? candidates : [src], rand);
-    if (dst === src && candidates.length > 1) dst = candidates[(candidates.indexOf(dst) + 1) % candidates.length];
+    if (dst === src && candidates.length > 1)
+      dst = candidates[(candidates.indexOf(dst) + 1) % candidates.length];
     const port = mainPortOf(dst);
     const call: SimCall = {
       src,

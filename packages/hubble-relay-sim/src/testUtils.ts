@@ -3,7 +3,9 @@ import path from 'node:path';
 
 /** ../shared next to the repository root, when present. */
 export function sharedDir(): string {
-  const pkg = path.dirname(require.resolve('@internal/hubble-relay-sim/package.json'));
+  const pkg = path.dirname(
+    require.resolve('@internal/hubble-relay-sim/package.json'),
+  );
   return path.resolve(pkg, '../../../shared');
 }
 

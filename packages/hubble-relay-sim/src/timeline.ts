@@ -76,7 +76,10 @@ export class Timeline {
     const backfill = this.options.backfill ?? 0;
     this.next = Math.max(0, due - backfill);
     this.publishUntil(due);
-    this.timer = setInterval(() => this.publishUntil(this.dueIndex()), this.options.tickMs ?? 20);
+    this.timer = setInterval(
+      () => this.publishUntil(this.dueIndex()),
+      this.options.tickMs ?? 20,
+    );
   }
 
   stop(): void {
@@ -97,7 +100,10 @@ export class Timeline {
     const limit = Math.min(due, this.next + 200000);
     while (!this.done && this.next < limit) {
       const k = this.next;
-      const json = this.generator.eventAt(k, timelineTime(this.epochMs, this.options.rate, k));
+      const json = this.generator.eventAt(
+        k,
+        timelineTime(this.epochMs, this.options.rate, k),
+      );
       this.next++;
       if (!json) {
         this.done = true;

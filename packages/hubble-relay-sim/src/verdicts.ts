@@ -34,7 +34,12 @@ export interface SimVerdict {
 }
 
 export interface VerdictSource {
-  verdict(src: SimPeer, dst: SimPeer, port: number, protocol: 'TCP' | 'UDP' | 'SCTP'): SimVerdict;
+  verdict(
+    src: SimPeer,
+    dst: SimPeer,
+    port: number,
+    protocol: 'TCP' | 'UDP' | 'SCTP',
+  ): SimVerdict;
   /** Increases whenever the policies behind the verdicts change. */
   readonly revision: number;
 }

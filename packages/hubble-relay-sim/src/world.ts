@@ -6,7 +6,10 @@ import {
   getWorkloadIdentity,
   matchesLabelSelector,
 } from '@internal/plugin-cilium-common';
-import type { WorkloadPort, WorkloadSummary } from '@internal/plugin-cilium-common';
+import type {
+  WorkloadPort,
+  WorkloadSummary,
+} from '@internal/plugin-cilium-common';
 import { loadDirectory } from '@internal/cilium-policy-engine';
 
 /**
@@ -94,7 +97,9 @@ function readEntities(dir: string): Entity[] {
 }
 
 function entityRef(e: Entity): string {
-  return `${e.kind.toLowerCase()}:${e.metadata.namespace ?? 'default'}/${e.metadata.name}`;
+  return `${e.kind.toLowerCase()}:${e.metadata.namespace ?? 'default'}/${
+    e.metadata.name
+  }`;
 }
 
 function normalizeRef(ref: string, defaultKind: string): string {
@@ -104,18 +109,30 @@ function normalizeRef(ref: string, defaultKind: string): string {
 }
 
 function mainPort(ports: WorkloadPort[]): WorkloadPort | undefined {
-  return ports.find(p => !/metrics|health|admin|probe/i.test(p.name ?? '')) ?? ports[0];
+  return (
+    ports.find(p => !/metrics|health|admin|probe/i.test(p.name ?? '')) ??
+    ports[0]
+  );
 }
 
 function appOf(port: WorkloadPort | undefined): string {
   const name = (port?.name ?? '').toLowerCase();
-  if (/^(http|https|web)/.test(name) || port?.containerPort === 80 || port?.containerPort === 8080) {
+  if (
+    /^(http|https|web)/.test(name) ||
+    port?.containerPort === 80 ||
+    port?.containerPort === 8080
+  ) {
     return 'http';
   }
   return name || 'tcp';
 }
 
-function podsOf(w: WorkloadSummary, nsIndex: number, wIndex: number, nodes: string[]): SimPod[] {
+function podsOf(
+  w: WorkloadSummary,
+  nsIndex: number,
+  wIndex: number,
+  nodes: string[],
+): SimPod[] {
   const replicas = w.kind === 'Deployment' ? 2 : 1;
   const pods: SimPod[] = [];
   for (let r = 0; r < replicas; r++) {
@@ -123,7 +140,10 @@ function podsOf(w: WorkloadSummary, nsIndex: number, wIndex: number, nodes: stri
     let name = w.name;
     if (w.kind === 'Deployment') {
       const hash = (h % 0xfffffff).toString(36).slice(0, 8).padEnd(8, 'x');
-      const suffix = ((h >>> 3) % 0xfffff).toString(36).slice(0, 5).padEnd(5, 'z');
+      const suffix = ((h >>> 3) % 0xfffff)
+        .toString(36)
+        .slice(0, 5)
+        .padEnd(5, 'z');
       name = `${w.name}-${hash}-${suffix}`;
     } else if (w.kind === 'StatefulSet') {
       name = `${w.name}-${r}`;
@@ -147,14 +167,20 @@ export async function loadSimWorld(options: {
   const cluster = options.cluster ?? 'dev';
   const nodes = options.nodes ?? ['sim-node-1', 'sim-node-2', 'sim-node-3'];
   const engineWorkloads = loadDirectory(options.clusterDir).workloads;
-  const serviceAccounts = new Map(engineWorkloads.map(w => [`${w.namespace}/${w.name}`, w.serviceAccount]));
+  const serviceAccounts = new Map(
+    engineWorkloads.map(w => [`${w.namespace}/${w.name}`, w.serviceAccount]),
+  );
   const summaries: WorkloadSummary[] = engineWorkloads.map(w => ({
     cluster,
     namespace: w.namespace,
     kind: w.kind,
     name: w.name,
     podLabels: { ...w.labels },
-    ports: w.ports.map(p => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
+    ports: w.ports.map(p => ({
+      name: p.name,
+      containerPort: p.port,
+      protocol: p.protocol,
+    })),
   }));
   const namespaces = [...new Set(summaries.map(w => w.namespace))].sort();
   const workloads: SimWorkload[] = summaries.map((w, i) => ({
@@ -162,10 +188,13 @@ export async function loadSimWorld(options: {
     name: w.name,
     kind: w.kind,
     labels: w.podLabels,
-    serviceAccount: serviceAccounts.get(`${w.namespace}/${w.name}`) ?? 'default',
+    serviceAccount:
+      serviceAccounts.get(`${w.namespace}/${w.name}`) ?? 'default',
     ports: w.ports,
     pods: podsOf(w, namespaces.indexOf(w.namespace) + 1, i, nodes),
-    identity: 256 + (hashString(`${w.namespace}/${JSON.stringify(w.podLabels)}`) % 60000),
+    identity:
+      256 +
+      (hashString(`${w.namespace}/${JSON.stringify(w.podLabels)}`) % 60000),
   }));
 
   const externals: SimExternal[] = [];
@@ -178,7 +207,9 @@ export async function loadSimWorld(options: {
     const id = getWorkloadIdentity(e, { defaultCluster: cluster });
     if (!id.ok) continue;
     const mine = workloads.filter(
-      w => w.namespace === id.identity.namespace && matchesLabelSelector(id.identity.requirements, w.labels),
+      w =>
+        w.namespace === id.identity.namespace &&
+        matchesLabelSelector(id.identity.requirements, w.labels),
     );
     for (const w of mine) w.entityRef = entityRef(e);
     claimed.set(entityRef(e), mine);
@@ -196,26 +227,44 @@ export async function loadSimWorld(options: {
       const base = cidr.split('/')[0].split('.').map(Number);
       ip = `${base[0]}.${base[1]}.${base[2]}.${Math.min(254, base[3] + 10)}`;
     }
-    externals.push({ entityRef: entityRef(e), fqdn, cidr, ip, identity: 16777216 + extIndex });
+    externals.push({
+      entityRef: entityRef(e),
+      fqdn,
+      cidr,
+      ip,
+      identity: 16777216 + extIndex,
+    });
   }
   const externalByRef = new Map(externals.map(x => [x.entityRef, x]));
   for (const e of entities) {
     if (e.kind !== 'Component') continue;
     const sources = claimed.get(entityRef(e)) ?? [];
-    const deps = ((e.spec as { dependsOn?: string[] } | undefined)?.dependsOn ?? []).map(r =>
-      normalizeRef(r, 'component'),
-    );
+    const deps = (
+      (e.spec as { dependsOn?: string[] } | undefined)?.dependsOn ?? []
+    ).map(r => normalizeRef(r, 'component'));
     for (const dep of deps) {
       const ext = externalByRef.get(dep);
       const targets = ext ? [] : claimed.get(dep) ?? [];
       for (const src of sources) {
         if (ext) {
-          calls.push({ src, dst: ext, port: 443, protocol: 'TCP', app: 'https' });
+          calls.push({
+            src,
+            dst: ext,
+            port: 443,
+            protocol: 'TCP',
+            app: 'https',
+          });
         }
         for (const dst of targets) {
           const port = mainPort(dst.ports);
           if (!port) continue;
-          calls.push({ src, dst, port: port.containerPort, protocol: port.protocol, app: appOf(port) });
+          calls.push({
+            src,
+            dst,
+            port: port.containerPort,
+            protocol: port.protocol,
+            app: appOf(port),
+          });
         }
       }
       if (!ext && !targets.length && !byRef.has(dep)) {

@@ -320,7 +320,9 @@ export class FlowStream extends EventEmitter {
     } catch (e) {
       this.info.decodeErrors++;
       if (this.info.decodeErrors <= 5) {
-        this.settings.logger?.warn(`Hubble: undecodable GetFlowsResponse: ${e}`);
+        this.settings.logger?.warn(
+          `Hubble: undecodable GetFlowsResponse: ${e}`,
+        );
       }
       return;
     }
@@ -341,13 +343,17 @@ export class FlowStream extends EventEmitter {
     const key = flow.uuid || this.deps.contentKey(flow.raw);
     if (
       this.resumeSec >= 0 &&
-      (sec < this.resumeSec || (sec === this.resumeSec && nanos <= this.resumeNanos)) &&
+      (sec < this.resumeSec ||
+        (sec === this.resumeSec && nanos <= this.resumeNanos)) &&
       this.recent.has(key)
     ) {
       this.info.duplicatesDropped++;
       return;
     }
-    if (sec > this.newestSec || (sec === this.newestSec && nanos > this.newestNanos)) {
+    if (
+      sec > this.newestSec ||
+      (sec === this.newestSec && nanos > this.newestNanos)
+    ) {
       this.newestSec = sec;
       this.newestNanos = nanos;
       this.newestMicros = micros;
@@ -374,7 +380,9 @@ export class FlowStream extends EventEmitter {
       });
       if (this.info.nodeErrors.length > 20) this.info.nodeErrors.shift();
       this.settings.logger?.warn(
-        `Hubble Relay NODE_ERROR from ${event.nodeNames.join(', ')}: ${event.message}`,
+        `Hubble Relay NODE_ERROR from ${event.nodeNames.join(', ')}: ${
+          event.message
+        }`,
       );
     }
     this.emit('nodeStatus', event);
@@ -442,14 +450,20 @@ export class FlowStream extends EventEmitter {
       );
     }
     this.emit('disconnected', event);
-    this.timer = this.settings.clock.setTimeout(() => this.connect(), retryInMs);
+    this.timer = this.settings.clock.setTimeout(
+      () => this.connect(),
+      retryInMs,
+    );
   }
 
   // Typed listener helpers.
   on(event: 'flow', listener: (flow: LeanFlow) => void): this;
   on(event: 'nodeStatus', listener: (event: NodeStatusEvent) => void): this;
   on(event: 'lostEvents', listener: (event: LostEventsEvent) => void): this;
-  on(event: 'connected', listener: (event: FlowStreamConnectedEvent) => void): this;
+  on(
+    event: 'connected',
+    listener: (event: FlowStreamConnectedEvent) => void,
+  ): this;
   on(
     event: 'disconnected',
     listener: (event: FlowStreamDisconnectedEvent) => void,

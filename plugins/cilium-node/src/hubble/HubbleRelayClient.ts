@@ -2,10 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createHash } from 'node:crypto';
 import { BackoffOptions } from './backoff';
 import { FlowStream, FlowStreamRequest } from './FlowStream';
-import {
-  decodeGetFlowsResponseLean,
-  LeanResponse,
-} from './leanFlowDecoder';
+import { decodeGetFlowsResponseLean, LeanResponse } from './leanFlowDecoder';
 import {
   decodeGetNodesResponse,
   decodeServerStatusResponse,
@@ -140,7 +137,9 @@ export class HubbleRelayClient {
     lostEvents: LostEventsEvent[];
   }> {
     if (request.follow) {
-      throw new Error('getFlows is for finite requests; use follow() to follow');
+      throw new Error(
+        'getFlows is for finite requests; use follow() to follow',
+      );
     }
     const flows: LeanFlow[] = [];
     const nodeStatus: NodeStatusEvent[] = [];
@@ -176,7 +175,8 @@ export class HubbleRelayClient {
         open: (req: GetFlowsRequestJson) => this.openGetFlows(req),
         decode: (message: Buffer): LeanResponse =>
           decodeGetFlowsResponseLean(message),
-        contentKey: (raw: Buffer) => createHash('sha1').update(raw).digest('base64'),
+        contentKey: (raw: Buffer) =>
+          createHash('sha1').update(raw).digest('base64'),
         onStopped: s => this.streams.delete(s),
       },
       request,

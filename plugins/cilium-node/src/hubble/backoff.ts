@@ -25,7 +25,10 @@ export function backoffDelay(
   const max = options.maxMs ?? 30000;
   const multiplier = options.multiplier ?? 2;
   const jitter = Math.min(Math.max(options.jitter ?? 0.2, 0), 1);
-  const base = Math.min(max, initial * Math.pow(multiplier, Math.max(0, attempt - 1)));
+  const base = Math.min(
+    max,
+    initial * Math.pow(multiplier, Math.max(0, attempt - 1)),
+  );
   const spread = base * (1 - jitter + 2 * jitter * random());
   return Math.round(Math.min(max, Math.max(0, spread)));
 }

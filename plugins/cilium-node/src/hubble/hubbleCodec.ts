@@ -35,9 +35,14 @@ export function decodeGetFlowsRequest(bytes: Uint8Array): GetFlowsRequestJson {
 }
 
 /** @public */
-export function encodeServerStatusResponse(json: ServerStatusResponseJson): Buffer {
+export function encodeServerStatusResponse(
+  json: ServerStatusResponseJson,
+): Buffer {
   return asBuffer(
-    encodeProtoJson(hubbleType('observer.ServerStatusResponse'), json as ProtoJson),
+    encodeProtoJson(
+      hubbleType('observer.ServerStatusResponse'),
+      json as ProtoJson,
+    ),
   );
 }
 
@@ -59,7 +64,9 @@ export function encodeGetNodesResponse(json: GetNodesResponseJson): Buffer {
 }
 
 /** @public */
-export function decodeGetNodesResponse(bytes: Uint8Array): GetNodesResponseJson {
+export function decodeGetNodesResponse(
+  bytes: Uint8Array,
+): GetNodesResponseJson {
   return decodeToProtoJson(
     hubbleType('observer.GetNodesResponse'),
     bytes,

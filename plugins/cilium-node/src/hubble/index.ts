@@ -1,4 +1,8 @@
-export { HubbleRelayClient, systemClock, DEFAULT_HUBBLE_CHANNEL_OPTIONS } from './HubbleRelayClient';
+export {
+  HubbleRelayClient,
+  systemClock,
+  DEFAULT_HUBBLE_CHANNEL_OPTIONS,
+} from './HubbleRelayClient';
 export type {
   HubbleClock,
   HubbleLogger,

@@ -223,7 +223,10 @@ function readTimestamp(end: number, out: number[]): void {
  * bytes are identical (one memcmp instead of decoding ~10 label strings).
  * Cached endpoints are shared between flows and frozen.
  */
-const endpointCache = new Map<string, { bytes: Buffer; endpoint: LeanEndpoint }>();
+const endpointCache = new Map<
+  string,
+  { bytes: Buffer; endpoint: LeanEndpoint }
+>();
 const ENDPOINT_CACHE_MAX = 50000;
 
 function readEndpoint(end: number): LeanEndpoint {
@@ -472,7 +475,8 @@ function readFlow(end: number): LeanFlow {
             while (pos < de) {
               const dt = varint();
               if (dt === 10) query = readString();
-              else if (dt === 58) qtypes = qtypes ? `${qtypes},${readString()}` : readString();
+              else if (dt === 58)
+                qtypes = qtypes ? `${qtypes},${readString()}` : readString();
               else if (dt === 48) rcode = varint();
               else skip(dt & 7);
             }

@@ -18,7 +18,13 @@ export type ProtoJson =
 
 type JsonObject = { [key: string]: ProtoJson };
 
-const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+const LONG_TYPES = new Set([
+  'int64',
+  'uint64',
+  'sint64',
+  'fixed64',
+  'sfixed64',
+]);
 const WRAPPERS: Record<string, string> = {
   '.google.protobuf.DoubleValue': 'double',
   '.google.protobuf.FloatValue': 'float',
@@ -64,13 +70,15 @@ const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** Parses an RFC 3339 timestamp into seconds+nanos (nanosecond precision kept). @public */
-export function parseTimestamp(text: string): { seconds: number; nanos: number } {
+export function parseTimestamp(text: string): {
+  seconds: number;
+  nanos: number;
+} {
   const m = RFC3339.exec(text);
   if (!m) {
     throw new Error(`Invalid RFC 3339 timestamp: ${text}`);
   }
-  let seconds =
-    Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) / 1000;
+  let seconds = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) / 1000;
   if (m[8] !== 'Z' && m[8] !== 'z') {
     const sign = m[8][0] === '-' ? -1 : 1;
     const [hh, mm] = m[8].slice(1).split(':').map(Number);
@@ -203,7 +211,11 @@ export function messageToProtoJson(
   return out;
 }
 
-function scalarFromJson(type: string, value: ProtoJson, where: string): unknown {
+function scalarFromJson(
+  type: string,
+  value: ProtoJson,
+  where: string,
+): unknown {
   if (LONG_TYPES.has(type)) {
     if (typeof value !== 'string' && typeof value !== 'number') {
       throw new Error(`${where}: expected a 64-bit integer`);
@@ -220,7 +232,8 @@ function scalarFromJson(type: string, value: ProtoJson, where: string): unknown 
     return Number(value);
   }
   if (type === 'bool') {
-    if (typeof value !== 'boolean') throw new Error(`${where}: expected boolean`);
+    if (typeof value !== 'boolean')
+      throw new Error(`${where}: expected boolean`);
     return value;
   }
   if (type === 'string') {
@@ -233,7 +246,10 @@ function scalarFromJson(type: string, value: ProtoJson, where: string): unknown 
   return Number(value);
 }
 
-const fieldIndexCache = new WeakMap<protobuf.Type, Map<string, protobuf.Field>>();
+const fieldIndexCache = new WeakMap<
+  protobuf.Type,
+  Map<string, protobuf.Field>
+>();
 
 function fieldIndex(type: protobuf.Type): Map<string, protobuf.Field> {
   let idx = fieldIndexCache.get(type);
@@ -290,7 +306,9 @@ export function protoJsonToObject(
     const text = String(json);
     return {
       paths: text
-        ? text.split(',').map(p => p.replace(/[A-Z]/g, c => `_${c.toLowerCase()}`))
+        ? text
+            .split(',')
+            .map(p => p.replace(/[A-Z]/g, c => `_${c.toLowerCase()}`))
         : [],
     };
   }
@@ -315,7 +333,9 @@ export function protoJsonToObject(
     const at = `${where}.${key}`;
     if (field.repeated) {
       if (!Array.isArray(value)) throw new Error(`${at}: expected an array`);
-      out[field.name] = value.map((v, i) => valueFromJson(field, v, `${at}[${i}]`));
+      out[field.name] = value.map((v, i) =>
+        valueFromJson(field, v, `${at}[${i}]`),
+      );
     } else {
       out[field.name] = valueFromJson(field, value, at);
     }
@@ -324,12 +344,18 @@ export function protoJsonToObject(
 }
 
 /** Encodes protojson as protobuf bytes of the given type. @public */
-export function encodeProtoJson(type: protobuf.Type, json: ProtoJson): Uint8Array {
+export function encodeProtoJson(
+  type: protobuf.Type,
+  json: ProtoJson,
+): Uint8Array {
   const obj = protoJsonToObject(type, json) as Record<string, unknown>;
   return type.encode(type.fromObject(obj)).finish();
 }
 
 /** Decodes protobuf bytes of the given type into protojson. @public */
-export function decodeToProtoJson(type: protobuf.Type, bytes: Uint8Array): ProtoJson {
+export function decodeToProtoJson(
+  type: protobuf.Type,
+  bytes: Uint8Array,
+): ProtoJson {
   return messageToProtoJson(type, type.decode(bytes));
 }

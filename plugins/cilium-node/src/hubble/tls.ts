@@ -53,7 +53,9 @@ export function parseHubbleAddress(address: string): HubbleAddress {
   if (rest.startsWith('unix:')) {
     return { target: rest, tls };
   }
-  const hasPort = rest.startsWith('[') ? /\]:\d+$/.test(rest) : /:\d+$/.test(rest);
+  const hasPort = rest.startsWith('[')
+    ? /\]:\d+$/.test(rest)
+    : /:\d+$/.test(rest);
   return { target: hasPort ? rest : `${rest}:4245`, tls };
 }
 
@@ -63,7 +65,9 @@ function readPem(
 ): Buffer | undefined {
   const parts: Buffer[] = [];
   if (content) parts.push(Buffer.from(content));
-  for (const file of files === undefined ? [] : ([] as string[]).concat(files)) {
+  for (const file of files === undefined
+    ? []
+    : ([] as string[]).concat(files)) {
     parts.push(fs.readFileSync(file));
   }
   return parts.length ? Buffer.concat(parts) : undefined;
@@ -76,7 +80,10 @@ function readPem(
 export function createHubbleCredentials(
   address: HubbleAddress,
   tls: HubbleTlsOptions | undefined,
-): { credentials: grpc.ChannelCredentials; channelOptions: grpc.ChannelOptions } {
+): {
+  credentials: grpc.ChannelCredentials;
+  channelOptions: grpc.ChannelOptions;
+} {
   const wantsTls =
     address.tls ||
     tls?.enabled === true ||
@@ -85,15 +92,24 @@ export function createHubbleCredentials(
         tls?.ca || tls?.caFile || tls?.cert || tls?.certFile || tls?.serverName,
       ));
   if (!wantsTls) {
-    return { credentials: grpc.credentials.createInsecure(), channelOptions: {} };
+    return {
+      credentials: grpc.credentials.createInsecure(),
+      channelOptions: {},
+    };
   }
   const ca = readPem(tls?.ca, tls?.caFile);
   const cert = readPem(tls?.cert, tls?.certFile);
   const key = readPem(tls?.key, tls?.keyFile);
   if (Boolean(cert) !== Boolean(key)) {
-    throw new Error('Hubble TLS: a client certificate needs its key and vice versa');
+    throw new Error(
+      'Hubble TLS: a client certificate needs its key and vice versa',
+    );
   }
-  const credentials = grpc.credentials.createSsl(ca ?? null, key ?? null, cert ?? null);
+  const credentials = grpc.credentials.createSsl(
+    ca ?? null,
+    key ?? null,
+    cert ?? null,
+  );
   const channelOptions: grpc.ChannelOptions = {};
   if (tls?.serverName) {
     channelOptions['grpc.ssl_target_name_override'] = tls.serverName;

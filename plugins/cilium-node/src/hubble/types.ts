@@ -125,7 +125,11 @@ export interface FlowFilterJson {
   verdict?: string[];
   drop_reason_desc?: string[];
   traffic_direction?: string[];
-  event_type?: Array<{ type?: number; match_sub_type?: boolean; sub_type?: number }>;
+  event_type?: Array<{
+    type?: number;
+    match_sub_type?: boolean;
+    sub_type?: number;
+  }>;
   protocol?: string[];
   source_port?: string[];
   destination_port?: string[];

@@ -9,6 +9,9 @@ import { requestRouteRef } from '../routes';
 export function useRequestLink(): (id: string) => string {
   let route: ((params: { id: string }) => string) | undefined;
   try {
+    // Called on every render, in the same order: the try only catches the
+    // "no path for routeRef" error of an app that does not mount the page.
+    // eslint-disable-next-line react-hooks/rules-of-hooks
     route = useRouteRef(requestRouteRef);
   } catch {
     route = undefined;

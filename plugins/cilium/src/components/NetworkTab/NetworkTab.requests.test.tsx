@@ -46,9 +46,11 @@ describe('NetworkTab requests', () => {
   const server = setupServer();
   registerMswTestHooks(server);
   const previews: unknown[] = [];
+  const listed: Array<string | null> = [];
 
   beforeEach(() => {
     previews.length = 0;
+    listed.length = 0;
     server.use(
       http.get(`${entityBase}/connectivity`, () => HttpResponse.json(connectivity)),
       http.get(`${entityBase}/workloads`, () => HttpResponse.json({ entityRef: '', identity: {}, workloads: [] })),
@@ -65,7 +67,7 @@ describe('NetworkTab requests', () => {
         return HttpResponse.json(preview);
       }),
       http.get(`${base}/requests`, ({ request }) => {
-        expect(new URL(request.url).searchParams.get('entity')).toBe('component:default/checkout');
+        listed.push(new URL(request.url).searchParams.get('entity'));
         return HttpResponse.json({
           items: [
             storedRequest(),
@@ -119,6 +121,7 @@ describe('NetworkTab requests', () => {
     const incoming = screen.getByRole('link', { name: 'req-99999999' }).closest('tr')!;
     expect(within(incoming).getByText('Incoming')).toBeInTheDocument();
     expect(within(incoming).getByText('Enforced')).toBeInTheDocument();
+    expect(listed[0]).toBe('component:default/checkout');
   });
 
   it('opens the dialog prefilled from a dropped flow ("Request this")', async () => {

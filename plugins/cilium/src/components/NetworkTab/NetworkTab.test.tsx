@@ -1,4 +1,4 @@
-import { fireEvent, screen, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { Entity } from '@backstage/catalog-model';
@@ -196,7 +196,8 @@ describe('NetworkTab', () => {
 
     fireEvent.click(within(outgoing).getByText('CNP checkout/allow-egress-to-cart'));
     const dialog = await screen.findByRole('dialog');
-    expect(await within(dialog).findByText(/kind: CiliumNetworkPolicy/)).toBeInTheDocument();
+    // The syntax highlighter may re-render the text once more after it first appears.
+    await waitFor(() => expect(within(dialog).getByText(/kind: CiliumNetworkPolicy/)).toBeInTheDocument());
     expect(within(dialog).getByText('checkout/allow-egress-to-cart.yaml', { exact: false })).toBeInTheDocument();
   });
 

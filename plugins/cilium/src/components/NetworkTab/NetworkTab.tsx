@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-import { getCompoundEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { Entity, getCompoundEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Content, Progress, ResponseErrorPanel, WarningPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
@@ -19,6 +19,17 @@ import { WorkloadsTable } from './WorkloadsTable';
 
 type Section = 'allowed' | 'live' | 'map' | 'drift' | 'workloads' | 'requests';
 
+/** The live flows; owners get "Request this" on the drops their service opened. */
+const LiveFlows = (props: { entity: Entity; onRequest: (initial: Partial<RequestFormValues>) => void }) => {
+  const gate = useRequestGate(props.entity);
+  return (
+    <LiveFlowsTable
+      entity={getCompoundEntityRef(props.entity)}
+      onRequest={gate.allowed ? row => props.onRequest(formFromFlow(row)) : undefined}
+    />
+  );
+};
+
 const AnnotatedNetworkTab = () => {
   const { entity } = useEntity();
   const api = useApi(ciliumApiRef);
@@ -27,7 +38,6 @@ const AnnotatedNetworkTab = () => {
   const [section, setSection] = useState<Section>('allowed');
   const [requesting, setRequesting] = useState<{ initial?: Partial<RequestFormValues> }>();
   const [requestsReload, setRequestsReload] = useState(0);
-  const gate = useRequestGate(entity);
 
   const connectivity = usePolled(() => api.getEntityConnectivity(ref), [api, entityRef], 30000);
   const traffic = usePolled(() => api.getEntityTraffic(ref), [api, entityRef], 5000);
@@ -116,14 +126,7 @@ const AnnotatedNetworkTab = () => {
       {section === 'live' && (
         <>
           <Grid item xs={12}>
-            <LiveFlowsTable
-              entity={ref}
-              onRequest={
-                gate.allowed
-                  ? row => setRequesting({ initial: formFromFlow(row) })
-                  : undefined
-              }
-            />
+            <LiveFlows entity={entity} onRequest={initial => setRequesting({ initial })} />
           </Grid>
           <Grid item xs={12}>
             <ObservedTrafficTable edges={observed} />

@@ -59,7 +59,9 @@ describe('RequestDialog', () => {
     });
 
     // The preview: YAML, findings with severity, the diff, drops that would become allowed, approvals.
-    expect(await within(dialog).findByText(/allow-egress-from-checkout-to-payments-req-1a2b3c4d/)).toBeInTheDocument();
+    await waitFor(() =>
+      expect(within(dialog).getByText(/allow-egress-from-checkout-to-payments-req-1a2b3c4d/)).toBeInTheDocument(),
+    );
     expect(within(dialog).getByText('policies/checkout/allow-egress-from-checkout-to-payments.yaml')).toBeInTheDocument();
     expect(within(dialog).getByText('warning')).toBeInTheDocument();
     expect(within(dialog).getByText(/A DNS rule was added/)).toBeInTheDocument();

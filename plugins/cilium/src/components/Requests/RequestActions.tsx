@@ -126,7 +126,6 @@ export const RequestActions = (props: {
               <TextField
                 id="cilium-action-text"
                 label={t.field}
-                autoFocus
                 multiline
                 minRows={2}
                 fullWidth

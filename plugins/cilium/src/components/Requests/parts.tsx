@@ -33,12 +33,9 @@ const STATE_LABEL: Record<ConnectivityRequestState, string> = {
 
 /** A request's state as a chip. */
 export const RequestStateChip = (props: { state: ConnectivityRequestState }) => {
-  const color: 'primary' | 'secondary' | 'default' =
-    props.state === 'enforced' || props.state === 'merged'
-      ? 'primary'
-      : props.state === 'rejected'
-      ? 'secondary'
-      : 'default';
+  let color: 'primary' | 'secondary' | 'default' = 'default';
+  if (props.state === 'enforced' || props.state === 'merged') color = 'primary';
+  else if (props.state === 'rejected') color = 'secondary';
   return <Chip size="small" color={color} label={STATE_LABEL[props.state] ?? props.state} data-testid="request-state" />;
 };
 
@@ -87,6 +84,8 @@ export const FindingsList = (props: { findings: RequestFinding[] }) => {
   );
 };
 
+const MARK: Record<string, string> = { added: '+', removed: '−', changed: '~' };
+
 /** The connectivity diff of the whole graph. */
 export const DiffList = (props: { diff: RequestDiff }) => {
   const { added, removed, changed = [] } = props.diff;
@@ -103,7 +102,7 @@ export const DiffList = (props: { diff: RequestDiff }) => {
           <ListItemText
             primary={
               <>
-                <strong>{r.what === 'added' ? '+ ' : r.what === 'removed' ? '− ' : '~ '}</strong>
+                <strong>{MARK[r.what]} </strong>
                 <RefOrText value={r.src} /> → <RefOrText value={r.dst} />
               </>
             }
