@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import fs from 'fs';
 import path from 'path';
 import { signInAs } from './signIn';
 
@@ -45,4 +46,43 @@ test('an entity without Kubernetes annotations explains what to add', async ({ p
   await page.goto('/catalog/default/component/shop-ui-kit/network');
   await expect(page.getByText('This entity is not mapped to Kubernetes workloads')).toBeVisible();
   await expect(page.getByText('backstage.io/kubernetes-label-selector', { exact: false }).first()).toBeVisible();
+});
+
+test('the Network tab renders quickly with 10,000 flows in the entity buffer', async ({ page, request }) => {
+  // Wait until the backend holds a full buffer (10,000 flows, see playwright.config.ts) for storefront.
+  const token = (
+    await (await request.get('http://localhost:7007/api/auth/dev/refresh', { headers: { 'x-dev-user': 'aisha.bello' } })).json()
+  ).backstageIdentity.token;
+  await expect
+    .poll(
+      async () => {
+        const res = await request.get(
+          'http://localhost:7007/api/cilium/entities/component/default/storefront/flows?limit=1',
+          { headers: { authorization: `Bearer ${token}` } },
+        );
+        return (await res.json()).evicted;
+      },
+      { timeout: 90_000, intervals: [2000] },
+    )
+    .toBeGreaterThan(0);
+
+  await signInAs(page, 'Aisha Bello');
+  await page.goto('/catalog/default/component/storefront');
+  await expect(page.getByRole('tab', { name: 'Network' })).toBeVisible();
+
+  const t0 = Date.now();
+  await page.getByRole('tab', { name: 'Network' }).click();
+  await expect(page.getByText('Outgoing: what this service may call')).toBeVisible();
+  await expect(page.getByText('Ingress: default deny')).toBeVisible();
+  const firstRender = Date.now() - t0;
+
+  const t1 = Date.now();
+  await page.getByRole('tab', { name: 'Live traffic' }).click();
+  await expect(page.getByTestId('flow-row').first()).toBeVisible();
+  const liveRender = Date.now() - t1;
+
+  const timing = { entity: 'storefront', bufferedFlows: 10000, firstMeaningfulRenderMs: firstRender, liveTrafficFirstRowMs: liveRender };
+  console.log(`render timing: ${JSON.stringify(timing)}`);
+  fs.writeFileSync(path.join(artifacts, 'render-timing.json'), `${JSON.stringify(timing, null, 2)}\n`);
+  expect(firstRender).toBeLessThanOrEqual(1000);
 });

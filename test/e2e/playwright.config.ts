@@ -3,6 +3,7 @@ import path from 'path';
 
 const root = path.resolve(__dirname, '../..');
 const CI = Boolean(process.env.CI);
+const gitops = path.join(root, 'node_modules/.cache/e2e-gitops.git');
 
 /**
  * End-to-end: the real backend, app and Hubble Relay stand-in, driven in
@@ -38,20 +39,28 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: 'npm run start:relay',
+      // Faster than the demo's 50 flows/s, so entity buffers fill up for the
+      // render-time check (10,000 flows).
+      command:
+        'node packages/hubble-relay-sim/bin/hubble-relay-sim --cluster examples/cluster --policies examples/gitops/policies --catalog examples/catalog --rate 1500 --quiet',
       cwd: root,
       port: 4245,
       reuseExistingServer: !CI,
       timeout: 120_000,
     },
     {
-      command: 'npm run start:backend',
+      // A fresh local GitOps repository each run (the request journey merges into it).
+      command: `rm -rf ${JSON.stringify(gitops)} && npm run start:backend`,
       cwd: root,
       url: 'http://localhost:7007/api/cilium/health',
       reuseExistingServer: !CI,
       timeout: 180_000,
       // A fresh in-memory database each run.
-      env: { APP_CONFIG_backend_database_connection: ':memory:' },
+      env: {
+        APP_CONFIG_backend_database_connection: ':memory:',
+        APP_CONFIG_cilium_requests_publisher_path: gitops,
+        APP_CONFIG_cilium_live_flowsPerEntity: '10000',
+      },
     },
     {
       command: 'npm run start:app',

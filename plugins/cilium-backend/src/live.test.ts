@@ -250,8 +250,7 @@ describe('live traffic routes', () => {
           let buffer = '';
           res.on('data', chunk => {
             buffer += chunk.toString();
-            let idx;
-            while ((idx = buffer.indexOf('\n\n')) >= 0) {
+            for (let idx = buffer.indexOf('\n\n'); idx >= 0; idx = buffer.indexOf('\n\n')) {
               const block = buffer.slice(0, idx);
               buffer = buffer.slice(idx + 2);
               const data = block.split('\n').find(l => l.startsWith('data: '));

@@ -135,6 +135,11 @@ function count(k: string, r: 'pass' | 'fail' | 'excluded') {
   summary[k][r]++;
 }
 
+if (!available) {
+  // Keeps the suite visible (as skipped) in a fresh clone without ../shared.
+  it.skip('netpol-analyzer conformance (needs ../shared/oracle)', () => {});
+}
+
 (available ? describe : describe.skip)('oracle: netpol-analyzer', () => {
   const cases = available ? fs.readdirSync(path.join(NPA, 'tests')) : [];
   const engines = new Map<string, PolicyEngine>();

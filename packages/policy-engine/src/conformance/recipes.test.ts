@@ -130,6 +130,11 @@ function parseTargets(text: string, subject: Record<string, string>): { targets:
   return { targets, pods };
 }
 
+if (!available) {
+  // Keeps the suite visible (as skipped) in a fresh clone without ../shared.
+  it.skip('network policy recipes conformance (needs ../shared/oracle)', () => {});
+}
+
 (available ? describe : describe.skip)('oracle: network policy recipes', () => {
   const { rows, excluded } = available ? parseTable(fs.readFileSync(RECIPES, 'utf8')) : { rows: [], excluded: [] };
   const summary: Record<string, { pass: number; fail: number }> = {};

@@ -17,6 +17,7 @@ import {
 import { ResponseError } from '@backstage/errors';
 import {
   Avatar,
+  Button,
   Card,
   CardActionArea,
   CardContent,
@@ -122,18 +123,16 @@ export const DevSignInPage = (props: SignInPageProps) => {
           <Header title="Sign-in failed" />
           <Content>
             <ResponseErrorPanel error={error ?? new Error('Unknown error')} />
-            <Typography style={{ marginTop: 16 }}>
-              <a
-                href="#"
-                onClick={e => {
-                  e.preventDefault();
-                  window.localStorage.removeItem(STORAGE_KEY);
-                  setUser(null);
-                }}
-              >
-                Pick another user
-              </a>
-            </Typography>
+            <Button
+              style={{ marginTop: 16 }}
+              variant="outlined"
+              onClick={() => {
+                window.localStorage.removeItem(STORAGE_KEY);
+                setUser(null);
+              }}
+            >
+              Pick another user
+            </Button>
           </Content>
         </Page>
       )}

@@ -48,8 +48,9 @@ describe('RequestDialog', () => {
     await user.click(await screen.findByRole('option', { name: /Payments/ }));
     expect(picker).toHaveValue('Payments (component:default/payments)');
 
-    await user.type(within(dialog).getByRole('textbox', { name: /^Port/ }), '8443');
-    // Debounced: one preview for the whole port number, not one per key.
+    // Debounced: keystrokes in quick succession make one preview, for the whole port number.
+    const port = within(dialog).getByRole('textbox', { name: /^Port/ });
+    for (const text of ['8', '84', '844', '8443']) fireEvent.change(port, { target: { value: text } });
     await waitFor(() => expect(previews).toHaveLength(1));
     expect(previews[0]).toEqual({
       source: 'component:default/checkout',

@@ -125,21 +125,20 @@ export const RequestDetails = (props: {
             <Typography variant="subtitle2">Publication</Typography>
             {r.publication ? (
               <Typography variant="body2" data-testid="publication">
-                {r.publication.url ? (
-                  <Link to={r.publication.url}>
-                    {r.publication.number ? `Pull request #${r.publication.number}` : r.publication.url}
-                  </Link>
-                ) : (
+                {r.publication.url && /^https?:/.test(r.publication.url) ? (
                   <>
-                    Branch <code>{r.publication.branch}</code>
+                    <Link to={r.publication.url}>
+                      {r.publication.number ? `Pull request #${r.publication.number}` : r.publication.url}
+                    </Link>
+                    {' · '}
                   </>
-                )}{' '}
-                on {r.publication.publisher}
+                ) : null}
+                Branch <code>{r.publication.branch}</code> on {r.publication.publisher}
                 {r.publication.state ? ` (${r.publication.state})` : ''}
-                {r.publication.url ? (
+                {r.publication.url && !/^https?:/.test(r.publication.url) ? (
                   <>
-                    {' · branch '}
-                    <code>{r.publication.branch}</code>
+                    {' in '}
+                    <code>{r.publication.url.replace(/#.*$/, '')}</code>
                   </>
                 ) : null}
               </Typography>
