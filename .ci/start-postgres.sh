@@ -3,6 +3,11 @@
 # the connection string. Installs Debian's postgresql when it is missing.
 set -euo pipefail
 PORT="${PGPORT_CI:-55432}"
+# Take the first free port from there (a developer may already run one).
+for _ in $(seq 1 20); do
+  if [ -z "$(ss -ltnH "sport = :$PORT" 2>/dev/null)" ]; then break; fi
+  PORT=$((PORT + 1))
+done
 DATA="$(mktemp -d /tmp/ci-postgres.XXXXXX)"
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
