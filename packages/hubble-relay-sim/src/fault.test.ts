@@ -87,6 +87,22 @@ function startSim(
   });
 }
 
+/** Restarts on the same port; retries briefly if the port is not free yet. */
+async function restartSim(
+  args: string[],
+): Promise<{ child: ChildProcess; port: number }> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      return await startSim(args);
+    } catch (e) {
+      lastError = e;
+      await new Promise(r => setTimeout(r, 200));
+    }
+  }
+  throw lastError;
+}
+
 function kill(child: ChildProcess): Promise<void> {
   return new Promise(resolve => {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -173,7 +189,7 @@ describe('fault: stand-in killed and restarted 10 times mid-stream', () => {
       );
       await kill(child);
       await new Promise(r => setTimeout(r, 150));
-      child = (await startSim(args(port))).child;
+      child = (await restartSim(args(port))).child;
       await waitFor(() => gaps.length === i + 1, 20000, `reconnect ${i + 1}`);
     }
     const last = received.length;

@@ -12,6 +12,8 @@ export interface LiveFlows {
   lost: number;
   /** Flows received while paused (shown on resume). */
   pending: number;
+  /** Flows received since the table opened (the snapshot included). */
+  received: number;
   state: 'connecting' | 'live' | 'reconnecting' | 'error';
   error?: Error;
 }
@@ -31,7 +33,13 @@ export function useLiveFlows(
 ): LiveFlows {
   const api = useApi(ciliumApiRef);
   const maxFlows = options.maxFlows ?? 5000;
-  const [state, setState] = useState<LiveFlows>({ flows: [], lost: 0, pending: 0, state: 'connecting' });
+  const [state, setState] = useState<LiveFlows>({
+    flows: [],
+    lost: 0,
+    pending: 0,
+    received: 0,
+    state: 'connecting',
+  });
   const held = useRef<FlowRecord[]>([]);
   const pausedRef = useRef(Boolean(options.paused));
   const { kind, namespace, name } = entity;
@@ -64,9 +72,14 @@ export function useLiveFlows(
       if (pausedRef.current) {
         held.current = [...held.current, ...fresh].slice(-maxFlows);
         const pending = held.current.length;
-        setState(s => ({ ...s, lost: s.lost + lost, pending }));
+        setState(s => ({ ...s, lost: s.lost + lost, pending, received: s.received + fresh.length }));
       } else {
-        setState(s => ({ ...s, flows: [...s.flows, ...fresh].slice(-maxFlows), lost: s.lost + lost }));
+        setState(s => ({
+          ...s,
+          flows: [...s.flows, ...fresh].slice(-maxFlows),
+          lost: s.lost + lost,
+          received: s.received + fresh.length,
+        }));
       }
     };
 

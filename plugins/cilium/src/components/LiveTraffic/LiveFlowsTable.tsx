@@ -143,6 +143,9 @@ export const LiveFlowsTable = (props: {
           {stateText}
           {live.lost > 0 ? ` · ${live.lost} flows lost (the browser read too slowly)` : ''}
         </Typography>
+        <Typography variant="body2" color="textSecondary">
+          <span data-testid="flows-received">{live.received}</span> flows received
+        </Typography>
         <div className={classes.grow} />
         <FormControl size="small" variant="outlined" style={{ minWidth: 140 }}>
           <InputLabel id="verdict-filter-label">Verdict</InputLabel>
