@@ -162,6 +162,18 @@ export class SyntheticGenerator implements FlowGenerator {
     }
     flow.time = time;
     flow.uuid = timelineUuid(this.seedText, k);
+    // Hubble sees a forwarded pod-to-pod connection both leaving the source
+    // and arriving at the destination; every other such flow is the arrival.
+    if (
+      flow.verdict === 'FORWARDED' &&
+      flow.traffic_direction === 'EGRESS' &&
+      !flow.is_reply &&
+      flow.destination?.pod_name &&
+      k % 2 === 1
+    ) {
+      flow.traffic_direction = 'INGRESS';
+      flow.trace_observation_point = 'TO_ENDPOINT';
+    }
     return { flow, node_name: flow.node_name, time };
   }
 
