@@ -135,7 +135,16 @@ cilium:
   // `npm start` would run them but without restarts on file changes.
   const backend = start(
     process.execPath,
-    ['-r', require.resolve('sucrase/register/ts'), 'src/index.ts', '--config', '../../app-config.yaml', '--config', config],
+    [
+      ...(process.env.BENCH_BACKEND_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      '-r',
+      require.resolve('sucrase/register/ts'),
+      'src/index.ts',
+      '--config',
+      '../../app-config.yaml',
+      '--config',
+      config,
+    ],
     { cwd: path.join(ROOT, 'packages/backend'), env: { ...process.env, NODE_ENV: 'development' } },
   );
   await waitFor(async () => (await get('/api/cilium/health')).status === 200, 180000, 'the backend');

@@ -216,7 +216,12 @@ export class LiveFlowService {
         : this.index.lookupExternal(flow.destinationNames, flow.destinationIp));
     if (!src && !dst) return;
 
-    const stored: StoredFlow = { flow, source: src, destination: dst };
+    // `flow.raw` is a view into the gRPC message buffer, which may be a much
+    // larger chunk; keep an exact copy so the ring buffers hold only what
+    // they need.
+    const raw = Buffer.allocUnsafeSlow(flow.raw.length);
+    flow.raw.copy(raw);
+    const stored: StoredFlow = { flow: { ...flow, raw }, source: src, destination: dst };
     const reply = flow.isReply === true;
     if (src) this.record(src, stored, 'egress', reply);
     if (dst && dst !== src) this.record(dst, stored, 'ingress', reply);
