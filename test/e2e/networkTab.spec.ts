@@ -31,7 +31,9 @@ test('a service owner sees allowed dependencies, live traffic with drops, and th
   const dropped = page.getByTestId('flow-row').filter({ hasText: 'DROPPED' }).first();
   await expect(dropped).toBeVisible({ timeout: 60_000 });
   await expect(dropped).toContainText('POLICY_DENIED');
-  await page.screenshot({ path: path.join(artifacts, 'network-tab-live-traffic.png'), fullPage: true });
+  await page.getByLabel('Filter by peer').fill('');
+  await page.getByTestId('flow-row').first().scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(artifacts, 'network-tab-live-traffic.png') });
 
   // The declared-but-not-allowed dependency shows as drift.
   await page.getByRole('tab', { name: /Drift/ }).click();
