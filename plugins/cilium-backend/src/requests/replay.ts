@@ -1,20 +1,9 @@
 import { RequestReplay } from '@internal/plugin-cilium-common';
 import type { LeanFlow } from '@internal/plugin-cilium-node';
+import { podLabelsFromEndpointLabels as podLabels } from '../services/EntityWorkloadIndex';
 import type { PeerQuery, PolicyEngine } from './engine';
 
 const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
-
-/** Hubble's `k8s:key=value` endpoint labels as pod labels. */
-function podLabels(labels: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const label of labels) {
-    if (!label.startsWith('k8s:')) continue;
-    const eq = label.indexOf('=');
-    if (eq < 0) out[label.slice(4)] = '';
-    else out[label.slice(4, eq)] = label.slice(eq + 1);
-  }
-  return out;
-}
 
 function endpointQuery(
   endpoint: LeanFlow['source'],
