@@ -152,7 +152,7 @@ export const AuditLog = () => {
         {events ? (
           <Table<RequestEvent>
             title={`Audit events (${events.length}, newest first)`}
-            options={{ paging: events.length > 50, pageSize: 50, search: true, padding: 'dense' }}
+            options={{ paging: events.length > 50, pageSize: 50, search: true, padding: 'dense', sorting: false }}
             columns={columns}
             data={events}
             isLoading={loading}

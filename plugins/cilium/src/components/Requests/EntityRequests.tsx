@@ -10,12 +10,14 @@ export const EntityRequests = (props: { entityRef: string; reloadKey?: number })
   const list = usePolled(() => api.listRequests({ entity: props.entityRef }), [api, props.entityRef, props.reloadKey], 15000);
   if (list.error && !list.value) return <ResponseErrorPanel error={list.error} />;
   return (
-    <RequestsTable
+    <div data-testid="entity-requests">
+      <RequestsTable
       title="Connectivity requests"
       entityRef={props.entityRef}
       requests={list.value?.items ?? []}
       loading={list.loading && !list.value}
-      emptyText="No connectivity requests name this entity yet."
-    />
+        emptyText="No connectivity requests name this entity yet."
+      />
+    </div>
   );
 };

@@ -1,9 +1,9 @@
-import { ReactNode } from 'react';
+import { ReactNode, useEffect, useRef } from 'react';
 import { CodeSnippet } from '@backstage/core-components';
 import { parseEntityRef } from '@backstage/catalog-model';
 import { EntityRefLink, EntityRefLinks } from '@backstage/plugin-catalog-react';
 import { Box, Chip, List, ListItem, ListItemText, Typography } from '@material-ui/core';
-import { makeStyles } from '@material-ui/core/styles';
+import { makeStyles, useTheme } from '@material-ui/core/styles';
 import {
   ConnectivityRequestState,
   ConnectivityTarget,
@@ -18,6 +18,23 @@ const useStyles = makeStyles(theme => ({
   warning: { backgroundColor: theme.palette.warning.main, color: theme.palette.warning.contrastText },
   info: { backgroundColor: theme.palette.info.main, color: theme.palette.info.contrastText },
   section: { marginTop: theme.spacing(2) },
+  // CodeSnippet's light theme (highlight.js "docco") has token colours below 4.5:1 on white; the
+  // highlighter sets them inline, so darker equivalents need !important.
+  yaml: Object.fromEntries(
+    [
+      ['33, 145, 97', '#176b43'],
+      ['64, 160, 112', '#2a6b4a'],
+      ['64, 128, 128', '#2f6464'],
+      ['153, 153, 153', '#666666'],
+      ['187, 102, 136', '#94475f'],
+      ['0, 134, 179', '#006a8e'],
+    ].map(([rgb, color]) => {
+      // One attribute test per channel: JSS splits selectors at commas.
+      const [r, g, b] = rgb.split(', ');
+      const selector = `& pre span[style*="rgb(${r}"][style*=" ${g}"][style*=" ${b})"]`;
+      return [selector, { color: `${color} !important` }];
+    }),
+  ),
 }));
 
 const STATE_LABEL: Record<ConnectivityRequestState, string> = {
@@ -140,6 +157,44 @@ export const ReplaySummary = (props: { replay?: RequestReplay }) => {
   );
 };
 
+/**
+ * Syntax-highlighted YAML whose scrolling block can be reached and scrolled
+ * with the keyboard (the highlighter's `pre` gets a tab stop and a name).
+ */
+export const YamlBlock = (props: { text: string; label: string }) => {
+  const ref = useRef<HTMLDivElement>(null);
+  const { label } = props;
+  useEffect(() => {
+    const root = ref.current;
+    if (!root) return undefined;
+    // The highlighter loads lazily and re-creates its `pre`: label it whenever it appears.
+    const apply = () =>
+      root.querySelectorAll('pre').forEach(pre => {
+        if (pre.getAttribute('tabindex') === '0') return;
+        pre.setAttribute('tabindex', '0');
+        pre.setAttribute('role', 'region');
+        pre.setAttribute('aria-label', label);
+      });
+    apply();
+    const observer = new MutationObserver(apply);
+    observer.observe(root, { childList: true, subtree: true });
+    return () => observer.disconnect();
+  }, [label]);
+  const theme = useTheme();
+  const classes = useStyles();
+  return (
+    <div ref={ref} className={classes.yaml}>
+      <CodeSnippet
+        language="yaml"
+        text={props.text}
+        showCopyCodeButton
+        // On the light theme's tinted background some token colours fall just short of 4.5:1.
+        customStyle={theme.palette.type === 'light' ? { background: '#ffffff', border: `1px solid ${theme.palette.divider}` } : undefined}
+      />
+    </div>
+  );
+};
+
 /** Generated policy files, syntax-highlighted. */
 export const PolicyFiles = (props: { policies: RequestPolicyFile[] }) => {
   if (props.policies.length === 0) return <Typography variant="body2">No policy file was generated.</Typography>;
@@ -150,7 +205,7 @@ export const PolicyFiles = (props: { policies: RequestPolicyFile[] }) => {
           <Typography variant="subtitle2" component="p">
             {p.path}
           </Typography>
-          <CodeSnippet language="yaml" text={p.yaml} showCopyCodeButton />
+          <YamlBlock text={p.yaml} label={`YAML of ${p.path}`} />
         </Box>
       ))}
     </>
