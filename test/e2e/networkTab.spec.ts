@@ -32,7 +32,7 @@ test('a service owner sees allowed dependencies, live traffic with drops, and th
   await expect(dropped).toBeVisible({ timeout: 60_000 });
   await expect(dropped).toContainText('POLICY_DENIED');
   await page.getByLabel('Filter by peer').fill('');
-  await page.getByTestId('flow-row').first().scrollIntoViewIfNeeded();
+  await page.getByText('flows received').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(artifacts, 'network-tab-live-traffic.png') });
 
   // The declared-but-not-allowed dependency shows as drift.
