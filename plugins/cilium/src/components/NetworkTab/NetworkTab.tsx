@@ -5,6 +5,7 @@ import { Content, Progress, ResponseErrorPanel, WarningPanel } from '@backstage/
 import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Badge, Box, Grid, Tab, Tabs } from '@material-ui/core';
+import { makeStyles } from '@material-ui/core/styles';
 import { isCiliumAnnotated } from '@internal/plugin-cilium-common';
 import { ciliumApiRef, errorMessage, statusOf } from '../../api';
 import { usePolled } from '../../hooks/usePolled';
@@ -16,6 +17,11 @@ import { EntityRequests } from '../Requests';
 import { NotAnnotatedState } from './NotAnnotatedState';
 import { WorkloadIdentityCard } from './WorkloadIdentityCard';
 import { WorkloadsTable } from './WorkloadsTable';
+
+/** A badge dark enough for white text to pass WCAG AA contrast (axe). */
+const useBadgeStyles = makeStyles({
+  badge: { backgroundColor: '#b71c1c', color: '#fff' },
+});
 
 type Section = 'allowed' | 'live' | 'map' | 'drift' | 'workloads' | 'requests';
 
@@ -31,6 +37,7 @@ const LiveFlows = (props: { entity: Entity; onRequest: (initial: Partial<Request
 };
 
 const AnnotatedNetworkTab = () => {
+  const badgeClasses = useBadgeStyles();
   const { entity } = useEntity();
   const api = useApi(ciliumApiRef);
   const ref = getCompoundEntityRef(entity);
@@ -104,7 +111,7 @@ const AnnotatedNetworkTab = () => {
           <Tab
             value="drift"
             label={
-              <Badge badgeContent={c.drift.length} color="secondary">
+              <Badge badgeContent={c.drift.length} classes={{ badge: badgeClasses.badge }}>
                 <Box pr={1}>Drift</Box>
               </Badge>
             }
