@@ -8,6 +8,7 @@ import { Entity } from '@backstage/catalog-model';
 import { HubbleRelaySim } from '@internal/hubble-relay-sim';
 import type { FlowJson } from '@internal/plugin-cilium-node';
 import { ciliumPlugin } from './plugin';
+import { eventually } from './__testUtils__/sampleWorld';
 
 function component(name: string, ns: string, selector: string): Entity {
   return {
@@ -86,16 +87,6 @@ function flow(options: {
     else f.ingress_allowed_by = p;
   }
   return f;
-}
-
-async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 10000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise(r => setTimeout(r, 100));
-  }
 }
 
 describe('live traffic routes', () => {

@@ -1,50 +1,10 @@
-import fs from 'fs';
 import path from 'path';
-import { parseAllDocuments } from 'yaml';
 import request from 'supertest';
 import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { Entity } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { ciliumPlugin } from '../plugin';
-
-const examples = path.resolve(__dirname, '../../../../examples');
-
-/** The sample catalog, with the dependsOn relations the catalog would compute. */
-function sampleCatalog(): Entity[] {
-  const entities: Entity[] = [];
-  const walk = (dir: string) => {
-    for (const f of fs.readdirSync(dir)) {
-      const p = path.join(dir, f);
-      if (fs.statSync(p).isDirectory()) walk(p);
-      else if (f.endsWith('.yaml')) {
-        for (const doc of parseAllDocuments(fs.readFileSync(p, 'utf8'))) {
-          const e = doc.toJS() as Entity;
-          if (e?.kind && e.kind !== 'Location') {
-            e.metadata.namespace ??= 'default';
-            entities.push(e);
-          }
-        }
-      }
-    }
-  };
-  walk(path.join(examples, 'catalog'));
-  for (const e of entities) {
-    const deps = ((e.spec?.dependsOn as string[] | undefined) ?? []).map(d => d.toLowerCase());
-    e.relations = deps.map(targetRef => ({ type: 'dependsOn', targetRef }));
-  }
-  return entities;
-}
-
-async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 15000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise(r => setTimeout(r, 100));
-  }
-}
+import { eventually, examples, sampleEntities } from '../__testUtils__/sampleWorld';
 
 describe('connectivity route over the sample world', () => {
   jest.setTimeout(30000);
@@ -70,7 +30,7 @@ describe('connectivity route over the sample world', () => {
             },
           },
         }),
-        catalogServiceMock.factory({ entities: sampleCatalog() }),
+        catalogServiceMock.factory({ entities: sampleEntities() }),
         mockServices.permissions.factory({ result: permission }),
       ],
     });

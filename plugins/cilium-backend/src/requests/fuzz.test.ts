@@ -14,7 +14,7 @@ import {
   sampleEntities,
   tempDir,
   userInfoFactory,
-} from './__testUtils__/sampleWorld';
+} from '../__testUtils__/sampleWorld';
 
 /** A small seeded PRNG (mulberry32), so a failure can be replayed. */
 function rng(seed: number) {

@@ -12,7 +12,7 @@ import {
   withPolicies,
 } from '@internal/cilium-policy-engine';
 import type { GenerateRequest } from '@internal/cilium-policy-engine';
-import { examples, repoRoot } from './__testUtils__/sampleWorld';
+import { examples, repoRoot } from '../__testUtils__/sampleWorld';
 
 const crdFile = path.resolve(
   repoRoot,

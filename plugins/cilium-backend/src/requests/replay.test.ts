@@ -2,7 +2,7 @@ import type { LeanFlow } from '@internal/plugin-cilium-node';
 import path from 'path';
 import { loadDirectory, planChange, PolicyEngine } from './engine';
 import { replayFlows } from './replay';
-import { examples } from './__testUtils__/sampleWorld';
+import { examples } from '../__testUtils__/sampleWorld';
 
 function flow(options: {
   verdict: string;

@@ -25,7 +25,7 @@ import {
   sampleEntities,
   tempDir,
   userInfoFactory,
-} from '../__testUtils__/sampleWorld';
+} from '../../__testUtils__/sampleWorld';
 
 const databases = createTestDatabases();
 const entities = sampleEntities();

@@ -12,7 +12,7 @@ import {
   createTestDatabases,
   examples,
   tempDir,
-} from '../__testUtils__/sampleWorld';
+} from '../../__testUtils__/sampleWorld';
 import { OutboxWorker } from './OutboxWorker';
 import { RequestTracker } from './RequestTracker';
 

@@ -11,6 +11,7 @@ import {
 import {
   Entity,
   parseEntityRef,
+  RELATION_DEPENDS_ON,
   RELATION_OWNED_BY,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
@@ -20,8 +21,8 @@ import os from 'os';
 import path from 'path';
 import { parseAllDocuments } from 'yaml';
 
-/** The repository root (this file is five folders down). */
-export const repoRoot = path.resolve(__dirname, '../../../../..');
+/** The repository root (this file is four folders down). */
+export const repoRoot = path.resolve(__dirname, '../../../..');
 export const examples = path.join(repoRoot, 'examples');
 
 function fullRef(ref: string, kind: string): string {
@@ -48,10 +49,16 @@ export function sampleEntities(): Entity[] {
       if (!e?.kind) continue;
       e.metadata.namespace = e.metadata.namespace ?? 'default';
       const owner = (e.spec as any)?.owner;
-      if (owner)
-        e.relations = [
-          { type: RELATION_OWNED_BY, targetRef: fullRef(owner, 'group') },
-        ];
+      const dependsOn = ((e.spec as any)?.dependsOn ?? []) as string[];
+      e.relations = [
+        ...(owner
+          ? [{ type: RELATION_OWNED_BY, targetRef: fullRef(owner, 'group') }]
+          : []),
+        ...dependsOn.map(d => ({
+          type: RELATION_DEPENDS_ON,
+          targetRef: fullRef(d, 'component'),
+        })),
+      ];
       out.push(e);
     }
   }
