@@ -10,6 +10,7 @@ import {
 import { ConnectivityService } from './connectivity/ConnectivityService';
 import { ClusterRegistry } from './services/ClusterRegistry';
 import { EntityAccess } from './services/EntityAccess';
+import { withAuditEvent } from './services/auditing';
 import { EntityResolver } from './services/EntityResolver';
 import { LiveFlowService } from './services/live/LiveFlowService';
 import { WorkloadService } from './services/WorkloadService';
@@ -52,25 +53,17 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   }
 
   /** Wraps a read in an auditor event (created before validation, so failures are audited too). */
-  async function audited<T>(
-    req: express.Request,
-    queryType: string,
-    fn: () => Promise<T>,
-  ): Promise<T> {
+  function audited<T>(req: express.Request, queryType: string, fn: () => Promise<T>): Promise<T> {
     const { kind, namespace, name } = req.params;
-    const event = await auditor.createEvent({
-      eventId: 'entity-network-read',
-      request: req,
-      meta: { queryType, entityRef: `${kind}:${namespace}/${name}` },
-    });
-    try {
-      const result = await fn();
-      await event.success();
-      return result;
-    } catch (error) {
-      await event.fail({ error });
-      throw error;
-    }
+    return withAuditEvent(
+      auditor,
+      {
+        eventId: 'entity-network-read',
+        request: req,
+        meta: { queryType, entityRef: `${kind}:${namespace}/${name}` },
+      },
+      fn,
+    );
   }
 
   router.get('/health', (_req, res) => {

@@ -1,9 +1,9 @@
 import {
   AuditorService,
-  AuditorServiceEvent,
 } from '@backstage/backend-plugin-api';
 import { JsonObject } from '@backstage/types';
 import { RequestEvent } from '@internal/plugin-cilium-common';
+import { withAuditEvent } from '../services/auditing';
 import type { Request } from 'express';
 
 /**
@@ -15,22 +15,19 @@ export async function audited<T>(
   req: Request,
   actionType: string,
   meta: JsonObject,
-  fn: (event: AuditorServiceEvent) => Promise<T>,
+  fn: () => Promise<T>,
 ): Promise<T> {
-  const event = await auditor.createEvent({
-    eventId: 'connectivity-request',
-    severityLevel: 'medium',
-    request: req,
-    meta: { actionType, ...meta },
-  });
-  try {
-    const result = await fn(event);
-    await event.success({ meta: resultMeta(result) });
-    return result;
-  } catch (error) {
-    await event.fail({ error: error as Error });
-    throw error;
-  }
+  return withAuditEvent(
+    auditor,
+    {
+      eventId: 'connectivity-request',
+      severityLevel: 'medium',
+      request: req,
+      meta: { actionType, ...meta },
+    },
+    fn,
+    resultMeta,
+  );
 }
 
 function resultMeta(result: unknown): JsonObject | undefined {
