@@ -135,61 +135,34 @@ export async function createRequestsRouter(
     res.json(await service.get(requestId(req)));
   });
 
-  router.post('/requests/:id/approve', async (req, res) => {
-    const body = await audited(
-      auditor,
-      req,
-      'approve',
-      { requestId: req.params.id },
-      async () => {
-        const who = await caller(req);
-        const { comment } = parseOrThrow(
-          commentBodySchema,
-          req.body === undefined ? {} : req.body,
-          'request body',
-        );
-        return service.approve(requestId(req), who, comment);
-      },
-    );
-    res.json(body);
-  });
+  /** A decision on one request: audited, caller resolved first, then the body, then the id. */
+  function decisionRoute(
+    action: 'approve' | 'reject' | 'withdraw',
+    decide: (
+      req: express.Request,
+      who: Awaited<ReturnType<typeof caller>>,
+      body: unknown,
+    ) => Promise<unknown>,
+  ) {
+    router.post(`/requests/:id/${action}`, async (req, res) => {
+      const body = await audited(auditor, req, action, { requestId: req.params.id }, async () =>
+        decide(req, await caller(req), req.body === undefined ? {} : req.body),
+      );
+      res.json(body);
+    });
+  }
 
-  router.post('/requests/:id/reject', async (req, res) => {
-    const body = await audited(
-      auditor,
-      req,
-      'reject',
-      { requestId: req.params.id },
-      async () => {
-        const who = await caller(req);
-        const { reason } = parseOrThrow(
-          rejectBodySchema,
-          req.body === undefined ? {} : req.body,
-          'request body',
-        );
-        return service.reject(requestId(req), who, reason);
-      },
-    );
-    res.json(body);
+  decisionRoute('approve', async (req, who, body) => {
+    const { comment } = parseOrThrow(commentBodySchema, body, 'request body');
+    return service.approve(requestId(req), who, comment);
   });
-
-  router.post('/requests/:id/withdraw', async (req, res) => {
-    const body = await audited(
-      auditor,
-      req,
-      'withdraw',
-      { requestId: req.params.id },
-      async () => {
-        const who = await caller(req);
-        const { comment } = parseOrThrow(
-          commentBodySchema,
-          req.body === undefined ? {} : req.body,
-          'request body',
-        );
-        return service.withdraw(requestId(req), who, comment);
-      },
-    );
-    res.json(body);
+  decisionRoute('reject', async (req, who, body) => {
+    const { reason } = parseOrThrow(rejectBodySchema, body, 'request body');
+    return service.reject(requestId(req), who, reason);
+  });
+  decisionRoute('withdraw', async (req, who, body) => {
+    const { comment } = parseOrThrow(commentBodySchema, body, 'request body');
+    return service.withdraw(requestId(req), who, comment);
   });
 
   router.post('/requests/:id/merge', async (req, res) => {
