@@ -300,7 +300,7 @@ export class LiveFlowService {
   traffic(entityRef: string): EntityTrafficResponse {
     const state = this.entities.get(entityRef);
     if (!state) return { entityRef, edges: [] };
-    const oldest = state.flows.toArray()[0];
+    const oldest = state.flows.oldest();
     return {
       entityRef,
       edges: state.edges.snapshot(),

@@ -41,6 +41,11 @@ export class RingBuffer<T> {
     return item;
   }
 
+  /** The oldest item, without removing it. */
+  oldest(): T | undefined {
+    return this.size === 0 ? undefined : this.items[this.start];
+  }
+
   /** Oldest first. */
   toArray(): T[] {
     const out: T[] = new Array(this.size);
