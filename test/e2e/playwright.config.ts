@@ -41,26 +41,24 @@ export default defineConfig({
     {
       // Faster than the demo's 50 flows/s, so entity buffers fill up for the
       // render-time check (10,000 flows).
-      command:
-        'node packages/hubble-relay-sim/bin/hubble-relay-sim --cluster examples/cluster --policies examples/gitops/policies --catalog examples/catalog --rate 1500 --quiet',
+      // It follows the GitOps repository the backend creates (and waits for it).
+      command: `node packages/hubble-relay-sim/bin/hubble-relay-sim --cluster examples/cluster --policies-git ${JSON.stringify(
+        gitops,
+      )} --catalog examples/catalog --rate 1500 --quiet`,
       cwd: root,
       port: 4245,
       reuseExistingServer: !CI,
       timeout: 120_000,
     },
     {
-      // A fresh local GitOps repository each run (the request journey merges into it).
-      command: `rm -rf ${JSON.stringify(gitops)} && npm run start:backend`,
+      // A fresh local GitOps repository and database each run (test/e2e/app-config.e2e.yaml).
+      command: `rm -rf ${JSON.stringify(
+        gitops,
+      )} && npm run start:backend -- --config ../../app-config.yaml --config ../../test/e2e/app-config.e2e.yaml`,
       cwd: root,
       url: 'http://localhost:7007/api/cilium/health',
       reuseExistingServer: !CI,
       timeout: 180_000,
-      // A fresh in-memory database each run.
-      env: {
-        APP_CONFIG_backend_database_connection: ':memory:',
-        APP_CONFIG_cilium_requests_publisher_path: gitops,
-        APP_CONFIG_cilium_live_flowsPerEntity: '10000',
-      },
     },
     {
       command: 'npm run start:app',

@@ -135,23 +135,32 @@ test('a developer requests connectivity to another team’s service; its owners 
   await priya.screenshot({ path: path.join(artifacts, 'request-6-merged.png'), fullPage: true });
   await expectAccessible(priya, 'main', 'request-page');
 
-  // 6. After the merge the Network tab lists the new edge and the flows turn FORWARDED — only when the
-  //    cluster's policy source and the relay stand-in read the merged GitOps repository (see the README).
-  if (process.env.E2E_POLICIES_FROM_GITOPS !== '1') {
-    test.info().annotations.push({
-      type: 'not-checked',
-      description:
-        'The Network tab and the relay stand-in read examples/gitops/policies, not the merged local GitOps repository',
-    });
-    return;
-  }
+  // 6. The cluster's policy source is the GitOps repository's main branch: the request becomes enforced,
+  //    the Network tab lists the new allowed edge, and the stand-in (following the same branch) forwards
+  //    the flows it dropped before.
+  await expect
+    .poll(
+      async () => {
+        await priya.reload();
+        return priya.getByTestId('request-state').first().textContent({ timeout: 30_000 });
+      },
+      { timeout: 90_000, intervals: [3_000] },
+    )
+    .toMatch(/^Enforced/);
+  await expect(priya.getByRole('list', { name: 'Timeline' })).toContainText('now contains the policies');
+  await priya.screenshot({ path: path.join(artifacts, 'request-7-enforced.png'), fullPage: true });
+
   await aisha.goto('/catalog/default/component/checkout/network');
-  const outgoing = aisha.locator('.MuiPaper-root', { hasText: 'Outgoing: what this service may call' });
-  await expect(outgoing.getByRole('row', { name: /product-catalog.*TCP 8080/ })).toBeVisible({ timeout: 60_000 });
+  await expect(
+    aisha.getByTestId('allowed-egress').getByRole('row', { name: /product-catalog.*8080/ }),
+  ).toBeVisible({ timeout: 60_000 });
+  await aisha.screenshot({ path: path.join(artifacts, 'request-8-allowed-edge.png'), fullPage: true });
   await aisha.getByRole('tab', { name: 'Live traffic' }).click();
   await aisha.getByLabel('Filter by peer').fill('product-catalog');
-  await expect(aisha.getByTestId('flow-row').filter({ hasText: 'FORWARDED' }).first()).toBeVisible({ timeout: 90_000 });
-  await aisha.screenshot({ path: path.join(artifacts, 'request-7-forwarded.png'), fullPage: true });
+  await expect(aisha.getByTestId('flow-row').filter({ hasText: 'FORWARDED' }).first()).toBeVisible({
+    timeout: 90_000,
+  });
+  await aisha.screenshot({ path: path.join(artifacts, 'request-9-forwarded.png'), fullPage: true });
 });
 
 /** A Backstage token of a sample user, from the development sign-in provider. */

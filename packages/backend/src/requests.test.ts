@@ -5,6 +5,7 @@ import request from 'supertest';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { authServiceFactory } from '@backstage/backend-defaults/auth';
 import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
+import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import { userInfoServiceFactory } from '@backstage/backend-defaults/userInfo';
 import { backendFeatures } from './features';
 
@@ -30,7 +31,7 @@ async function eventually<T>(
 describe('connectivity requests in the sample backend', () => {
   jest.setTimeout(90000);
 
-  it('lets an owner file the demo request, refuses a non-owner and lets a platform reviewer approve it', async () => {
+  it('lets an owner file the demo request, refuses a non-owner, and a platform reviewer approves and merges it until the cluster enforces it', async () => {
     const gitPath = path.join(
       fs.mkdtempSync(path.join(os.tmpdir(), 'cilium-git-')),
       'gitops.git',
@@ -41,6 +42,8 @@ describe('connectivity requests in the sample backend', () => {
         authServiceFactory,
         httpAuthServiceFactory,
         userInfoServiceFactory,
+        // The real scheduler: the outbox and the tracker run on their own.
+        schedulerServiceFactory,
         mockServices.rootConfig.factory({
           data: {
             app: { baseUrl: 'http://localhost:3000' },
@@ -73,9 +76,13 @@ describe('connectivity requests in the sample backend', () => {
               clusters: [
                 {
                   name: 'dev',
+                  // The embedded default: the cluster runs the main branch
+                  // of the repository requests are published to.
                   policies: {
-                    type: 'directory',
-                    path: path.join(repoRoot, 'examples/gitops/policies'),
+                    type: 'git',
+                    url: gitPath,
+                    branch: 'main',
+                    path: 'policies',
                   },
                   workloads: {
                     type: 'manifests',
@@ -85,6 +92,7 @@ describe('connectivity requests in the sample backend', () => {
               ],
               requests: {
                 reviewers: ['group:default/platform-team'],
+                pollSeconds: 1,
                 publisher: {
                   type: 'local-git',
                   path: gitPath,
@@ -161,6 +169,62 @@ describe('connectivity requests in the sample backend', () => {
         return res.body.state === 'published' ? res.body : undefined;
       });
       expect(published.publication.branch).toBe(`netpol/${created.body.id}`);
+
+      const paymentsEdge = async () => {
+        const res = await request(server)
+          .get('/api/cilium/entities/component/default/checkout/connectivity')
+          .set('authorization', jane);
+        expect(res.status).toBe(200);
+        return (res.body.egress as any[]).find(
+          e => e.peer.id === 'component:default/payments',
+        );
+      };
+      // The policies come from the repository the backend seeded at startup,
+      // and the published branch is not the cluster's policy yet.
+      expect(await paymentsEdge()).toBeUndefined();
+      const notYet = await request(server)
+        .get('/api/cilium/entities/component/default/checkout/connectivity')
+        .set('authorization', jane);
+      expect(notYet.body.egress.length).toBeGreaterThan(0);
+
+      const selfMerge = await request(server)
+        .post(`/api/cilium/requests/${created.body.id}/merge`)
+        .set('authorization', jane)
+        .send({});
+      expect(selfMerge.status).toBe(403);
+      const merged = await request(server)
+        .post(`/api/cilium/requests/${created.body.id}/merge`)
+        .set('authorization', priya)
+        .send({});
+      expect(merged.status).toBe(200);
+      const enforced = await eventually(async () => {
+        const res = await request(server)
+          .get(`/api/cilium/requests/${created.body.id}`)
+          .set('authorization', jane);
+        return res.body.state === 'enforced' ? res.body : undefined;
+      });
+      expect(enforced.events.at(-1).message).toMatch(
+        /policy source of cluster dev now contains the policies/,
+      );
+      const edge = await eventually(paymentsEdge);
+      expect(edge.ports).toBe('TCP 8443');
+      expect(
+        [...edge.egressAllowedBy, ...edge.ingressAllowedBy].map(
+          (r: any) => r.name,
+        ),
+      ).toEqual(
+        expect.arrayContaining([expect.stringContaining('payments')]),
+      );
+      // Filing the same request again is refused: the cluster now allows it.
+      const again = await request(server)
+        .post('/api/cilium/requests')
+        .set('authorization', jane)
+        .send(demo);
+      expect(again.status).toBeGreaterThanOrEqual(400);
+      expect(again.status).toBeLessThan(500);
+      expect(again.body.error.message).toMatch(
+        new RegExp(`can already reach component:default/payments on TCP 8443: allowed by CiliumNetworkPolicy checkout/allow-egress-from-checkout-to-payments-${created.body.id}`),
+      );
     } finally {
       await backend.stop();
     }

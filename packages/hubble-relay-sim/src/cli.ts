@@ -10,16 +10,24 @@ import type { FlowGenerator } from './timeline';
 const USAGE = `hubble-relay-sim — a Hubble Relay stand-in (observer.Observer over gRPC)
 
 Usage:
-  hubble-relay-sim [synthetic] --cluster DIR --policies DIR [--catalog DIR] [options]
+  hubble-relay-sim [synthetic] --cluster DIR (--policies DIR | --policies-git REPO) [--catalog DIR] [options]
   hubble-relay-sim replay --replay PATH [--replay PATH...] [options]
   hubble-relay-sim bench (--replay PATH | --cluster DIR --policies DIR [--catalog DIR]) [options]
 
 Modes:
   synthetic  traffic among the cluster's workloads following the catalog's
              dependsOn, DNS lookups and stray calls; verdicts from the policy
-             engine over --policies (re-read when files change)
+             engine over the policies (re-read when they change)
   replay     hubble observe -o json captures (files or folders)
   bench      follow streams get pre-encoded flows as fast as they can take them
+
+Policies (synthetic and bench modes):
+  --policies DIR       a folder of policy manifests
+  --policies-git REPO  a git repository (local path or URL), e.g. the backend's
+                       embedded GitOps repository packages/backend/data/gitops.git;
+                       waits until it exists, follows the branch head
+  --git-branch B       branch of --policies-git (default main)
+  --git-path P         folder of the policies in --policies-git (default policies)
 
 Options:
   --listen ADDR        listen address (default localhost:4245; --port P = localhost:P)
@@ -48,6 +56,25 @@ function parseEpoch(text: string | undefined): number | undefined {
   return ms;
 }
 
+/**
+ * Retries `attempt` every second until it succeeds, saying once why it waits
+ * (e.g. the backend has not created its GitOps repository yet).
+ */
+async function waitFor<T>(attempt: () => Promise<T>): Promise<T> {
+  let said = false;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (!said) {
+        console.log(`hubble-relay-sim: waiting — ${(e as Error).message}`);
+        said = true;
+      }
+      await new Promise(r => setTimeout(r, 1000));
+    }
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -63,6 +90,9 @@ export async function main(argv: string[]): Promise<void> {
       nodes: { type: 'string' },
       cluster: { type: 'string' },
       policies: { type: 'string' },
+      'policies-git': { type: 'string' },
+      'git-branch': { type: 'string' },
+      'git-path': { type: 'string' },
       catalog: { type: 'string' },
       replay: { type: 'string', multiple: true },
       mode: { type: 'string' },
@@ -104,6 +134,9 @@ export async function main(argv: string[]): Promise<void> {
       : undefined;
 
   const sim = new HubbleRelaySim({ nodes, bufferCapacity, tls });
+  // Listen first: clients (and process supervisors waiting for the port) can
+  // connect while the policies are still being waited for.
+  const port = await sim.listen(listen);
   let generator: FlowGenerator;
   let describe: string;
   let closeVerdicts: (() => void) | undefined;
@@ -117,8 +150,10 @@ export async function main(argv: string[]): Promise<void> {
     });
     describe = `replay of ${lines.length} captured events (${timestamps} timestamps)`;
   } else {
-    if (!values.cluster || !values.policies)
-      fail('synthetic mode needs --cluster and --policies');
+    if (!values.cluster || !(values.policies || values['policies-git']))
+      fail(`${mode} mode needs --cluster and --policies or --policies-git`);
+    if (values.policies && values['policies-git'])
+      fail('give either --policies or --policies-git, not both');
     const { loadSimWorld } = await import('./world');
     const { SyntheticGenerator } = await import('./synthetic');
     const { EngineVerdictSource } = await import('./engineVerdicts');
@@ -127,18 +162,31 @@ export async function main(argv: string[]): Promise<void> {
       catalogDir: values.catalog ? path.resolve(values.catalog) : undefined,
       nodes,
     });
-    const verdicts = new EngineVerdictSource({
-      clusterDir: path.resolve(values.cluster),
-      policiesDir: path.resolve(values.policies),
-      onReload: ({ revision, error }) =>
-        error
-          ? console.error(
-              `hubble-relay-sim: policies not reloaded (keeping revision ${revision}): ${error.message}`,
-            )
-          : console.log(
-              `hubble-relay-sim: policies changed, now at revision ${revision}`,
-            ),
-    });
+    const { DirectoryManifestSource, GitManifestSource } = await import(
+      '@internal/plugin-cilium-node'
+    );
+    const policies = values['policies-git']
+      ? new GitManifestSource({
+          url: values['policies-git'],
+          branch: values['git-branch'] ?? 'main',
+          path: values['git-path'] ?? 'policies',
+          refreshSeconds: 2,
+        })
+      : new DirectoryManifestSource(path.resolve(values.policies!));
+    const verdicts = await waitFor(() =>
+      EngineVerdictSource.create({
+        clusterDir: path.resolve(values.cluster!),
+        policies,
+        onReload: ({ revision, error }) =>
+          error
+            ? console.error(
+                `hubble-relay-sim: policies not reloaded (keeping revision ${revision}): ${error.message}`,
+              )
+            : console.log(
+                `hubble-relay-sim: policies changed, now at revision ${revision}`,
+              ),
+      }),
+    );
     closeVerdicts = () => verdicts.close();
     generator = new SyntheticGenerator(world, verdicts, { seed });
     describe = `synthetic traffic: ${world.workloads.length} workloads, ${world.calls.length} declared calls, ${world.externals.length} external peers`;
@@ -163,7 +211,6 @@ export async function main(argv: string[]): Promise<void> {
       backfill: values.epoch ? bufferCapacity : 0,
     });
   }
-  const port = await sim.listen(listen);
   timeline?.start();
   const host = listen.slice(0, listen.lastIndexOf(':'));
   console.log(

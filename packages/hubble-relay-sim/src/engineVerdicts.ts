@@ -1,6 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { loadDirectory, PolicyEngine } from '@internal/cilium-policy-engine';
+import { InventoryBuilder, PolicyEngine } from '@internal/cilium-policy-engine';
+import {
+  DirectoryManifestSource,
+  ManifestSnapshot,
+  ManifestSource,
+} from '@internal/plugin-cilium-node';
 import type {
   FlowVerdict,
   PeerQuery,
@@ -15,8 +18,9 @@ import type {
 
 /**
  * VerdictSource backed by the policy engine (@internal/cilium-policy-engine)
- * over the cluster manifests and the GitOps policy folder. The policies are
- * re-read when a file under the folder changes (polled).
+ * over the cluster manifests and the GitOps policies (a folder or a git
+ * branch). The policies are re-read when their source's version changes
+ * (polled).
  */
 
 type EnginePolicyRef = Pick<PolicyRef, 'kind' | 'namespace' | 'name'>;
@@ -72,42 +76,56 @@ export function toSimVerdict(v: EngineFlowVerdict): SimVerdict {
   return out;
 }
 
-function signature(dir: string): string {
-  const parts: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else {
-        const st = fs.statSync(p);
-        parts.push(`${p}:${st.size}:${st.mtimeMs}`);
-      }
-    }
-  };
-  walk(dir);
-  return parts.sort().join('|');
-}
-
 export interface EngineVerdictSourceOptions {
+  /** The cluster's workload manifests (examples/cluster). */
   clusterDir: string;
-  policiesDir: string;
+  /**
+   * Where the policies come from: a folder (`DirectoryManifestSource`) or a
+   * branch of the GitOps repository (`GitManifestSource`), so merged changes
+   * reach the stand-in exactly as they reach the backend.
+   */
+  policies: ManifestSource;
   /** Poll period for policy changes, default 2000 ms; 0 = never re-read. */
   pollMs?: number;
   onReload?: (info: { revision: number; error?: Error }) => void;
 }
 
-export class EngineVerdictSource implements VerdictSource {
-  private engine: PolicyEngine;
-  private rev = 1;
-  private sig: string;
-  private timer: NodeJS.Timeout | undefined;
+/** Why a policy source could not be read at all (no files and a problem). */
+function unreadable(snapshot: ManifestSnapshot): string | undefined {
+  if (snapshot.version !== 'missing') return undefined;
+  return snapshot.problems.map(p => `${p.source}: ${p.message}`).join('; ') || 'cannot be read';
+}
 
-  constructor(private readonly options: EngineVerdictSourceOptions) {
-    this.sig = signature(options.policiesDir);
-    this.engine = this.build();
+export class EngineVerdictSource implements VerdictSource {
+  private rev = 1;
+  private timer: NodeJS.Timeout | undefined;
+  private checking = false;
+
+  /**
+   * Reads the workloads and the policies once; rejects when the policy source
+   * cannot be read (the caller may wait and try again).
+   */
+  static async create(options: EngineVerdictSourceOptions): Promise<EngineVerdictSource> {
+    const workloads = await new DirectoryManifestSource(options.clusterDir).read();
+    const policies = await options.policies.read();
+    const problem = unreadable(policies);
+    if (problem) throw new Error(`policies from ${options.policies.description}: ${problem}`);
+    return new EngineVerdictSource(options, workloads, policies);
+  }
+
+  private engine: PolicyEngine;
+  private version: string;
+
+  private constructor(
+    private readonly options: EngineVerdictSourceOptions,
+    private readonly workloads: ManifestSnapshot,
+    policies: ManifestSnapshot,
+  ) {
+    this.engine = this.build(policies);
+    this.version = policies.version;
     const pollMs = options.pollMs ?? 2000;
     if (pollMs > 0) {
-      this.timer = setInterval(() => this.reloadIfChanged(), pollMs);
+      this.timer = setInterval(() => void this.reloadIfChanged(), pollMs);
       this.timer.unref();
     }
   }
@@ -120,19 +138,18 @@ export class EngineVerdictSource implements VerdictSource {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Re-reads the policies if a file changed; returns whether it reloaded. */
-  reloadIfChanged(): boolean {
-    let sig: string;
+  /** Re-reads the policies if their source changed; resolves whether it reloaded. */
+  async reloadIfChanged(): Promise<boolean> {
+    if (this.checking) return false;
+    this.checking = true;
     try {
-      sig = signature(this.options.policiesDir);
-    } catch (e) {
-      this.options.onReload?.({ revision: this.rev, error: e as Error });
-      return false;
-    }
-    if (sig === this.sig) return false;
-    this.sig = sig;
-    try {
-      this.engine = this.build();
+      const version = await this.options.policies.version();
+      if (version === this.version) return false;
+      const policies = await this.options.policies.read();
+      const problem = unreadable(policies);
+      if (problem) throw new Error(problem);
+      this.engine = this.build(policies);
+      this.version = policies.version;
       this.rev++;
       this.options.onReload?.({ revision: this.rev });
       return true;
@@ -140,6 +157,8 @@ export class EngineVerdictSource implements VerdictSource {
       // Keep the previous policies when the new ones do not load.
       this.options.onReload?.({ revision: this.rev, error: e as Error });
       return false;
+    } finally {
+      this.checking = false;
     }
   }
 
@@ -154,10 +173,11 @@ export class EngineVerdictSource implements VerdictSource {
     );
   }
 
-  private build(): PolicyEngine {
-    return new PolicyEngine(
-      loadDirectory([this.options.clusterDir, this.options.policiesDir]),
-    );
+  private build(policies: ManifestSnapshot): PolicyEngine {
+    const builder = new InventoryBuilder();
+    for (const f of this.workloads.files) builder.addText(f.text, `cluster/${f.path}`);
+    for (const f of policies.files) builder.addText(f.text, f.path);
+    return new PolicyEngine(builder.build());
   }
 }
 

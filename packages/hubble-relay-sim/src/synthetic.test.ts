@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   decodeGetFlowsResponseLean,
+  DirectoryManifestSource,
   encodeGetFlowsResponse,
+  GitManifestSource,
+  LocalGitPublisher,
 } from '@internal/plugin-cilium-node';
 import type { FlowJson } from '@internal/plugin-cilium-node';
 import { EngineVerdictSource, toSimVerdict } from './engineVerdicts';
@@ -16,6 +19,28 @@ const EXAMPLES = path.resolve(__dirname, '../../../examples');
 const CLUSTER = path.join(EXAMPLES, 'cluster');
 const POLICIES = path.join(EXAMPLES, 'gitops', 'policies');
 const CATALOG = path.join(EXAMPLES, 'catalog');
+
+/** A grant of checkout → payments on 8443, the sample world's documented drop. */
+const GRANT_CHECKOUT_TO_PAYMENTS = [
+  'apiVersion: cilium.io/v2',
+  'kind: CiliumNetworkPolicy',
+  'metadata: { name: allow-checkout-to-payments, namespace: checkout }',
+  'spec:',
+  '  endpointSelector: { matchLabels: { app.kubernetes.io/name: checkout } }',
+  '  egress:',
+  '    - toEndpoints: [{ matchLabels: { backstage.io/kubernetes-id: payments } }]',
+  "      toPorts: [{ ports: [{ port: '8443', protocol: TCP }] }]",
+  '---',
+  'apiVersion: cilium.io/v2',
+  'kind: CiliumNetworkPolicy',
+  'metadata: { name: allow-payments-from-checkout, namespace: checkout }',
+  'spec:',
+  '  endpointSelector: { matchLabels: { backstage.io/kubernetes-id: payments } }',
+  '  ingress:',
+  '    - fromEndpoints: [{ matchLabels: { app.kubernetes.io/name: checkout } }]',
+  "      toPorts: [{ ports: [{ port: '8443', protocol: TCP }] }]",
+  '',
+].join('\n');
 
 function generate(gen: SyntheticGenerator, n: number): FlowJson[] {
   const epoch = Date.parse('2026-03-01T00:00:00Z');
@@ -154,9 +179,9 @@ describe('synthetic traffic with verdicts from the policy engine', () => {
       clusterDir: CLUSTER,
       catalogDir: CATALOG,
     });
-    const verdicts = new EngineVerdictSource({
+    const verdicts = await EngineVerdictSource.create({
       clusterDir: CLUSTER,
-      policiesDir: tmp,
+      policies: new DirectoryManifestSource(tmp),
       pollMs: 0,
     });
     const flows = generate(
@@ -205,28 +230,9 @@ describe('synthetic traffic with verdicts from the policy engine', () => {
     // Grant checkout → payments in the GitOps folder; the source sees the change.
     fs.writeFileSync(
       path.join(tmp, 'checkout', 'zz-allow-checkout-to-payments.yaml'),
-      [
-        'apiVersion: cilium.io/v2',
-        'kind: CiliumNetworkPolicy',
-        'metadata: { name: allow-checkout-to-payments, namespace: checkout }',
-        'spec:',
-        '  endpointSelector: { matchLabels: { app.kubernetes.io/name: checkout } }',
-        '  egress:',
-        '    - toEndpoints: [{ matchLabels: { backstage.io/kubernetes-id: payments } }]',
-        "      toPorts: [{ ports: [{ port: '8443', protocol: TCP }] }]",
-        '---',
-        'apiVersion: cilium.io/v2',
-        'kind: CiliumNetworkPolicy',
-        'metadata: { name: allow-payments-from-checkout, namespace: checkout }',
-        'spec:',
-        '  endpointSelector: { matchLabels: { backstage.io/kubernetes-id: payments } }',
-        '  ingress:',
-        '    - fromEndpoints: [{ matchLabels: { app.kubernetes.io/name: checkout } }]',
-        "      toPorts: [{ ports: [{ port: '8443', protocol: TCP }] }]",
-        '',
-      ].join('\n'),
+      GRANT_CHECKOUT_TO_PAYMENTS,
     );
-    expect(verdicts.reloadIfChanged()).toBe(true);
+    expect(await verdicts.reloadIfChanged()).toBe(true);
     expect(verdicts.revision).toBe(2);
     const after = generate(
       new SyntheticGenerator(world, verdicts, { seed: 'engine' }),
@@ -245,6 +251,49 @@ describe('synthetic traffic with verdicts from the policy engine', () => {
       ]);
       expect(f.egress_allowed_by?.[0].revision).toBe('2');
     }
+    verdicts.close();
+  });
+
+  it('follows the GitOps repository branch: waits for it, then re-reads when a change is merged', async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-sim-git-'));
+    const repo = path.join(tmp, 'gitops.git');
+    const policies = new GitManifestSource({ url: repo, branch: 'main', path: 'policies', refreshSeconds: 0 });
+    // The backend has not created its repository yet: the stand-in is told why it waits.
+    await expect(
+      EngineVerdictSource.create({ clusterDir: CLUSTER, policies, pollMs: 0 }),
+    ).rejects.toThrow(/gitops\.git/);
+
+    const publisher = new LocalGitPublisher({ path: repo, seedFrom: path.join(EXAMPLES, 'gitops') });
+    await publisher.init();
+    const verdicts = await EngineVerdictSource.create({ clusterDir: CLUSTER, policies, pollMs: 0 });
+    const world = await loadSimWorld({ clusterDir: CLUSTER, catalogDir: CATALOG });
+    const toPayments = () =>
+      generate(new SyntheticGenerator(world, verdicts, { seed: 'git' }), 4000).filter(
+        f => !f.is_reply && pair(f) === 'checkout/checkout>checkout/payments',
+      );
+    expect(new Set(toPayments().map(f => f.verdict))).toEqual(new Set(['DROPPED']));
+    expect(await verdicts.reloadIfChanged()).toBe(false);
+
+    // A request branch is not the policy source until it is merged.
+    const change = {
+      id: 'req-sim',
+      kind: 'grant' as const,
+      title: 'Allow checkout to reach payments',
+      summary: 'checkout → payments TCP 8443',
+      requester: 'user:default/jane.doe',
+      justification: 'card payments',
+      files: [{ path: 'policies/checkout/allow-checkout-to-payments.yaml', content: GRANT_CHECKOUT_TO_PAYMENTS }],
+      diff: { added: [], removed: [] },
+      findings: [],
+      approvals: [],
+    };
+    const publication = await publisher.publish(change);
+    expect(await verdicts.reloadIfChanged()).toBe(false);
+    await publisher.merge(change, publication);
+    expect(await verdicts.reloadIfChanged()).toBe(true);
+    const after = toPayments();
+    expect(after.length).toBeGreaterThan(0);
+    expect(new Set(after.map(f => f.verdict))).toEqual(new Set(['FORWARDED']));
     verdicts.close();
   });
 

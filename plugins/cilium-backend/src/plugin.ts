@@ -67,7 +67,7 @@ export const ciliumPlugin = createBackendPlugin({
         deps.lifecycle.addShutdownHook(() => live.stop());
 
         httpRouter.use(
-          await setupRequests({ ...deps, publishers, defaultCluster: clusters.defaultCluster(), recentFlows: ref => live.recentFlows(ref) }),
+          await setupRequests({ ...deps, publishers, clusters, recentFlows: ref => live.recentFlows(ref) }),
         );
         httpRouter.use(
           await createRouter({

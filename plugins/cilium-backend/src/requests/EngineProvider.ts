@@ -1,66 +1,54 @@
-import { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
-import { loadDirectory, PolicyEngine } from './engine';
-
-interface ClusterSources {
-  policies?: string;
-  workloads?: string;
-}
+import { InputError, ServiceUnavailableError } from '@backstage/errors';
+import { ClusterRegistry } from '../services/ClusterRegistry';
+import type { ClusterSnapshot } from '../services/ClusterModel';
+import { PolicyEngine } from './engine';
 
 /**
- * Builds the connectivity engine of a cluster from its configured policy
- * source and workload manifests (`cilium.clusters[].policies/workloads`),
- * cached for a few seconds so a burst of previews reads the files once.
+ * The requests' view of a cluster's policies: the same evaluated snapshot the
+ * Network tab uses (`cilium.clusters[].policies` of any source type —
+ * directory, git, kubernetes — and `workloads`), so a request is generated
+ * and tested against exactly what the tab shows, and "enforced" means the
+ * configured policy source now contains the change.
  */
 export class EngineProvider {
-  private readonly cache = new Map<
-    string,
-    { at: number; engine: PolicyEngine }
-  >();
+  constructor(private readonly clusters: ClusterRegistry) {}
 
-  static fromConfig(
-    config: Config,
-    options: { ttlMs?: number } = {},
-  ): EngineProvider {
-    const sources = new Map<string, ClusterSources>();
-    for (const c of config.getOptionalConfigArray('cilium.clusters') ?? []) {
-      sources.set(c.getString('name'), {
-        policies: c.getOptionalString('policies.path'),
-        workloads: c.getOptionalString('workloads.path'),
-      });
-    }
-    return new EngineProvider(sources, options.ttlMs ?? 5000);
-  }
-
-  constructor(
-    private readonly sources: Map<string, ClusterSources>,
-    private readonly ttlMs: number,
-  ) {}
-
-  /** The folder of the cluster's policy source, if it is a directory. */
-  policiesPath(cluster: string): string | undefined {
-    return this.sources.get(cluster)?.policies;
-  }
-
-  /** The engine of a cluster; InputError when the cluster has no policy source or workloads configured. */
-  engine(cluster: string): PolicyEngine {
-    const hit = this.cache.get(cluster);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.engine;
-    const s = this.sources.get(cluster);
-    if (!s?.policies || !s.workloads) {
+  private async snapshot(cluster: string): Promise<ClusterSnapshot> {
+    const { model } = this.clusters.get(cluster);
+    if (!model.complete) {
       throw new InputError(
-        `Cluster "${cluster}" needs cilium.clusters[].policies.path and workloads.path configured before requests can be generated and tested`,
+        `Cluster "${cluster}" needs cilium.clusters[].policies and workloads configured before requests can be generated and tested`,
       );
     }
-    const engine = new PolicyEngine(loadDirectory([s.policies, s.workloads]), {
-      clusterName: cluster,
-    });
-    this.cache.set(cluster, { at: Date.now(), engine });
-    return engine;
+    return model.current();
   }
 
-  /** Forgets cached engines (after a merge changed the policy source). */
+  /**
+   * The engine of a cluster. ServiceUnavailableError while its policy source
+   * cannot be read: an empty policy set would make every request look
+   * already allowed.
+   */
+  async engine(cluster: string): Promise<PolicyEngine> {
+    const snapshot = await this.snapshot(cluster);
+    if (snapshot.policiesUnavailable) {
+      throw new ServiceUnavailableError(
+        `The policies of cluster "${cluster}" cannot be read right now (${snapshot.policiesUnavailable}); try again when the policy source is back`,
+      );
+    }
+    return snapshot.engine;
+  }
+
+  /**
+   * The policy source's files by path relative to its root (for a git source,
+   * relative to its `path`), or undefined while the source cannot be read.
+   */
+  async policyFiles(cluster: string): Promise<Map<string, string> | undefined> {
+    const snapshot = await this.snapshot(cluster);
+    return snapshot.policiesUnavailable ? undefined : snapshot.policyFiles;
+  }
+
+  /** Asks every cluster's sources for their versions again on next use (after a merge). */
   invalidate(): void {
-    this.cache.clear();
+    for (const c of this.clusters.all()) c.model.recheck();
   }
 }

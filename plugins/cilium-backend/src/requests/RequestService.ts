@@ -270,7 +270,7 @@ export class RequestService {
       target = { type: 'cilium-entity', entity: body.target.entity };
     }
 
-    const before = this.options.engines.engine(src.cluster);
+    const before = await this.options.engines.engine(src.cluster);
     const generateRequest: GenerateRequest = {
       id,
       requester: caller.userEntityRef,

@@ -18,6 +18,7 @@ import {
   PolicyPublisher,
 } from '@internal/plugin-cilium-node';
 import express from 'express';
+import { ClusterRegistry } from '../services/ClusterRegistry';
 import { EngineProvider } from './EngineProvider';
 import { OutboxWorker } from './outbox/OutboxWorker';
 import { RequestTracker } from './outbox/RequestTracker';
@@ -69,7 +70,8 @@ export interface SetupRequestsOptions {
   catalog: CatalogService;
   publishers: PublisherRegistry;
   lifecycle?: LifecycleService;
-  defaultCluster: string;
+  /** The configured clusters; requests are generated and tested against their policy sources. */
+  clusters: ClusterRegistry;
   recentFlows?: (entityRef: string) => LeanFlow[];
 }
 
@@ -84,8 +86,12 @@ export async function setupRequests(
   const knex = await options.database.getClient();
   if (!options.database.migrations?.skip) await migrateRequestStore(knex);
   const store = new RequestStore(knex);
-  const engines = EngineProvider.fromConfig(config);
+  const engines = new EngineProvider(options.clusters);
   const publisher = options.publishers.select(config);
+  // The embedded local-git repository exists from the start, so a cluster
+  // whose policy source is that repository (the default setup) reads the
+  // seeded policies before any request is published.
+  await publisher.init?.();
   const appBaseUrl = config.getOptionalString('app.baseUrl');
   const worker = new OutboxWorker({
     store,
@@ -122,7 +128,7 @@ export async function setupRequests(
     reviewers:
       config.getOptionalStringArray('cilium.requests.reviewers') ??
       DEFAULT_REVIEWERS,
-    defaultCluster: options.defaultCluster,
+    defaultCluster: options.clusters.defaultCluster(),
     recentFlows: options.recentFlows,
     onApproved: kick,
   });

@@ -10,6 +10,12 @@ export interface ClusterSnapshot {
   diagnostics: SourceDiagnostic[];
   /** Policy files by path (relative to the policy source's root). */
   policyFiles: Map<string, string>;
+  /**
+   * Why the policy source could not be read at all (missing folder,
+   * unreachable repository, branch not found); undefined when it was read.
+   * The engine then holds no policies and must not be trusted for decisions.
+   */
+  policiesUnavailable?: string;
 }
 
 /** Marks workload-source files so they never pass for policy files. */
@@ -39,6 +45,16 @@ export class ClusterModel {
 
   private now(): number {
     return this.options.now ? this.options.now() : Date.now();
+  }
+
+  /** Whether the cluster has both a policy source and a workload source. */
+  get complete(): boolean {
+    return Boolean(this.options.policies && this.options.workloads);
+  }
+
+  /** Makes the next `current()` ask the sources for their versions again (after a merge). */
+  recheck(): void {
+    this.lastCheck = 0;
   }
 
   /** The current snapshot, reloaded first when a source changed. */
@@ -87,7 +103,11 @@ export class ClusterModel {
         })),
     ];
     const engine = new PolicyEngine(inventory, { clusterName: this.options.cluster });
-    this.snapshot = { engine, loadedAt: new Date(this.now()), diagnostics, policyFiles };
+    const policiesUnavailable =
+      policySnapshot && policySnapshot.version === 'missing'
+        ? policySnapshot.problems.map(p => p.message).join('; ') || `${policies?.description} cannot be read`
+        : undefined;
+    this.snapshot = { engine, loadedAt: new Date(this.now()), diagnostics, policyFiles, policiesUnavailable };
     this.versions = versions;
     this.options.logger.info(
       `Cluster ${this.options.cluster}: loaded ${inventory.policies.length} policies and ${inventory.workloads.length} workloads${

@@ -56,6 +56,11 @@ export interface Publication {
 export interface PolicyPublisher {
   /** Matches `cilium.requests.publisher.type`. */
   readonly type: string;
+  /**
+   * Prepares the target at startup (for `local-git`: creates and seeds the
+   * repository). Optional; publishing works without it.
+   */
+  init?(): Promise<void>;
   publish(change: PolicyChange): Promise<Publication>;
   /** The current state of a publication (merged, closed…). */
   status(publication: Publication): Promise<Publication['state']>;

@@ -2,8 +2,6 @@ import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError, NotAllowedError } from '@backstage/errors';
 import { ConnectivityRequest } from '@internal/plugin-cilium-common';
 import type { PolicyPublisher } from '@internal/plugin-cilium-node';
-import fs from 'fs';
-import path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { auditTransition } from '../audit';
 import { buildChange } from '../changes';
@@ -94,22 +92,25 @@ export class RequestTracker {
     this.options.engines.invalidate();
   }
 
-  /** Whether the cluster's policy source has the request's documents (or, for removals, no longer has them). */
-  inPolicySource(request: ConnectivityRequest): boolean {
-    const root = this.options.engines.policiesPath(request.cluster);
-    if (!root) return false;
+  /**
+   * Whether the cluster's policy source has the request's documents (or, for
+   * removals, no longer has them). Request files are named by their path in
+   * the GitOps repository (`policies/<namespace>/<name>.yaml`); the source's
+   * files are relative to its root, which is that `policies` folder.
+   */
+  async inPolicySource(request: ConnectivityRequest): Promise<boolean> {
+    const files = await this.options.engines.policyFiles(request.cluster);
+    if (!files) return false;
+    const wanted = request.removes ?? request.id;
     return request.policies.every(p => {
-      const rel = p.path.replace(/^policies\//, '');
-      const file = path.join(root, rel);
+      const text = files.get(p.path.replace(/^policies\//, ''));
       let present = false;
-      if (fs.existsSync(file)) {
+      if (text !== undefined) {
         try {
-          present = parseAllDocuments(fs.readFileSync(file, 'utf8')).some(d => {
-            const id = (d.toJS() as any)?.metadata?.annotations?.[
-              REQUEST_ID_ANNOTATION
-            ];
-            return id === (request.removes ?? request.id);
-          });
+          present = parseAllDocuments(text).some(
+            d =>
+              (d.toJS() as any)?.metadata?.annotations?.[REQUEST_ID_ANNOTATION] === wanted,
+          );
         } catch {
           present = false;
         }
@@ -158,7 +159,7 @@ export class RequestTracker {
       }
     }
     for (const request of await store.list({ states: ['merged'] })) {
-      if (this.inPolicySource(request)) {
+      if (await this.inPolicySource(request).catch(() => false)) {
         await this.move(
           request,
           'enforced',

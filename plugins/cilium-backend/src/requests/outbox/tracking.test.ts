@@ -2,6 +2,8 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { LocalGitPublisher } from '@internal/plugin-cilium-node';
 import fs from 'fs';
 import path from 'path';
+import { ConfigReader } from '@backstage/config';
+import { ClusterRegistry } from '../../services/ClusterRegistry';
 import { EngineProvider } from '../EngineProvider';
 import {
   migrateRequestStore,
@@ -83,24 +85,30 @@ describe.each(databases.eachSupportedId())(
       let now = new Date('2030-02-01T00:00:00Z');
       const store = new RequestStore(knex, () => now);
       const policiesDir = tempDir('policies-');
+      const logger = mockServices.logger.mock();
+      // The policy source is a folder here (one a GitOps controller syncs);
+      // the sample backend's test covers the embedded git setup.
       const engines = new EngineProvider(
-        new Map([
-          [
-            'dev',
-            {
-              policies: policiesDir,
-              workloads: path.join(examples, 'cluster'),
+        ClusterRegistry.fromConfig(
+          new ConfigReader({
+            cilium: {
+              clusters: [
+                {
+                  name: 'dev',
+                  policies: { type: 'directory', path: policiesDir, refreshSeconds: 0 },
+                  workloads: { type: 'manifests', path: path.join(examples, 'cluster') },
+                },
+              ],
             },
-          ],
-        ]),
-        0,
+          }),
+          logger,
+        ),
       );
       const git = new LocalGitPublisher({
         path: path.join(tempDir('git-'), 'gitops.git'),
         seedFrom: path.join(examples, 'gitops'),
       });
       const auditor = mockServices.auditor.mock();
-      const logger = mockServices.logger.mock();
       const tracker = new RequestTracker({
         store,
         publisher: git,

@@ -79,7 +79,7 @@ export const AllowedDependencies = (props: {
   return (
     <Grid container spacing={3}>
       {tables.map(([direction, title, edges]) => (
-        <Grid item xs={12} key={direction}>
+        <Grid item xs={12} key={direction} data-testid={`allowed-${direction}`}>
           <Table<ConnectivityEdge>
             title={title}
             options={{ paging: edges.length > 20, pageSize: 20, search: true, padding: 'dense' }}
