@@ -54,7 +54,7 @@ export default defineConfig({
       // A fresh local GitOps repository and database each run (test/e2e/app-config.e2e.yaml).
       command: `rm -rf ${JSON.stringify(
         gitops,
-      )} && npm run start:backend -- --config ../../app-config.yaml --config ../../test/e2e/app-config.e2e.yaml`,
+      )} && npm run start --workspace=backend -- --config ../../app-config.yaml --config ../../test/e2e/app-config.e2e.yaml`,
       cwd: root,
       url: 'http://localhost:7007/api/cilium/health',
       reuseExistingServer: !CI,
