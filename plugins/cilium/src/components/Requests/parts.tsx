@@ -147,6 +147,7 @@ export const ReplaySummary = (props: { replay?: RequestReplay }) => {
             <ListItem key={i} disableGutters>
               <ListItemText
                 primary={`${f.source} → ${f.destination} ${f.protocol} ${f.port}`}
+                primaryTypographyProps={{ style: { overflowWrap: 'anywhere' } }}
                 secondary={new Date(f.time).toLocaleString()}
               />
             </ListItem>
