@@ -197,12 +197,14 @@ describe('connectivity requests in the sample backend', () => {
         .set('authorization', priya)
         .send({});
       expect(merged.status).toBe(200);
-      const enforced = await eventually(async () => {
-        const res = await request(server)
+      // The cluster's policy source is the repository merged into: the
+      // request is enforced as soon as the merge answers.
+      const enforced = (
+        await request(server)
           .get(`/api/cilium/requests/${created.body.id}`)
-          .set('authorization', jane);
-        return res.body.state === 'enforced' ? res.body : undefined;
-      });
+          .set('authorization', jane)
+      ).body;
+      expect(enforced.state).toBe('enforced');
       expect(enforced.events.at(-1).message).toMatch(
         /policy source of cluster dev now contains the policies/,
       );

@@ -90,6 +90,24 @@ export class RequestTracker {
       { publication },
     );
     this.options.engines.invalidate();
+    // When the cluster's policy source is the repository merged into (the
+    // embedded setup), the request is enforced right away.
+    const merged = await this.options.store.get(request.id);
+    if (merged) await this.enforceIfPresent(merged);
+  }
+
+  /** Moves a merged request to enforced when the policy source has its change. */
+  private async enforceIfPresent(request: ConnectivityRequest): Promise<void> {
+    if (request.state !== 'merged') return;
+    if (!(await this.inPolicySource(request).catch(() => false))) return;
+    await this.move(
+      request,
+      'enforced',
+      'system',
+      `The policy source of cluster ${request.cluster} now ${
+        request.kind === 'removal' ? 'no longer contains' : 'contains'
+      } the policies`,
+    );
   }
 
   /**
@@ -159,16 +177,7 @@ export class RequestTracker {
       }
     }
     for (const request of await store.list({ states: ['merged'] })) {
-      if (await this.inPolicySource(request).catch(() => false)) {
-        await this.move(
-          request,
-          'enforced',
-          'system',
-          `The policy source of cluster ${request.cluster} now ${
-            request.kind === 'removal' ? 'no longer contains' : 'contains'
-          } the policies`,
-        );
-      }
+      await this.enforceIfPresent(request);
     }
     await this.expire();
   }
