@@ -39,6 +39,9 @@ Options:
   --buffer N           ring buffer size (default 16383)
   --nodes a,b          simulated node names (default sim-node-1,sim-node-2,sim-node-3)
   --tls-cert F --tls-key F [--tls-client-ca F]   serve TLS (mTLS with a client CA)
+  --transport T        bench: grpc-js (default; one grpc-js write per flow) or raw (GetFlows
+                       follow only, pre-framed flows written in large HTTP/2 chunks: the
+                       sender's CPU stays small, so a benchmark measures the client)
   --quiet              no periodic status line
   --help
 `;
@@ -99,6 +102,7 @@ export async function main(argv: string[]): Promise<void> {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'tls-client-ca': { type: 'string' },
+      transport: { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -133,10 +137,14 @@ export async function main(argv: string[]): Promise<void> {
         }
       : undefined;
 
+  const transport = values.transport ?? 'grpc-js';
+  if (!['grpc-js', 'raw'].includes(transport)) fail(`unknown --transport ${transport}`);
+  if (transport === 'raw' && (mode !== 'bench' || tls))
+    fail('--transport raw is for bench mode without TLS');
   const sim = new HubbleRelaySim({ nodes, bufferCapacity, tls });
   // Listen first: clients (and process supervisors waiting for the port) can
   // connect while the policies are still being waited for.
-  const port = await sim.listen(listen);
+  let port = transport === 'raw' ? 0 : await sim.listen(listen);
   let generator: FlowGenerator;
   let describe: string;
   let closeVerdicts: (() => void) | undefined;
@@ -202,8 +210,13 @@ export async function main(argv: string[]): Promise<void> {
       if (!json) break;
       events.push(HubbleRelaySim.event(json));
     }
-    sim.setBenchPool({ events });
-    describe += `, bench mode (${events.length} pre-encoded flows, full speed)`;
+    if (transport === 'raw') {
+      const { RawBenchServer } = await import('./rawBenchServer');
+      port = await new RawBenchServer(events, { nodes }).listen(listen);
+    } else {
+      sim.setBenchPool({ events });
+    }
+    describe += `, bench mode (${events.length} pre-encoded flows, full speed, ${transport} transport)`;
   } else {
     timeline = new Timeline(sim, generator, {
       rate,
