@@ -168,6 +168,11 @@ export interface Config {
     live?: {
       /** Flows kept per catalog entity (ring buffer). Default 1000. */
       flowsPerEntity?: number;
+      /**
+       * Bytes of encoded flows kept per catalog entity (the ring's arena,
+       * resident as it fills). Default flowsPerEntity × 2048.
+       */
+      bytesPerEntity?: number;
       /** Flows queued per browser stream before the oldest are dropped. Default 2000. */
       maxQueuedPerSubscriber?: number;
       /** How often browser streams get a batch, in ms. Default 250 (4 a second). */

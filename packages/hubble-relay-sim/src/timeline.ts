@@ -19,7 +19,11 @@ export interface TimelineOptions {
   epochMs?: number;
   /** On start, publish the events that "already happened" since epoch (up to this many). */
   backfill?: number;
-  /** Timer period, default 20 ms. */
+  /**
+   * Timer period, default 2 ms. Event k is stamped with its timeline time and
+   * published at the first tick after it, so a flow waits up to one period in
+   * the stand-in before it is written (half a period on average).
+   */
   tickMs?: number;
   now?: () => number;
 }
@@ -78,7 +82,7 @@ export class Timeline {
     this.publishUntil(due);
     this.timer = setInterval(
       () => this.publishUntil(this.dueIndex()),
-      this.options.tickMs ?? 20,
+      this.options.tickMs ?? 2,
     );
   }
 

@@ -8,23 +8,9 @@ import { Entity } from '@backstage/catalog-model';
 import { HubbleRelaySim } from '@internal/hubble-relay-sim';
 import type { FlowJson } from '@internal/plugin-cilium-node';
 import { ciliumPlugin } from './plugin';
-import { eventually } from './__testUtils__/sampleWorld';
+import { eventually, kubernetesComponent } from './__testUtils__/sampleWorld';
 
-function component(name: string, ns: string, selector: string): Entity {
-  return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name,
-      namespace: 'default',
-      annotations: {
-        'backstage.io/kubernetes-namespace': ns,
-        'backstage.io/kubernetes-label-selector': selector,
-      },
-    },
-    spec: { type: 'service', owner: 'group:default/team-a', lifecycle: 'production' },
-  };
-}
+const component = kubernetesComponent;
 
 const stripe: Entity = {
   apiVersion: 'backstage.io/v1alpha1',

@@ -53,6 +53,7 @@ export const ciliumPlugin = createBackendPlugin({
           },
           {
             flowsPerEntity: config.getOptionalNumber('cilium.live.flowsPerEntity'),
+            bytesPerEntity: config.getOptionalNumber('cilium.live.bytesPerEntity'),
             maxQueuedPerSubscriber: config.getOptionalNumber('cilium.live.maxQueuedPerSubscriber'),
             flushIntervalMs: config.getOptionalNumber('cilium.live.flushIntervalMs'),
           },

@@ -32,6 +32,23 @@ function fullRef(ref: string, kind: string): string {
 }
 
 /** The sample catalog with the relations the catalog processors would add. */
+/** A Component found in the cluster by the Kubernetes plugin's annotations. */
+export function kubernetesComponent(name: string, namespace: string, labelSelector: string): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name,
+      namespace: 'default',
+      annotations: {
+        'backstage.io/kubernetes-namespace': namespace,
+        'backstage.io/kubernetes-label-selector': labelSelector,
+      },
+    },
+    spec: { type: 'service', owner: 'group:default/team-a', lifecycle: 'production' },
+  };
+}
+
 export function sampleEntities(): Entity[] {
   const dir = path.join(examples, 'catalog');
   const files = [

@@ -9,6 +9,7 @@ import {
   FlowStreamBatch,
 } from '@internal/plugin-cilium-common';
 import {
+  decodeFlowLean,
   FlowStream,
   flowToJson,
   HubbleRelayClient,
@@ -19,7 +20,7 @@ import { EdgeTable } from './EdgeTable';
 import { EntityWorkloadIndex } from '../EntityWorkloadIndex';
 import { FlowSubscriber } from './FlowSubscriber';
 import { describePeer } from './peers';
-import { RingBuffer } from './RingBuffer';
+import { FlowRing, FlowRingEntry } from './FlowRing';
 
 /** A cluster the service follows. */
 export interface LiveCluster {
@@ -32,6 +33,13 @@ export interface LiveCluster {
 export interface LiveFlowOptions {
   /** Flows kept per entity. */
   flowsPerEntity: number;
+  /**
+   * Bytes of flow data kept per entity (one arena each, resident as it
+   * fills; the oldest flows go when either this or `flowsPerEntity` runs
+   * out). Hubble flows are 1–2 KB encoded; the default,
+   * `flowsPerEntity` × 2 KiB, keeps `flowsPerEntity` of them.
+   */
+  bytesPerEntity: number;
   /** Traffic rows kept per entity. */
   edgesPerEntity: number;
   /** Flows queued per stream subscriber before the oldest are dropped. */
@@ -40,21 +48,19 @@ export interface LiveFlowOptions {
   flushIntervalMs: number;
 }
 
+/** Arena bytes per buffered flow when `bytesPerEntity` is not set. */
+const BYTES_PER_FLOW = 2048;
+
 export const DEFAULT_LIVE_FLOW_OPTIONS: LiveFlowOptions = {
   flowsPerEntity: 1000,
+  bytesPerEntity: 1000 * BYTES_PER_FLOW,
   edgesPerEntity: 2000,
   maxQueuedPerSubscriber: 2000,
   flushIntervalMs: 250,
 };
 
-interface StoredFlow {
-  flow: LeanFlow;
-  source?: string;
-  destination?: string;
-}
-
 interface EntityState {
-  flows: RingBuffer<StoredFlow>;
+  flows: FlowRing;
   edges: EdgeTable;
   subscribers: Set<FlowSubscriber>;
 }
@@ -66,6 +72,17 @@ interface ClusterState {
   namespaces: string[];
   /** Flow counts of the last seconds, for flows/s. */
   buckets: Map<number, number>;
+}
+
+/** A buffered or live flow as the routes send it: the full decode plus its entities. */
+function toRecord(raw: Uint8Array, meta: { source?: string; destination?: string }): FlowRecord {
+  const flow = flowToJson(raw) as Record<string, unknown>;
+  return {
+    flow,
+    node_name: typeof flow.node_name === 'string' && flow.node_name ? flow.node_name : undefined,
+    time: typeof flow.time === 'string' ? flow.time : undefined,
+    backstage: { source: meta.source, destination: meta.destination },
+  };
 }
 
 function policyNames(refs: Array<{ kind: string; namespace: string; name: string }>): string[] {
@@ -98,7 +115,13 @@ export class LiveFlowService {
     const defined = Object.fromEntries(
       Object.entries(options).filter(([, v]) => v !== undefined),
     ) as Partial<LiveFlowOptions>;
-    this.options = { ...DEFAULT_LIVE_FLOW_OPTIONS, ...defined };
+    this.options = {
+      ...DEFAULT_LIVE_FLOW_OPTIONS,
+      ...defined,
+      bytesPerEntity:
+        defined.bytesPerEntity ??
+        (defined.flowsPerEntity ?? DEFAULT_LIVE_FLOW_OPTIONS.flowsPerEntity) * BYTES_PER_FLOW,
+    };
     this.index = new EntityWorkloadIndex([], deps.defaultCluster);
     for (const cluster of deps.clusters) {
       this.clusters.set(cluster.name, { cluster, namespaces: [], buckets: new Map() });
@@ -179,7 +202,7 @@ export class LiveFlowService {
     let state = this.entities.get(entityRef);
     if (!state) {
       state = {
-        flows: new RingBuffer(this.options.flowsPerEntity),
+        flows: new FlowRing(this.options.flowsPerEntity, this.options.bytesPerEntity),
         edges: new EdgeTable(this.options.edgesPerEntity),
         subscribers: new Set(),
       };
@@ -216,26 +239,23 @@ export class LiveFlowService {
         : this.index.lookupExternal(flow.destinationNames, flow.destinationIp));
     if (!src && !dst) return;
 
-    // `flow.raw` is a view into the gRPC message buffer, which may be a much
-    // larger chunk; keep an exact copy so the ring buffers hold only what
-    // they need.
-    const raw = Buffer.allocUnsafeSlow(flow.raw.length);
-    flow.raw.copy(raw);
-    const stored: StoredFlow = { flow: { ...flow, raw }, source: src, destination: dst };
+    // Each entity's ring copies the flow's bytes (`flow.raw` is a view into
+    // the gRPC message) into its arena; the decoded LeanFlow is not kept.
+    const meta = { timeMs: flow.timeMs, source: src, destination: dst };
     const reply = flow.isReply === true;
-    if (src) this.record(src, stored, 'egress', reply);
-    if (dst && dst !== src) this.record(dst, stored, 'ingress', reply);
+    if (src) this.record(src, flow, meta, 'egress', reply);
+    if (dst && dst !== src) this.record(dst, flow, meta, 'ingress', reply);
   }
 
   private record(
     entityRef: string,
-    stored: StoredFlow,
+    flow: LeanFlow,
+    meta: { timeMs: number; source?: string; destination?: string },
     direction: 'ingress' | 'egress',
     reply: boolean,
   ): void {
     const state = this.entityState(entityRef);
-    const { flow } = stored;
-    state.flows.push(stored);
+    state.flows.push(flow.raw, meta);
     // The table counts requests, each at the observation point of its side:
     // a pod-to-pod flow is seen leaving the source and entering the
     // destination, and each side counts its own.
@@ -246,8 +266,8 @@ export class LiveFlowService {
     if (!reply && observedHere) {
       const peer =
         direction === 'egress'
-          ? describePeer(flow.destination, flow.destinationIp, flow.destinationNames, stored.destination)
-          : describePeer(flow.source, flow.sourceIp, [], stored.source);
+          ? describePeer(flow.destination, flow.destinationIp, flow.destinationNames, meta.destination)
+          : describePeer(flow.source, flow.sourceIp, [], meta.source);
       state.edges.add({
         direction,
         peer,
@@ -264,47 +284,41 @@ export class LiveFlowService {
       });
     }
     if (state.subscribers.size > 0) {
-      const record = this.toRecord(stored);
+      const record = toRecord(flow.raw, meta);
       for (const s of state.subscribers) s.offer(record);
     }
-  }
-
-  private toRecord(stored: StoredFlow): FlowRecord {
-    const flow = flowToJson(stored.flow.raw) as Record<string, unknown>;
-    return {
-      flow,
-      node_name: stored.flow.nodeName || undefined,
-      time: typeof flow.time === 'string' ? flow.time : undefined,
-      backstage: { source: stored.source, destination: stored.destination },
-    };
   }
 
   /** The entity's recent flows, oldest first, at most `limit`. */
   flows(entityRef: string, limit?: number): EntityFlowsResponse {
     const state = this.entities.get(entityRef);
     if (!state) return { entityRef, flows: [], evicted: 0 };
-    let items = state.flows.toArray();
-    if (limit !== undefined && items.length > limit) items = items.slice(items.length - limit);
-    return { entityRef, flows: items.map(s => this.toRecord(s)), evicted: state.flows.evicted };
+    return {
+      entityRef,
+      flows: state.flows.entries(limit).map(e => toRecord(e.raw, e)),
+      evicted: state.flows.evicted,
+    };
   }
 
   /**
    * The entity's buffered flows as decoded from Relay (oldest first), for
-   * replaying them against changed policies.
+   * replaying them against changed policies. Decoded again from the kept
+   * bytes; each flow's `raw` is its own copy.
    */
   recentFlows(entityRef: string): LeanFlow[] {
-    return this.entities.get(entityRef)?.flows.toArray().map(s => s.flow) ?? [];
+    const entries = this.entities.get(entityRef)?.flows.entries() ?? [];
+    return entries.map((e: FlowRingEntry) => decodeFlowLean(Buffer.from(e.raw)));
   }
 
   /** The entity's aggregated traffic. */
   traffic(entityRef: string): EntityTrafficResponse {
     const state = this.entities.get(entityRef);
     if (!state) return { entityRef, edges: [] };
-    const oldest = state.flows.oldest();
+    const oldest = state.flows.oldestTimeMs();
     return {
       entityRef,
       edges: state.edges.snapshot(),
-      since: oldest ? new Date(oldest.flow.timeMs).toISOString() : undefined,
+      since: oldest !== undefined ? new Date(oldest).toISOString() : undefined,
     };
   }
 

@@ -1,0 +1,110 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import {
+  decodeGetFlowsResponseLean,
+  encodeGetFlowsResponse,
+  FlowJson,
+  LeanFlow,
+} from '@internal/plugin-cilium-node';
+import { kubernetesComponent } from '../../__testUtils__/sampleWorld';
+import { LiveFlowService } from './LiveFlowService';
+
+const component = (name: string, ns: string) => kubernetesComponent(name, ns, `app=${name}`);
+
+const T0 = Date.parse('2026-11-26T10:00:00Z');
+
+/** Flow n from storefront (web) to checkout (shop), as the Relay client decodes it. */
+function flow(n: number): LeanFlow {
+  const endpoint = (app: string, ns: string, identity: number) => ({
+    ID: identity,
+    identity,
+    namespace: ns,
+    labels: [`k8s:app=${app}`, `k8s:io.kubernetes.pod.namespace=${ns}`],
+    pod_name: `${app}-7d9f-${n}`,
+    workloads: [{ name: app, kind: 'Deployment' }],
+  });
+  const json: FlowJson = {
+    time: new Date(T0 + n * 1000).toISOString(),
+    uuid: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    verdict: 'FORWARDED',
+    IP: { source: '10.0.0.1', destination: '10.0.1.1', ipVersion: 'IPv4' },
+    l4: { TCP: { source_port: 40000 + n, destination_port: 8080, flags: { SYN: true } } },
+    source: endpoint('storefront', 'web', 1001),
+    destination: endpoint('checkout', 'shop', 1002),
+    Type: 'L3_L4',
+    node_name: 'sim-node-1',
+    is_reply: false,
+    traffic_direction: 'EGRESS',
+  };
+  const r = decodeGetFlowsResponseLean(encodeGetFlowsResponse({ flow: json, node_name: 'sim-node-1', time: json.time }));
+  if (r.kind !== 'flow') throw new Error('not a flow');
+  return r.flow;
+}
+
+function service(options: { flowsPerEntity?: number; bytesPerEntity?: number }) {
+  const live = new LiveFlowService(
+    { clusters: [{ name: 'dev' }], defaultCluster: 'dev', logger: mockServices.logger.mock() },
+    options,
+  );
+  live.updateEntities([component('storefront', 'web'), component('checkout', 'shop')]);
+  return live;
+}
+
+const STOREFRONT = 'component:default/storefront';
+const CHECKOUT = 'component:default/checkout';
+const uuidNumber = (uuid: unknown) => Number(String(uuid).slice(-12));
+
+describe('LiveFlowService buffers', () => {
+  it('keeps the newest flows per entity, oldest first, with the evicted count and the limit', () => {
+    const live = service({ flowsPerEntity: 5 });
+    for (let n = 1; n <= 8; n++) live.ingest('dev', flow(n));
+    for (const ref of [STOREFRONT, CHECKOUT]) {
+      const all = live.flows(ref);
+      expect(all.flows.map(f => uuidNumber(f.flow.uuid))).toEqual([4, 5, 6, 7, 8]);
+      expect(all.evicted).toBe(3);
+      expect(all.flows[0]).toMatchObject({
+        node_name: 'sim-node-1',
+        time: '2026-11-26T10:00:04Z',
+        backstage: { source: STOREFRONT, destination: CHECKOUT },
+      });
+      expect(live.flows(ref, 2).flows.map(f => uuidNumber(f.flow.uuid))).toEqual([7, 8]);
+    }
+    expect(live.traffic(STOREFRONT).since).toBe(new Date(T0 + 4000).toISOString());
+    expect(live.flows('component:default/unknown')).toEqual({
+      entityRef: 'component:default/unknown',
+      flows: [],
+      evicted: 0,
+    });
+  });
+
+  it('keeps the newest flows that fit in its byte budget', () => {
+    const size = flow(11).raw.length; // flows 11..20 have the same size
+    const live = service({ flowsPerEntity: 1000, bytesPerEntity: size * 3 + 10 });
+    for (let n = 11; n <= 20; n++) live.ingest('dev', flow(n));
+    const { flows, evicted } = live.flows(STOREFRONT);
+    expect(flows.map(f => uuidNumber(f.flow.uuid))).toEqual([18, 19, 20]);
+    expect(evicted).toBe(7);
+  });
+
+  it('sizes the byte budget from flowsPerEntity when it is not set, so a larger buffer keeps all its flows', () => {
+    const live = service({ flowsPerEntity: 3000 });
+    for (let n = 1; n <= 3200; n++) live.ingest('dev', flow(n));
+    const { flows, evicted } = live.flows(STOREFRONT);
+    expect(flows).toHaveLength(3000);
+    expect(evicted).toBe(200);
+    expect(uuidNumber(flows[0].flow.uuid)).toBe(201);
+  });
+
+  it('gives request replay the buffered flows decoded as they arrived, detached from the buffer', () => {
+    const live = service({ flowsPerEntity: 3 });
+    for (let n = 1; n <= 4; n++) live.ingest('dev', flow(n));
+    const recent = live.recentFlows(STOREFRONT);
+    const expected = [2, 3, 4].map(n => flow(n));
+    expect(recent.map(f => ({ ...f, raw: [...f.raw] }))).toEqual(
+      expected.map(f => ({ ...f, raw: [...f.raw] })),
+    );
+    // later flows overwrite the buffer, not the flows handed out
+    for (let n = 5; n <= 10; n++) live.ingest('dev', flow(n));
+    expect(recent.map(f => f.uuid)).toEqual(expected.map(f => f.uuid));
+    expect(recent.map(f => [...f.raw])).toEqual(expected.map(f => [...f.raw]));
+  });
+});
