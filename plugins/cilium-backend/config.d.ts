@@ -173,6 +173,8 @@ export interface Config {
        * resident as it fills). Default flowsPerEntity × 2048.
        */
       bytesPerEntity?: number;
+      /** Rows of the aggregated traffic table kept per catalog entity. Default 2000. */
+      edgesPerEntity?: number;
       /** Flows queued per browser stream before the oldest are dropped. Default 2000. */
       maxQueuedPerSubscriber?: number;
       /** How often browser streams get a batch, in ms. Default 250 (4 a second). */

@@ -54,6 +54,7 @@ export const ciliumPlugin = createBackendPlugin({
           {
             flowsPerEntity: config.getOptionalNumber('cilium.live.flowsPerEntity'),
             bytesPerEntity: config.getOptionalNumber('cilium.live.bytesPerEntity'),
+            edgesPerEntity: config.getOptionalNumber('cilium.live.edgesPerEntity'),
             maxQueuedPerSubscriber: config.getOptionalNumber('cilium.live.maxQueuedPerSubscriber'),
             flushIntervalMs: config.getOptionalNumber('cilium.live.flushIntervalMs'),
           },
