@@ -1,8 +1,10 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import { EventEmitter } from 'events';
 import {
   decodeGetFlowsResponseLean,
   encodeGetFlowsResponse,
   FlowJson,
+  HubbleRelayClient,
   LeanFlow,
 } from '@internal/plugin-cilium-node';
 import { kubernetesComponent } from '../../__testUtils__/sampleWorld';
@@ -106,5 +108,31 @@ describe('LiveFlowService buffers', () => {
     for (let n = 5; n <= 10; n++) live.ingest('dev', flow(n));
     expect(recent.map(f => f.uuid)).toEqual(expected.map(f => f.uuid));
     expect(recent.map(f => [...f.raw])).toEqual(expected.map(f => [...f.raw]));
+  });
+});
+
+describe('LiveFlowService streams', () => {
+  it('opens no Relay stream after stop, even when a catalog refresh lands during shutdown', () => {
+    const follows: string[][] = [];
+    const fakeClient = () =>
+      ({
+        follow: (request: { whitelist?: Array<{ source_pod?: string[] }> }) => {
+          follows.push(request.whitelist?.[0]?.source_pod ?? []);
+          return Object.assign(new EventEmitter(), { cancel: () => undefined, status: () => ({}) });
+        },
+        close: () => undefined,
+      }) as unknown as HubbleRelayClient;
+    const live = new LiveFlowService({
+      clusters: [{ name: 'dev', hubble: { address: '127.0.0.1:4245' } }],
+      defaultCluster: 'dev',
+      logger: mockServices.logger.mock(),
+      clientFactory: fakeClient,
+    });
+    live.updateEntities([component('storefront', 'web')]);
+    live.updateEntities([component('storefront', 'web'), component('checkout', 'shop')]);
+    expect(follows).toEqual([['web/'], ['shop/', 'web/']]);
+    live.stop();
+    live.updateEntities([component('storefront', 'web'), component('cart', 'cart')]);
+    expect(follows).toHaveLength(2);
   });
 });

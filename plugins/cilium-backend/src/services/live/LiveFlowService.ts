@@ -100,6 +100,7 @@ export class LiveFlowService {
   private readonly entities = new Map<string, EntityState>();
   private readonly clusters = new Map<string, ClusterState>();
   private readonly options: LiveFlowOptions;
+  private stopped = false;
 
   constructor(
     private readonly deps: {
@@ -142,6 +143,8 @@ export class LiveFlowService {
    * cluster's stream when the namespaces it must ask Relay for changed.
    */
   updateEntities(entities: Entity[]): void {
+    // A catalog refresh that finishes during shutdown must not open new streams.
+    if (this.stopped) return;
     this.index = new EntityWorkloadIndex(entities, this.deps.defaultCluster);
     for (const state of this.clusters.values()) {
       const namespaces = this.index.namespaces(state.cluster.name);
@@ -388,8 +391,9 @@ export class LiveFlowService {
     return { clusters };
   }
 
-  /** Cancels every stream and subscription. */
+  /** Cancels every stream and subscription; no stream is opened after this. */
   stop(): void {
+    this.stopped = true;
     for (const state of this.clusters.values()) {
       state.stream?.removeAllListeners();
       state.stream?.cancel();
