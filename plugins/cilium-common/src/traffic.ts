@@ -78,6 +78,8 @@ export interface FlowStreamBatch {
   flows: FlowRecord[];
   /** Flows this subscriber missed because it read too slowly (drop-oldest), since the last batch. */
   lost: number;
+  /** When the backend sent the batch (ISO 8601), so a client can tell transfer delay from flow age. */
+  sentAt?: string;
 }
 
 /** @public */

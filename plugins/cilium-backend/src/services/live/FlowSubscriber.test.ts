@@ -24,10 +24,12 @@ describe('FlowSubscriber', () => {
   }
 
   it('sends a flow that arrives after a quiet spell at once, then batches the rest', () => {
-    const { s, batches } = subscriber();
+    const { s, batches, sentAt } = subscriber();
     s.offer(record(0));
     jest.advanceTimersByTime(1);
     expect(batches.map(uuids)).toEqual([['flow-0']]);
+    // Each batch says when it was sent (wall clock), for clients and the latency benchmark.
+    expect(batches[0].sentAt).toBe(new Date(sentAt[0]).toISOString());
     for (let i = 1; i <= 10; i++) s.offer(record(i));
     jest.advanceTimersByTime(248);
     expect(batches).toHaveLength(1); // not before 250 ms after the previous batch

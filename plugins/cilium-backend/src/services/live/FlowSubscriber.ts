@@ -66,7 +66,11 @@ export class FlowSubscriber {
    */
   private flush(): void {
     if (this.closed || this.blocked || (this.queue.length === 0 && this.lost === 0)) return;
-    const batch: FlowStreamBatch = { flows: this.queue.toArray(), lost: this.lost };
+    const batch: FlowStreamBatch = {
+      flows: this.queue.toArray(),
+      lost: this.lost,
+      sentAt: new Date().toISOString(),
+    };
     this.queue.clear();
     this.lost = 0;
     this.lastSentAt = this.now();
