@@ -181,7 +181,7 @@ export async function main(argv: string[]): Promise<void> {
           refreshSeconds: 2,
         })
       : new DirectoryManifestSource(path.resolve(values.policies!));
-    const verdicts = await waitFor(() =>
+    const createVerdicts = () =>
       EngineVerdictSource.create({
         clusterDir: path.resolve(values.cluster!),
         policies,
@@ -193,8 +193,12 @@ export async function main(argv: string[]): Promise<void> {
             : console.log(
                 `hubble-relay-sim: policies changed, now at revision ${revision}`,
               ),
-      }),
-    );
+      });
+    // A git repository may not exist yet (the backend creates it at startup):
+    // wait for it. A folder that cannot be read is a mistake: say so and stop.
+    const verdicts = values['policies-git']
+      ? await waitFor(createVerdicts)
+      : await createVerdicts().catch(e => fail((e as Error).message));
     closeVerdicts = () => verdicts.close();
     generator = new SyntheticGenerator(world, verdicts, { seed });
     describe = `synthetic traffic: ${world.workloads.length} workloads, ${world.calls.length} declared calls, ${world.externals.length} external peers`;
