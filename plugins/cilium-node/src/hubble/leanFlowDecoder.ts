@@ -204,6 +204,113 @@ function readString(): string {
   return str(end);
 }
 
+/**
+ * A 32-bit hash of buf[start, end) mixed into `seed`: MurmurHash3's body
+ * (four bytes a step) and finaliser. It runs on every interned string and
+ * endpoint, straight on the wire bytes, so no string is built to look
+ * anything up. Only used to pick a cache slot: callers always confirm a hit
+ * by comparing bytes, so a collision costs time, never correctness. (A
+ * plain byte-wise FNV-1a without the finaliser collided noticeably in the
+ * intern table on names like `allow-egress-x-to-y`.)
+ */
+function hashBytes(seed: number, start: number, end: number): number {
+  // `b`: a local copy of the module-level `buf` lets the JIT keep the
+  // buffer's base and length in registers in the byte loops.
+  const b = buf;
+  let h = seed ^ (end - start);
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    let k = b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  for (; i < end; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  // Final avalanche so that every input bit reaches the high bits (the
+  // intern table indexes by them).
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * String interning for the short strings that repeat from flow to flow (node
+ * names, IP addresses, policy names/namespaces/kinds). `utf8Slice` is a call
+ * into C++ (~40 ns of fixed cost) plus an allocation that the GC later has to
+ * sweep; for a string seen before, hashing and comparing its bytes in JS is
+ * cheaper and returns the existing string.
+ *
+ * The table is 2-way set-associative (buckets of two adjacent slots, the
+ * most recently inserted first; a miss pushes the older one out): no Map, no
+ * eviction bookkeeping, bounded memory, and two hot strings that hash to the
+ * same bucket do not evict each other on every flow. A hit is confirmed by
+ * comparing the wire bytes with a copy of the bytes the string was decoded
+ * from, kept in one contiguous arena: byte-to-byte compares are cheaper than
+ * `charCodeAt` on a string and touch fewer cache lines (the profile showed
+ * the string header loads as cache misses). Equal bytes decode to an equal
+ * string, so any UTF-8 text can be interned.
+ */
+// 2,048 buckets of 2 slots: 4,096 strings, a 256 KiB byte arena.
+const INTERN_BUCKET_BITS = 11;
+const INTERN_SLOTS = 2 << INTERN_BUCKET_BITS;
+/** Longer strings are rarely repeated (URLs, uuids) and cost more to hash. */
+const INTERN_MAX_LEN = 64;
+/** The bytes of slot i are internBytes[i * INTERN_MAX_LEN, + internLen[i]). */
+const internBytes = new Uint8Array(INTERN_SLOTS * INTERN_MAX_LEN);
+/** 0 marks an empty slot (the empty string is never interned). */
+const internLen = new Int32Array(INTERN_SLOTS);
+// Filled with '' (not holes) so the array stays PACKED_ELEMENTS of strings.
+const internStr: string[] = new Array<string>(INTERN_SLOTS).fill('');
+
+/** Whether slot `slot` holds the bytes b[start, start + len). */
+function internSlotMatches(
+  b: Buffer,
+  slot: number,
+  start: number,
+  len: number,
+): boolean {
+  if (internLen[slot] !== len) return false;
+  const base = slot * INTERN_MAX_LEN - start;
+  for (let i = start; i < start + len; i++) {
+    if (internBytes[base + i] !== b[i]) return false;
+  }
+  return true;
+}
+
+function readInternedString(): string {
+  const len = varint();
+  const start = pos;
+  const end = start + len;
+  if (end > buf.length) throw new WireFormatError('truncated string');
+  if (len > INTERN_MAX_LEN || len === 0) return str(end);
+  const b = buf; // a local: see hashBytes
+  const slot = (hashBytes(0, start, end) >>> (32 - INTERN_BUCKET_BITS)) << 1;
+  if (internSlotMatches(b, slot, start, len)) {
+    pos = end;
+    return internStr[slot];
+  }
+  if (internSlotMatches(b, slot + 1, start, len)) {
+    pos = end;
+    return internStr[slot + 1];
+  }
+  const s = str(end);
+  // Miss: the first slot's string moves to the second, the new one goes first.
+  const first = slot * INTERN_MAX_LEN;
+  internBytes.copyWithin(
+    first + INTERN_MAX_LEN,
+    first,
+    first + internLen[slot],
+  );
+  internLen[slot + 1] = internLen[slot];
+  internStr[slot + 1] = internStr[slot];
+  b.copy(internBytes, first, start, end);
+  internLen[slot] = len;
+  internStr[slot] = s;
+  return s;
+}
+
 function readTimestamp(end: number, out: number[]): void {
   let seconds = 0;
   let nanos = 0;
@@ -222,11 +329,19 @@ function readTimestamp(end: number, out: number[]): void {
  * decoded endpoint is cached by (identity, namespace, pod) and reused when the
  * bytes are identical (one memcmp instead of decoding ~10 label strings).
  * Cached endpoints are shared between flows and frozen.
+ *
+ * The cache key is a 32-bit hash of identity and the namespace and pod-name
+ * bytes, computed in JS straight from the wire: building a string key (two
+ * `utf8Slice` calls, a concatenation and hashing the flattened result in
+ * `Map.get`) was the most expensive part of the decoder. A hash collision
+ * between two pods is harmless: the byte comparison fails and the newer
+ * endpoint replaces the older (it only costs a re-decode).
  */
-const endpointCache = new Map<
-  string,
-  { bytes: Buffer; endpoint: LeanEndpoint }
->();
+interface EndpointCacheEntry {
+  bytes: Buffer;
+  endpoint: LeanEndpoint;
+}
+const endpointCache = new Map<number, EndpointCacheEntry>();
 const ENDPOINT_CACHE_MAX = 50000;
 
 function readEndpoint(end: number): LeanEndpoint {
@@ -240,12 +355,14 @@ function readEndpoint(end: number): LeanEndpoint {
     const tag = varint();
     if (tag === 16) {
       identity = varint();
-    } else if (tag === 26 || tag === 42) {
+    } else if ((tag & 7) === 2) {
+      // Length-delimited fields (labels, workloads, cluster_name, ...) are
+      // skipped inline: most of an endpoint's bytes are labels.
       const len = varint();
       if (tag === 26) {
         nsStart = pos;
         nsEnd = pos + len;
-      } else {
+      } else if (tag === 42) {
         podStart = pos;
         podEnd = pos + len;
       }
@@ -255,12 +372,13 @@ function readEndpoint(end: number): LeanEndpoint {
     }
   }
   if (pos !== end) throw new WireFormatError('endpoint overruns its field');
-  const key = `${identity}/${(buf as FastBuffer).utf8Slice(nsStart, nsEnd)}/${(
-    buf as FastBuffer
-  ).utf8Slice(podStart, podEnd)}`;
+  // Masked to 30 bits so the key is a Smi (no heap number, cheap Map hash).
+  const key =
+    hashBytes(hashBytes(identity, nsStart, nsEnd), podStart, podEnd) &
+    0x3fffffff;
   const cached = endpointCache.get(key);
   if (
-    cached &&
+    cached !== undefined &&
     cached.bytes.length === end - start &&
     cached.bytes.compare(buf, start, end) === 0
   ) {
@@ -326,9 +444,10 @@ function readPolicy(end: number): FlowPolicyRef {
   let kind = '';
   while (pos < end) {
     const tag = varint();
-    if (tag === 10) name = readString();
-    else if (tag === 18) namespace = readString();
-    else if (tag === 42) kind = readString();
+    // Policy names, namespaces and kinds repeat across flows: interned.
+    if (tag === 10) name = readInternedString();
+    else if (tag === 18) namespace = readInternedString();
+    else if (tag === 42) kind = readInternedString();
     else skip(tag & 7);
   }
   return { name, namespace, kind };
@@ -382,17 +501,17 @@ function readFlow(end: number): LeanFlow {
   let destinationPort = 0;
   let source = EMPTY_ENDPOINT;
   let destination = EMPTY_ENDPOINT;
-  let destinationNames: string[] = [];
+  const destinationNames: string[] = [];
   let trafficDirection = 0;
   let isReply: boolean | undefined = undefined;
   let policyMatchType = 0;
   let l7Type = 0;
   let l7Protocol = '';
   let l7Summary = '';
-  let egressAllowedBy: FlowPolicyRef[] = [];
-  let ingressAllowedBy: FlowPolicyRef[] = [];
-  let egressDeniedBy: FlowPolicyRef[] = [];
-  let ingressDeniedBy: FlowPolicyRef[] = [];
+  const egressAllowedBy: FlowPolicyRef[] = [];
+  const ingressAllowedBy: FlowPolicyRef[] = [];
+  const egressDeniedBy: FlowPolicyRef[] = [];
+  const ingressDeniedBy: FlowPolicyRef[] = [];
 
   while (pos < end) {
     const tag = varint();
@@ -413,8 +532,9 @@ function readFlow(end: number): LeanFlow {
         const e = varint() + pos;
         while (pos < e) {
           const t = varint();
-          if (t === 10) sourceIp = readString();
-          else if (t === 18) destinationIp = readString();
+          // Addresses repeat (one per pod or service): interned.
+          if (t === 10) sourceIp = readInternedString();
+          else if (t === 18) destinationIp = readInternedString();
           else skip(t & 7);
         }
         break;
@@ -451,11 +571,10 @@ function readFlow(end: number): LeanFlow {
       case 80: // Type
         flowType = varint();
         break;
-      case 90: // node_name
-        nodeName = readString();
+      case 90: // node_name (a handful per cluster: interned)
+        nodeName = readInternedString();
         break;
       case 114: // destination_names
-        if (destinationNames.length === 0) destinationNames = [];
         destinationNames.push(readString());
         break;
       case 122: {
@@ -531,19 +650,15 @@ function readFlow(end: number): LeanFlow {
         uuid = readString();
         break;
       case 168010: // egress_allowed_by = 21001
-        if (egressAllowedBy.length === 0) egressAllowedBy = [];
         egressAllowedBy.push(readPolicy(varint() + pos));
         break;
       case 168018: // ingress_allowed_by = 21002
-        if (ingressAllowedBy.length === 0) ingressAllowedBy = [];
         ingressAllowedBy.push(readPolicy(varint() + pos));
         break;
       case 168034: // egress_denied_by = 21004
-        if (egressDeniedBy.length === 0) egressDeniedBy = [];
         egressDeniedBy.push(readPolicy(varint() + pos));
         break;
       case 168042: // ingress_denied_by = 21005
-        if (ingressDeniedBy.length === 0) ingressDeniedBy = [];
         ingressDeniedBy.push(readPolicy(varint() + pos));
         break;
       default:
@@ -627,8 +742,8 @@ export function decodeGetFlowsResponseLean(response: Buffer): LeanResponse {
         lostStart = pos;
         pos = lostEnd;
         break;
-      case 8002: // node_name = 1000
-        nodeName = readString();
+      case 8002: // node_name = 1000 (interned: a handful per cluster)
+        nodeName = readInternedString();
         break;
       case 8010: // time = 1001
         timeEnd = varint() + pos;
