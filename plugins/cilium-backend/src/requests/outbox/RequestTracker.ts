@@ -114,14 +114,15 @@ export class RequestTracker {
    * Whether the cluster's policy source has the request's documents (or, for
    * removals, no longer has them). Request files are named by their path in
    * the GitOps repository (`policies/<namespace>/<name>.yaml`); the source's
-   * files are relative to its root, which is that `policies` folder.
+   * files are relative to its root, usually that `policies` folder.
    */
   async inPolicySource(request: ConnectivityRequest): Promise<boolean> {
     const files = await this.options.engines.policyFiles(request.cluster);
     if (!files) return false;
     const wanted = request.removes ?? request.id;
     return request.policies.every(p => {
-      const text = files.get(p.path.replace(/^policies\//, ''));
+      // A source rooted at the repository's top (git `path: ''`) names it in full.
+      const text = files.get(p.path.replace(/^policies\//, '')) ?? files.get(p.path);
       let present = false;
       if (text !== undefined) {
         try {
