@@ -198,6 +198,47 @@ describe.each(databases.eachSupportedId())(
       ]);
     });
 
+    it('finds the request files in a policy source rooted at the top of the repository', async () => {
+      const knex = await databases.init(databaseId);
+      await migrateRequestStore(knex);
+      const store = new RequestStore(knex, () => new Date('2030-02-01T00:00:00Z'));
+      const repoRoot = tempDir('checkout-');
+      const engines = new EngineProvider(
+        ClusterRegistry.fromConfig(
+          new ConfigReader({
+            cilium: {
+              clusters: [
+                {
+                  name: 'dev',
+                  policies: { type: 'directory', path: repoRoot, refreshSeconds: 0 },
+                  workloads: { type: 'manifests', path: path.join(examples, 'cluster') },
+                },
+              ],
+            },
+          }),
+          mockServices.logger.mock(),
+        ),
+      );
+      const tracker = new RequestTracker({
+        store,
+        publisher: { type: 'none', publish: jest.fn(), status: jest.fn() },
+        engines,
+        auditor: mockServices.auditor.mock(),
+        logger: mockServices.logger.mock(),
+      });
+      const id = 'req-0000000c';
+      const request = grant(id, 'merged', '2031-01-01T00:00:00.000Z');
+      await store.create(request, { actor: 'test', type: 'state', toState: 'merged', message: 'seeded' });
+      await tracker.runOnce();
+      expect((await store.get(id))!.state).toBe('merged');
+      // The file at its full repository path, policies/checkout/….yaml.
+      const file = path.join(repoRoot, request.policies[0].path);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, yaml(id));
+      await tracker.runOnce();
+      expect((await store.get(id))!.state).toBe('enforced');
+    });
+
     it('retries a failing publisher with backoff and records why', async () => {
       const knex = await databases.init(databaseId);
       await migrateRequestStore(knex);
