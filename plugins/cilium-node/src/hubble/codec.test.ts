@@ -1,38 +1,12 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import { readCorpusFlows } from './__testUtils__/corpusFlows';
 import { flowToJson, getFlowsResponseToJson } from './flowToJson';
 import { encodeGetFlowsResponse } from './hubbleCodec';
 import { decodeGetFlowsResponseLean } from './leanFlowDecoder';
 import { formatTimestamp, parseTimestamp } from './protojson';
 import type { GetFlowsResponseJson } from './types';
 
-const corpusDir = path.resolve(
-  __dirname,
-  '../../../../../shared/corpus/cilium/flows',
-);
-
 function corpusLines(): GetFlowsResponseJson[] | undefined {
-  if (!fs.existsSync(corpusDir)) {
-    // eslint-disable-next-line no-console
-    console.warn(`SKIPPED corpus codec tests: ${corpusDir} is absent`);
-    return undefined;
-  }
-  const files: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (p.endsWith('.json')) files.push(p);
-    }
-  };
-  walk(corpusDir);
-  return files.flatMap(f =>
-    fs
-      .readFileSync(f, 'utf8')
-      .split('\n')
-      .filter(l => l.trim())
-      .map(l => JSON.parse(l)),
-  );
+  return readCorpusFlows('corpus codec tests');
 }
 
 const lines = corpusLines();

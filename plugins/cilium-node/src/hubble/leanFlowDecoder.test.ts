@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import { readCorpusFlows } from './__testUtils__/corpusFlows';
 import { flowToJson, getFlowsResponseToJson } from './flowToJson';
 import { encodeGetFlowsResponse } from './hubbleCodec';
 import { decodeFlowLean, decodeGetFlowsResponseLean } from './leanFlowDecoder';
@@ -222,33 +221,8 @@ function realisticLines(n: number): GetFlowsResponseJson[] {
   return out;
 }
 
-const corpusDir = path.resolve(
-  __dirname,
-  '../../../../../shared/corpus/cilium/flows',
-);
-
 function corpusLines(): GetFlowsResponseJson[] {
-  if (!fs.existsSync(corpusDir)) {
-    // eslint-disable-next-line no-console
-    console.warn(`SKIPPED lean decoder corpus test: ${corpusDir} is absent`);
-    return [];
-  }
-  const files: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (p.endsWith('.json')) files.push(p);
-    }
-  };
-  walk(corpusDir);
-  return files.flatMap(f =>
-    fs
-      .readFileSync(f, 'utf8')
-      .split('\n')
-      .filter(l => l.trim())
-      .map(l => JSON.parse(l)),
-  );
+  return readCorpusFlows('lean decoder corpus test') ?? [];
 }
 
 describe('lean decoder against a reference decode', () => {
