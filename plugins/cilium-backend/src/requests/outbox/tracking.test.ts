@@ -1,3 +1,4 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { LocalGitPublisher } from '@internal/plugin-cilium-node';
 import fs from 'fs';
@@ -74,6 +75,26 @@ function grant(
   };
 }
 
+/** Requests' engines over a cluster whose policy source is a folder (re-read on every check). */
+function folderEngines(policiesDir: string, logger: LoggerService): EngineProvider {
+  return new EngineProvider(
+    ClusterRegistry.fromConfig(
+      new ConfigReader({
+        cilium: {
+          clusters: [
+            {
+              name: 'dev',
+              policies: { type: 'directory', path: policiesDir, refreshSeconds: 0 },
+              workloads: { type: 'manifests', path: path.join(examples, 'cluster') },
+            },
+          ],
+        },
+      }),
+      logger,
+    ),
+  );
+}
+
 describe.each(databases.eachSupportedId())(
   'tracking and expiry on %s',
   databaseId => {
@@ -88,22 +109,7 @@ describe.each(databases.eachSupportedId())(
       const logger = mockServices.logger.mock();
       // The policy source is a folder here (one a GitOps controller syncs);
       // the sample backend's test covers the embedded git setup.
-      const engines = new EngineProvider(
-        ClusterRegistry.fromConfig(
-          new ConfigReader({
-            cilium: {
-              clusters: [
-                {
-                  name: 'dev',
-                  policies: { type: 'directory', path: policiesDir, refreshSeconds: 0 },
-                  workloads: { type: 'manifests', path: path.join(examples, 'cluster') },
-                },
-              ],
-            },
-          }),
-          logger,
-        ),
-      );
+      const engines = folderEngines(policiesDir, logger);
       const git = new LocalGitPublisher({
         path: path.join(tempDir('git-'), 'gitops.git'),
         seedFrom: path.join(examples, 'gitops'),
@@ -203,22 +209,7 @@ describe.each(databases.eachSupportedId())(
       await migrateRequestStore(knex);
       const store = new RequestStore(knex, () => new Date('2030-02-01T00:00:00Z'));
       const repoRoot = tempDir('checkout-');
-      const engines = new EngineProvider(
-        ClusterRegistry.fromConfig(
-          new ConfigReader({
-            cilium: {
-              clusters: [
-                {
-                  name: 'dev',
-                  policies: { type: 'directory', path: repoRoot, refreshSeconds: 0 },
-                  workloads: { type: 'manifests', path: path.join(examples, 'cluster') },
-                },
-              ],
-            },
-          }),
-          mockServices.logger.mock(),
-        ),
-      );
+      const engines = folderEngines(repoRoot, mockServices.logger.mock());
       const tracker = new RequestTracker({
         store,
         publisher: { type: 'none', publish: jest.fn(), status: jest.fn() },
