@@ -5,6 +5,7 @@ import { authServiceFactory } from '@backstage/backend-defaults/auth';
 import { databaseServiceFactory } from '@backstage/backend-defaults/database';
 import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
 import { userInfoServiceFactory } from '@backstage/backend-defaults/userInfo';
+import { eventually } from './__testUtils__/eventually';
 import { backendFeatures } from './features';
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -32,16 +33,6 @@ function config(environment: string, database?: object) {
       },
     },
   });
-}
-
-async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 30000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise(r => setTimeout(r, 250));
-  }
 }
 
 /** The real auth services, so the tokens the dev provider issues are verified for real. */

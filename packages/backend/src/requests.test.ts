@@ -7,22 +7,10 @@ import { authServiceFactory } from '@backstage/backend-defaults/auth';
 import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import { userInfoServiceFactory } from '@backstage/backend-defaults/userInfo';
+import { eventually } from './__testUtils__/eventually';
 import { backendFeatures } from './features';
 
 const repoRoot = path.resolve(__dirname, '../../..');
-
-async function eventually<T>(
-  fn: () => Promise<T | undefined>,
-  timeoutMs = 30000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise(r => setTimeout(r, 250));
-  }
-}
 
 /**
  * The change-request flow with real sign-in tokens, the real catalog and the
