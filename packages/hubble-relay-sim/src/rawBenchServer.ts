@@ -22,8 +22,6 @@ import type { SimEvent } from './server';
 export class RawBenchServer {
   private server?: http2.Http2Server;
   private readonly streams = new Set<http2.ServerHttp2Stream>();
-  /** Flows written, all streams. */
-  sent = 0;
 
   constructor(
     private readonly events: SimEvent[],
@@ -102,11 +100,8 @@ export class RawBenchServer {
     match: (flow: FlowJson) => boolean,
   ): void {
     const frames: Buffer[] = [];
-    let count = 0;
     for (const e of this.events) {
-      if (!e.json.flow || !match(e.json.flow)) continue;
-      frames.push(frame(e.bytes));
-      count++;
+      if (e.json.flow && match(e.json.flow)) frames.push(frame(e.bytes));
     }
     stream.respond({
       ':status': 200,
@@ -124,9 +119,8 @@ export class RawBenchServer {
       }),
     );
     stream.write(connected);
-    if (!count) return; // nothing matches: an idle follow stream
+    if (!frames.length) return; // nothing matches: an idle follow stream
     const blob = Buffer.concat(frames);
-    const perByte = count / blob.length;
     const chunk = this.options.chunkBytes ?? 256 * 1024;
     let offset = 0;
     let stopped = false;
@@ -139,7 +133,6 @@ export class RawBenchServer {
         const end = Math.min(blob.length, offset + chunk);
         const piece = blob.subarray(offset, end);
         offset = end === blob.length ? 0 : end;
-        this.sent += piece.length * perByte;
         if (!stream.write(piece)) {
           stream.once('drain', write);
           return;
