@@ -74,6 +74,15 @@ interface ClusterState {
   buckets: Map<number, number>;
 }
 
+/** What `ingest` works out once per flow for both of its entities. */
+interface FlowMeta {
+  timeMs: number;
+  source?: string;
+  destination?: string;
+  /** The flow as sent to stream subscribers, decoded on first need. */
+  record?: FlowRecord;
+}
+
 /** A buffered or live flow as the routes send it: the full decode plus its entities. */
 function toRecord(raw: Uint8Array, meta: { source?: string; destination?: string }): FlowRecord {
   const flow = flowToJson(raw) as Record<string, unknown>;
@@ -244,7 +253,7 @@ export class LiveFlowService {
 
     // Each entity's ring copies the flow's bytes (`flow.raw` is a view into
     // the gRPC message) into its arena; the decoded LeanFlow is not kept.
-    const meta = { timeMs: flow.timeMs, source: src, destination: dst };
+    const meta: FlowMeta = { timeMs: flow.timeMs, source: src, destination: dst };
     const reply = flow.isReply === true;
     if (src) this.record(src, flow, meta, 'egress', reply);
     if (dst && dst !== src) this.record(dst, flow, meta, 'ingress', reply);
@@ -253,7 +262,7 @@ export class LiveFlowService {
   private record(
     entityRef: string,
     flow: LeanFlow,
-    meta: { timeMs: number; source?: string; destination?: string },
+    meta: FlowMeta,
     direction: 'ingress' | 'egress',
     reply: boolean,
   ): void {
@@ -287,8 +296,9 @@ export class LiveFlowService {
       });
     }
     if (state.subscribers.size > 0) {
-      const record = toRecord(flow.raw, meta);
-      for (const s of state.subscribers) s.offer(record);
+      // Decoded once per flow, whichever of its two entities is watched first.
+      meta.record ??= toRecord(flow.raw, meta);
+      for (const s of state.subscribers) s.offer(meta.record);
     }
   }
 
