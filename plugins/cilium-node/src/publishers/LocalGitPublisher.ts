@@ -133,13 +133,7 @@ export class LocalGitPublisher implements PolicyPublisher {
             committer: sig,
           },
         });
-        await git.writeRef({
-          fs,
-          gitdir: this.gitdir,
-          ref: `refs/heads/${this.base}`,
-          value: oid,
-          force: true,
-        });
+        await this.setBranch(this.base, oid);
       });
     }
     return this.ready;
@@ -194,6 +188,17 @@ export class LocalGitPublisher implements PolicyPublisher {
     return git.writeTree({ fs, gitdir: this.gitdir, tree });
   }
 
+  /** Points `refs/heads/<branch>` at `oid`. */
+  private async setBranch(branch: string, oid: string): Promise<void> {
+    await git.writeRef({
+      fs,
+      gitdir: this.gitdir,
+      ref: `refs/heads/${branch}`,
+      value: oid,
+      force: true,
+    });
+  }
+
   private async treeOf(commit: string): Promise<string> {
     return (await git.readCommit({ fs, gitdir: this.gitdir, oid: commit }))
       .commit.tree;
@@ -242,20 +247,15 @@ export class LocalGitPublisher implements PolicyPublisher {
       if (head) {
         if (await this.isMerged(head))
           return this.publication(branch, 'merged');
-        const tree = (await this.applyFiles(await this.treeOf(head), files))!;
-        if (tree !== (await this.treeOf(head))) {
+        const headTree = await this.treeOf(head);
+        const tree = (await this.applyFiles(headTree, files))!;
+        if (tree !== headTree) {
           const oid = await this.commit(
             [head],
             tree,
             `${change.title} (updated)\n\n${renderCommitMessage(change)}`,
           );
-          await git.writeRef({
-            fs,
-            gitdir: this.gitdir,
-            ref: `refs/heads/${branch}`,
-            value: oid,
-            force: true,
-          });
+          await this.setBranch(branch, oid);
         }
         return this.publication(branch, 'open');
       }
@@ -265,13 +265,7 @@ export class LocalGitPublisher implements PolicyPublisher {
         tree,
         renderCommitMessage(change),
       );
-      await git.writeRef({
-        fs,
-        gitdir: this.gitdir,
-        ref: `refs/heads/${branch}`,
-        value: oid,
-        force: true,
-      });
+      await this.setBranch(branch, oid);
       return this.publication(branch, 'open');
     });
   }
@@ -335,13 +329,7 @@ export class LocalGitPublisher implements PolicyPublisher {
           `Merge ${publication.branch}: ${change.title}`,
         );
       }
-      await git.writeRef({
-        fs,
-        gitdir: this.gitdir,
-        ref: `refs/heads/${this.base}`,
-        value: oid,
-        force: true,
-      });
+      await this.setBranch(this.base, oid);
       return this.publication(publication.branch, 'merged');
     });
   }
