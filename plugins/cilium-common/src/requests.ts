@@ -103,21 +103,21 @@ export interface RequestReplay {
   /** Flows looked at (the source entity's live buffer). */
   flowsReplayed: number;
   /** Dropped flows that would be allowed. */
-  newlyAllowed: Array<{
-    time: string;
-    source: string;
-    destination: string;
-    port: number;
-    protocol: string;
-  }>;
+  newlyAllowed: ReplayedFlow[];
   /** Forwarded flows that would be dropped (should always be empty for a grant). */
-  newlyDropped: Array<{
-    time: string;
-    source: string;
-    destination: string;
-    port: number;
-    protocol: string;
-  }>;
+  newlyDropped: ReplayedFlow[];
+}
+
+/**
+ * A buffered flow whose verdict the change would flip.
+ * @public
+ */
+export interface ReplayedFlow {
+  time: string;
+  source: string;
+  destination: string;
+  port: number;
+  protocol: string;
 }
 
 /**
