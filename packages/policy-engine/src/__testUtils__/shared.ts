@@ -1,15 +1,8 @@
-import * as fs from 'fs';
-import * as path from 'path';
+import { sharedPath } from '../../../../test/sharedData';
 
-/** `../shared` next to the repository root (absent in a fresh clone). */
-export const SHARED_DIR = path.resolve(__dirname, '../../../../../shared');
-export const ORACLE_DIR = path.join(SHARED_DIR, 'oracle');
-export const CORPUS_DIR = path.join(SHARED_DIR, 'corpus');
+export { describeWithShared, sharedAvailable } from '../../../../test/sharedData';
 
-/** True when the shared oracle/corpus folder exists; warns visibly otherwise. */
-export function sharedAvailable(what: string, dir: string): boolean {
-  if (fs.existsSync(dir)) return true;
-  // eslint-disable-next-line no-console
-  console.warn(`SKIPPED ${what}: ${dir} is absent (fresh clone without ../shared)`);
-  return false;
-}
+/** The oracles of other projects (netpol-analyzer, cyclonus, Kubernetes e2e, recipes). */
+export const ORACLE_DIR = sharedPath('oracle');
+/** The real Cilium policies, CRD schemas and Hubble captures. */
+export const CORPUS_DIR = sharedPath('corpus');

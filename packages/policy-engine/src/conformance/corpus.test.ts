@@ -3,12 +3,11 @@ import * as path from 'path';
 import { PolicyEngine } from '../evaluate/engine';
 import { listManifestFiles } from '../load/load-directory';
 import { InventoryBuilder } from '../parse/inventory';
-import { CORPUS_DIR, sharedAvailable } from '../__testUtils__/shared';
+import { CORPUS_DIR, describeWithShared } from '../__testUtils__/shared';
 
 const POLICIES = path.join(CORPUS_DIR, 'cilium', 'policies');
-const available = sharedAvailable('Cilium corpus', POLICIES);
 
-(available ? describe : describe.skip)('real Cilium corpus', () => {
+describeWithShared('real Cilium corpus', POLICIES, () => {
   it('every document parses or is refused with a clear reason', () => {
     const files = listManifestFiles(POLICIES);
     let docs = 0;

@@ -3,12 +3,11 @@ import * as path from 'path';
 import { listManifestFiles } from '../load/load-directory';
 import type { Protocol } from '../model/connset';
 import { readDocs } from '../__testUtils__/load';
-import { ORACLE_DIR, sharedAvailable } from '../__testUtils__/shared';
+import { ORACLE_DIR, describeWithShared } from '../__testUtils__/shared';
 import { buildWorld, TestPod } from '../__testUtils__/world';
 import type { PeerQuery } from '../evaluate/engine';
 
 const CY = path.join(ORACLE_DIR, 'cyclonus');
-const available = sharedAvailable('cyclonus conformance', CY);
 
 interface ProbeModel {
   Resources: {
@@ -19,22 +18,20 @@ interface ProbeModel {
 
 const summary: Record<string, { pass: number; fail: number; excluded: number }> = {};
 
-(available ? describe : describe.skip)('oracle: cyclonus', () => {
-  const model = available ? (JSON.parse(fs.readFileSync(path.join(CY, 'examples/probe.json'), 'utf8')) as ProbeModel) : undefined;
-  const pods: TestPod[] = (model?.Resources.Pods ?? []).map(p => ({
+describeWithShared('oracle: cyclonus', CY, () => {
+  const model = JSON.parse(fs.readFileSync(path.join(CY, 'examples/probe.json'), 'utf8')) as ProbeModel;
+  const pods: TestPod[] = model.Resources.Pods.map(p => ({
     namespace: p.Namespace,
     name: p.Name,
     labels: p.Labels,
     ports: p.Containers.map(c => ({ name: c.PortName, containerPort: c.Port, protocol: c.Protocol.toUpperCase() })),
   }));
-  const policies = available ? listManifestFiles(path.join(CY, 'networkpolicies/simple-example')).flatMap(f => readDocs(f)) : [];
-  const rows = available
-    ? fs
-        .readFileSync(path.join(CY, 'derived_probe_truth_table.tsv'), 'utf8')
-        .split('\n')
-        .filter(l => l && !l.startsWith('#') && !l.startsWith('from\t'))
-        .map(l => l.split('\t'))
-    : [];
+  const policies = listManifestFiles(path.join(CY, 'networkpolicies/simple-example')).flatMap(f => readDocs(f));
+  const rows = fs
+    .readFileSync(path.join(CY, 'derived_probe_truth_table.tsv'), 'utf8')
+    .split('\n')
+    .filter(l => l && !l.startsWith('#') && !l.startsWith('from\t'))
+    .map(l => l.split('\t'));
 
   for (const asCnp of [false, true]) {
     const key = asCnp ? 'truth table as CNP' : 'truth table';

@@ -2,11 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import type { Protocol } from '../model/connset';
-import { ORACLE_DIR, sharedAvailable } from '../__testUtils__/shared';
+import { ORACLE_DIR, describeWithShared } from '../__testUtils__/shared';
 import { buildWorld, TestPod } from '../__testUtils__/world';
 
 const E2E = path.join(ORACLE_DIR, 'k8s-e2e-netpol');
-const available = sharedAvailable('Kubernetes e2e truth tables', E2E);
 
 interface Case {
   id: string;
@@ -17,23 +16,16 @@ interface Case {
 
 const summary: Record<string, { pass: number; fail: number; ignored: number }> = {};
 
-if (!available) {
-  // Keeps the suite visible (as skipped) in a fresh clone without ../shared.
-  it.skip('Kubernetes e2e truth tables (needs ../shared/oracle)', () => {});
-}
-
-(available ? describe : describe.skip)('oracle: kubernetes e2e netpol truth tables', () => {
-  const doc = available ? (parse(fs.readFileSync(path.join(E2E, 'cases.yaml'), 'utf8')) as { model: { namespaces: Record<string, Record<string, string>> }; cases: Case[] }) : undefined;
-  const rows = available
-    ? fs
-        .readFileSync(path.join(E2E, 'truth_tables.tsv'), 'utf8')
-        .split('\n')
-        .slice(1)
-        .filter(Boolean)
-        .map(l => l.split('\t'))
-    : [];
+describeWithShared('oracle: kubernetes e2e netpol truth tables', E2E, () => {
+  const doc = parse(fs.readFileSync(path.join(E2E, 'cases.yaml'), 'utf8')) as { model: { namespaces: Record<string, Record<string, string>> }; cases: Case[] };
+  const rows = fs
+    .readFileSync(path.join(E2E, 'truth_tables.tsv'), 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter(Boolean)
+    .map(l => l.split('\t'));
   for (const asCnp of [false, true]) {
-    for (const c of doc?.cases ?? []) {
+    for (const c of doc.cases) {
       it(`${asCnp ? '[CNP] ' : ''}${c.id}`, () => {
         const probePorts = new Set([80, 81, ...c.probes.map(p => p.port)]);
         const pods: TestPod[] = c.pods.map(p => {
@@ -47,7 +39,7 @@ if (!available) {
             ),
           };
         });
-        const engine = buildWorld(pods, doc!.model.namespaces, c.policies, { asCnp });
+        const engine = buildWorld(pods, doc.model.namespaces, c.policies, { asCnp });
         const key = asCnp ? 'as CNP' : 'as KNP';
         const s = (summary[key] = summary[key] ?? { pass: 0, fail: 0, ignored: 0 });
         const wrong: string[] = [];

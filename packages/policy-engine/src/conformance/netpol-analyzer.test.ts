@@ -5,13 +5,12 @@ import type { Edge } from '../evaluate/types';
 import { ConnLine, connLines, parseConnlistText } from '../output/connlist';
 import { compareConnlists } from '../__testUtils__/compare';
 import { loadCase } from '../__testUtils__/load';
-import { ORACLE_DIR, sharedAvailable } from '../__testUtils__/shared';
+import { ORACLE_DIR, describeWithShared } from '../__testUtils__/shared';
 import { diffGraphs, DiffEntry } from '../evaluate/diff';
 import { parseConnString } from '../model/connset';
 import { l4 } from '../__testUtils__/compare';
 
 const NPA = path.join(ORACLE_DIR, 'netpol-analyzer');
-const available = sharedAvailable('netpol-analyzer conformance', NPA);
 
 /** Cases excluded from conformance, with the reason (mirrored in README.md). */
 const EXCLUDED_FILES: Record<string, string> = {
@@ -135,13 +134,8 @@ function count(k: string, r: 'pass' | 'fail' | 'excluded') {
   summary[k][r]++;
 }
 
-if (!available) {
-  // Keeps the suite visible (as skipped) in a fresh clone without ../shared.
-  it.skip('netpol-analyzer conformance (needs ../shared/oracle)', () => {});
-}
-
-(available ? describe : describe.skip)('oracle: netpol-analyzer', () => {
-  const cases = available ? fs.readdirSync(path.join(NPA, 'tests')) : [];
+describeWithShared('oracle: netpol-analyzer', NPA, () => {
+  const cases = fs.readdirSync(path.join(NPA, 'tests'));
   const engines = new Map<string, PolicyEngine>();
   const engineFor = (c: string, cnp: boolean) => {
     const k = `${c}:${cnp}`;
@@ -165,17 +159,15 @@ if (!available) {
   const names = (c: string) => engineFor(c, false).workloads.map(w => ({ ns: w.namespace, name: w.name }));
 
   const files: string[] = [];
-  if (available) {
-    for (const sub of ['connlist', 'cli']) {
-      for (const f of fs.readdirSync(path.join(NPA, 'test_outputs', sub))) {
-        if (/_connlist_output\.(txt|json|csv|md)$/.test(f) || /_exposure_output\.txt$/.test(f)) files.push(`test_outputs/${sub}/${f}`);
-      }
+  for (const sub of ['connlist', 'cli']) {
+    for (const f of fs.readdirSync(path.join(NPA, 'test_outputs', sub))) {
+      if (/_connlist_output\.(txt|json|csv|md)$/.test(f) || /_exposure_output\.txt$/.test(f)) files.push(`test_outputs/${sub}/${f}`);
     }
-    // Stale expected outputs kept inside the input folders (old spelling).
-    for (const c of cases) {
-      for (const f of ['connlist_output.txt', 'connlist_output.json']) {
-        if (fs.existsSync(path.join(NPA, 'tests', c, f))) files.push(`tests/${c}/${f}`);
-      }
+  }
+  // Stale expected outputs kept inside the input folders (old spelling).
+  for (const c of cases) {
+    for (const f of ['connlist_output.txt', 'connlist_output.json']) {
+      if (fs.existsSync(path.join(NPA, 'tests', c, f))) files.push(`tests/${c}/${f}`);
     }
   }
 
@@ -204,7 +196,7 @@ if (!available) {
   }
 
   // Diffs
-  const diffFiles = available ? fs.readdirSync(path.join(NPA, 'test_outputs', 'diff')).filter(f => f.endsWith('.txt')) : [];
+  const diffFiles = fs.readdirSync(path.join(NPA, 'test_outputs', 'diff')).filter(f => f.endsWith('.txt'));
   for (const f of diffFiles) {
     for (const cnp of [false, true]) {
       it(`${cnp ? '[CNP] ' : ''}diff/${f}`, () => {

@@ -3,11 +3,10 @@ import * as path from 'path';
 import type { Protocol } from '../model/connset';
 import type { PeerQuery } from '../evaluate/engine';
 import { readDocs } from '../__testUtils__/load';
-import { ORACLE_DIR, sharedAvailable } from '../__testUtils__/shared';
+import { ORACLE_DIR, describeWithShared } from '../__testUtils__/shared';
 import { buildWorld, TestPod } from '../__testUtils__/world';
 
 const RECIPES = path.join(ORACLE_DIR, 'recipes.md');
-const available = sharedAvailable('network policy recipes', RECIPES);
 
 interface Row {
   id: string;
@@ -130,13 +129,8 @@ function parseTargets(text: string, subject: Record<string, string>): { targets:
   return { targets, pods };
 }
 
-if (!available) {
-  // Keeps the suite visible (as skipped) in a fresh clone without ../shared.
-  it.skip('network policy recipes conformance (needs ../shared/oracle)', () => {});
-}
-
-(available ? describe : describe.skip)('oracle: network policy recipes', () => {
-  const { rows, excluded } = available ? parseTable(fs.readFileSync(RECIPES, 'utf8')) : { rows: [], excluded: [] };
+describeWithShared('oracle: network policy recipes', RECIPES, () => {
+  const { rows, excluded } = parseTable(fs.readFileSync(RECIPES, 'utf8'));
   const summary: Record<string, { pass: number; fail: number }> = {};
   for (const asCnp of [false, true]) {
     for (const row of rows) {

@@ -12,19 +12,12 @@ import {
   withPolicies,
 } from '@internal/cilium-policy-engine';
 import type { GenerateRequest } from '@internal/cilium-policy-engine';
-import { examples, repoRoot } from '../__testUtils__/sampleWorld';
+import { examples } from '../__testUtils__/sampleWorld';
+import { describeWithShared, sharedPath } from '../../../../test/sharedData';
 
-const crdFile = path.resolve(
-  repoRoot,
-  '../shared/corpus/cilium/crds/cilium-cilium/pkg/k8s/apis/cilium.io/client/crds/v2/ciliumnetworkpolicies.yaml',
+const crdFile = sharedPath(
+  'corpus/cilium/crds/cilium-cilium/pkg/k8s/apis/cilium.io/client/crds/v2/ciliumnetworkpolicies.yaml',
 );
-const haveCrd = fs.existsSync(crdFile);
-if (!haveCrd) {
-  // eslint-disable-next-line no-console
-  console.warn(
-    `CRD schema test skipped: ${crdFile} is absent (it comes from ../shared/corpus)`,
-  );
-}
 
 /** The CiliumNetworkPolicy v2 schema from the real CRD, compiled with ajv. */
 function crdValidator() {
@@ -167,8 +160,8 @@ const cases: Array<[string, GenerateRequest]> = [
   ],
 ];
 
-(haveCrd ? describe : describe.skip)('generated policies', () => {
-  const validate = haveCrd ? crdValidator() : undefined;
+describeWithShared('generated policies', crdFile, () => {
+  const validate = crdValidator();
   const engine = new PolicyEngine(
     loadDirectory([
       path.join(examples, 'gitops/policies'),
@@ -185,8 +178,8 @@ const cases: Array<[string, GenerateRequest]> = [
       expect(plan.policies.length).toBeGreaterThan(0);
       for (const p of plan.policies) {
         const doc = parse(p.yaml);
-        const ok = validate!(doc);
-        expect(validate!.errors ?? []).toEqual([]);
+        const ok = validate(doc);
+        expect(validate.errors ?? []).toEqual([]);
         expect(ok).toBe(true);
         expect(p.path).toBe(
           `policies/${doc.metadata.namespace}/${doc.metadata.name}.yaml`,
@@ -194,7 +187,7 @@ const cases: Array<[string, GenerateRequest]> = [
         expect(doc.metadata.name.length).toBeLessThanOrEqual(63);
         // The validator does refuse what the CRD refuses.
         expect(
-          validate!({
+          validate({
             ...doc,
             spec: {
               ...doc.spec,
@@ -204,7 +197,7 @@ const cases: Array<[string, GenerateRequest]> = [
           }),
         ).toBe(false);
         expect(
-          validate!({
+          validate({
             ...doc,
             spec: {
               ...doc.spec,
@@ -238,7 +231,7 @@ const cases: Array<[string, GenerateRequest]> = [
     const plan = planChange(cases[3][1], noDns);
     expect(plan.findings.filter(f => f.severity === 'error')).toEqual([]);
     const egress = parse(plan.policies[0].yaml);
-    expect(validate!(egress)).toBe(true);
+    expect(validate(egress)).toBe(true);
     expect(egress.spec.egress[1]).toEqual({
       toEndpoints: [
         {

@@ -1,23 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { sharedAvailable, sharedPath } from '../../../../../test/sharedData';
 import type { GetFlowsResponseJson } from '../types';
 
 /** The recorded `hubble observe -o json` captures in ../shared (absent in a user's fresh clone). */
-export const corpusFlowsDir = path.resolve(
-  __dirname,
-  '../../../../../../shared/corpus/cilium/flows',
-);
+export const corpusFlowsDir = sharedPath('corpus', 'cilium', 'flows');
 
 /**
  * Every line of every capture under {@link corpusFlowsDir}, or undefined —
  * with a visible SKIPPED warning naming `testName` — when the folder is absent.
  */
 export function readCorpusFlows(testName: string): GetFlowsResponseJson[] | undefined {
-  if (!fs.existsSync(corpusFlowsDir)) {
-    // eslint-disable-next-line no-console
-    console.warn(`SKIPPED ${testName}: ${corpusFlowsDir} is absent`);
-    return undefined;
-  }
+  if (!sharedAvailable(testName, corpusFlowsDir)) return undefined;
   const files: string[] = [];
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
