@@ -172,7 +172,9 @@ async function main() {
       const {
         out: [e],
         simCores: simE2e,
-      } = await withSimCpu(grpcSim.child.pid, () => runWorkers(grpcSim.port, 'e2e', [{}]));
+      } = await withSimCpu(grpcSim.child.pid, () =>
+        runWorkers(grpcSim.port, 'e2e', [{}]),
+      );
       results.simCoresE2e.push(simE2e);
       results.e2e.push(e.rate);
       results.e2eUtil.push(e.utilization);
@@ -192,12 +194,20 @@ async function main() {
       results.scaling.push((two[0].rate + two[1].rate) / re.rate);
       results.scaledUtil.push(two[0].utilization + two[1].utilization);
       console.error(
-        `run ${run + 1}: grpc-js stand-in: pass-through ${p.rate.toFixed(0)}/s, ` +
-          `e2e ${e.rate.toFixed(0)}/s (util ${e.utilization.toFixed(2)}, ${e.edges} edges, stand-in ${simE2e.toFixed(2)} cores); ` +
-          `raw stand-in: pass-through ${rp.rate.toFixed(0)}/s, e2e ${re.rate.toFixed(0)}/s, ` +
+        `run ${run + 1}: grpc-js stand-in: pass-through ${p.rate.toFixed(
+          0,
+        )}/s, ` +
+          `e2e ${e.rate.toFixed(0)}/s (util ${e.utilization.toFixed(2)}, ${
+            e.edges
+          } edges, stand-in ${simE2e.toFixed(2)} cores); ` +
+          `raw stand-in: pass-through ${rp.rate.toFixed(
+            0,
+          )}/s, e2e ${re.rate.toFixed(0)}/s, ` +
           `2 workers ${two.map(t => t.rate.toFixed(0)).join('+')}/s (util ${two
             .map(t => t.utilization.toFixed(2))
-            .join('+')}, stand-in ${simCores.toFixed(2)} cores); load ${os.loadavg()[0].toFixed(2)}`,
+            .join('+')}, stand-in ${simCores.toFixed(2)} cores); load ${os
+            .loadavg()[0]
+            .toFixed(2)}`,
       );
     }
     const [pl] = await runWorkers(grpcSim.port, 'protoloader', [{}]);
@@ -274,7 +284,9 @@ async function main() {
     },
     {
       name: 'hubble-ingest: stand-in CPU: grpc-js 1-core run / raw 2-worker run',
-      value: `${median(results.simCoresE2e).toFixed(2)} / ${median(results.rawSimCores).toFixed(2)}`,
+      value: `${median(results.simCoresE2e).toFixed(2)} / ${median(
+        results.rawSimCores,
+      ).toFixed(2)}`,
       unit: 'cores (of ' + os.cpus().length + ')',
       goal: 'reference (sender cost on the same machine)',
     },

@@ -26,7 +26,9 @@ const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS || 30);
 const RSS_SECONDS = Number(process.env.BENCH_RSS_SECONDS || 300);
 // Another batch interval than the default 250 ms (cilium.live.flushIntervalMs);
 // its latency figures are recorded under their own names.
-const FLUSH_MS = process.env.BENCH_FLUSH_INTERVAL_MS ? Number(process.env.BENCH_FLUSH_INTERVAL_MS) : undefined;
+const FLUSH_MS = process.env.BENCH_FLUSH_INTERVAL_MS
+  ? Number(process.env.BENCH_FLUSH_INTERVAL_MS)
+  : undefined;
 const VARIANT = FLUSH_MS ? ` (cilium.live.flushIntervalMs ${FLUSH_MS})` : '';
 // The backend is still busy starting (catalog processing, first index build)
 // when it first follows the stand-in; the latency phase measures the steady
@@ -52,7 +54,11 @@ process.on('SIGINT', () => process.exit(130));
 process.on('SIGTERM', () => process.exit(143));
 
 function start(cmd, args, options) {
-  const child = spawn(cmd, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, {
+    ...options,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let log = '';
   child.stdout.on('data', d => (log += d));
@@ -67,10 +73,14 @@ function startSim(mode, extra) {
     [
       SIM,
       mode,
-      '--cluster', path.join(ROOT, 'examples/cluster'),
-      '--policies', path.join(ROOT, 'examples/gitops/policies'),
-      '--catalog', path.join(ROOT, 'examples/catalog'),
-      '--listen', `127.0.0.1:${RELAY_PORT}`,
+      '--cluster',
+      path.join(ROOT, 'examples/cluster'),
+      '--policies',
+      path.join(ROOT, 'examples/gitops/policies'),
+      '--catalog',
+      path.join(ROOT, 'examples/catalog'),
+      '--listen',
+      `127.0.0.1:${RELAY_PORT}`,
       '--quiet',
       ...extra,
     ],
@@ -80,11 +90,14 @@ function startSim(mode, extra) {
 
 function get(pathname, headers = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port: BACKEND_PORT, path: pathname, headers }, res => {
-      let body = '';
-      res.on('data', d => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port: BACKEND_PORT, path: pathname, headers },
+      res => {
+        let body = '';
+        res.on('data', d => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      },
+    );
     req.on('error', reject);
     req.setTimeout(5000, () => req.destroy(new Error('timeout')));
   });
@@ -118,11 +131,20 @@ function rssMb(pid) {
 
 function percentile(sorted, p) {
   if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return sorted[
+    Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))
+  ];
 }
 
 function report(name, value, unit, goal) {
-  console.log(`BENCH_RESULT ${JSON.stringify({ name, value: Math.round(value * 100) / 100, unit, goal })}`);
+  console.log(
+    `BENCH_RESULT ${JSON.stringify({
+      name,
+      value: Math.round(value * 100) / 100,
+      unit,
+      goal,
+    })}`,
+  );
 }
 
 async function startBackend() {
@@ -137,10 +159,19 @@ cilium:
   clusters:
     - name: dev
       hubble: { address: 127.0.0.1:${RELAY_PORT} }
-      policies: { type: directory, path: ${path.join(ROOT, 'examples/gitops/policies')} }
-      workloads: { type: manifests, path: ${path.join(ROOT, 'examples/cluster')} }
+      policies: { type: directory, path: ${path.join(
+        ROOT,
+        'examples/gitops/policies',
+      )} }
+      workloads: { type: manifests, path: ${path.join(
+        ROOT,
+        'examples/cluster',
+      )} }
   requests:
-    publisher: { type: local-git, path: ${path.join(os.tmpdir(), `live-bench-${process.pid}-gitops.git`)}, seedFrom: ${path.join(ROOT, 'examples/gitops')} }
+    publisher: { type: local-git, path: ${path.join(
+      os.tmpdir(),
+      `live-bench-${process.pid}-gitops.git`,
+    )}, seedFrom: ${path.join(ROOT, 'examples/gitops')} }
 ${FLUSH_MS ? `  live: { flushIntervalMs: ${FLUSH_MS} }\n` : ''}`,
   );
   // The backend's own sources run directly (no watch mode, no bundling), as
@@ -148,7 +179,9 @@ ${FLUSH_MS ? `  live: { flushIntervalMs: ${FLUSH_MS} }\n` : ''}`,
   const backend = start(
     process.execPath,
     [
-      ...(process.env.BENCH_BACKEND_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      ...(process.env.BENCH_BACKEND_NODE_FLAGS ?? '')
+        .split(' ')
+        .filter(Boolean),
       '-r',
       require.resolve('sucrase/register/ts'),
       'src/index.ts',
@@ -157,13 +190,28 @@ ${FLUSH_MS ? `  live: { flushIntervalMs: ${FLUSH_MS} }\n` : ''}`,
       '--config',
       config,
     ],
-    { cwd: path.join(ROOT, 'packages/backend'), env: { ...process.env, NODE_ENV: 'development' } },
+    {
+      cwd: path.join(ROOT, 'packages/backend'),
+      env: { ...process.env, NODE_ENV: 'development' },
+    },
   );
-  await waitFor(async () => (await get('/api/cilium/health')).status === 200, 180000, 'the backend');
-  const token = await waitFor(async () => {
-    const res = await get('/api/auth/dev/refresh', { 'x-dev-user': 'aisha.bello' });
-    return res.status === 200 ? JSON.parse(res.body).backstageIdentity.token : undefined;
-  }, 120000, 'a sign-in token (catalog loaded)');
+  await waitFor(
+    async () => (await get('/api/cilium/health')).status === 200,
+    180000,
+    'the backend',
+  );
+  const token = await waitFor(
+    async () => {
+      const res = await get('/api/auth/dev/refresh', {
+        'x-dev-user': 'aisha.bello',
+      });
+      return res.status === 200
+        ? JSON.parse(res.body).backstageIdentity.token
+        : undefined;
+    },
+    120000,
+    'a sign-in token (catalog loaded)',
+  );
   return { backend, token };
 }
 
@@ -182,7 +230,10 @@ async function latencyPhase(token) {
       host: '127.0.0.1',
       port: BACKEND_PORT,
       path: `/api/cilium/entities/${ENTITY}/flows/stream`,
-      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'text/event-stream',
+      },
     },
     res => {
       let buffer = '';
@@ -236,38 +287,107 @@ async function latencyPhase(token) {
 async function main() {
   for (const port of [BACKEND_PORT, RELAY_PORT]) {
     const pid = listenerPid(port);
-    if (pid) throw new Error(`port ${port} is taken (pid ${pid}), perhaps by a backend left from an earlier run`);
+    if (pid)
+      throw new Error(
+        `port ${port} is taken (pid ${pid}), perhaps by a backend left from an earlier run`,
+      );
   }
-  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+  console.log(
+    `machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${(
+      os.totalmem() /
+      2 ** 30
+    ).toFixed(0)} GiB, node ${process.version}`,
+  );
   let sim = startSim('synthetic', ['--rate', String(RATE)]);
   const { token } = await startBackend();
-  await waitFor(async () => {
-    const s = JSON.parse((await get('/api/cilium/status', { authorization: `Bearer ${token}` })).body);
-    return s.clusters[0]?.connected;
-  }, 60000, 'the backend to follow the stand-in');
+  await waitFor(
+    async () => {
+      const s = JSON.parse(
+        (await get('/api/cilium/status', { authorization: `Bearer ${token}` }))
+          .body,
+      );
+      return s.clusters[0]?.connected;
+    },
+    60000,
+    'the backend to follow the stand-in',
+  );
 
   await new Promise(r => setTimeout(r, SETTLE_SECONDS * 1000));
-  console.log(`load average before the latency phase: ${os.loadavg().map(x => x.toFixed(2)).join(' ')}`);
-  const { latencies, lost, overheads, transfers, batches, gaps } = await latencyPhase(token);
   console.log(
-    `batch gaps at the client (${gaps.length}, spanning ${gaps.reduce((a, b) => a + b, 0)} ms): min ${percentile(gaps, 0)} ms, p50 ${percentile(gaps, 50)} ms, p99 ${percentile(gaps, 99)} ms, max ${gaps[gaps.length - 1]} ms; load average ${os.loadavg().map(x => x.toFixed(2)).join(' ')}`,
+    `load average before the latency phase: ${os
+      .loadavg()
+      .map(x => x.toFixed(2))
+      .join(' ')}`,
+  );
+  const { latencies, lost, overheads, transfers, batches, gaps } =
+    await latencyPhase(token);
+  console.log(
+    `batch gaps at the client (${gaps.length}, spanning ${gaps.reduce(
+      (a, b) => a + b,
+      0,
+    )} ms): min ${percentile(gaps, 0)} ms, p50 ${percentile(
+      gaps,
+      50,
+    )} ms, p99 ${percentile(gaps, 99)} ms, max ${
+      gaps[gaps.length - 1]
+    } ms; load average ${os
+      .loadavg()
+      .map(x => x.toFixed(2))
+      .join(' ')}`,
   );
   console.log(
-    `latency: ${latencies.length} flows of ${ENTITY} in ${batches} batches over ${LATENCY_SECONDS} s, lost ${lost}; freshest flow per batch p50 ${percentile(overheads, 50)} ms, p99 ${percentile(overheads, 99)} ms (the pipeline without the batching wait)`,
+    `latency: ${
+      latencies.length
+    } flows of ${ENTITY} in ${batches} batches over ${LATENCY_SECONDS} s, lost ${lost}; freshest flow per batch p50 ${percentile(
+      overheads,
+      50,
+    )} ms, p99 ${percentile(
+      overheads,
+      99,
+    )} ms (the pipeline without the batching wait)`,
   );
-  report(`live service: stream emit → SSE receive p50 at ${RATE} flows/s${VARIANT}`, percentile(latencies, 50), 'ms', '');
-  report(`live service: stream emit → SSE receive p99 at ${RATE} flows/s${VARIANT}`, percentile(latencies, 99), 'ms', VARIANT ? 'reference' : '<= 250');
-  report(`live service: pipeline latency without the batching wait (freshest flow of each batch) p99${VARIANT}`, percentile(overheads, 99), 'ms', '');
+  report(
+    `live service: stream emit → SSE receive p50 at ${RATE} flows/s${VARIANT}`,
+    percentile(latencies, 50),
+    'ms',
+    '',
+  );
+  report(
+    `live service: stream emit → SSE receive p99 at ${RATE} flows/s${VARIANT}`,
+    percentile(latencies, 99),
+    'ms',
+    VARIANT ? 'reference' : '<= 250',
+  );
+  report(
+    `live service: pipeline latency without the batching wait (freshest flow of each batch) p99${VARIANT}`,
+    percentile(overheads, 99),
+    'ms',
+    '',
+  );
   // The other reading of "stream emit": the backend's SSE stream emitting a batch (its sentAt) → the client has it.
-  report(`live service: SSE emit (batch sentAt) → client receive p99 at ${RATE} flows/s${VARIANT}`, percentile(transfers, 99), 'ms', 'reference');
+  report(
+    `live service: SSE emit (batch sentAt) → client receive p99 at ${RATE} flows/s${VARIANT}`,
+    percentile(transfers, 99),
+    'ms',
+    'reference',
+  );
   // batches per second between the first and the last batch counted
   const span = gaps.reduce((a, b) => a + b, 0) / 1000;
-  report(`live service: SSE batches per second to one subscriber${VARIANT}`, gaps.length / span, 'batches/s', VARIANT ? 'reference' : '<= 4');
+  report(
+    `live service: SSE batches per second to one subscriber${VARIANT}`,
+    gaps.length / span,
+    'batches/s',
+    VARIANT ? 'reference' : '<= 4',
+  );
 
   // Memory at the sustained maximum (BENCH_RSS_SECONDS=0 skips it).
   if (RSS_SECONDS <= 0) return;
   process.kill(-sim.pid, 'SIGKILL');
-  await waitFor(async () => listenerPid(RELAY_PORT) === undefined, 10000, 'the synthetic stand-in to exit');
+  await waitFor(
+    async () => listenerPid(RELAY_PORT) === undefined,
+    10000,
+    'the synthetic stand-in to exit',
+  );
   sim = startSim('bench', []);
   const pid = listenerPid(BACKEND_PORT);
   const samples = [];
@@ -276,19 +396,44 @@ async function main() {
   let rate = 0;
   while (Date.now() - t0 < RSS_SECONDS * 1000) {
     await new Promise(r => setTimeout(r, 10000));
-    const s = JSON.parse((await get('/api/cilium/status', { authorization: `Bearer ${token}` })).body).clusters[0];
+    const s = JSON.parse(
+      (await get('/api/cilium/status', { authorization: `Bearer ${token}` }))
+        .body,
+    ).clusters[0];
     rate = (s.flowsReceived - lastReceived) / 10;
     lastReceived = s.flowsReceived;
     const rss = rssMb(pid);
     samples.push({ t: (Date.now() - t0) / 1000, rss });
-    console.log(`t=${Math.round((Date.now() - t0) / 1000)} s rss=${rss.toFixed(0)} MB ingest=${rate.toFixed(0)} flows/s load=${os.loadavg()[0].toFixed(2)}`);
+    console.log(
+      `t=${Math.round((Date.now() - t0) / 1000)} s rss=${rss.toFixed(
+        0,
+      )} MB ingest=${rate.toFixed(0)} flows/s load=${os
+        .loadavg()[0]
+        .toFixed(2)}`,
+    );
   }
   const last = samples[samples.length - 1];
   const twoMinAgo = samples.find(x => x.t >= last.t - 120) ?? samples[0];
-  const growth = ((last.rss - twoMinAgo.rss) / Math.max(1, last.t - twoMinAgo.t)) * 60;
-  report(`live service: backend RSS after ${RSS_SECONDS} s at the sustained maximum`, last.rss, 'MB', '<= 400');
-  report('live service: backend RSS growth over the last 2 minutes', growth, 'MB/min', '~0 (flat)');
-  report('live service: sustained ingest during the memory run (through the backend)', rate, 'flows/s', '');
+  const growth =
+    ((last.rss - twoMinAgo.rss) / Math.max(1, last.t - twoMinAgo.t)) * 60;
+  report(
+    `live service: backend RSS after ${RSS_SECONDS} s at the sustained maximum`,
+    last.rss,
+    'MB',
+    '<= 400',
+  );
+  report(
+    'live service: backend RSS growth over the last 2 minutes',
+    growth,
+    'MB/min',
+    '~0 (flat)',
+  );
+  report(
+    'live service: sustained ingest during the memory run (through the backend)',
+    rate,
+    'flows/s',
+    '',
+  );
 }
 
 main()

@@ -31,7 +31,9 @@ try {
 let failed = 0;
 for (const f of files) {
   const tmp = path.join(os.tmpdir(), `bench-${process.pid}-${f}.json`);
-  const args = f.endsWith('.ts') ? ['-r', require.resolve('sucrase/register/ts'), path.join(dir, f)] : [path.join(dir, f)];
+  const args = f.endsWith('.ts')
+    ? ['-r', require.resolve('sucrase/register/ts'), path.join(dir, f)]
+    : [path.join(dir, f)];
   console.log(`\n=== ${f}`);
   const r = spawnSync(process.execPath, ['--expose-gc', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -69,7 +71,12 @@ for (const f of files) {
   }
   for (const fig of figures) {
     results = results.filter(x => x.name !== fig.name);
-    results.push({ name: fig.name, value: fig.value, unit: fig.unit, goal: fig.goal });
+    results.push({
+      name: fig.name,
+      value: fig.value,
+      unit: fig.unit,
+      goal: fig.goal,
+    });
   }
 }
 fs.writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);

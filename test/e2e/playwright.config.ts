@@ -18,7 +18,10 @@ export default defineConfig({
   workers: 1,
   reporter: [
     ['list'],
-    ['json', { outputFile: path.join(root, 'node_modules/.cache/e2e-report.json') }],
+    [
+      'json',
+      { outputFile: path.join(root, 'node_modules/.cache/e2e-report.json') },
+    ],
   ],
   use: {
     baseURL: 'http://localhost:3000',

@@ -9,7 +9,7 @@ import {
 } from '@backstage/plugin-catalog';
 import { CatalogGraphPage } from '@backstage/plugin-catalog-graph';
 import { orgPlugin } from '@backstage/plugin-org';
-import { CiliumPage } from '@internal/plugin-cilium';
+import { CiliumPage } from '@cilium-zero-trust/plugin-cilium';
 import { apis } from './apis';
 import { entityPage } from './components/catalog/EntityPage';
 import { Root } from './components/Root';
@@ -31,7 +31,10 @@ const routes = (
   <FlatRoutes>
     <Route path="/" element={<Navigate to="catalog" />} />
     <Route path="/catalog" element={<CatalogIndexPage />} />
-    <Route path="/catalog/:namespace/:kind/:name" element={<CatalogEntityPage />}>
+    <Route
+      path="/catalog/:namespace/:kind/:name"
+      element={<CatalogEntityPage />}
+    >
       {entityPage}
     </Route>
     <Route path="/catalog-graph" element={<CatalogGraphPage />} />

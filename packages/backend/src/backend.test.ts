@@ -11,7 +11,8 @@ import { backendFeatures } from './features';
 const repoRoot = path.resolve(__dirname, '../../..');
 
 /** Set by `.ci/run`, which starts a PostgreSQL server; absent on a developer's machine. */
-const postgres = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
+const postgres =
+  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
 
 function config(environment: string, database?: object) {
   return mockServices.rootConfig.factory({
@@ -21,29 +22,54 @@ function config(environment: string, database?: object) {
       auth: { environment, providers: { dev: {} } },
       permission: { enabled: true },
       catalog: {
-        rules: [{ allow: ['Component', 'System', 'API', 'Resource', 'Location', 'User', 'Group', 'Domain'] }],
+        rules: [
+          {
+            allow: [
+              'Component',
+              'System',
+              'API',
+              'Resource',
+              'Location',
+              'User',
+              'Group',
+              'Domain',
+            ],
+          },
+        ],
         locations: [
-          { type: 'file', target: path.join(repoRoot, 'examples/catalog/all.yaml') },
+          {
+            type: 'file',
+            target: path.join(repoRoot, 'examples/catalog/all.yaml'),
+          },
           { type: 'file', target: path.join(repoRoot, 'catalog-info.yaml') },
         ],
         processingInterval: { seconds: 1 },
       },
       cilium: {
-        clusters: [{ name: 'dev', workloads: { type: 'manifests', path: path.join(repoRoot, 'examples/cluster') } }],
+        clusters: [
+          {
+            name: 'dev',
+            workloads: {
+              type: 'manifests',
+              path: path.join(repoRoot, 'examples/cluster'),
+            },
+          },
+        ],
       },
     },
   });
 }
 
 /** The real auth services, so the tokens the dev provider issues are verified for real. */
-const realAuth = [authServiceFactory, httpAuthServiceFactory, userInfoServiceFactory];
+const realAuth = [
+  authServiceFactory,
+  httpAuthServiceFactory,
+  userInfoServiceFactory,
+];
 
 const databases: Array<[string, any[]]> = [['SQLite (in memory)', []]];
 if (postgres) {
-  databases.push([
-    'PostgreSQL',
-    [databaseServiceFactory],
-  ]);
+  databases.push(['PostgreSQL', [databaseServiceFactory]]);
 } else {
   // eslint-disable-next-line no-console
   console.warn(
@@ -54,86 +80,135 @@ if (postgres) {
 describe('the sample backend', () => {
   jest.setTimeout(90000);
 
-  it.each(databases)('starts with every plugin on %s, loads the sample catalog and signs in a sample user with their groups', async (name, extra) => {
-    const database =
-      name === 'PostgreSQL'
-        ? { client: 'pg', connection: postgres, prefix: `test_${process.pid}_${Date.now()}_` }
-        : undefined;
+  it.each(databases)(
+    'starts with every plugin on %s, loads the sample catalog and signs in a sample user with their groups',
+    async (name, extra) => {
+      const database =
+        name === 'PostgreSQL'
+          ? {
+              client: 'pg',
+              connection: postgres,
+              prefix: `test_${process.pid}_${Date.now()}_`,
+            }
+          : undefined;
+      const backend = await startTestBackend({
+        features: [
+          ...backendFeatures,
+          ...realAuth,
+          config('development', database),
+          ...extra,
+        ],
+      });
+      const server = backend.server;
+      try {
+        const health = await request(server).get('/api/cilium/health');
+        expect(health.status).toBe(200);
+
+        const users = await eventually(async () => {
+          const res = await request(server).get('/api/devsignin/users');
+          return res.body.users?.length >= 8 ? res.body.users : undefined;
+        });
+        const platformUser = users.find((u: any) =>
+          u.groups.includes('group:default/platform-team'),
+        );
+        expect(platformUser).toBeDefined();
+
+        const refresh = await request(server)
+          .get('/api/auth/dev/refresh')
+          .set('x-dev-user', platformUser.name);
+        expect(refresh.status).toBe(200);
+        expect(refresh.body.backstageIdentity.token).toEqual(
+          expect.any(String),
+        );
+        expect(refresh.body.backstageIdentity.identity).toMatchObject({
+          userEntityRef: `user:default/${platformUser.name}`,
+          ownershipEntityRefs: expect.arrayContaining([
+            'group:default/platform-team',
+          ]),
+        });
+
+        const unknown = await request(server)
+          .get('/api/auth/dev/refresh')
+          .set('x-dev-user', 'no.such.user');
+        expect(unknown.status).toBe(404);
+        const missing = await request(server).get('/api/auth/dev/refresh');
+        expect(missing.status).toBe(401);
+        expect(missing.body.error.message).toMatch(/x-dev-user/);
+
+        const catalog = await request(server)
+          .get(
+            '/api/catalog/entities/by-name/component/default/cilium-zero-trust-backstage',
+          )
+          .set(
+            'authorization',
+            `Bearer ${refresh.body.backstageIdentity.token}`,
+          );
+        expect(catalog.status).toBe(200);
+
+        // The Network tab's route resolves the entity with the caller's real token.
+        const workloads = await request(server)
+          .get('/api/cilium/entities/component/default/checkout/workloads')
+          .set(
+            'authorization',
+            `Bearer ${refresh.body.backstageIdentity.token}`,
+          );
+        expect(workloads.status).toBe(200);
+        expect(
+          workloads.body.workloads.map(
+            (w: any) => `${w.namespace}/${w.name}[${w.kind}]`,
+          ),
+        ).toEqual(['checkout/checkout[Deployment]']);
+        const anonymous = await request(server).get(
+          '/api/cilium/entities/component/default/checkout/workloads',
+        );
+        expect(anonymous.status).toBe(401);
+
+        // The permission policy is real: review is for the platform team only.
+        const developer = users.find(
+          (u: any) => !u.groups.includes('group:default/platform-team'),
+        );
+        const developerToken = (
+          await request(server)
+            .get('/api/auth/dev/refresh')
+            .set('x-dev-user', developer.name)
+        ).body.backstageIdentity.token;
+        const review = async (token: string) =>
+          (
+            await request(server)
+              .post('/api/permission/authorize')
+              .set('authorization', `Bearer ${token}`)
+              .send({
+                items: [
+                  {
+                    id: '1',
+                    permission: {
+                      type: 'basic',
+                      name: 'cilium.request.review',
+                      attributes: { action: 'update' },
+                    },
+                  },
+                ],
+              })
+          ).body.items[0].result;
+        expect(await review(refresh.body.backstageIdentity.token)).toBe(
+          'ALLOW',
+        );
+        expect(await review(developerToken)).toBe('DENY');
+      } finally {
+        await backend.stop();
+      }
+    },
+  );
+
+  it('has no dev sign-in outside development', async () => {
     const backend = await startTestBackend({
-      features: [...backendFeatures, ...realAuth, config('development', database), ...extra],
+      features: [...backendFeatures, config('production')],
     });
     const server = backend.server;
     try {
-      const health = await request(server).get('/api/cilium/health');
-      expect(health.status).toBe(200);
-
-      const users = await eventually(async () => {
-        const res = await request(server).get('/api/devsignin/users');
-        return res.body.users?.length >= 8 ? res.body.users : undefined;
-      });
-      const platformUser = users.find((u: any) => u.groups.includes('group:default/platform-team'));
-      expect(platformUser).toBeDefined();
-
       const refresh = await request(server)
         .get('/api/auth/dev/refresh')
-        .set('x-dev-user', platformUser.name);
-      expect(refresh.status).toBe(200);
-      expect(refresh.body.backstageIdentity.token).toEqual(expect.any(String));
-      expect(refresh.body.backstageIdentity.identity).toMatchObject({
-        userEntityRef: `user:default/${platformUser.name}`,
-        ownershipEntityRefs: expect.arrayContaining(['group:default/platform-team']),
-      });
-
-      const unknown = await request(server).get('/api/auth/dev/refresh').set('x-dev-user', 'no.such.user');
-      expect(unknown.status).toBe(404);
-      const missing = await request(server).get('/api/auth/dev/refresh');
-      expect(missing.status).toBe(401);
-      expect(missing.body.error.message).toMatch(/x-dev-user/);
-
-      const catalog = await request(server)
-        .get('/api/catalog/entities/by-name/component/default/cilium-zero-trust-backstage')
-        .set('authorization', `Bearer ${refresh.body.backstageIdentity.token}`);
-      expect(catalog.status).toBe(200);
-
-      // The Network tab's route resolves the entity with the caller's real token.
-      const workloads = await request(server)
-        .get('/api/cilium/entities/component/default/checkout/workloads')
-        .set('authorization', `Bearer ${refresh.body.backstageIdentity.token}`);
-      expect(workloads.status).toBe(200);
-      expect(workloads.body.workloads.map((w: any) => `${w.namespace}/${w.name}[${w.kind}]`)).toEqual([
-        'checkout/checkout[Deployment]',
-      ]);
-      const anonymous = await request(server).get('/api/cilium/entities/component/default/checkout/workloads');
-      expect(anonymous.status).toBe(401);
-
-      // The permission policy is real: review is for the platform team only.
-      const developer = users.find((u: any) => !u.groups.includes('group:default/platform-team'));
-      const developerToken = (
-        await request(server).get('/api/auth/dev/refresh').set('x-dev-user', developer.name)
-      ).body.backstageIdentity.token;
-      const review = async (token: string) =>
-        (
-          await request(server)
-            .post('/api/permission/authorize')
-            .set('authorization', `Bearer ${token}`)
-            .send({
-              items: [
-                { id: '1', permission: { type: 'basic', name: 'cilium.request.review', attributes: { action: 'update' } } },
-              ],
-            })
-        ).body.items[0].result;
-      expect(await review(refresh.body.backstageIdentity.token)).toBe('ALLOW');
-      expect(await review(developerToken)).toBe('DENY');
-    } finally {
-      await backend.stop();
-    }
-  });
-
-  it('has no dev sign-in outside development', async () => {
-    const backend = await startTestBackend({ features: [...backendFeatures, config('production')] });
-    const server = backend.server;
-    try {
-      const refresh = await request(server).get('/api/auth/dev/refresh').set('x-dev-user', 'anyone');
+        .set('x-dev-user', 'anyone');
       expect(refresh.status).toBe(404);
       const users = await request(server).get('/api/devsignin/users');
       expect(users.status).toBe(404);

@@ -1,7 +1,7 @@
 import authPlugin from '@backstage/plugin-auth-backend';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
-import ciliumPlugin from '@internal/plugin-cilium-backend';
+import ciliumPlugin from '@cilium-zero-trust/plugin-cilium-backend';
 import { authModuleDevProvider } from './modules/devAuthProvider';
 import { devSignInUsersPlugin } from './modules/devSignInUsersPlugin';
 import { permissionModuleCiliumPolicy } from './modules/permissionPolicyModule';

@@ -202,9 +202,7 @@ describe('connectivity requests in the sample backend', () => {
         [...edge.egressAllowedBy, ...edge.ingressAllowedBy].map(
           (r: any) => r.name,
         ),
-      ).toEqual(
-        expect.arrayContaining([expect.stringContaining('payments')]),
-      );
+      ).toEqual(expect.arrayContaining([expect.stringContaining('payments')]));
       // Filing the same request again is refused: the cluster now allows it.
       const again = await request(server)
         .post('/api/cilium/requests')
@@ -213,7 +211,9 @@ describe('connectivity requests in the sample backend', () => {
       expect(again.status).toBeGreaterThanOrEqual(400);
       expect(again.status).toBeLessThan(500);
       expect(again.body.error.message).toMatch(
-        new RegExp(`can already reach component:default/payments on TCP 8443: allowed by CiliumNetworkPolicy checkout/allow-egress-from-checkout-to-payments-${created.body.id}`),
+        new RegExp(
+          `can already reach component:default/payments on TCP 8443: allowed by CiliumNetworkPolicy checkout/allow-egress-from-checkout-to-payments-${created.body.id}`,
+        ),
       );
     } finally {
       await backend.stop();

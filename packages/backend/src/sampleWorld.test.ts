@@ -19,7 +19,7 @@ import {
   isValidLabelValue,
   matchesLabelSelector,
   parseLabelSelector as parseSelectorRequirements,
-} from '@internal/plugin-cilium-common';
+} from '@cilium-zero-trust/plugin-cilium-common';
 import {
   DefaultNamespaceEntityPolicy,
   EntityPolicies,

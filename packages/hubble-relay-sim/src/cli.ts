@@ -138,7 +138,8 @@ export async function main(argv: string[]): Promise<void> {
       : undefined;
 
   const transport = values.transport ?? 'grpc-js';
-  if (!['grpc-js', 'raw'].includes(transport)) fail(`unknown --transport ${transport}`);
+  if (!['grpc-js', 'raw'].includes(transport))
+    fail(`unknown --transport ${transport}`);
   if (transport === 'raw' && (mode !== 'bench' || tls))
     fail('--transport raw is for bench mode without TLS');
   const sim = new HubbleRelaySim({ nodes, bufferCapacity, tls });
@@ -171,7 +172,7 @@ export async function main(argv: string[]): Promise<void> {
       nodes,
     });
     const { DirectoryManifestSource, GitManifestSource } = await import(
-      '@internal/plugin-cilium-node'
+      '@cilium-zero-trust/plugin-cilium-node'
     );
     const policies = values['policies-git']
       ? new GitManifestSource({

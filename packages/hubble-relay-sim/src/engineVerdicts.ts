@@ -1,14 +1,17 @@
-import { InventoryBuilder, PolicyEngine } from '@internal/cilium-policy-engine';
+import {
+  InventoryBuilder,
+  PolicyEngine,
+} from '@cilium-zero-trust/cilium-policy-engine';
 import {
   DirectoryManifestSource,
   ManifestSnapshot,
   ManifestSource,
-} from '@internal/plugin-cilium-node';
+} from '@cilium-zero-trust/plugin-cilium-node';
 import type {
   FlowVerdict,
   PeerQuery,
   PolicyRef,
-} from '@internal/cilium-policy-engine';
+} from '@cilium-zero-trust/cilium-policy-engine';
 import type {
   SimPeer,
   SimPolicyRef,
@@ -17,7 +20,7 @@ import type {
 } from './verdicts';
 
 /**
- * VerdictSource backed by the policy engine (@internal/cilium-policy-engine)
+ * VerdictSource backed by the policy engine (@cilium-zero-trust/cilium-policy-engine)
  * over the cluster manifests and the GitOps policies (a folder or a git
  * branch). The policies are re-read when their source's version changes
  * (polled).
@@ -93,7 +96,10 @@ export interface EngineVerdictSourceOptions {
 /** Why a policy source could not be read at all (no files and a problem). */
 function unreadable(snapshot: ManifestSnapshot): string | undefined {
   if (snapshot.version !== 'missing') return undefined;
-  return snapshot.problems.map(p => `${p.source}: ${p.message}`).join('; ') || 'cannot be read';
+  return (
+    snapshot.problems.map(p => `${p.source}: ${p.message}`).join('; ') ||
+    'cannot be read'
+  );
 }
 
 export class EngineVerdictSource implements VerdictSource {
@@ -105,11 +111,18 @@ export class EngineVerdictSource implements VerdictSource {
    * Reads the workloads and the policies once; rejects when the policy source
    * cannot be read (the caller may wait and try again).
    */
-  static async create(options: EngineVerdictSourceOptions): Promise<EngineVerdictSource> {
-    const workloads = await new DirectoryManifestSource(options.clusterDir).read();
+  static async create(
+    options: EngineVerdictSourceOptions,
+  ): Promise<EngineVerdictSource> {
+    const workloads = await new DirectoryManifestSource(
+      options.clusterDir,
+    ).read();
     const policies = await options.policies.read();
     const problem = unreadable(policies);
-    if (problem) throw new Error(`policies from ${options.policies.description}: ${problem}`);
+    if (problem)
+      throw new Error(
+        `policies from ${options.policies.description}: ${problem}`,
+      );
     return new EngineVerdictSource(options, workloads, policies);
   }
 
@@ -175,7 +188,8 @@ export class EngineVerdictSource implements VerdictSource {
 
   private build(policies: ManifestSnapshot): PolicyEngine {
     const builder = new InventoryBuilder();
-    for (const f of this.workloads.files) builder.addText(f.text, `cluster/${f.path}`);
+    for (const f of this.workloads.files)
+      builder.addText(f.text, `cluster/${f.path}`);
     for (const f of policies.files) builder.addText(f.text, f.path);
     return new PolicyEngine(builder.build());
   }

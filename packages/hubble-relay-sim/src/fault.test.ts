@@ -2,8 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { HubbleRelayClient } from '@internal/plugin-cilium-node';
-import type { FlowGap, LeanFlow } from '@internal/plugin-cilium-node';
+import { HubbleRelayClient } from '@cilium-zero-trust/plugin-cilium-node';
+import type { FlowGap, LeanFlow } from '@cilium-zero-trust/plugin-cilium-node';
 import { timelineUuid } from './timeline';
 
 /**

@@ -1,4 +1,4 @@
-import type { FlowJson } from '@internal/plugin-cilium-node';
+import type { FlowJson } from '@cilium-zero-trust/plugin-cilium-node';
 
 /**
  * Keeps only the fields named by a GetFlowsRequest.field_mask (proto paths such

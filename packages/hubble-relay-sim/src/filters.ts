@@ -1,4 +1,7 @@
-import type { FlowFilterJson, FlowJson } from '@internal/plugin-cilium-node';
+import type {
+  FlowFilterJson,
+  FlowJson,
+} from '@cilium-zero-trust/plugin-cilium-node';
 
 /**
  * Evaluates Hubble FlowFilters (as in a GetFlowsRequest) on flows in protojson

@@ -6,11 +6,11 @@ import {
   getFlowsResponseToJson,
   HubbleRelayClient,
   hubbleProtoDir,
-} from '@internal/plugin-cilium-node';
+} from '@cilium-zero-trust/plugin-cilium-node';
 import type {
   GetFlowsResponseJson,
   LeanFlow,
-} from '@internal/plugin-cilium-node';
+} from '@cilium-zero-trust/plugin-cilium-node';
 import { listCaptureFiles, readCaptures, ReplayGenerator } from './replay';
 import { HubbleRelaySim } from './server';
 import { corpusFlowsDir } from './testUtils';

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { HubbleRelayClient } from '@internal/plugin-cilium-node';
-import type { FlowJson, LeanFlow } from '@internal/plugin-cilium-node';
+import { HubbleRelayClient } from '@cilium-zero-trust/plugin-cilium-node';
+import type { FlowJson, LeanFlow } from '@cilium-zero-trust/plugin-cilium-node';
 import { RawBenchServer } from './rawBenchServer';
 import { HubbleRelaySim } from './server';
 
@@ -9,8 +9,16 @@ function flow(i: number, namespace: string): FlowJson {
     time: new Date(Date.UTC(2030, 0, 1, 0, 0, 0, i)).toISOString(),
     uuid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
     verdict: i % 3 === 0 ? 'DROPPED' : 'FORWARDED',
-    source: { namespace, pod_name: `client-${i}`, labels: [`k8s:app=client-${i % 4}`] },
-    destination: { namespace: 'shop', pod_name: 'server-0', labels: ['k8s:app=server'] },
+    source: {
+      namespace,
+      pod_name: `client-${i}`,
+      labels: [`k8s:app=client-${i % 4}`],
+    },
+    destination: {
+      namespace: 'shop',
+      pod_name: 'server-0',
+      labels: ['k8s:app=server'],
+    },
     l4: { TCP: { source_port: 40000 + i, destination_port: 8080 } },
     Type: 'L3_L4',
     node_name: 'sim-node-1',
@@ -27,8 +35,12 @@ describe('raw bench transport', () => {
 
   it('is an ordinary gRPC GetFlows stream to our client: every pool flow intact, in order, filtered, looping', async () => {
     // Messages of different sizes, so chunk boundaries fall inside messages.
-    const pool = Array.from({ length: 300 }, (_, i) => flow(i, i % 2 ? 'team-a' : 'team-b'));
-    const events = pool.map(f => HubbleRelaySim.event({ flow: f, node_name: 'sim-node-1', time: f.time }));
+    const pool = Array.from({ length: 300 }, (_, i) =>
+      flow(i, i % 2 ? 'team-a' : 'team-b'),
+    );
+    const events = pool.map(f =>
+      HubbleRelaySim.event({ flow: f, node_name: 'sim-node-1', time: f.time }),
+    );
     server = new RawBenchServer(events, { chunkBytes: 1000 });
     const port = await server.listen('127.0.0.1:0');
     client = new HubbleRelayClient({ address: `127.0.0.1:${port}` });
@@ -56,7 +68,10 @@ describe('raw bench transport', () => {
   it('answers methods it does not serve with UNIMPLEMENTED', async () => {
     server = new RawBenchServer([]);
     const port = await server.listen('127.0.0.1:0');
-    const raw = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const raw = new grpc.Client(
+      `127.0.0.1:${port}`,
+      grpc.credentials.createInsecure(),
+    );
     const error = await new Promise<grpc.ServiceError>(resolve =>
       raw.makeUnaryRequest(
         '/observer.Observer/ServerStatus',
@@ -68,6 +83,8 @@ describe('raw bench transport', () => {
     );
     raw.close();
     expect(error.code).toBe(grpc.status.UNIMPLEMENTED);
-    expect(error.details).toMatch(/ServerStatus is not served in raw bench mode/);
+    expect(error.details).toMatch(
+      /ServerStatus is not served in raw bench mode/,
+    );
   });
 });

@@ -2,8 +2,8 @@ import http2 from 'node:http2';
 import {
   decodeGetFlowsRequest,
   encodeGetFlowsResponse,
-} from '@internal/plugin-cilium-node';
-import type { FlowJson } from '@internal/plugin-cilium-node';
+} from '@cilium-zero-trust/plugin-cilium-node';
+import type { FlowJson } from '@cilium-zero-trust/plugin-cilium-node';
 import { compileFlowFilters } from './filters';
 import type { SimEvent } from './server';
 
@@ -72,7 +72,11 @@ export class RawBenchServer {
   ): void {
     stream.on('error', () => undefined);
     if (headers[':path'] !== '/observer.Observer/GetFlows') {
-      this.fail(stream, 12, `${headers[':path']} is not served in raw bench mode`);
+      this.fail(
+        stream,
+        12,
+        `${headers[':path']} is not served in raw bench mode`,
+      );
       return;
     }
     const parts: Buffer[] = [];
@@ -84,11 +88,18 @@ export class RawBenchServer {
         if (body.length < 5 || body.length < 5 + body.readUInt32BE(1)) {
           throw new Error('incomplete request message');
         }
-        const req = decodeGetFlowsRequest(body.subarray(5, 5 + body.readUInt32BE(1)));
-        if (!req.follow) throw new Error('raw bench mode serves follow requests only');
+        const req = decodeGetFlowsRequest(
+          body.subarray(5, 5 + body.readUInt32BE(1)),
+        );
+        if (!req.follow)
+          throw new Error('raw bench mode serves follow requests only');
         match = compileFlowFilters(req.whitelist, req.blacklist);
       } catch (e) {
-        this.fail(stream, 3, `invalid GetFlowsRequest: ${(e as Error).message}`);
+        this.fail(
+          stream,
+          3,
+          `invalid GetFlowsRequest: ${(e as Error).message}`,
+        );
         return;
       }
       this.pump(stream, match);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { GetFlowsResponseJson } from '@internal/plugin-cilium-node';
+import type { GetFlowsResponseJson } from '@cilium-zero-trust/plugin-cilium-node';
 import type { FlowGenerator } from './timeline';
 import { timelineUuid } from './timeline';
 

@@ -6,12 +6,12 @@ import {
   encodeServerStatusResponse,
   formatTimestamp,
   parseTimestamp,
-} from '@internal/plugin-cilium-node';
+} from '@cilium-zero-trust/plugin-cilium-node';
 import type {
   FlowJson,
   GetFlowsRequestJson,
   GetFlowsResponseJson,
-} from '@internal/plugin-cilium-node';
+} from '@cilium-zero-trust/plugin-cilium-node';
 import { compileFlowFilters, FilterError } from './filters';
 import { applyFieldMask } from './fieldMask';
 
@@ -19,7 +19,7 @@ import { applyFieldMask } from './fieldMask';
  * A Hubble Relay stand-in: a real gRPC server for `observer.Observer`
  * (GetFlows with follow, number/first, since/until and filters; ServerStatus;
  * GetNodes), speaking the wire format of our .proto subset in
- * @internal/plugin-cilium-node (compatible with Cilium 1.19). Flows are
+ * @cilium-zero-trust/plugin-cilium-node (compatible with Cilium 1.19). Flows are
  * published into a ring buffer by a generator (synthetic or replay) and fanned
  * out to following clients as pre-encoded bytes.
  */

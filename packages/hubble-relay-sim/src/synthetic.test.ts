@@ -7,8 +7,8 @@ import {
   encodeGetFlowsResponse,
   GitManifestSource,
   LocalGitPublisher,
-} from '@internal/plugin-cilium-node';
-import type { FlowJson } from '@internal/plugin-cilium-node';
+} from '@cilium-zero-trust/plugin-cilium-node';
+import type { FlowJson } from '@cilium-zero-trust/plugin-cilium-node';
 import { EngineVerdictSource, toSimVerdict } from './engineVerdicts';
 import { SyntheticGenerator } from './synthetic';
 import { timelineTime } from './timeline';
@@ -257,21 +257,41 @@ describe('synthetic traffic with verdicts from the policy engine', () => {
   it('follows the GitOps repository branch: waits for it, then re-reads when a change is merged', async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-sim-git-'));
     const repo = path.join(tmp, 'gitops.git');
-    const policies = new GitManifestSource({ url: repo, branch: 'main', path: 'policies', refreshSeconds: 0 });
+    const policies = new GitManifestSource({
+      url: repo,
+      branch: 'main',
+      path: 'policies',
+      refreshSeconds: 0,
+    });
     // The backend has not created its repository yet: the stand-in is told why it waits.
     await expect(
       EngineVerdictSource.create({ clusterDir: CLUSTER, policies, pollMs: 0 }),
     ).rejects.toThrow(/gitops\.git/);
 
-    const publisher = new LocalGitPublisher({ path: repo, seedFrom: path.join(EXAMPLES, 'gitops') });
+    const publisher = new LocalGitPublisher({
+      path: repo,
+      seedFrom: path.join(EXAMPLES, 'gitops'),
+    });
     await publisher.init();
-    const verdicts = await EngineVerdictSource.create({ clusterDir: CLUSTER, policies, pollMs: 0 });
-    const world = await loadSimWorld({ clusterDir: CLUSTER, catalogDir: CATALOG });
+    const verdicts = await EngineVerdictSource.create({
+      clusterDir: CLUSTER,
+      policies,
+      pollMs: 0,
+    });
+    const world = await loadSimWorld({
+      clusterDir: CLUSTER,
+      catalogDir: CATALOG,
+    });
     const toPayments = () =>
-      generate(new SyntheticGenerator(world, verdicts, { seed: 'git' }), 4000).filter(
+      generate(
+        new SyntheticGenerator(world, verdicts, { seed: 'git' }),
+        4000,
+      ).filter(
         f => !f.is_reply && pair(f) === 'checkout/checkout>checkout/payments',
       );
-    expect(new Set(toPayments().map(f => f.verdict))).toEqual(new Set(['DROPPED']));
+    expect(new Set(toPayments().map(f => f.verdict))).toEqual(
+      new Set(['DROPPED']),
+    );
     expect(await verdicts.reloadIfChanged()).toBe(false);
 
     // A request branch is not the policy source until it is merged.
@@ -282,7 +302,12 @@ describe('synthetic traffic with verdicts from the policy engine', () => {
       summary: 'checkout → payments TCP 8443',
       requester: 'user:default/jane.doe',
       justification: 'card payments',
-      files: [{ path: 'policies/checkout/allow-checkout-to-payments.yaml', content: GRANT_CHECKOUT_TO_PAYMENTS }],
+      files: [
+        {
+          path: 'policies/checkout/allow-checkout-to-payments.yaml',
+          content: GRANT_CHECKOUT_TO_PAYMENTS,
+        },
+      ],
       diff: { added: [], removed: [] },
       findings: [],
       approvals: [],

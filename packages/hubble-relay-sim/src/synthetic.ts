@@ -3,7 +3,7 @@ import type {
   FlowJson,
   GetFlowsResponseJson,
   PolicyJson,
-} from '@internal/plugin-cilium-node';
+} from '@cilium-zero-trust/plugin-cilium-node';
 import type { FlowGenerator } from './timeline';
 import { timelineUuid } from './timeline';
 import type {

@@ -1,4 +1,4 @@
-import { sharedAvailable, sharedPath } from '../../../test/sharedData';
+import { sharedAvailable, sharedPath } from '@internal/test-shared-data';
 
 /** The recorded flow captures, or undefined (with a visible warning) when absent. */
 export function corpusFlowsDir(testName: string): string | undefined {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { formatTimestamp } from '@internal/plugin-cilium-node';
-import type { GetFlowsResponseJson } from '@internal/plugin-cilium-node';
+import { formatTimestamp } from '@cilium-zero-trust/plugin-cilium-node';
+import type { GetFlowsResponseJson } from '@cilium-zero-trust/plugin-cilium-node';
 import { HubbleRelaySim, SimEvent } from './server';
 
 /**

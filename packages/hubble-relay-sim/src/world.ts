@@ -5,12 +5,12 @@ import type { Entity } from '@backstage/catalog-model';
 import {
   getWorkloadIdentity,
   matchesLabelSelector,
-} from '@internal/plugin-cilium-common';
+} from '@cilium-zero-trust/plugin-cilium-common';
 import type {
   WorkloadPort,
   WorkloadSummary,
-} from '@internal/plugin-cilium-common';
-import { loadDirectory } from '@internal/cilium-policy-engine';
+} from '@cilium-zero-trust/plugin-cilium-common';
+import { loadDirectory } from '@cilium-zero-trust/cilium-policy-engine';
 
 /**
  * The sample world as the synthetic generator sees it: workloads (from the

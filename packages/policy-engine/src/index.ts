@@ -9,7 +9,12 @@
  * @packageDocumentation
  */
 
-export { ConnSet, parseConnString, PROTOCOLS, PORT_PROTOCOLS } from './model/connset';
+export {
+  ConnSet,
+  parseConnString,
+  PROTOCOLS,
+  PORT_PROTOCOLS,
+} from './model/connset';
 export type { Protocol } from './model/connset';
 export * from './model/policy';
 export type {
@@ -30,12 +35,25 @@ export type { IpRange, IpFamily } from './model/ip';
 export { parseYamlText } from './parse/yaml';
 export type { SourceDocument, ParsedText } from './parse/yaml';
 export { InventoryBuilder, parseInventory } from './parse/inventory';
-export { parseCiliumPolicy, defaultPeerSelector, defaultSubjectSelector } from './parse/policy-cilium';
+export {
+  parseCiliumPolicy,
+  defaultPeerSelector,
+  defaultSubjectSelector,
+} from './parse/policy-cilium';
 export type { PolicyParseResult } from './parse/policy-cilium';
 export { parseKubernetesPolicy } from './parse/policy-knp';
 
-export { parseSelector, selectorMatches, makeSelector, formatSelector } from './selectors/selector';
-export type { Selector, Requirement, SelectorOperator } from './selectors/selector';
+export {
+  parseSelector,
+  selectorMatches,
+  makeSelector,
+  formatSelector,
+} from './selectors/selector';
+export type {
+  Selector,
+  Requirement,
+  SelectorOperator,
+} from './selectors/selector';
 export { LabelIndex } from './selectors/label-index';
 
 export { PolicyEngine } from './evaluate/engine';
@@ -54,7 +72,11 @@ export type { DiffEntry } from './evaluate/diff';
 export { lint } from './lint/lint';
 export type { LintFinding } from './lint/lint';
 
-export { formatConnlist, connLines, parseConnlistText } from './output/connlist';
+export {
+  formatConnlist,
+  connLines,
+  parseConnlistText,
+} from './output/connlist';
 export type { ListFormat, ConnLine } from './output/connlist';
 export { formatDiff } from './output/diff';
 export type { DiffFormat } from './output/diff';

@@ -1,12 +1,16 @@
 import http from 'http';
 import { AddressInfo } from 'net';
 import request from 'supertest';
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { Entity } from '@backstage/catalog-model';
-import { HubbleRelaySim } from '@internal/hubble-relay-sim';
-import type { FlowJson } from '@internal/plugin-cilium-node';
+import { HubbleRelaySim } from '@cilium-zero-trust/hubble-relay-sim';
+import type { FlowJson } from '@cilium-zero-trust/plugin-cilium-node';
 import { ciliumPlugin } from './plugin';
 import { eventually, kubernetesComponent } from './__testUtils__/sampleWorld';
 
@@ -15,7 +19,11 @@ const component = kubernetesComponent;
 const stripe: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Resource',
-  metadata: { name: 'stripe-api', namespace: 'default', annotations: { 'cilium.backstage.io/fqdn': 'api.stripe.com' } },
+  metadata: {
+    name: 'stripe-api',
+    namespace: 'default',
+    annotations: { 'cilium.backstage.io/fqdn': 'api.stripe.com' },
+  },
   spec: { type: 'external-api', owner: 'group:default/team-a' },
 };
 
@@ -29,7 +37,9 @@ const entities = [
 let seq = 0;
 function flow(options: {
   src: { ns: string; app: string; identity: number } | { ip: string };
-  dst: { ns: string; app: string; identity: number } | { ip: string; names?: string[] };
+  dst:
+    | { ns: string; app: string; identity: number }
+    | { ip: string; names?: string[] };
   port: number;
   verdict: 'FORWARDED' | 'DROPPED';
   direction: 'EGRESS' | 'INGRESS';
@@ -42,7 +52,10 @@ function flow(options: {
           ID: 100 + e.identity,
           identity: e.identity,
           namespace: e.ns,
-          labels: [`k8s:app=${e.app}`, `k8s:io.kubernetes.pod.namespace=${e.ns}`],
+          labels: [
+            `k8s:app=${e.app}`,
+            `k8s:io.kubernetes.pod.namespace=${e.ns}`,
+          ],
           pod_name: `${e.app}-7d9f-${seq}`,
           workloads: [{ name: e.app, kind: 'Deployment' }],
         }
@@ -56,19 +69,33 @@ function flow(options: {
       destination: 'ip' in options.dst ? options.dst.ip : `10.0.1.${seq % 250}`,
       ipVersion: 'IPv4',
     },
-    l4: { TCP: { source_port: 40000 + seq, destination_port: options.port, flags: { SYN: true } } },
+    l4: {
+      TCP: {
+        source_port: 40000 + seq,
+        destination_port: options.port,
+        flags: { SYN: true },
+      },
+    },
     source: endpoint(options.src),
     destination: endpoint(options.dst),
     Type: 'L3_L4',
     node_name: 'sim-node-1',
-    ...('names' in options.dst && options.dst.names ? { destination_names: options.dst.names } : {}),
+    ...('names' in options.dst && options.dst.names
+      ? { destination_names: options.dst.names }
+      : {}),
     is_reply: false,
     traffic_direction: options.direction,
   };
   if (options.verdict === 'DROPPED') {
     f.drop_reason_desc = 'POLICY_DENIED';
   } else if (options.policy) {
-    const p = [{ name: options.policy.name, namespace: options.policy.namespace, kind: 'CiliumNetworkPolicy' }];
+    const p = [
+      {
+        name: options.policy.name,
+        namespace: options.policy.namespace,
+        kind: 'CiliumNetworkPolicy',
+      },
+    ];
     if (options.direction === 'EGRESS') f.egress_allowed_by = p;
     else f.ingress_allowed_by = p;
   }
@@ -88,14 +115,20 @@ describe('live traffic routes', () => {
     await sim.close();
   });
 
-  async function start(permission: AuthorizeResult.ALLOW | AuthorizeResult.DENY = AuthorizeResult.ALLOW) {
+  async function start(
+    permission:
+      | AuthorizeResult.ALLOW
+      | AuthorizeResult.DENY = AuthorizeResult.ALLOW,
+  ) {
     return startTestBackend({
       features: [
         ciliumPlugin,
         mockServices.rootConfig.factory({
           data: {
             cilium: {
-              clusters: [{ name: 'dev', hubble: { address: `127.0.0.1:${port}` } }],
+              clusters: [
+                { name: 'dev', hubble: { address: `127.0.0.1:${port}` } },
+              ],
               live: { flushIntervalMs: 50 },
             },
           },
@@ -128,7 +161,8 @@ describe('live traffic routes', () => {
     const backend = await start();
     try {
       await eventually(async () => (sim.followerCount > 0 ? true : undefined));
-      for (let i = 0; i < 3; i++) sim.publish(HubbleRelaySim.event({ flow: checkoutToPayments() }));
+      for (let i = 0; i < 3; i++)
+        sim.publish(HubbleRelaySim.event({ flow: checkoutToPayments() }));
       sim.publish(HubbleRelaySim.event({ flow: storefrontToCheckout() }));
       sim.publish(
         HubbleRelaySim.event({
@@ -169,7 +203,9 @@ describe('live traffic routes', () => {
         const res = await request(backend.server)
           .get('/api/cilium/entities/component/default/payments/traffic')
           .set('authorization', mockCredentials.user.header());
-        return res.body.edges?.some((e: any) => e.port === 443) ? res.body : undefined;
+        return res.body.edges?.some((e: any) => e.port === 443)
+          ? res.body
+          : undefined;
       });
       expect(payments.edges.find((e: any) => e.port === 443).peer).toEqual({
         type: 'entity',
@@ -185,8 +221,13 @@ describe('live traffic routes', () => {
       expect(last.flow).toMatchObject({
         verdict: 'FORWARDED',
         traffic_direction: 'INGRESS',
-        source: { namespace: 'web', pod_name: expect.stringMatching(/^storefront-/) },
-        ingress_allowed_by: [{ name: 'checkout-from-storefront', namespace: 'shop' }],
+        source: {
+          namespace: 'web',
+          pod_name: expect.stringMatching(/^storefront-/),
+        },
+        ingress_allowed_by: [
+          { name: 'checkout-from-storefront', namespace: 'shop' },
+        ],
       });
       expect(last.backstage).toEqual({
         source: 'component:default/storefront',
@@ -227,23 +268,31 @@ describe('live traffic routes', () => {
           let buffer = '';
           res.on('data', chunk => {
             buffer += chunk.toString();
-            for (let idx = buffer.indexOf('\n\n'); idx >= 0; idx = buffer.indexOf('\n\n')) {
+            for (
+              let idx = buffer.indexOf('\n\n');
+              idx >= 0;
+              idx = buffer.indexOf('\n\n')
+            ) {
               const block = buffer.slice(0, idx);
               buffer = buffer.slice(idx + 2);
               const data = block.split('\n').find(l => l.startsWith('data: '));
-              if (block.includes('event: flows') && data) events.push(JSON.parse(data.slice(6)));
+              if (block.includes('event: flows') && data)
+                events.push(JSON.parse(data.slice(6)));
             }
           });
         },
       );
       await new Promise(r => setTimeout(r, 300));
-      for (let i = 0; i < 4; i++) sim.publish(HubbleRelaySim.event({ flow: checkoutToPayments() }));
+      for (let i = 0; i < 4; i++)
+        sim.publish(HubbleRelaySim.event({ flow: checkoutToPayments() }));
       const received = await eventually(async () => {
         const flows = events.flatMap(e => e.flows);
         return flows.length >= 4 ? flows : undefined;
       });
       expect(received[0].flow.verdict).toBe('DROPPED');
-      expect(received[0].backstage.destination).toBe('component:default/payments');
+      expect(received[0].backstage.destination).toBe(
+        'component:default/payments',
+      );
       expect(events.every(e => e.lost === 0)).toBe(true);
       req.destroy();
     } finally {

@@ -2,7 +2,11 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import request from 'supertest';
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { Entity } from '@backstage/catalog-model';
 import { ciliumPlugin } from './plugin';
@@ -18,13 +22,21 @@ const checkout: Entity = {
       'backstage.io/kubernetes-label-selector': 'app=checkout',
     },
   },
-  spec: { type: 'service', owner: 'group:default/team-checkout', lifecycle: 'production' },
+  spec: {
+    type: 'service',
+    owner: 'group:default/team-checkout',
+    lifecycle: 'production',
+  },
 };
 const docs: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
   metadata: { name: 'handbook', namespace: 'default' },
-  spec: { type: 'website', owner: 'group:default/platform-team', lifecycle: 'production' },
+  spec: {
+    type: 'website',
+    owner: 'group:default/platform-team',
+    lifecycle: 'production',
+  },
 };
 const elsewhere: Entity = {
   ...checkout,
@@ -63,7 +75,10 @@ describe('cilium backend plugin', () => {
     fs.writeFileSync(
       path.join(dir, 'shop.yaml'),
       deployment('shop', 'checkout', { app: 'checkout' }) +
-        deployment('shop', 'checkout-canary', { app: 'checkout', track: 'canary' }) +
+        deployment('shop', 'checkout-canary', {
+          app: 'checkout',
+          track: 'canary',
+        }) +
         deployment('shop', 'cart', { app: 'cart' }) +
         deployment('other', 'checkout', { app: 'checkout' }),
     );
@@ -80,7 +95,13 @@ describe('cilium backend plugin', () => {
         ciliumPlugin,
         auditor.factory,
         mockServices.rootConfig.factory({
-          data: { cilium: { clusters: [{ name: 'dev', workloads: { type: 'manifests', path: dir } }] } },
+          data: {
+            cilium: {
+              clusters: [
+                { name: 'dev', workloads: { type: 'manifests', path: dir } },
+              ],
+            },
+          },
         }),
         catalogServiceMock.factory({ entities: [checkout, docs, elsewhere] }),
       ],
@@ -104,15 +125,21 @@ describe('cilium backend plugin', () => {
       .set('authorization', mockCredentials.user.header());
     expect(res.status).toBe(200);
     expect(res.body.entityRef).toBe('component:default/checkout');
-    expect(res.body.identity).toMatchObject({ cluster: 'dev', namespace: 'shop', selector: 'app=checkout' });
-    expect(res.body.workloads.map((w: any) => `${w.namespace}/${w.name}`).sort()).toEqual([
-      'shop/checkout',
-      'shop/checkout-canary',
-    ]);
+    expect(res.body.identity).toMatchObject({
+      cluster: 'dev',
+      namespace: 'shop',
+      selector: 'app=checkout',
+    });
+    expect(
+      res.body.workloads.map((w: any) => `${w.namespace}/${w.name}`).sort(),
+    ).toEqual(['shop/checkout', 'shop/checkout-canary']);
     expect(auditor.createEvent).toHaveBeenCalledWith(
       expect.objectContaining({
         eventId: 'entity-network-read',
-        meta: { queryType: 'workloads', entityRef: 'component:default/checkout' },
+        meta: {
+          queryType: 'workloads',
+          entityRef: 'component:default/checkout',
+        },
       }),
     );
     expect(auditorEvent.success).toHaveBeenCalled();
@@ -133,7 +160,9 @@ describe('cilium backend plugin', () => {
       .set('authorization', mockCredentials.user.header());
     expect(res.status).toBe(400);
     expect(res.body.error.name).toBe('InputError');
-    expect(res.body.error.message).toMatch(/backstage.io\/kubernetes-namespace/);
+    expect(res.body.error.message).toMatch(
+      /backstage.io\/kubernetes-namespace/,
+    );
     expect(auditorEvent.fail).toHaveBeenCalled();
   });
 

@@ -1,7 +1,10 @@
-import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { ciliumPermissions } from '@internal/plugin-cilium-common';
-import { ciliumPublishersExtensionPoint } from '@internal/plugin-cilium-node';
+import { ciliumPermissions } from '@cilium-zero-trust/plugin-cilium-common';
+import { ciliumPublishersExtensionPoint } from '@cilium-zero-trust/plugin-cilium-node';
 import { ConnectivityService } from './connectivity/ConnectivityService';
 import { createRouter } from './router';
 import { PublisherRegistry, setupRequests } from './requests';
@@ -38,49 +41,88 @@ export const ciliumPlugin = createBackendPlugin({
         userInfo: coreServices.userInfo,
       },
       async init(deps) {
-        const { httpRouter, httpAuth, auth, logger, config, auditor, permissions, catalog } = deps;
+        const {
+          httpRouter,
+          httpAuth,
+          auth,
+          logger,
+          config,
+          auditor,
+          permissions,
+          catalog,
+        } = deps;
         deps.permissionsRegistry.addPermissions(ciliumPermissions);
         const clusters = ClusterRegistry.fromConfig(config, logger);
         if (clusters.names().length === 0) {
-          logger.warn('No clusters configured under cilium.clusters; the Network tab will be empty');
+          logger.warn(
+            'No clusters configured under cilium.clusters; the Network tab will be empty',
+          );
         }
 
         const live = new LiveFlowService(
           {
-            clusters: clusters.all().map(c => ({ name: c.name, hubble: c.hubble })),
+            clusters: clusters
+              .all()
+              .map(c => ({ name: c.name, hubble: c.hubble })),
             defaultCluster: clusters.defaultCluster(),
             logger,
           },
           {
-            flowsPerEntity: config.getOptionalNumber('cilium.live.flowsPerEntity'),
-            bytesPerEntity: config.getOptionalNumber('cilium.live.bytesPerEntity'),
-            edgesPerEntity: config.getOptionalNumber('cilium.live.edgesPerEntity'),
-            maxQueuedPerSubscriber: config.getOptionalNumber('cilium.live.maxQueuedPerSubscriber'),
-            flushIntervalMs: config.getOptionalNumber('cilium.live.flushIntervalMs'),
+            flowsPerEntity: config.getOptionalNumber(
+              'cilium.live.flowsPerEntity',
+            ),
+            bytesPerEntity: config.getOptionalNumber(
+              'cilium.live.bytesPerEntity',
+            ),
+            edgesPerEntity: config.getOptionalNumber(
+              'cilium.live.edgesPerEntity',
+            ),
+            maxQueuedPerSubscriber: config.getOptionalNumber(
+              'cilium.live.maxQueuedPerSubscriber',
+            ),
+            flushIntervalMs: config.getOptionalNumber(
+              'cilium.live.flushIntervalMs',
+            ),
           },
         );
         await deps.scheduler.scheduleTask({
           id: 'cilium-live-entity-index',
           scope: 'local',
-          frequency: { seconds: config.getOptionalNumber('cilium.live.catalogRefreshSeconds') ?? 10 },
+          frequency: {
+            seconds:
+              config.getOptionalNumber('cilium.live.catalogRefreshSeconds') ??
+              10,
+          },
           timeout: { seconds: 30 },
-          fn: async () => live.updateEntities(await readMappableEntities(catalog, auth)),
+          fn: async () =>
+            live.updateEntities(await readMappableEntities(catalog, auth)),
         });
         deps.lifecycle.addShutdownHook(() => live.stop());
 
         httpRouter.use(
-          await setupRequests({ ...deps, publishers, clusters, recentFlows: ref => live.recentFlows(ref) }),
+          await setupRequests({
+            ...deps,
+            publishers,
+            clusters,
+            recentFlows: ref => live.recentFlows(ref),
+          }),
         );
         httpRouter.use(
           await createRouter({
             httpAuth,
             auditor,
             clusters,
-            entities: new EntityResolver(catalog, () => clusters.defaultCluster()),
+            entities: new EntityResolver(catalog, () =>
+              clusters.defaultCluster(),
+            ),
             access: new EntityAccess(permissions),
             workloads: new WorkloadService(clusters),
             live,
-            connectivity: new ConnectivityService({ clusters, live, index: () => live.entityIndex() }),
+            connectivity: new ConnectivityService({
+              clusters,
+              live,
+              index: () => live.entityIndex(),
+            }),
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

@@ -6,7 +6,7 @@ import {
   ciliumFlowsReadPermission,
   CiliumHealthResponse,
   EntityWorkloadsResponse,
-} from '@internal/plugin-cilium-common';
+} from '@cilium-zero-trust/plugin-cilium-common';
 import { ConnectivityService } from './connectivity/ConnectivityService';
 import { ClusterRegistry } from './services/ClusterRegistry';
 import { EntityAccess } from './services/EntityAccess';
@@ -32,28 +32,50 @@ function parseLimit(value: unknown): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 100000) {
-    throw new InputError(`limit must be a whole number between 1 and 100000, got "${value}"`);
+    throw new InputError(
+      `limit must be a whole number between 1 and 100000, got "${value}"`,
+    );
   }
   return n;
 }
 
 /** The cilium backend's HTTP routes, mounted under `/api/cilium`. */
-export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { httpAuth, auditor, clusters, entities, access, workloads, live, connectivity } = options;
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const {
+    httpAuth,
+    auditor,
+    clusters,
+    entities,
+    access,
+    workloads,
+    live,
+    connectivity,
+  } = options;
   const router = Router();
   router.use(express.json());
 
   /** Resolves the entity with the caller's credentials and checks cilium.flows.read. */
   async function readableEntity(req: express.Request) {
     const { kind, namespace, name } = req.params;
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    const { entityRef } = await entities.fetch({ kind, namespace, name }, credentials);
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const { entityRef } = await entities.fetch(
+      { kind, namespace, name },
+      credentials,
+    );
     await access.require(ciliumFlowsReadPermission, entityRef, credentials);
     return entityRef;
   }
 
   /** Wraps a read in an auditor event (created before validation, so failures are audited too). */
-  function audited<T>(req: express.Request, queryType: string, fn: () => Promise<T>): Promise<T> {
+  function audited<T>(
+    req: express.Request,
+    queryType: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
     const { kind, namespace, name } = req.params;
     return withAuditEvent(
       auditor,
@@ -67,7 +89,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   }
 
   router.get('/health', (_req, res) => {
-    const body: CiliumHealthResponse = { status: 'ok', clusters: clusters.names() };
+    const body: CiliumHealthResponse = {
+      status: 'ok',
+      clusters: clusters.names(),
+    };
     res.json(body);
   });
 
@@ -79,8 +104,13 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/entities/:kind/:namespace/:name/workloads', async (req, res) => {
     const body = await audited(req, 'workloads', async () => {
       const { kind, namespace, name } = req.params;
-      const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
-      const resolved = await entities.resolve({ kind, namespace, name }, credentials);
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
+      });
+      const resolved = await entities.resolve(
+        { kind, namespace, name },
+        credentials,
+      );
       const result: EntityWorkloadsResponse = {
         entityRef: resolved.entityRef,
         identity: resolved.identity,
@@ -91,22 +121,40 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     res.json(body);
   });
 
-  router.get('/entities/:kind/:namespace/:name/connectivity', async (req, res) => {
-    const body = await audited(req, 'connectivity', async () => {
-      const { kind, namespace, name } = req.params;
-      const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
-      const resolved = await entities.resolve({ kind, namespace, name }, credentials);
-      await access.require(ciliumFlowsReadPermission, resolved.entityRef, credentials);
-      return connectivity.connectivity(resolved.entity, resolved.entityRef, resolved.identity);
-    });
-    res.json(body);
-  });
+  router.get(
+    '/entities/:kind/:namespace/:name/connectivity',
+    async (req, res) => {
+      const body = await audited(req, 'connectivity', async () => {
+        const { kind, namespace, name } = req.params;
+        const credentials = await httpAuth.credentials(req, {
+          allow: ['user', 'service'],
+        });
+        const resolved = await entities.resolve(
+          { kind, namespace, name },
+          credentials,
+        );
+        await access.require(
+          ciliumFlowsReadPermission,
+          resolved.entityRef,
+          credentials,
+        );
+        return connectivity.connectivity(
+          resolved.entity,
+          resolved.entityRef,
+          resolved.identity,
+        );
+      });
+      res.json(body);
+    },
+  );
 
   router.get('/clusters/:cluster/policy-file', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['user', 'service'] });
     const path = req.query.path;
     if (typeof path !== 'string' || path === '' || path.includes('..')) {
-      throw new InputError('Give the policy file as ?path=<path relative to the policy source>, e.g. ?path=checkout/default-deny.yaml');
+      throw new InputError(
+        'Give the policy file as ?path=<path relative to the policy source>, e.g. ?path=checkout/default-deny.yaml',
+      );
     }
     res.json(await connectivity.policyFile(req.params.cluster, path));
   });
@@ -120,17 +168,26 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/entities/:kind/:namespace/:name/traffic', async (req, res) => {
-    const body = await audited(req, 'traffic', async () => live.traffic(await readableEntity(req)));
+    const body = await audited(req, 'traffic', async () =>
+      live.traffic(await readableEntity(req)),
+    );
     res.json(body);
   });
 
-  router.get('/entities/:kind/:namespace/:name/flows/stream', async (req, res) => {
-    const entityRef = await audited(req, 'flow-stream', () => readableEntity(req));
-    const stream = openEventStream(req, res);
-    const subscriber = live.subscribe(entityRef, batch => stream.write('flows', batch));
-    stream.onDrain(() => subscriber.resume());
-    stream.onClose(() => live.unsubscribe(entityRef, subscriber));
-  });
+  router.get(
+    '/entities/:kind/:namespace/:name/flows/stream',
+    async (req, res) => {
+      const entityRef = await audited(req, 'flow-stream', () =>
+        readableEntity(req),
+      );
+      const stream = openEventStream(req, res);
+      const subscriber = live.subscribe(entityRef, batch =>
+        stream.write('flows', batch),
+      );
+      stream.onDrain(() => subscriber.resume());
+      stream.onClose(() => live.unsubscribe(entityRef, subscriber));
+    },
+  );
 
   return router;
 }

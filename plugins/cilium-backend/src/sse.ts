@@ -16,7 +16,10 @@ export function openEventStream(
   res.setHeader('X-Accel-Buffering', 'no');
   res.flushHeaders();
   res.write(': connected\n\n');
-  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), options.heartbeatMs ?? 15000);
+  const heartbeat = setInterval(
+    () => res.write(': keep-alive\n\n'),
+    options.heartbeatMs ?? 15000,
+  );
   heartbeat.unref?.();
   const closeHandlers: Array<() => void> = [];
   req.on('close', () => {

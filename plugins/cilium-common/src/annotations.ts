@@ -9,7 +9,8 @@
  * The Kubernetes namespace an entity's workloads run in.
  * @public
  */
-export const ANNOTATION_KUBERNETES_NAMESPACE = 'backstage.io/kubernetes-namespace';
+export const ANNOTATION_KUBERNETES_NAMESPACE =
+  'backstage.io/kubernetes-namespace';
 
 /**
  * A Kubernetes label selector (string form, e.g. `app=checkout,tier in (web)`)

@@ -95,7 +95,11 @@ export interface DriftItem {
    * `observed-not-allowed`: live traffic was dropped;
    * `allowed-not-observed`: allowed, but not seen in the live window.
    */
-  kind: 'declared-not-allowed' | 'allowed-not-declared' | 'observed-not-allowed' | 'allowed-not-observed';
+  kind:
+    | 'declared-not-allowed'
+    | 'allowed-not-declared'
+    | 'observed-not-allowed'
+    | 'allowed-not-observed';
   direction: 'ingress' | 'egress';
   /** The peer: an entity ref when known, else a workload, range, name or entity. */
   peer: string;

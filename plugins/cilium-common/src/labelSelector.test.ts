@@ -6,7 +6,11 @@ import {
 } from './labelSelector';
 
 describe('parseLabelSelector', () => {
-  const labels = { app: 'checkout', tier: 'api', 'backstage.io/kubernetes-id': 'checkout' };
+  const labels = {
+    app: 'checkout',
+    tier: 'api',
+    'backstage.io/kubernetes-id': 'checkout',
+  };
 
   it.each([
     ['app=checkout', true],
@@ -26,7 +30,9 @@ describe('parseLabelSelector', () => {
     ['backstage.io/kubernetes-id=checkout', true],
     ['missing!=x', true],
   ])('%s matches %s', (selector, expected) => {
-    expect(matchesLabelSelector(parseLabelSelector(selector), labels)).toBe(expected);
+    expect(matchesLabelSelector(parseLabelSelector(selector), labels)).toBe(
+      expected,
+    );
   });
 
   it.each([
@@ -36,12 +42,15 @@ describe('parseLabelSelector', () => {
     ['-app=x', /not a valid label key/],
     [`app=${'x'.repeat(64)}`, /not a valid label value/],
   ])('refuses %j with a message saying what is wrong', (selector, message) => {
-    expect(() => parseLabelSelector(selector)).toThrow(LabelSelectorSyntaxError);
+    expect(() => parseLabelSelector(selector)).toThrow(
+      LabelSelectorSyntaxError,
+    );
     expect(() => parseLabelSelector(selector)).toThrow(message);
   });
 
   it('prints requirements back in the string form', () => {
-    const text = 'app=checkout,tier in (api,web),env!=dev,zone notin (a,b),team,!canary';
+    const text =
+      'app=checkout,tier in (api,web),env!=dev,zone notin (a,b),team,!canary';
     expect(formatLabelSelector(parseLabelSelector(text))).toBe(text);
   });
 });

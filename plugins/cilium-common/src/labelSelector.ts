@@ -4,11 +4,7 @@
  */
 
 /** @public */
-export type LabelSelectorOperator =
-  | 'In'
-  | 'NotIn'
-  | 'Exists'
-  | 'DoesNotExist';
+export type LabelSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 
 /**
  * One requirement of a label selector; all requirements of a selector are ANDed.
@@ -31,7 +27,8 @@ export class LabelSelectorSyntaxError extends Error {
   }
 }
 
-const KEY = /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?$/;
+const KEY =
+  /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?$/;
 const VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Splits on commas that are not inside parentheses. */
@@ -74,7 +71,10 @@ export function isValidLabelValue(value: string): boolean {
 
 function checkKey(selector: string, key: string) {
   if (!isValidLabelKey(key)) {
-    throw new LabelSelectorSyntaxError(selector, `"${key}" is not a valid label key`);
+    throw new LabelSelectorSyntaxError(
+      selector,
+      `"${key}" is not a valid label key`,
+    );
   }
 }
 
@@ -92,7 +92,9 @@ function checkValue(selector: string, value: string) {
  * Supports `=`, `==`, `!=`, `in`, `notin`, `key` and `!key`.
  * @public
  */
-export function parseLabelSelector(selector: string): LabelSelectorRequirement[] {
+export function parseLabelSelector(
+  selector: string,
+): LabelSelectorRequirement[] {
   if (selector.trim() === '') {
     throw new LabelSelectorSyntaxError(selector, 'it is empty');
   }
@@ -154,7 +156,9 @@ export function matchesLabelSelector(
  * Prints requirements back in the string form.
  * @public
  */
-export function formatLabelSelector(requirements: LabelSelectorRequirement[]): string {
+export function formatLabelSelector(
+  requirements: LabelSelectorRequirement[],
+): string {
   return requirements
     .map(r => {
       switch (r.operator) {

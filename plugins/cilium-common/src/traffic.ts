@@ -87,7 +87,13 @@ export interface ClusterTrafficStatus {
   cluster: string;
   /** Relay address, or undefined when the cluster has no `hubble` configured. */
   address?: string;
-  state: 'disabled' | 'connecting' | 'connected' | 'backoff' | 'stopped' | 'failed';
+  state:
+    | 'disabled'
+    | 'connecting'
+    | 'connected'
+    | 'backoff'
+    | 'stopped'
+    | 'failed';
   connected: boolean;
   /** Flows per second over the last few seconds. */
   flowsPerSecond: number;
@@ -101,7 +107,12 @@ export interface ClusterTrafficStatus {
   nodes: Array<{ name: string; state: string; message?: string }>;
   lastError?: { message: string; at: string };
   /** Recent reconnection gaps. */
-  gaps: Array<{ disconnectedAt: string; reconnectedAt: string; durationMs: number; reason: string }>;
+  gaps: Array<{
+    disconnectedAt: string;
+    reconnectedAt: string;
+    durationMs: number;
+    reason: string;
+  }>;
 }
 
 /** @public */

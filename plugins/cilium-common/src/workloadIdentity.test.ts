@@ -15,7 +15,8 @@ describe('getWorkloadIdentity', () => {
     const result = getWorkloadIdentity(
       component({
         'backstage.io/kubernetes-namespace': 'shop',
-        'backstage.io/kubernetes-label-selector': 'app.kubernetes.io/name=checkout',
+        'backstage.io/kubernetes-label-selector':
+          'app.kubernetes.io/name=checkout',
       }),
       { defaultCluster: 'dev' },
     );
@@ -43,7 +44,13 @@ describe('getWorkloadIdentity', () => {
       cluster: 'prod-eu',
       selector: 'backstage.io/kubernetes-id=payments-api',
       source: 'kubernetes-id',
-      requirements: [{ key: 'backstage.io/kubernetes-id', operator: 'In', values: ['payments-api'] }],
+      requirements: [
+        {
+          key: 'backstage.io/kubernetes-id',
+          operator: 'In',
+          values: ['payments-api'],
+        },
+      ],
     });
   });
 
@@ -64,7 +71,9 @@ describe('getWorkloadIdentity', () => {
     expect(isCiliumAnnotated(entity)).toBe(false);
     const result = getWorkloadIdentity(entity, { defaultCluster: 'dev' });
     expect(result).toMatchObject({ ok: false, reason: 'not-annotated' });
-    expect(!result.ok && result.message).toContain('backstage.io/kubernetes-label-selector');
+    expect(!result.ok && result.message).toContain(
+      'backstage.io/kubernetes-label-selector',
+    );
   });
 
   it('reports an invalid selector or namespace with the annotation name', () => {
@@ -75,7 +84,10 @@ describe('getWorkloadIdentity', () => {
       }),
       { defaultCluster: 'dev' },
     );
-    expect(badSelector).toMatchObject({ ok: false, reason: 'invalid-annotation' });
+    expect(badSelector).toMatchObject({
+      ok: false,
+      reason: 'invalid-annotation',
+    });
     expect(!badSelector.ok && badSelector.message).toMatch(
       /^backstage.io\/kubernetes-label-selector: Invalid label selector/,
     );
@@ -86,6 +98,9 @@ describe('getWorkloadIdentity', () => {
       }),
       { defaultCluster: 'dev' },
     );
-    expect(badNamespace).toMatchObject({ ok: false, reason: 'invalid-annotation' });
+    expect(badNamespace).toMatchObject({
+      ok: false,
+      reason: 'invalid-annotation',
+    });
   });
 });

@@ -78,14 +78,18 @@ export function getWorkloadIdentity(
       message: `Add the annotations ${ANNOTATION_KUBERNETES_NAMESPACE} and either ${ANNOTATION_KUBERNETES_LABEL_SELECTOR} or ${ANNOTATION_KUBERNETES_ID} to the entity's catalog-info.yaml`,
     };
   }
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
+  if (
+    !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) ||
+    namespace.length > 63
+  ) {
     return {
       ok: false,
       reason: 'invalid-annotation',
       message: `${ANNOTATION_KUBERNETES_NAMESPACE} "${namespace}" is not a valid Kubernetes namespace name`,
     };
   }
-  const cluster = a[ANNOTATION_CILIUM_CLUSTER]?.trim() || options.defaultCluster;
+  const cluster =
+    a[ANNOTATION_CILIUM_CLUSTER]?.trim() || options.defaultCluster;
   const selector = labelSelector || `${LABEL_KUBERNETES_ID}=${id}`;
   try {
     return {
@@ -103,7 +107,11 @@ export function getWorkloadIdentity(
       const annotation = labelSelector
         ? ANNOTATION_KUBERNETES_LABEL_SELECTOR
         : ANNOTATION_KUBERNETES_ID;
-      return { ok: false, reason: 'invalid-annotation', message: `${annotation}: ${e.message}` };
+      return {
+        ok: false,
+        reason: 'invalid-annotation',
+        message: `${annotation}: ${e.message}`,
+      };
     }
     throw e;
   }

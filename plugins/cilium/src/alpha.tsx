@@ -10,8 +10,11 @@ import {
   fetchApiRef,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
-import { EntityCardBlueprint, EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
-import { isCiliumAnnotated } from '@internal/plugin-cilium-common';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
+import { isCiliumAnnotated } from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef, CiliumClient } from './api';
 import { ciliumPageRouteRef } from './routes';
 
@@ -21,7 +24,8 @@ export const ciliumApi = ApiBlueprint.make({
     defineParams({
       api: ciliumApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new CiliumClient({ discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new CiliumClient({ discoveryApi, fetchApi }),
     }),
 });
 
@@ -50,7 +54,8 @@ export const ciliumPage = PageBlueprint.make({
   params: {
     path: '/cilium',
     routeRef: ciliumPageRouteRef,
-    loader: () => import('./components/PlatformPage').then(m => <m.CiliumPage />),
+    loader: () =>
+      import('./components/PlatformPage').then(m => <m.CiliumPage />),
   },
 });
 

@@ -3,6 +3,12 @@
  *
  * @packageDocumentation
  */
-export { ciliumPlugin, CiliumPage, EntityCiliumCard, EntityCiliumContent, isCiliumAvailable } from './plugin';
+export {
+  ciliumPlugin,
+  CiliumPage,
+  EntityCiliumCard,
+  EntityCiliumContent,
+  isCiliumAvailable,
+} from './plugin';
 export { ciliumApiRef, CiliumClient } from './api';
 export type { AuditQuery, CiliumApi, RequestListQuery } from './api';

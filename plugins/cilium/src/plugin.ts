@@ -7,7 +7,7 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
-import { isCiliumAnnotated } from '@internal/plugin-cilium-common';
+import { isCiliumAnnotated } from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef, CiliumClient } from './api';
 import { ciliumPageRouteRef, rootRouteRef } from './routes';
 
@@ -21,7 +21,8 @@ export const ciliumPlugin = createPlugin({
     createApiFactory({
       api: ciliumApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new CiliumClient({ discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new CiliumClient({ discoveryApi, fetchApi }),
     }),
   ],
   routes: { entityContent: rootRouteRef, root: ciliumPageRouteRef },
@@ -49,7 +50,8 @@ export const EntityCiliumContent = ciliumPlugin.provide(
 export const CiliumPage = ciliumPlugin.provide(
   createRoutableExtension({
     name: 'CiliumPage',
-    component: () => import('./components/PlatformPage').then(m => m.CiliumPage),
+    component: () =>
+      import('./components/PlatformPage').then(m => m.CiliumPage),
     mountPoint: ciliumPageRouteRef,
   }),
 );
@@ -61,7 +63,9 @@ export const CiliumPage = ciliumPlugin.provide(
 export const EntityCiliumCard = ciliumPlugin.provide(
   createComponentExtension({
     name: 'EntityCiliumCard',
-    component: { lazy: () => import('./components/CiliumCard').then(m => m.CiliumCard) },
+    component: {
+      lazy: () => import('./components/CiliumCard').then(m => m.CiliumCard),
+    },
   }),
 );
 
@@ -71,4 +75,5 @@ export const EntityCiliumCard = ciliumPlugin.provide(
  * on every Component.
  * @public
  */
-export const isCiliumAvailable = (entity: Entity): boolean => isCiliumAnnotated(entity);
+export const isCiliumAvailable = (entity: Entity): boolean =>
+  isCiliumAnnotated(entity);

@@ -22,7 +22,7 @@ import {
   ciliumFlowsReadPermission,
   ciliumRequestCreatePermission,
   ciliumRequestReviewPermission,
-} from '@internal/plugin-cilium-common';
+} from '@cilium-zero-trust/plugin-cilium-common';
 
 /**
  * The sample portal's permission policy:
@@ -39,7 +39,10 @@ import {
 export class CiliumPermissionPolicy implements PermissionPolicy {
   constructor(private readonly platformGroups: string[]) {}
 
-  async handle(request: PolicyQuery, user?: PolicyQueryUser): Promise<PolicyDecision> {
+  async handle(
+    request: PolicyQuery,
+    user?: PolicyQueryUser,
+  ): Promise<PolicyDecision> {
     const claims = user?.info.ownershipEntityRefs ?? [];
     const isPlatform = claims.some(ref => this.platformGroups.includes(ref));
     const ownerOnly = () =>

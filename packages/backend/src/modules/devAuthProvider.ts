@@ -1,4 +1,7 @@
-import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { AuthenticationError } from '@backstage/errors';
 import {
   authProvidersExtensionPoint,
@@ -66,7 +69,9 @@ export const authModuleDevProvider = createBackendModule({
           factory: createProxyAuthProviderFactory({
             authenticator: devAuthenticator,
             async signInResolver({ result }, ctx) {
-              return ctx.signInWithCatalogUser({ entityRef: { name: result.userName } });
+              return ctx.signInWithCatalogUser({
+                entityRef: { name: result.userName },
+              });
             },
           }),
         });

@@ -1,5 +1,12 @@
-import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
-import { RELATION_MEMBER_OF, stringifyEntityRef, UserEntity } from '@backstage/catalog-model';
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import {
+  RELATION_MEMBER_OF,
+  stringifyEntityRef,
+  UserEntity,
+} from '@backstage/catalog-model';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import Router from 'express-promise-router';
 
@@ -29,7 +36,8 @@ export const devSignInUsersPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
       },
       async init({ httpRouter, config, auth, catalog }) {
-        if (config.getOptionalString('auth.environment') !== 'development') return;
+        if (config.getOptionalString('auth.environment') !== 'development')
+          return;
         const router = Router();
         router.get('/users', async (_req, res) => {
           const credentials = await auth.getOwnServiceCredentials();

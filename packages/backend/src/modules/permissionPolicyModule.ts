@@ -1,4 +1,7 @@
-import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import { CiliumPermissionPolicy } from './CiliumPermissionPolicy';
 
@@ -10,10 +13,9 @@ export const permissionModuleCiliumPolicy = createBackendModule({
     reg.registerInit({
       deps: { policy: policyExtensionPoint, config: coreServices.rootConfig },
       async init({ policy, config }) {
-        const reviewers =
-          config.getOptionalStringArray('cilium.requests.reviewers') ?? [
-            'group:default/platform-team',
-          ];
+        const reviewers = config.getOptionalStringArray(
+          'cilium.requests.reviewers',
+        ) ?? ['group:default/platform-team'];
         policy.setPolicy(new CiliumPermissionPolicy(reviewers));
       },
     });

@@ -18,7 +18,10 @@ interface Norm {
 const EXT_RE = /^(.*?)(\[External\])?$/;
 
 function isExternal(id: string): boolean {
-  return id.endsWith('[External]') || /^\d+\.\d+\.\d+\.\d+-\d+\.\d+\.\d+\.\d+$/.test(id);
+  return (
+    id.endsWith('[External]') ||
+    /^\d+\.\d+\.\d+\.\d+-\d+\.\d+\.\d+\.\d+$/.test(id)
+  );
 }
 
 function normalize(lines: ConnLine[]): Norm {
@@ -41,9 +44,15 @@ function normalize(lines: ConnLine[]): Norm {
   return { pairs, ext };
 }
 
-function at(list: Array<{ r: IpRange; c: ConnSet }>, family: number, v: bigint): ConnSet {
+function at(
+  list: Array<{ r: IpRange; c: ConnSet }>,
+  family: number,
+  v: bigint,
+): ConnSet {
   let out = ConnSet.NONE;
-  for (const x of list) if (x.r.family === family && x.r.start <= v && x.r.end >= v) out = out.union(x.c);
+  for (const x of list)
+    if (x.r.family === family && x.r.start <= v && x.r.end >= v)
+      out = out.union(x.c);
   return out;
 }
 
@@ -52,14 +61,18 @@ function at(list: Array<{ r: IpRange; c: ConnSet }>, family: number, v: bigint):
  * by address coverage (ranges are refined to common boundaries). Returns the
  * differences (empty = equal).
  */
-export function compareConnlists(actual: ConnLine[], expected: ConnLine[]): string[] {
+export function compareConnlists(
+  actual: ConnLine[],
+  expected: ConnLine[],
+): string[] {
   const a = normalize(actual);
   const e = normalize(expected);
   const diffs: string[] = [];
   for (const k of new Set([...a.pairs.keys(), ...e.pairs.keys()])) {
     const x = a.pairs.get(k) ?? ConnSet.NONE;
     const y = e.pairs.get(k) ?? ConnSet.NONE;
-    if (!x.equals(y)) diffs.push(`${k}: got ${x.toString()}, expected ${y.toString()}`);
+    if (!x.equals(y))
+      diffs.push(`${k}: got ${x.toString()}, expected ${y.toString()}`);
   }
   for (const k of new Set([...a.ext.keys(), ...e.ext.keys()])) {
     const xa = a.ext.get(k) ?? [];
@@ -76,7 +89,12 @@ export function compareConnlists(actual: ConnLine[], expected: ConnLine[]): stri
       for (let i = 0; i + 1 < pts.length; i++) {
         const ca = at(xa, family, pts[i]);
         const ce = at(xe, family, pts[i]);
-        if (!ca.equals(ce)) diffs.push(`${k} @${family === 4 ? 'v4' : 'v6'}:${pts[i]}: got ${ca.toString()}, expected ${ce.toString()}`);
+        if (!ca.equals(ce))
+          diffs.push(
+            `${k} @${family === 4 ? 'v4' : 'v6'}:${
+              pts[i]
+            }: got ${ca.toString()}, expected ${ce.toString()}`,
+          );
       }
     }
   }

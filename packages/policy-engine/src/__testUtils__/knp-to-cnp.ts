@@ -6,17 +6,28 @@
 
 type Obj = Record<string, any>;
 
-function selectorOf(podSelector: Obj | undefined | null, namespaceSelector: Obj | undefined | null): Obj {
+function selectorOf(
+  podSelector: Obj | undefined | null,
+  namespaceSelector: Obj | undefined | null,
+): Obj {
   const matchLabels: Obj = { ...(podSelector?.matchLabels ?? {}) };
   const matchExpressions: Obj[] = [...(podSelector?.matchExpressions ?? [])];
   if (namespaceSelector !== undefined && namespaceSelector !== null) {
     const nsLabels = namespaceSelector.matchLabels ?? {};
     const nsExprs = namespaceSelector.matchExpressions ?? [];
     if (Object.keys(nsLabels).length === 0 && nsExprs.length === 0) {
-      matchExpressions.push({ key: 'k8s:io.kubernetes.pod.namespace', operator: 'Exists' });
+      matchExpressions.push({
+        key: 'k8s:io.kubernetes.pod.namespace',
+        operator: 'Exists',
+      });
     }
-    for (const [k, v] of Object.entries(nsLabels)) matchLabels[`io.cilium.k8s.namespace.labels.${k}`] = v;
-    for (const e of nsExprs) matchExpressions.push({ ...e, key: `io.cilium.k8s.namespace.labels.${e.key}` });
+    for (const [k, v] of Object.entries(nsLabels))
+      matchLabels[`io.cilium.k8s.namespace.labels.${k}`] = v;
+    for (const e of nsExprs)
+      matchExpressions.push({
+        ...e,
+        key: `io.cilium.k8s.namespace.labels.${e.key}`,
+      });
   }
   const out: Obj = {};
   if (Object.keys(matchLabels).length) out.matchLabels = matchLabels;
@@ -50,10 +61,18 @@ function translateRules(rules: Obj[], dir: 'ingress' | 'egress'): Obj[] {
       out.push(withPorts({ [`${pre}Entities`]: ['all'] }));
       continue;
     }
-    const endpoints = peers.filter(p => !p.ipBlock).map(p => selectorOf(p.podSelector, p.namespaceSelector));
-    const cidrs = peers.filter(p => p.ipBlock).map(p => ({ cidr: p.ipBlock.cidr, ...(p.ipBlock.except ? { except: p.ipBlock.except } : {}) }));
+    const endpoints = peers
+      .filter(p => !p.ipBlock)
+      .map(p => selectorOf(p.podSelector, p.namespaceSelector));
+    const cidrs = peers
+      .filter(p => p.ipBlock)
+      .map(p => ({
+        cidr: p.ipBlock.cidr,
+        ...(p.ipBlock.except ? { except: p.ipBlock.except } : {}),
+      }));
     // CNP cannot mix L3 peer kinds in one element: split them.
-    if (endpoints.length) out.push(withPorts({ [`${pre}Endpoints`]: endpoints }));
+    if (endpoints.length)
+      out.push(withPorts({ [`${pre}Endpoints`]: endpoints }));
     if (cidrs.length) out.push(withPorts({ [`${pre}CIDRSet`]: cidrs }));
   }
   return out;
@@ -65,7 +84,9 @@ export function knpToCnp(knp: Obj): Obj {
   const types: string[] = spec.policyTypes ?? [];
   const ingressTyped = types.includes('Ingress') || !types.includes('Egress');
   const egressTyped = types.includes('Egress');
-  const rule: Obj = { endpointSelector: selectorOf(spec.podSelector ?? {}, undefined) };
+  const rule: Obj = {
+    endpointSelector: selectorOf(spec.podSelector ?? {}, undefined),
+  };
   for (const dir of ['ingress', 'egress'] as const) {
     const rules: Obj[] = spec[dir] ?? [];
     const typed = dir === 'ingress' ? ingressTyped : egressTyped;
@@ -75,7 +96,10 @@ export function knpToCnp(knp: Obj): Obj {
   return {
     apiVersion: 'cilium.io/v2',
     kind: 'CiliumNetworkPolicy',
-    metadata: { name: knp.metadata?.name, namespace: knp.metadata?.namespace ?? 'default' },
+    metadata: {
+      name: knp.metadata?.name,
+      namespace: knp.metadata?.namespace ?? 'default',
+    },
     spec: rule,
   };
 }

@@ -8,7 +8,13 @@ import { knpToCnp } from './knp-to-cnp';
 type Obj = Record<string, any>;
 
 function rewrite(v: Obj): Obj {
-  if (v && Array.isArray(v.items)) return { ...v, items: v.items.map((i: Obj) => rewrite({ kind: (v.kind ?? '').replace(/List$/, ''), ...i })) };
+  if (v && Array.isArray(v.items))
+    return {
+      ...v,
+      items: v.items.map((i: Obj) =>
+        rewrite({ kind: (v.kind ?? '').replace(/List$/, ''), ...i }),
+      ),
+    };
   if (v && v.kind === 'NetworkPolicy') return knpToCnp(v);
   return v;
 }
@@ -32,5 +38,7 @@ export function loadCase(dirs: string[], asCnp: boolean): Inventory {
 
 /** Reads a YAML/JSON file's documents as plain objects. */
 export function readDocs(file: string): unknown[] {
-  return parseYamlText(fs.readFileSync(file, 'utf8'), file).documents.map(d => d.value);
+  return parseYamlText(fs.readFileSync(file, 'utf8'), file).documents.map(
+    d => d.value,
+  );
 }

@@ -1,6 +1,9 @@
-import { sharedPath } from '../../../../test/sharedData';
+import { sharedPath } from '@internal/test-shared-data';
 
-export { describeWithShared, sharedAvailable } from '../../../../test/sharedData';
+export {
+  describeWithShared,
+  sharedAvailable,
+} from '@internal/test-shared-data';
 
 /** The oracles of other projects (netpol-analyzer, cyclonus, Kubernetes e2e, recipes). */
 export const ORACLE_DIR = sharedPath('oracle');

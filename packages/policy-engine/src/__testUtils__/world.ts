@@ -19,7 +19,11 @@ export function buildWorld(
 ): PolicyEngine {
   const b = new InventoryBuilder();
   for (const [name, labels] of Object.entries(namespaces)) {
-    b.addObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+    b.addObject({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name, labels },
+    });
   }
   for (const p of pods) {
     b.addObject({

@@ -27,7 +27,12 @@ const VALUE_OPTS: Record<string, string> = {
   '--port': 'port',
   '--cluster': 'cluster',
 };
-const FLAG_OPTS: Record<string, string> = { '-h': 'help', '--help': 'help', '-q': 'quiet', '--quiet': 'quiet' };
+const FLAG_OPTS: Record<string, string> = {
+  '-h': 'help',
+  '--help': 'help',
+  '-q': 'quiet',
+  '--quiet': 'quiet',
+};
 
 /** Error for bad usage (exit code 2). */
 export class UsageError extends Error {}
@@ -48,7 +53,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
       if (v === undefined) throw new UsageError(`option ${a} needs a value`);
       (out.options[VALUE_OPTS[a]] = out.options[VALUE_OPTS[a]] ?? []).push(v);
     } else if (FLAG_OPTS[a]) out.flags.add(FLAG_OPTS[a]);
-    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+    else if (a.startsWith('-') && a !== '-')
+      throw new UsageError(`unknown option ${a}`);
     else if (!out.command) out.command = a;
     else out.positional.push(a);
   }

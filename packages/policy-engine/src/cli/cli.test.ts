@@ -28,7 +28,8 @@ spec:
 
 function tmpDir(files: Record<string, string>): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-'));
-  for (const [n, t] of Object.entries(files)) fs.writeFileSync(path.join(d, n), t);
+  for (const [n, t] of Object.entries(files))
+    fs.writeFileSync(path.join(d, n), t);
   return d;
 }
 
@@ -41,29 +42,76 @@ function cli(args: string[]) {
 
 describe('cilium-connect', () => {
   const dir = tmpDir({ 'a.yaml': POLICIES });
-  const dir2 = tmpDir({ 'a.yaml': POLICIES.replace('egress: [{}]', 'egress: [{ toEndpoints: [{}] }]') });
+  const dir2 = tmpDir({
+    'a.yaml': POLICIES.replace(
+      'egress: [{}]',
+      'egress: [{ toEndpoints: [{}] }]',
+    ),
+  });
 
   it('list prints sorted connlist lines in every format', () => {
     const r = cli(['list', '--dir', dir]);
     expect(r.code).toBe(0);
     const lines = r.out.trim().split('\n');
-    expect(lines).toContain('shop/api[Deployment] => shop/web[Deployment] : TCP 8080');
-    expect(lines).not.toContain('shop/web[Deployment] => shop/api[Deployment] : All Connections');
+    expect(lines).toContain(
+      'shop/api[Deployment] => shop/web[Deployment] : TCP 8080',
+    );
+    expect(lines).not.toContain(
+      'shop/web[Deployment] => shop/api[Deployment] : All Connections',
+    );
     expect([...lines].sort()).toEqual(lines);
-    expect(JSON.parse(cli(['list', '--dir', dir, '-o', 'json']).out)[0]).toHaveProperty('conn');
-    expect(cli(['list', '--dir', dir, '-o', 'csv']).out.split('\n')[0]).toBe('src,dst,conn');
-    expect(cli(['list', '--dir', dir, '-o', 'md']).out.split('\n')[0]).toBe('| src | dst | conn |');
+    expect(
+      JSON.parse(cli(['list', '--dir', dir, '-o', 'json']).out)[0],
+    ).toHaveProperty('conn');
+    expect(cli(['list', '--dir', dir, '-o', 'csv']).out.split('\n')[0]).toBe(
+      'src,dst,conn',
+    );
+    expect(cli(['list', '--dir', dir, '-o', 'md']).out.split('\n')[0]).toBe(
+      '| src | dst | conn |',
+    );
     expect(cli(['list', '--dir', dir, '-o', 'dot']).out).toMatch(/^digraph \{/);
-    const focus = cli(['list', '--dir', dir, '--focus', 'shop/web', '--focus-direction', 'ingress']).out.trim().split('\n');
+    const focus = cli([
+      'list',
+      '--dir',
+      dir,
+      '--focus',
+      'shop/web',
+      '--focus-direction',
+      'ingress',
+    ])
+      .out.trim()
+      .split('\n');
     expect(focus.every(l => l.includes('=> shop/web[Deployment]'))).toBe(true);
   });
 
   it('eval: verdict, why, exit code', () => {
-    const ok = cli(['eval', '--dir', dir, '-s', 'shop/api', '-d', 'shop/web', '-p', '8080']);
+    const ok = cli([
+      'eval',
+      '--dir',
+      dir,
+      '-s',
+      'shop/api',
+      '-d',
+      'shop/web',
+      '-p',
+      '8080',
+    ]);
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/^ALLOWED/);
-    expect(ok.out).toMatch(/allowed by CiliumNetworkPolicy shop\/web rule 0 ingress\[0\]/);
-    const no = cli(['eval', '--dir', dir, '-s', 'shop/web', '-d', 'shop/api', '-p', '53/UDP']);
+    expect(ok.out).toMatch(
+      /allowed by CiliumNetworkPolicy shop\/web rule 0 ingress\[0\]/,
+    );
+    const no = cli([
+      'eval',
+      '--dir',
+      dir,
+      '-s',
+      'shop/web',
+      '-d',
+      'shop/api',
+      '-p',
+      '53/UDP',
+    ]);
     expect(no.code).toBe(1);
     expect(no.out).toMatch(/^DENIED.*dropped at egress/);
   });
@@ -71,27 +119,56 @@ describe('cilium-connect', () => {
   it('diff, coverage, lint and exit codes', () => {
     const d = cli(['diff', '--dir1', dir, '--dir2', dir2]);
     expect(d.code).toBe(1);
-    expect(d.out).toMatch(/diff-type: added, source: shop\/web\[Deployment\], destination: shop\/api\[Deployment\]/);
+    expect(d.out).toMatch(
+      /diff-type: added, source: shop\/web\[Deployment\], destination: shop\/api\[Deployment\]/,
+    );
     expect(cli(['diff', '--dir1', dir, '--dir2', dir]).code).toBe(0);
     const c = cli(['coverage', '--dir', dir]);
     expect(c.code).toBe(1);
-    expect(c.out).toMatch(/shop\/api\[Deployment\] is not protected on Ingress/);
-    const l = cli(['lint', '--dir', tmpDir({ 'p.yaml': POLICIES.replace('port: http', 'port: nope') })]);
+    expect(c.out).toMatch(
+      /shop\/api\[Deployment\] is not protected on Ingress/,
+    );
+    const l = cli([
+      'lint',
+      '--dir',
+      tmpDir({ 'p.yaml': POLICIES.replace('port: http', 'port: nope') }),
+    ]);
     expect(l.code).toBe(1);
     expect(l.out).toMatch(/named-port-unresolved/);
     expect(cli(['list']).code).toBe(2);
     expect(cli(['list', '--dir', '/nonexistent/x']).code).toBe(2);
-    expect(cli(['eval', '--dir', dir, '-s', 'a', '-d', 'b', '-p', 'x']).code).toBe(2);
+    expect(
+      cli(['eval', '--dir', dir, '-s', 'a', '-d', 'b', '-p', 'x']).code,
+    ).toBe(2);
     expect(cli(['frobnicate']).code).toBe(2);
   });
 
   it('bin/cilium-connect runs without a build step', () => {
     const bin = path.resolve(__dirname, '../../bin/cilium-connect');
-    const r = spawnSync(process.execPath, [bin, 'list', '--dir', dir], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [bin, 'list', '--dir', dir], {
+      encoding: 'utf8',
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('shop/api[Deployment] => shop/web[Deployment] : TCP 8080');
-    const bad = spawnSync(process.execPath, [bin, 'eval', '--dir', dir, '-s', 'shop/web', '-d', 'shop/api', '-p', '80'], { encoding: 'utf8' });
+    expect(r.stdout).toContain(
+      'shop/api[Deployment] => shop/web[Deployment] : TCP 8080',
+    );
+    const bad = spawnSync(
+      process.execPath,
+      [
+        bin,
+        'eval',
+        '--dir',
+        dir,
+        '-s',
+        'shop/web',
+        '-d',
+        'shop/api',
+        '-p',
+        '80',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(bad.status).toBe(1);
   });
 });

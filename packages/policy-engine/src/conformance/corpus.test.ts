@@ -19,7 +19,10 @@ describeWithShared('real Cilium corpus', POLICIES, () => {
       b.addText(fs.readFileSync(f, 'utf8'), path.relative(POLICIES, f));
       const inv = b.build();
       const kinds = Object.values(inv.kinds).reduce((a, n) => a + n, 0);
-      docs += kinds + inv.diagnostics.filter(d => d.code === 'yaml' || d.code === 'template').length;
+      docs +=
+        kinds +
+        inv.diagnostics.filter(d => d.code === 'yaml' || d.code === 'template')
+          .length;
       policies += inv.policies.length;
       for (const d of inv.diagnostics.filter(x => x.severity === 'error')) {
         refused[d.code] = (refused[d.code] ?? 0) + 1;
@@ -33,13 +36,23 @@ describeWithShared('real Cilium corpus', POLICIES, () => {
     }
     // eslint-disable-next-line no-console
     console.log(
-      `corpus: ${files.length} files, ${docs} documents, ${policies} policies accepted, refused: ${JSON.stringify(refused)}\n${byFile.join('\n')}`,
+      `corpus: ${
+        files.length
+      } files, ${docs} documents, ${policies} policies accepted, refused: ${JSON.stringify(
+        refused,
+      )}\n${byFile.join('\n')}`,
     );
     expect(refused.template ?? 0).toBeGreaterThan(0);
     expect(policies).toBeGreaterThan(200);
     // the documented-invalid snippet (port 65536) is refused by the sanitiser
-    expect(byFile.some(l => l.includes('port65536') && /out of range/.test(l))).toBe(true);
+    expect(
+      byFile.some(l => l.includes('port65536') && /out of range/.test(l)),
+    ).toBe(true);
     // dns: [{}] violates the CRD oneOf
-    expect(byFile.some(l => l.includes('l7_80_53.yaml') && /matchName or matchPattern/.test(l))).toBe(true);
+    expect(
+      byFile.some(
+        l => l.includes('l7_80_53.yaml') && /matchName or matchPattern/.test(l),
+      ),
+    ).toBe(true);
   });
 });

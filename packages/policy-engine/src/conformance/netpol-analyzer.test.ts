@@ -27,7 +27,11 @@ interface FocusSpec {
   peers: string[];
 }
 
-function parseName(file: string, cases: string[], workloadNames: (c: string) => Array<{ ns: string; name: string }>): FocusSpec | undefined {
+function parseName(
+  file: string,
+  cases: string[],
+  workloadNames: (c: string) => Array<{ ns: string; name: string }>,
+): FocusSpec | undefined {
   const m = /^(.*)_(connlist|exposure)_output\.(txt|json|csv|md)$/.exec(file);
   if (!m) return undefined;
   const stem = m[1];
@@ -70,7 +74,12 @@ function parseName(file: string, cases: string[], workloadNames: (c: string) => 
     }
     return out;
   };
-  return { caseName, focus: tokenize(rest), direction, peers: peersPart ? tokenize(peersPart) : [] };
+  return {
+    caseName,
+    focus: tokenize(rest),
+    direction,
+    peers: peersPart ? tokenize(peersPart) : [],
+  };
 }
 
 function matchesWorkload(id: string, ref: string): boolean {
@@ -104,7 +113,11 @@ function parseExpected(file: string): ConnLine[] {
       .slice(1)
       .filter(Boolean)
       .map(l => {
-        const cells = l.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map(c => c.replace(/,$/, '').replace(/^"|"$/g, '').replace(/""/g, '"'));
+        const cells = l
+          .match(/("([^"]|"")*"|[^,]*)(,|$)/g)!
+          .map(c =>
+            c.replace(/,$/, '').replace(/^"|"$/g, '').replace(/""/g, '"'),
+          );
         return { src: cells[0], dst: cells[1], conn: cells[2] };
       });
   }
@@ -124,11 +137,15 @@ function parseExpected(file: string): ConnLine[] {
 
 function fixName(line: ConnLine): ConnLine {
   // old spelling without [External]
-  const fix = (s: string) => (/^\d+\.\d+\.\d+\.\d+-\d+\.\d+\.\d+\.\d+$/.test(s) ? `${s}[External]` : s);
+  const fix = (s: string) =>
+    /^\d+\.\d+\.\d+\.\d+-\d+\.\d+\.\d+\.\d+$/.test(s) ? `${s}[External]` : s;
   return { src: fix(line.src), dst: fix(line.dst), conn: line.conn };
 }
 
-const summary: Record<string, { pass: number; fail: number; excluded: number }> = {};
+const summary: Record<
+  string,
+  { pass: number; fail: number; excluded: number }
+> = {};
 function count(k: string, r: 'pass' | 'fail' | 'excluded') {
   summary[k] = summary[k] ?? { pass: 0, fail: 0, excluded: 0 };
   summary[k][r]++;
@@ -141,7 +158,9 @@ describeWithShared('oracle: netpol-analyzer', NPA, () => {
     const k = `${c}:${cnp}`;
     let e = engines.get(k);
     if (!e) {
-      e = new PolicyEngine(loadCase([path.join(NPA, 'tests', c)], cnp), { entityPeers: 'none' });
+      e = new PolicyEngine(loadCase([path.join(NPA, 'tests', c)], cnp), {
+        entityPeers: 'none',
+      });
       engines.set(k, e);
     }
     return e;
@@ -156,24 +175,32 @@ describeWithShared('oracle: netpol-analyzer', NPA, () => {
     }
     return g;
   };
-  const names = (c: string) => engineFor(c, false).workloads.map(w => ({ ns: w.namespace, name: w.name }));
+  const names = (c: string) =>
+    engineFor(c, false).workloads.map(w => ({ ns: w.namespace, name: w.name }));
 
   const files: string[] = [];
   for (const sub of ['connlist', 'cli']) {
     for (const f of fs.readdirSync(path.join(NPA, 'test_outputs', sub))) {
-      if (/_connlist_output\.(txt|json|csv|md)$/.test(f) || /_exposure_output\.txt$/.test(f)) files.push(`test_outputs/${sub}/${f}`);
+      if (
+        /_connlist_output\.(txt|json|csv|md)$/.test(f) ||
+        /_exposure_output\.txt$/.test(f)
+      )
+        files.push(`test_outputs/${sub}/${f}`);
     }
   }
   // Stale expected outputs kept inside the input folders (old spelling).
   for (const c of cases) {
     for (const f of ['connlist_output.txt', 'connlist_output.json']) {
-      if (fs.existsSync(path.join(NPA, 'tests', c, f))) files.push(`tests/${c}/${f}`);
+      if (fs.existsSync(path.join(NPA, 'tests', c, f)))
+        files.push(`tests/${c}/${f}`);
     }
   }
 
   for (const rel of files) {
     for (const cnp of [false, true]) {
-      const label = `${rel.includes('exposure') ? 'exposure (connlist part)' : 'connlist'}${cnp ? ' as CNP' : ''}`;
+      const label = `${
+        rel.includes('exposure') ? 'exposure (connlist part)' : 'connlist'
+      }${cnp ? ' as CNP' : ''}`;
       it(`${cnp ? '[CNP] ' : ''}${rel}`, () => {
         const base = path.basename(rel);
         if (EXCLUDED_FILES[base]) {
@@ -181,13 +208,20 @@ describeWithShared('oracle: netpol-analyzer', NPA, () => {
           return;
         }
         let spec: FocusSpec | undefined;
-        if (rel.startsWith('tests/')) spec = { caseName: rel.split('/')[1], focus: [], peers: [] };
+        if (rel.startsWith('tests/'))
+          spec = { caseName: rel.split('/')[1], focus: [], peers: [] };
         else spec = parseName(base, cases, names);
         expect(spec).toBeDefined();
         const expected = parseExpected(path.join(NPA, rel))
           .map(fixName)
-          .filter(l => l.src !== '{ingress-controller}' && l.dst !== '{ingress-controller}');
-        const actual = connLines(applyFocus(graphFor(spec!.caseName, cnp), spec!));
+          .filter(
+            l =>
+              l.src !== '{ingress-controller}' &&
+              l.dst !== '{ingress-controller}',
+          );
+        const actual = connLines(
+          applyFocus(graphFor(spec!.caseName, cnp), spec!),
+        );
         const diffs = compareConnlists(actual, expected);
         count(label, diffs.length ? 'fail' : 'pass');
         expect(diffs.slice(0, 10)).toEqual([]);
@@ -196,7 +230,9 @@ describeWithShared('oracle: netpol-analyzer', NPA, () => {
   }
 
   // Diffs
-  const diffFiles = fs.readdirSync(path.join(NPA, 'test_outputs', 'diff')).filter(f => f.endsWith('.txt'));
+  const diffFiles = fs
+    .readdirSync(path.join(NPA, 'test_outputs', 'diff'))
+    .filter(f => f.endsWith('.txt'));
   for (const f of diffFiles) {
     for (const cnp of [false, true]) {
       it(`${cnp ? '[CNP] ' : ''}diff/${f}`, () => {
@@ -208,16 +244,31 @@ describeWithShared('oracle: netpol-analyzer', NPA, () => {
           .filter(l => l.startsWith('diff-type:'))
           .filter(l => !l.includes('{ingress-controller}'))
           .map(l => {
-            const mm = /^diff-type: (\w+), source: (.+?), destination: (.+?), [\w-]+: (.+?), [\w-]+: (.+?)(?:, workloads-diff-info: (.*))?$/.exec(l)!;
-            return `${mm[1]}|${mm[2]}|${mm[3]}|${l4(parseConnString(mm[4])).key()}|${l4(parseConnString(mm[5])).key()}`;
+            const mm =
+              /^diff-type: (\w+), source: (.+?), destination: (.+?), [\w-]+: (.+?), [\w-]+: (.+?)(?:, workloads-diff-info: (.*))?$/.exec(
+                l,
+              )!;
+            return `${mm[1]}|${mm[2]}|${mm[3]}|${l4(
+              parseConnString(mm[4]),
+            ).key()}|${l4(parseConnString(mm[5])).key()}`;
           });
         const a = engineFor(older, cnp);
         const b = engineFor(newer, cnp);
-        const entries: DiffEntry[] = diffGraphs(a.graph({ detail: false }), b.graph({ detail: false }));
+        const entries: DiffEntry[] = diffGraphs(
+          a.graph({ detail: false }),
+          b.graph({ detail: false }),
+        );
         const actual = entries
           .filter(d => !l4(d.ref1).equals(l4(d.ref2)))
-          .map(d => `${d.type}|${d.src}|${d.dst}|${l4(d.ref1).key()}|${l4(d.ref2).key()}`);
-        const ok = JSON.stringify([...actual].sort()) === JSON.stringify([...expected].sort());
+          .map(
+            d =>
+              `${d.type}|${d.src}|${d.dst}|${l4(d.ref1).key()}|${l4(
+                d.ref2,
+              ).key()}`,
+          );
+        const ok =
+          JSON.stringify([...actual].sort()) ===
+          JSON.stringify([...expected].sort());
         count(cnp ? 'diff as CNP' : 'diff', ok ? 'pass' : 'fail');
         expect([...actual].sort()).toEqual([...expected].sort());
       });
@@ -227,7 +278,11 @@ describeWithShared('oracle: netpol-analyzer', NPA, () => {
   afterAll(() => {
     for (const [k, v] of Object.entries(summary)) {
       // eslint-disable-next-line no-console
-      console.log(`netpol-analyzer ${k}: ${v.pass}/${v.pass + v.fail} passed, ${v.excluded} excluded`);
+      console.log(
+        `netpol-analyzer ${k}: ${v.pass}/${v.pass + v.fail} passed, ${
+          v.excluded
+        } excluded`,
+      );
     }
   });
 });

@@ -59,14 +59,25 @@ function pieces(edges: readonly Edge[], cuts: Cuts): Map<string, Piece> {
     if (e.src.type === 'external') ext = { p: e.src, dir: 'in' };
     else if (e.dst.type === 'external') ext = { p: e.dst, dir: 'out' };
     if (!ext || ext.p.type !== 'external') {
-      out.set(`${e.src.id}\u0000${e.dst.id}`, { src: e.src.id, dst: e.dst.id, conn: e.conn, edge: e });
+      out.set(`${e.src.id}\u0000${e.dst.id}`, {
+        src: e.src.id,
+        dst: e.dst.id,
+        conn: e.conn,
+        edge: e,
+      });
       continue;
     }
     const { family, start, end } = ext.p;
-    const pts = (sorted.get(extKey(family, ext.dir)) ?? []).filter(x => x > start && x <= end);
+    const pts = (sorted.get(extKey(family, ext.dir)) ?? []).filter(
+      x => x > start && x <= end,
+    );
     let s = start;
     for (const cut of [...pts, end + 1n]) {
-      const id = `${formatRange({ family, start: s, end: cut - 1n })}[External]`;
+      const id = `${formatRange({
+        family,
+        start: s,
+        end: cut - 1n,
+      })}[External]`;
       const src = ext.dir === 'in' ? id : e.src.id;
       const dst = ext.dir === 'out' ? id : e.dst.id;
       out.set(`${src}\u0000${dst}`, { src, dst, conn: e.conn, edge: e });
@@ -81,7 +92,10 @@ function pieces(edges: readonly Edge[], cuts: Cuts): Map<string, Piece> {
  * baseline; `ref2` = `b`). External ranges of both graphs are refined to common
  * boundaries first, so differently cut address spaces compare correctly.
  */
-export function diffGraphs(a: Pick<Graph, 'edges' | 'peers'>, b: Pick<Graph, 'edges' | 'peers'>): DiffEntry[] {
+export function diffGraphs(
+  a: Pick<Graph, 'edges' | 'peers'>,
+  b: Pick<Graph, 'edges' | 'peers'>,
+): DiffEntry[] {
   const cuts: Cuts = new Map();
   collectCuts(a.edges, cuts);
   collectCuts(b.edges, cuts);
@@ -101,18 +115,45 @@ export function diffGraphs(a: Pick<Graph, 'edges' | 'peers'>, b: Pick<Graph, 'ed
     const y = pb.get(k);
     if (!y) {
       const wi = info(x.src, x.dst);
-      out.push({ type: 'removed', src: x.src, dst: x.dst, ref1: x.conn, ref2: ConnSet.NONE, before: x.edge, ...(wi ? { workloadsDiffInfo: wi } : {}) });
+      out.push({
+        type: 'removed',
+        src: x.src,
+        dst: x.dst,
+        ref1: x.conn,
+        ref2: ConnSet.NONE,
+        before: x.edge,
+        ...(wi ? { workloadsDiffInfo: wi } : {}),
+      });
     } else if (!x.conn.equals(y.conn)) {
-      out.push({ type: 'changed', src: x.src, dst: x.dst, ref1: x.conn, ref2: y.conn, before: x.edge, after: y.edge });
+      out.push({
+        type: 'changed',
+        src: x.src,
+        dst: x.dst,
+        ref1: x.conn,
+        ref2: y.conn,
+        before: x.edge,
+        after: y.edge,
+      });
     }
   }
   for (const [k, y] of pb) {
     if (pa.has(k)) continue;
     const wi = info(y.src, y.dst);
-    out.push({ type: 'added', src: y.src, dst: y.dst, ref1: ConnSet.NONE, ref2: y.conn, after: y.edge, ...(wi ? { workloadsDiffInfo: wi } : {}) });
+    out.push({
+      type: 'added',
+      src: y.src,
+      dst: y.dst,
+      ref1: ConnSet.NONE,
+      ref2: y.conn,
+      after: y.edge,
+      ...(wi ? { workloadsDiffInfo: wi } : {}),
+    });
   }
   const order = { changed: 0, added: 1, removed: 2 };
-  return out.sort((p, q) => order[p.type] - order[q.type] || cmp(p.src, q.src) || cmp(p.dst, q.dst));
+  return out.sort(
+    (p, q) =>
+      order[p.type] - order[q.type] || cmp(p.src, q.src) || cmp(p.dst, q.dst),
+  );
 }
 
 function stable(v: unknown): string {
@@ -120,7 +161,10 @@ function stable(v: unknown): string {
   if (v && typeof v === 'object') {
     return `{${Object.keys(v)
       .sort()
-      .map(k => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
+      .map(
+        k =>
+          `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`,
+      )
       .join(',')}}`;
   }
   return JSON.stringify(v);
@@ -133,13 +177,29 @@ function stable(v: unknown): string {
  */
 export function diffEngines(a: PolicyEngine, b: PolicyEngine): DiffEntry[] {
   const sameWorld =
-    stable(a.inventory.workloads.map(w => [w.id, w.labels, w.ports, w.serviceAccount])) ===
-      stable(b.inventory.workloads.map(w => [w.id, w.labels, w.ports, w.serviceAccount])) &&
+    stable(
+      a.inventory.workloads.map(w => [
+        w.id,
+        w.labels,
+        w.ports,
+        w.serviceAccount,
+      ]),
+    ) ===
+      stable(
+        b.inventory.workloads.map(w => [
+          w.id,
+          w.labels,
+          w.ports,
+          w.serviceAccount,
+        ]),
+      ) &&
     stable(a.inventory.namespaces) === stable(b.inventory.namespaces) &&
     stable(a.inventory.services) === stable(b.inventory.services.map(s => s)) &&
     stable(a.inventory.cidrGroups) === stable(b.inventory.cidrGroups);
   if (!sameWorld) return diffGraphs(a.graph(), b.graph());
-  const key = (p: { ref: { kind: string; namespace?: string; name: string } }) => `${p.ref.kind}/${p.ref.namespace ?? ''}/${p.ref.name}`;
+  const key = (p: {
+    ref: { kind: string; namespace?: string; name: string };
+  }) => `${p.ref.kind}/${p.ref.namespace ?? ''}/${p.ref.name}`;
   const ma = new Map(a.inventory.policies.map(p => [key(p), p]));
   const mb = new Map(b.inventory.policies.map(p => [key(p), p]));
   const changed = new Set<string>();
@@ -157,7 +217,8 @@ export function diffEngines(a: PolicyEngine, b: PolicyEngine): DiffEntry[] {
     for (const k of changed) {
       const p = m.get(k);
       if (!p) continue;
-      for (const r of p.rules) for (const w of eng.selectedWorkloads(r)) affected.add(w.id);
+      for (const r of p.rules)
+        for (const w of eng.selectedWorkloads(r)) affected.add(w.id);
     }
   }
   const collect = (eng: PolicyEngine): Graph => {

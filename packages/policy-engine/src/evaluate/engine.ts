@@ -1,7 +1,15 @@
 import { cmp } from '../model/compare';
 import { ConnSet, Protocol } from '../model/connset';
 import type { ContainerPort, Inventory, Workload } from '../model/inventory';
-import { familyMax, formatRange, IpFamily, IpRange, parseAddress, rangesHave, isIpAddress } from '../model/ip';
+import {
+  familyMax,
+  formatRange,
+  IpFamily,
+  IpRange,
+  parseAddress,
+  rangesHave,
+  isIpAddress,
+} from '../model/ip';
 import {
   CLUSTER_LABEL,
   EndpointLabels,
@@ -9,11 +17,23 @@ import {
   POD_NAMESPACE_LABEL,
   SERVICE_ACCOUNT_LABEL,
 } from '../model/labels';
-import { Direction, PEER_ENTITIES, PeerEntity, PolicyRef, PolicyRule, RuleRef } from '../model/policy';
+import {
+  Direction,
+  PEER_ENTITIES,
+  PeerEntity,
+  PolicyRef,
+  PolicyRule,
+  RuleRef,
+} from '../model/policy';
 import { LabelIndex } from '../selectors/label-index';
 import { selectorMatches } from '../selectors/selector';
 import { dnsCovers } from './fqdn';
-import { elementConn, elementL7, resolveElement, ResolvedElement } from './resolve';
+import {
+  elementConn,
+  elementL7,
+  resolveElement,
+  ResolvedElement,
+} from './resolve';
 import type { Edge, Grant, Graph, Peer, SideResult } from './types';
 
 /** Options of the engine. */
@@ -55,12 +75,23 @@ export type PeerQuery =
   | { ip: string }
   | { fqdn: string }
   | { entity: PeerEntity | 'world' }
-  | { namespace: string; labels: Record<string, string>; namespaceLabels?: Record<string, string>; serviceAccount?: string };
+  | {
+      namespace: string;
+      labels: Record<string, string>;
+      namespaceLabels?: Record<string, string>;
+      serviceAccount?: string;
+    };
 
 /** Internal resolved peer. */
 type Endpoint =
   | { t: 'w'; i: number; key: string }
-  | { t: 'adhoc'; labels: EndpointLabels; profile: { ingress: DirectionProfile; egress: DirectionProfile }; key: string; name: string }
+  | {
+      t: 'adhoc';
+      labels: EndpointLabels;
+      profile: { ingress: DirectionProfile; egress: DirectionProfile };
+      key: string;
+      name: string;
+    }
   | { t: 'e'; e: PeerEntity; key: string }
   | { t: 'ip'; family: IpFamily; v: bigint; key: string; text: string }
   | { t: 'range'; family: IpFamily; start: bigint; end: bigint; key: string }
@@ -95,9 +126,17 @@ export interface FlowVerdict {
 }
 
 function emptyProfile(): DirectionProfile {
-  return { isolated: false, isolatedBy: [], selectedBy: [], allows: [], denies: [], open: true, candidates: [], dns: [] };
+  return {
+    isolated: false,
+    isolatedBy: [],
+    selectedBy: [],
+    allows: [],
+    denies: [],
+    open: true,
+    candidates: [],
+    dns: [],
+  };
 }
-
 
 /**
  * The connectivity engine: resolves every policy against the workload universe
@@ -106,7 +145,9 @@ function emptyProfile(): DirectionProfile {
  */
 export class PolicyEngine {
   readonly inventory: Inventory;
-  readonly options: Required<Omit<EngineOptions, 'extraBoundaries'>> & { extraBoundaries: IpRange[] };
+  readonly options: Required<Omit<EngineOptions, 'extraBoundaries'>> & {
+    extraBoundaries: IpRange[];
+  };
   readonly workloads: readonly Workload[];
   /** Rules that apply to pods. */
   readonly rules: readonly PolicyRule[];
@@ -124,13 +165,19 @@ export class PolicyEngine {
   private readonly entityPeers: PeerEntity[];
   private readonly fqdnPeers: string[];
   /** External range atoms per direction of the workload's policy (ingress: sources, egress: destinations). */
-  private readonly atoms: Record<Direction, Array<{ family: IpFamily; start: bigint; end: bigint }>>;
+  private readonly atoms: Record<
+    Direction,
+    Array<{ family: IpFamily; start: bigint; end: bigint }>
+  >;
   private readonly ruleElements = new Map<PolicyRule, ResolvedElement[]>();
   private readonly egressOpen: number[] = [];
   private readonly egressReach: number[][];
   private readonly ingressOpen: number[] = [];
   private readonly ingressReach: number[][];
-  private readonly flowCache = new Map<string, { egress: SideResult; ingress: SideResult }>();
+  private readonly flowCache = new Map<
+    string,
+    { egress: SideResult; ingress: SideResult }
+  >();
   private readonly adhocCache = new Map<string, Endpoint>();
 
   constructor(inventory: Inventory, options: EngineOptions = {}) {
@@ -145,14 +192,23 @@ export class PolicyEngine {
     };
     this.workloads = inventory.workloads;
     const nsLabels = new Map(inventory.namespaces.map(n => [n.name, n.labels]));
-    this.labels = this.workloads.map(w => this.endpointLabels(w.namespace, w.labels, nsLabels.get(w.namespace) ?? {}, w.serviceAccount));
+    this.labels = this.workloads.map(w =>
+      this.endpointLabels(
+        w.namespace,
+        w.labels,
+        nsLabels.get(w.namespace) ?? {},
+        w.serviceAccount,
+      ),
+    );
     this.workloads.forEach((w, i) => this.byId.set(w.id, i));
     this.index = new LabelIndex(this.labels);
-    for (const e of PEER_ENTITIES) this.entityLabels.set(e, new Map([[`reserved:${e}`, '']]));
+    for (const e of PEER_ENTITIES)
+      this.entityLabels.set(e, new Map([[`reserved:${e}`, '']]));
 
     const rules: PolicyRule[] = [];
     const hostRules: PolicyRule[] = [];
-    for (const p of inventory.policies) for (const r of p.rules) (r.subject ? rules : hostRules).push(r);
+    for (const p of inventory.policies)
+      for (const r of p.rules) (r.subject ? rules : hostRules).push(r);
     this.rules = rules;
     this.hostRules = hostRules;
 
@@ -160,7 +216,13 @@ export class PolicyEngine {
       this.options.ipv6 ||
       rules.some(r =>
         Object.values(r.sections).some(els =>
-          (els ?? []).some(el => el.peers !== 'any' && el.peers.some(p => p.type === 'cidr' && p.ranges.some(x => x.family === 6))),
+          (els ?? []).some(
+            el =>
+              el.peers !== 'any' &&
+              el.peers.some(
+                p => p.type === 'cidr' && p.ranges.some(x => x.family === 6),
+              ),
+          ),
         ),
       );
     const ctx = {
@@ -186,12 +248,19 @@ export class PolicyEngine {
       }
       this.ruleElements.set(r, list);
     }
-    const modes: Record<string, PeerEntity[]> = { all: [...PEER_ENTITIES], none: [], referenced: PEER_ENTITIES.filter(e => referenced.has(e)) };
+    const modes: Record<string, PeerEntity[]> = {
+      all: [...PEER_ENTITIES],
+      none: [],
+      referenced: PEER_ENTITIES.filter(e => referenced.has(e)),
+    };
     this.entityPeers = modes[this.options.entityPeers];
     this.fqdnPeers = [...fqdns].sort();
 
     // Profiles: precompute the workloads each rule selects.
-    this.profiles = this.workloads.map(() => ({ ingress: emptyProfile(), egress: emptyProfile() }));
+    this.profiles = this.workloads.map(() => ({
+      ingress: emptyProfile(),
+      egress: emptyProfile(),
+    }));
     for (const r of rules) {
       const selected = this.index.resolve(r.subject!);
       const els = this.ruleElements.get(r)!;
@@ -209,27 +278,46 @@ export class PolicyEngine {
       if (p.ingress.open) this.ingressOpen.push(i);
       else for (const j of p.ingress.candidates) this.ingressReach[j].push(i);
     });
-    this.atoms = { ingress: this.computeAtoms(hasV6, 'ingress'), egress: this.computeAtoms(hasV6, 'egress') };
+    this.atoms = {
+      ingress: this.computeAtoms(hasV6, 'ingress'),
+      egress: this.computeAtoms(hasV6, 'egress'),
+    };
   }
 
-  private endpointLabels(ns: string, labels: Record<string, string>, nsLabels: Record<string, string>, sa: string): Map<string, string> {
+  private endpointLabels(
+    ns: string,
+    labels: Record<string, string>,
+    nsLabels: Record<string, string>,
+    sa: string,
+  ): Map<string, string> {
     const m = new Map<string, string>();
     for (const [k, v] of Object.entries(labels)) m.set(`k8s:${k}`, v);
     m.set(`k8s:${POD_NAMESPACE_LABEL}`, ns);
-    for (const [k, v] of Object.entries(nsLabels)) m.set(`k8s:${NAMESPACE_LABELS_PREFIX}${k}`, v);
-    if (!nsLabels['kubernetes.io/metadata.name']) m.set(`k8s:${NAMESPACE_LABELS_PREFIX}kubernetes.io/metadata.name`, ns);
+    for (const [k, v] of Object.entries(nsLabels))
+      m.set(`k8s:${NAMESPACE_LABELS_PREFIX}${k}`, v);
+    if (!nsLabels['kubernetes.io/metadata.name'])
+      m.set(`k8s:${NAMESPACE_LABELS_PREFIX}kubernetes.io/metadata.name`, ns);
     m.set(`k8s:${SERVICE_ACCOUNT_LABEL}`, sa);
     m.set(`k8s:${CLUSTER_LABEL}`, this.options.clusterName);
     return m;
   }
 
-  private addRuleToProfile(p: Record<Direction, DirectionProfile>, r: PolicyRule, els: ResolvedElement[]): void {
+  private addRuleToProfile(
+    p: Record<Direction, DirectionProfile>,
+    r: PolicyRule,
+    els: ResolvedElement[],
+  ): void {
     for (const dir of ['ingress', 'egress'] as const) {
-      const has = (r.sections[dir]?.length ?? 0) + (r.sections[dir === 'ingress' ? 'ingressDeny' : 'egressDeny']?.length ?? 0) > 0;
+      const has =
+        (r.sections[dir]?.length ?? 0) +
+          (r.sections[dir === 'ingress' ? 'ingressDeny' : 'egressDeny']
+            ?.length ?? 0) >
+        0;
       if (!has) continue;
       const prof = p[dir];
       prof.selectedBy.push(r.policy);
-      const dd = this.options.enforcement === 'default' ? r.defaultDeny[dir] : true;
+      const dd =
+        this.options.enforcement === 'default' ? r.defaultDeny[dir] : true;
       if (dd) {
         prof.isolated = true;
         if (!prof.isolatedBy.includes(r.policy)) prof.isolatedBy.push(r.policy);
@@ -259,7 +347,10 @@ export class PolicyEngine {
     }
   }
 
-  private computeAtoms(hasV6: boolean, dir: Direction): Array<{ family: IpFamily; start: bigint; end: bigint }> {
+  private computeAtoms(
+    hasV6: boolean,
+    dir: Direction,
+  ): Array<{ family: IpFamily; start: bigint; end: bigint }> {
     const out: Array<{ family: IpFamily; start: bigint; end: bigint }> = [];
     for (const family of (hasV6 ? [4, 6] : [4]) as IpFamily[]) {
       const cuts = new Set<bigint>([0n]);
@@ -269,10 +360,17 @@ export class PolicyEngine {
         cuts.add(r.start);
         if (r.end < max) cuts.add(r.end + 1n);
       };
-      for (const re of this.resolved) if (re.el.ref.direction === dir) for (const r of re.rawExt) add(r);
+      for (const re of this.resolved)
+        if (re.el.ref.direction === dir) for (const r of re.rawExt) add(r);
       for (const r of this.options.extraBoundaries) add(r);
       const sorted = [...cuts].sort(cmp);
-      sorted.forEach((s, i) => out.push({ family, start: s, end: i + 1 < sorted.length ? sorted[i + 1] - 1n : max }));
+      sorted.forEach((s, i) =>
+        out.push({
+          family,
+          start: s,
+          end: i + 1 < sorted.length ? sorted[i + 1] - 1n : max,
+        }),
+      );
     }
     return out;
   }
@@ -286,7 +384,13 @@ export class PolicyEngine {
   }
 
   private atomPeer(a: { family: IpFamily; start: bigint; end: bigint }): Peer {
-    return { type: 'external', id: `${formatRange(a)}[External]`, family: a.family, start: a.start, end: a.end };
+    return {
+      type: 'external',
+      id: `${formatRange(a)}[External]`,
+      family: a.family,
+      start: a.start,
+      end: a.end,
+    };
   }
 
   private entityPeer(e: PeerEntity): Peer {
@@ -301,7 +405,9 @@ export class PolicyEngine {
   peers(): Peer[] {
     return [
       ...this.workloads.map((_, i) => this.workloadPeer(i)),
-      ...uniqueAtoms([...this.atoms.ingress, ...this.atoms.egress]).map(a => this.atomPeer(a)),
+      ...uniqueAtoms([...this.atoms.ingress, ...this.atoms.egress]).map(a =>
+        this.atomPeer(a),
+      ),
       ...this.entityPeers.map(e => this.entityPeer(e)),
       ...this.fqdnPeers.map(f => this.fqdnPeer(f)),
     ];
@@ -321,7 +427,12 @@ export class PolicyEngine {
     const [, ns, name, kind] = m;
     const hits = this.workloads
       .map((w, i) => ({ w, i }))
-      .filter(({ w }) => w.name === name && (!ns || w.namespace === ns) && (!kind || w.kind === kind));
+      .filter(
+        ({ w }) =>
+          w.name === name &&
+          (!ns || w.namespace === ns) &&
+          (!kind || w.kind === kind),
+      );
     return hits.length === 1 ? hits[0].i : undefined;
   }
 
@@ -339,7 +450,10 @@ export class PolicyEngine {
       case 'w':
         return re.allWorkloads || re.workloads.has(peer.i);
       case 'adhoc':
-        return re.allWorkloads || re.selectors.some(s => selectorMatches(s, peer.labels));
+        return (
+          re.allWorkloads ||
+          re.selectors.some(s => selectorMatches(s, peer.labels))
+        );
       case 'e':
         return re.entities.has(peer.e);
       case 'ip':
@@ -353,8 +467,13 @@ export class PolicyEngine {
     }
   }
 
-  private rangeCovered(re: ResolvedElement, r: { family: IpFamily; start: bigint; end: bigint }): boolean {
-    for (const x of re.ext) if (x.family === r.family && x.start <= r.start && x.end >= r.end) return true;
+  private rangeCovered(
+    re: ResolvedElement,
+    r: { family: IpFamily; start: bigint; end: bigint },
+  ): boolean {
+    for (const x of re.ext)
+      if (x.family === r.family && x.start <= r.start && x.end >= r.end)
+        return true;
     return false;
   }
 
@@ -383,14 +502,20 @@ export class PolicyEngine {
       if (peer.t === 'fqdn' && !re.anyPeer && !re.extAll) {
         // Reached through toFQDNs only: IPs are learned only via the DNS proxy.
         if (!prof.dns.some(d => dnsCovers(d, peer.name))) {
-          ineffective = 'toFQDNs without a DNS rule (rules.dns) that covers this name: no IPs are learned, traffic is dropped';
+          ineffective =
+            'toFQDNs without a DNS rule (rules.dns) that covers this name: no IPs are learned, traffic is dropped';
           c = ConnSet.NONE;
         }
       }
       granted = granted.union(c);
       if (detail && (!c.isEmpty() || ineffective)) {
         const l7 = elementL7(re, dstPorts).filter(x => !x.conn.isEmpty());
-        allowedBy.push({ conn: c, rule: re.el.ref, ...(l7.length ? { l7 } : {}), ...(ineffective ? { ineffective } : {}) });
+        allowedBy.push({
+          conn: c,
+          rule: re.el.ref,
+          ...(l7.length ? { l7 } : {}),
+          ...(ineffective ? { ineffective } : {}),
+        });
       }
     }
     let defaultAllow: SideResult['defaultAllow'];
@@ -398,7 +523,12 @@ export class PolicyEngine {
       granted = ConnSet.ALL;
       defaultAllow = 'not-isolated';
     }
-    if (dir === 'ingress' && peer.t === 'e' && peer.e === 'host' && this.options.allowLocalhost) {
+    if (
+      dir === 'ingress' &&
+      peer.t === 'e' &&
+      peer.e === 'host' &&
+      this.options.allowLocalhost
+    ) {
       granted = ConnSet.ALL;
       defaultAllow = 'allow-localhost';
     }
@@ -423,23 +553,35 @@ export class PolicyEngine {
     };
   }
 
-  private profileOf(ep: Endpoint): Record<Direction, DirectionProfile> | undefined {
+  private profileOf(
+    ep: Endpoint,
+  ): Record<Direction, DirectionProfile> | undefined {
     if (ep.t === 'w') return this.profiles[ep.i];
     if (ep.t === 'adhoc') return ep.profile;
     return undefined;
   }
 
   /** Builds the edge src → dst, or undefined when nothing is granted. */
-  private edge(src: Endpoint, dst: Endpoint, srcPeer: () => Peer, dstPeer: () => Peer, detail = true): Edge | undefined {
+  private edge(
+    src: Endpoint,
+    dst: Endpoint,
+    srcPeer: () => Peer,
+    dstPeer: () => Peer,
+    detail = true,
+  ): Edge | undefined {
     const sp = this.profileOf(src);
     const dp = this.profileOf(dst);
-    const ing = dp ? this.side(dp.ingress, 'ingress', src, dst, false) : undefined;
+    const ing = dp
+      ? this.side(dp.ingress, 'ingress', src, dst, false)
+      : undefined;
     if (ing && ing.granted.isEmpty()) return undefined;
     const eg = sp ? this.side(sp.egress, 'egress', dst, dst, false) : undefined;
     if (eg && eg.granted.isEmpty()) return undefined;
     if (!ing && !eg) return undefined;
     const conn = (eg?.conn ?? ConnSet.ALL).intersect(ing?.conn ?? ConnSet.ALL);
-    const granted = (eg?.granted ?? ConnSet.ALL).intersect(ing?.granted ?? ConnSet.ALL);
+    const granted = (eg?.granted ?? ConnSet.ALL).intersect(
+      ing?.granted ?? ConnSet.ALL,
+    );
     const denied = granted.subtract(conn);
     if (conn.isEmpty() && denied.isEmpty()) return undefined;
     const e: Edge = { src: srcPeer(), dst: dstPeer(), conn, denied };
@@ -461,42 +603,103 @@ export class PolicyEngine {
     const detail = opts.detail ?? true;
     const edges: Edge[] = [];
     const W = this.workloads.length;
-    const wEp: Endpoint[] = this.workloads.map((w, i) => ({ t: 'w', i, key: w.id }));
+    const wEp: Endpoint[] = this.workloads.map((w, i) => ({
+      t: 'w',
+      i,
+      key: w.id,
+    }));
     const wPeers = this.workloads.map((_, i) => this.workloadPeer(i));
     for (let t = 0; t < W; t++) {
       const ip = this.profiles[t].ingress;
-      const srcs = ip.open ? mergeSorted(this.egressOpen, this.egressReach[t]) : ip.candidates;
+      const srcs = ip.open
+        ? mergeSorted(this.egressOpen, this.egressReach[t])
+        : ip.candidates;
       for (const s of srcs) {
         if (s === t) continue;
-        const e = this.edge(wEp[s], wEp[t], () => wPeers[s], () => wPeers[t], detail);
+        const e = this.edge(
+          wEp[s],
+          wEp[t],
+          () => wPeers[s],
+          () => wPeers[t],
+          detail,
+        );
         if (e) edges.push(e);
       }
     }
-    for (let i = 0; i < W; i++) this.externalEdges(i, wEp[i], wPeers[i], detail, edges);
+    for (let i = 0; i < W; i++)
+      this.externalEdges(i, wEp[i], wPeers[i], detail, edges);
     return { peers: this.peers(), edges };
   }
 
-  private externalEdges(_i: number, ep: Endpoint, peer: Peer, detail: boolean, edges: Edge[]): void {
+  private externalEdges(
+    _i: number,
+    ep: Endpoint,
+    peer: Peer,
+    detail: boolean,
+    edges: Edge[],
+  ): void {
     for (const a of this.atoms.ingress) {
-      const ae: Endpoint = { t: 'range', family: a.family, start: a.start, end: a.end, key: '' };
-      const inE = this.edge(ae, ep, () => this.atomPeer(a), () => peer, detail);
+      const ae: Endpoint = {
+        t: 'range',
+        family: a.family,
+        start: a.start,
+        end: a.end,
+        key: '',
+      };
+      const inE = this.edge(
+        ae,
+        ep,
+        () => this.atomPeer(a),
+        () => peer,
+        detail,
+      );
       if (inE) edges.push(inE);
     }
     for (const a of this.atoms.egress) {
-      const ae: Endpoint = { t: 'range', family: a.family, start: a.start, end: a.end, key: '' };
-      const outE = this.edge(ep, ae, () => peer, () => this.atomPeer(a), detail);
+      const ae: Endpoint = {
+        t: 'range',
+        family: a.family,
+        start: a.start,
+        end: a.end,
+        key: '',
+      };
+      const outE = this.edge(
+        ep,
+        ae,
+        () => peer,
+        () => this.atomPeer(a),
+        detail,
+      );
       if (outE) edges.push(outE);
     }
     for (const en of this.entityPeers) {
       const ee: Endpoint = { t: 'e', e: en, key: en };
-      const inE = this.edge(ee, ep, () => this.entityPeer(en), () => peer, detail);
+      const inE = this.edge(
+        ee,
+        ep,
+        () => this.entityPeer(en),
+        () => peer,
+        detail,
+      );
       if (inE) edges.push(inE);
-      const outE = this.edge(ep, ee, () => peer, () => this.entityPeer(en), detail);
+      const outE = this.edge(
+        ep,
+        ee,
+        () => peer,
+        () => this.entityPeer(en),
+        detail,
+      );
       if (outE) edges.push(outE);
     }
     for (const f of this.fqdnPeers) {
       const fe: Endpoint = { t: 'fqdn', name: f, key: f };
-      const outE = this.edge(ep, fe, () => peer, () => this.fqdnPeer(f), detail);
+      const outE = this.edge(
+        ep,
+        fe,
+        () => peer,
+        () => this.fqdnPeer(f),
+        detail,
+      );
       if (outE) edges.push(outE);
     }
   }
@@ -513,16 +716,30 @@ export class PolicyEngine {
     const ingress: Edge[] = [];
     const egress: Edge[] = [];
     const p = this.profiles[t];
-    const srcs = p.ingress.open ? mergeSorted(this.egressOpen, this.egressReach[t]) : p.ingress.candidates;
+    const srcs = p.ingress.open
+      ? mergeSorted(this.egressOpen, this.egressReach[t])
+      : p.ingress.candidates;
     for (const s of srcs) {
       if (s === t) continue;
-      const e = this.edge({ t: 'w', i: s, key: '' }, ep, () => this.workloadPeer(s), () => me);
+      const e = this.edge(
+        { t: 'w', i: s, key: '' },
+        ep,
+        () => this.workloadPeer(s),
+        () => me,
+      );
       if (e) ingress.push(e);
     }
-    const dsts = p.egress.open ? mergeSorted(this.ingressOpen, this.ingressReach[t]) : p.egress.candidates;
+    const dsts = p.egress.open
+      ? mergeSorted(this.ingressOpen, this.ingressReach[t])
+      : p.egress.candidates;
     for (const d of dsts) {
       if (d === t) continue;
-      const e = this.edge(ep, { t: 'w', i: d, key: '' }, () => me, () => this.workloadPeer(d));
+      const e = this.edge(
+        ep,
+        { t: 'w', i: d, key: '' },
+        () => me,
+        () => this.workloadPeer(d),
+      );
       if (e) egress.push(e);
     }
     const ext: Edge[] = [];
@@ -530,8 +747,18 @@ export class PolicyEngine {
     for (const e of ext) (e.dst === me ? ingress : egress).push(e);
     return {
       workload: this.workloads[t],
-      ingress: { isolated: p.ingress.isolated, isolatedBy: p.ingress.isolatedBy, selectedBy: p.ingress.selectedBy, edges: ingress },
-      egress: { isolated: p.egress.isolated, isolatedBy: p.egress.isolatedBy, selectedBy: p.egress.selectedBy, edges: egress },
+      ingress: {
+        isolated: p.ingress.isolated,
+        isolatedBy: p.ingress.isolatedBy,
+        selectedBy: p.ingress.selectedBy,
+        edges: ingress,
+      },
+      egress: {
+        isolated: p.egress.isolated,
+        isolatedBy: p.egress.isolatedBy,
+        selectedBy: p.egress.selectedBy,
+        edges: egress,
+      },
     };
   }
 
@@ -545,13 +772,18 @@ export class PolicyEngine {
       const ent = /^(.*)\[Entity\]$/.exec(s);
       if (ent) return this.resolveQuery({ entity: ent[1] as PeerEntity });
       const fq = /^(.*)\[FQDN\]$/.exec(s);
-      if (fq) return { t: 'fqdn', name: fq[1].toLowerCase(), key: `fqdn:${fq[1]}` };
+      if (fq)
+        return { t: 'fqdn', name: fq[1].toLowerCase(), key: `fqdn:${fq[1]}` };
       const i = this.findWorkloadIndex(s);
       if (i !== undefined) return { t: 'w', i, key: this.workloads[i].id };
       if (isIpAddress(s)) return this.resolveQuery({ ip: s });
-      if ((PEER_ENTITIES as readonly string[]).includes(s) || s === 'world') return this.resolveQuery({ entity: s as PeerEntity });
-      if (/^[a-z0-9*][-a-z0-9.*]*\.[a-z]+\.?$/i.test(s) && !s.includes('/')) return { t: 'fqdn', name: s.toLowerCase(), key: `fqdn:${s}` };
-      throw new Error(`unknown peer "${q}" (not a workload, IP, entity or FQDN)`);
+      if ((PEER_ENTITIES as readonly string[]).includes(s) || s === 'world')
+        return this.resolveQuery({ entity: s as PeerEntity });
+      if (/^[a-z0-9*][-a-z0-9.*]*\.[a-z]+\.?$/i.test(s) && !s.includes('/'))
+        return { t: 'fqdn', name: s.toLowerCase(), key: `fqdn:${s}` };
+      throw new Error(
+        `unknown peer "${q}" (not a workload, IP, entity or FQDN)`,
+      );
     }
     if ('workload' in q) {
       const i = this.findWorkloadIndex(q.workload);
@@ -560,23 +792,59 @@ export class PolicyEngine {
     }
     if ('ip' in q) {
       const a = parseAddress(q.ip);
-      return { t: 'ip', family: a.family, v: a.value, key: `ip:${q.ip}`, text: q.ip };
+      return {
+        t: 'ip',
+        family: a.family,
+        v: a.value,
+        key: `ip:${q.ip}`,
+        text: q.ip,
+      };
     }
-    if ('fqdn' in q) return { t: 'fqdn', name: q.fqdn.toLowerCase().replace(/\.$/, ''), key: `fqdn:${q.fqdn}` };
+    if ('fqdn' in q)
+      return {
+        t: 'fqdn',
+        name: q.fqdn.toLowerCase().replace(/\.$/, ''),
+        key: `fqdn:${q.fqdn}`,
+      };
     if ('entity' in q) {
-      if (q.entity === 'world') return { t: 'ip', family: 4, v: 0x08080808n, key: 'ip:world', text: 'world' };
+      if (q.entity === 'world')
+        return {
+          t: 'ip',
+          family: 4,
+          v: 0x08080808n,
+          key: 'ip:world',
+          text: 'world',
+        };
       return { t: 'e', e: q.entity, key: `e:${q.entity}` };
     }
-    const key = `adhoc:${q.namespace}:${JSON.stringify(q.labels)}:${JSON.stringify(q.namespaceLabels ?? {})}:${q.serviceAccount ?? ''}`;
+    const key = `adhoc:${q.namespace}:${JSON.stringify(
+      q.labels,
+    )}:${JSON.stringify(q.namespaceLabels ?? {})}:${q.serviceAccount ?? ''}`;
     const hit = this.adhocCache.get(key);
     if (hit) return hit;
-    const nsLabels = q.namespaceLabels ?? this.inventory.namespaces.find(n => n.name === q.namespace)?.labels ?? {};
-    const labels = this.endpointLabels(q.namespace, q.labels, nsLabels, q.serviceAccount ?? 'default');
+    const nsLabels =
+      q.namespaceLabels ??
+      this.inventory.namespaces.find(n => n.name === q.namespace)?.labels ??
+      {};
+    const labels = this.endpointLabels(
+      q.namespace,
+      q.labels,
+      nsLabels,
+      q.serviceAccount ?? 'default',
+    );
     const profile = { ingress: emptyProfile(), egress: emptyProfile() };
-    for (const r of this.rules) if (selectorMatches(r.subject!, labels)) this.addRuleToProfile(profile, r, this.ruleElements.get(r)!);
+    for (const r of this.rules)
+      if (selectorMatches(r.subject!, labels))
+        this.addRuleToProfile(profile, r, this.ruleElements.get(r)!);
     this.finishProfile(profile.ingress);
     this.finishProfile(profile.egress);
-    const ep: Endpoint = { t: 'adhoc', labels, profile, key, name: `${q.namespace}/${JSON.stringify(q.labels)}` };
+    const ep: Endpoint = {
+      t: 'adhoc',
+      labels,
+      profile,
+      key,
+      name: `${q.namespace}/${JSON.stringify(q.labels)}`,
+    };
     if (this.adhocCache.size > 10000) this.adhocCache.clear();
     this.adhocCache.set(key, ep);
     return ep;
@@ -588,7 +856,12 @@ export class PolicyEngine {
    * (src, dst) pair are cached, so repeated calls cost a map lookup plus a scan
    * of the matching rules.
    */
-  evaluate(src: PeerQuery, dst: PeerQuery, port: number, protocol: Protocol = 'TCP'): FlowVerdict {
+  evaluate(
+    src: PeerQuery,
+    dst: PeerQuery,
+    port: number,
+    protocol: Protocol = 'TCP',
+  ): FlowVerdict {
     const s = this.resolveQuery(src);
     const d = this.resolveQuery(dst);
     const key = `${s.key}>${d.key}`;
@@ -597,8 +870,12 @@ export class PolicyEngine {
       const sp = this.profileOf(s);
       const dp = this.profileOf(d);
       sides = {
-        egress: sp ? this.side(sp.egress, 'egress', d, d, true) : notPoliced('egress'),
-        ingress: dp ? this.side(dp.ingress, 'ingress', s, d, true) : notPoliced('ingress'),
+        egress: sp
+          ? this.side(sp.egress, 'egress', d, d, true)
+          : notPoliced('egress'),
+        ingress: dp
+          ? this.side(dp.ingress, 'ingress', s, d, true)
+          : notPoliced('ingress'),
       };
       if (this.flowCache.size > 200000) this.flowCache.clear();
       this.flowCache.set(key, sides);
@@ -607,7 +884,10 @@ export class PolicyEngine {
     const ing = decide(sides.ingress, protocol, port, !!this.profileOf(d));
     let reason: FlowVerdict['reason'] = 'allowed';
     let droppedAt: Direction | undefined;
-    let decidedBy: Array<RuleRef | PolicyRef> = [...eg.allowedBy, ...ing.allowedBy];
+    let decidedBy: Array<RuleRef | PolicyRef> = [
+      ...eg.allowedBy,
+      ...ing.allowedBy,
+    ];
     for (const sd of [eg, ing]) {
       if (sd.allowed) continue;
       droppedAt = sd.direction;
@@ -620,7 +900,14 @@ export class PolicyEngine {
       }
       break;
     }
-    return { allowed: reason === 'allowed', reason, ...(droppedAt ? { droppedAt } : {}), egress: eg, ingress: ing, decidedBy };
+    return {
+      allowed: reason === 'allowed',
+      reason,
+      ...(droppedAt ? { droppedAt } : {}),
+      egress: eg,
+      ingress: ing,
+      decidedBy,
+    };
   }
 
   /** The connections allowed from src to dst (all ports), with both sides. */
@@ -636,14 +923,26 @@ export class PolicyEngine {
         case 'fqdn':
           return this.fqdnPeer(ep.name);
         case 'ip':
-          return { type: 'external', id: `${ep.text}[External]`, family: ep.family, start: ep.v, end: ep.v };
+          return {
+            type: 'external',
+            id: `${ep.text}[External]`,
+            family: ep.family,
+            start: ep.v,
+            end: ep.v,
+          };
         case 'range':
           return this.atomPeer(ep);
         default:
           return { type: 'entity', id: ep.key, entity: 'unmanaged' };
       }
     };
-    return this.edge(s, d, () => label(s), () => label(d), true);
+    return this.edge(
+      s,
+      d,
+      () => label(s),
+      () => label(d),
+      true,
+    );
   }
 
   /** Per-workload isolation state (coverage). */
@@ -652,8 +951,16 @@ export class PolicyEngine {
       const p = this.profiles[i];
       return {
         workload: w,
-        ingress: { isolated: p.ingress.isolated, isolatedBy: p.ingress.isolatedBy, selectedBy: p.ingress.selectedBy },
-        egress: { isolated: p.egress.isolated, isolatedBy: p.egress.isolatedBy, selectedBy: p.egress.selectedBy },
+        ingress: {
+          isolated: p.ingress.isolated,
+          isolatedBy: p.ingress.isolatedBy,
+          selectedBy: p.ingress.selectedBy,
+        },
+        egress: {
+          isolated: p.egress.isolated,
+          isolatedBy: p.egress.isolatedBy,
+          selectedBy: p.egress.selectedBy,
+        },
       };
     });
   }
@@ -675,30 +982,66 @@ export class PolicyEngine {
   }
 }
 
-
 /** One workload's neighbourhood. */
 export interface WorkloadView {
   workload: Workload;
-  ingress: { isolated: boolean; isolatedBy: PolicyRef[]; selectedBy: PolicyRef[]; edges: Edge[] };
-  egress: { isolated: boolean; isolatedBy: PolicyRef[]; selectedBy: PolicyRef[]; edges: Edge[] };
+  ingress: {
+    isolated: boolean;
+    isolatedBy: PolicyRef[];
+    selectedBy: PolicyRef[];
+    edges: Edge[];
+  };
+  egress: {
+    isolated: boolean;
+    isolatedBy: PolicyRef[];
+    selectedBy: PolicyRef[];
+    edges: Edge[];
+  };
 }
 
 /** Isolation of one workload. */
 export interface CoverageEntry {
   workload: Workload;
-  ingress: { isolated: boolean; isolatedBy: PolicyRef[]; selectedBy: PolicyRef[] };
-  egress: { isolated: boolean; isolatedBy: PolicyRef[]; selectedBy: PolicyRef[] };
+  ingress: {
+    isolated: boolean;
+    isolatedBy: PolicyRef[];
+    selectedBy: PolicyRef[];
+  };
+  egress: {
+    isolated: boolean;
+    isolatedBy: PolicyRef[];
+    selectedBy: PolicyRef[];
+  };
 }
 
 function notPoliced(direction: Direction): SideResult {
-  return { direction, isolated: false, isolatedBy: [], conn: ConnSet.ALL, granted: ConnSet.ALL, allowedBy: [], deniedBy: [] };
+  return {
+    direction,
+    isolated: false,
+    isolatedBy: [],
+    conn: ConnSet.ALL,
+    granted: ConnSet.ALL,
+    allowedBy: [],
+    deniedBy: [],
+  };
 }
 
-function decide(sr: SideResult, protocol: Protocol, port: number, evaluated: boolean): SideDecision {
-  const allowedBy = sr.allowedBy.filter(g => g.conn.has(protocol, port)).map(g => g.rule);
-  const deniedBy = sr.deniedBy.filter(g => g.conn.has(protocol, port)).map(g => g.rule);
+function decide(
+  sr: SideResult,
+  protocol: Protocol,
+  port: number,
+  evaluated: boolean,
+): SideDecision {
+  const allowedBy = sr.allowedBy
+    .filter(g => g.conn.has(protocol, port))
+    .map(g => g.rule);
+  const deniedBy = sr.deniedBy
+    .filter(g => g.conn.has(protocol, port))
+    .map(g => g.rule);
   const l7: SideDecision['l7'] = [];
-  for (const g of sr.allowedBy) for (const x of g.l7 ?? []) if (x.conn.has(protocol, port)) l7.push({ rule: g.rule, rules: x.rules });
+  for (const g of sr.allowedBy)
+    for (const x of g.l7 ?? [])
+      if (x.conn.has(protocol, port)) l7.push({ rule: g.rule, rules: x.rules });
   return {
     direction: sr.direction,
     evaluated,
@@ -713,7 +1056,9 @@ function decide(sr: SideResult, protocol: Protocol, port: number, evaluated: boo
   };
 }
 
-function uniqueAtoms<T extends { family: IpFamily; start: bigint; end: bigint }>(list: T[]): T[] {
+function uniqueAtoms<
+  T extends { family: IpFamily; start: bigint; end: bigint },
+>(list: T[]): T[] {
   const seen = new Set<string>();
   return list.filter(a => {
     const k = `${a.family}:${a.start}:${a.end}`;
@@ -735,4 +1080,3 @@ function mergeSorted(a: number[], b: number[]): number[] {
   }
   return out;
 }
-

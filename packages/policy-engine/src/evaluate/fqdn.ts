@@ -8,7 +8,9 @@ export function compileDnsPattern(pattern: string): RegExp {
   if (p === '*') return /^.*$/;
   const body = p
     .split('')
-    .map(c => (c === '*' ? '[-a-z0-9_]*' : c.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+    .map(c =>
+      c === '*' ? '[-a-z0-9_]*' : c.replace(/[.+?^${}()|[\]\\]/g, '\\$&'),
+    )
     .join('');
   return new RegExp(`^${body}$`);
 }
@@ -18,6 +20,10 @@ export function compileDnsPattern(pattern: string): RegExp {
  * (`*.example.com`); it is covered when a sample name of it matches.
  */
 export function dnsCovers(rule: RegExp, peer: string): boolean {
-  const sample = peer.toLowerCase().replace(/\.$/, '').split('*').join(SAMPLE_LABEL);
+  const sample = peer
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .split('*')
+    .join(SAMPLE_LABEL);
   return rule.test(sample);
 }

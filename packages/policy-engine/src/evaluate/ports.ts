@@ -19,24 +19,38 @@ export function isNamed(r: PortRule): boolean {
  * against the destination's container ports (name and protocol); an unknown
  * destination (`undefined`) resolves nothing.
  */
-export function portRuleConn(r: PortRule, dstPorts?: readonly ContainerPort[]): ConnSet {
+export function portRuleConn(
+  r: PortRule,
+  dstPorts?: readonly ContainerPort[],
+): ConnSet {
   if (r.protocol === 'ICMP' || r.protocol === 'ICMPv6') {
-    return r.port === undefined ? ConnSet.of(r.protocol) : ConnSet.of(r.protocol, r.port, r.endPort ?? r.port);
+    return r.port === undefined
+      ? ConnSet.of(r.protocol)
+      : ConnSet.of(r.protocol, r.port, r.endPort ?? r.port);
   }
   const protos = protocolsOf(r);
   let out = ConnSet.NONE;
   if (r.name !== undefined) {
     for (const cp of dstPorts ?? []) {
-      if (cp.name?.toLowerCase() === r.name && protos.includes(cp.protocol)) out = out.union(ConnSet.of(cp.protocol, cp.port));
+      if (cp.name?.toLowerCase() === r.name && protos.includes(cp.protocol))
+        out = out.union(ConnSet.of(cp.protocol, cp.port));
     }
     return out;
   }
-  for (const p of protos) out = out.union(r.port === undefined ? ConnSet.of(p) : ConnSet.of(p, r.port, r.endPort ?? r.port));
+  for (const p of protos)
+    out = out.union(
+      r.port === undefined
+        ? ConnSet.of(p)
+        : ConnSet.of(p, r.port, r.endPort ?? r.port),
+    );
   return out;
 }
 
 /** Connections of a whole element's port list (`'all'` = everything incl. ICMP). */
-export function portsConn(ports: PortRule[] | 'all', dstPorts?: readonly ContainerPort[]): ConnSet {
+export function portsConn(
+  ports: PortRule[] | 'all',
+  dstPorts?: readonly ContainerPort[],
+): ConnSet {
   if (ports === 'all') return ConnSet.ALL;
   let out = ConnSet.NONE;
   for (const r of ports) out = out.union(portRuleConn(r, dstPorts));
@@ -44,9 +58,13 @@ export function portsConn(ports: PortRule[] | 'all', dstPorts?: readonly Contain
 }
 
 /** L7 rules of an element with the connections they apply to. */
-export function l7Of(ports: PortRule[] | 'all', dstPorts?: readonly ContainerPort[]): Array<{ conn: ConnSet; rules: L7Rules }> {
+export function l7Of(
+  ports: PortRule[] | 'all',
+  dstPorts?: readonly ContainerPort[],
+): Array<{ conn: ConnSet; rules: L7Rules }> {
   if (ports === 'all') return [];
   const out: Array<{ conn: ConnSet; rules: L7Rules }> = [];
-  for (const r of ports) if (r.l7) out.push({ conn: portRuleConn(r, dstPorts), rules: r.l7 });
+  for (const r of ports)
+    if (r.l7) out.push({ conn: portRuleConn(r, dstPorts), rules: r.l7 });
   return out;
 }

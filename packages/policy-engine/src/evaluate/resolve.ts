@@ -1,10 +1,25 @@
 import { ConnSet } from '../model/connset';
 import type { CidrGroup, ContainerPort, Service } from '../model/inventory';
-import { fullRange, IpRange, normalizeRanges, subtractRanges } from '../model/ip';
+import {
+  fullRange,
+  IpRange,
+  normalizeRanges,
+  subtractRanges,
+} from '../model/ip';
 import { EndpointLabels, POD_NAMESPACE_LABEL } from '../model/labels';
-import { PEER_ENTITIES, PeerEntity, PeerSpec, RuleElement } from '../model/policy';
+import {
+  PEER_ENTITIES,
+  PeerEntity,
+  PeerSpec,
+  RuleElement,
+} from '../model/policy';
 import { LabelIndex } from '../selectors/label-index';
-import { makeSelector, parseSelector, Selector, selectorMatches } from '../selectors/selector';
+import {
+  makeSelector,
+  parseSelector,
+  Selector,
+  selectorMatches,
+} from '../selectors/selector';
 import { compileDnsPattern } from './fqdn';
 import { isNamed, l7Of, portsConn } from './ports';
 import type { L7Rules } from '../model/policy';
@@ -59,7 +74,10 @@ function worldRanges(): IpRange[] {
 }
 
 /** Resolves one element. */
-export function resolveElement(el: RuleElement, ctx: ResolveContext): ResolvedElement {
+export function resolveElement(
+  el: RuleElement,
+  ctx: ResolveContext,
+): ResolvedElement {
   const re: ResolvedElement = {
     el,
     anyPeer: el.peers === 'any',
@@ -116,10 +134,21 @@ export function resolveElement(el: RuleElement, ctx: ResolveContext): ResolvedEl
         case 'cidrGroup': {
           const groups = ctx.cidrGroups.filter(g => {
             if (p.ref !== undefined) return g.name === p.ref;
-            return !!p.selector && selectorMatches(p.selector, k8sLabels(g.labels));
+            return (
+              !!p.selector && selectorMatches(p.selector, k8sLabels(g.labels))
+            );
           });
-          if (!groups.length) ctx.warn(`CIDR group ${p.ref ?? 'selector'} not found; selects nothing`);
-          for (const g of groups) ext.push(...subtractRanges(normalizeRanges(g.cidrs), normalizeRanges(p.except)));
+          if (!groups.length)
+            ctx.warn(
+              `CIDR group ${p.ref ?? 'selector'} not found; selects nothing`,
+            );
+          for (const g of groups)
+            ext.push(
+              ...subtractRanges(
+                normalizeRanges(g.cidrs),
+                normalizeRanges(p.except),
+              ),
+            );
           break;
         }
         case 'fqdn': {
@@ -131,16 +160,31 @@ export function resolveElement(el: RuleElement, ctx: ResolveContext): ResolvedEl
           const svcs = ctx.services.filter(
             s =>
               (p.namespace === undefined || s.namespace === p.namespace) &&
-              (p.serviceName !== undefined ? s.name === p.serviceName : !!p.selector && selectorMatches(p.selector, k8sLabels(s.labels))),
+              (p.serviceName !== undefined
+                ? s.name === p.serviceName
+                : !!p.selector &&
+                  selectorMatches(p.selector, k8sLabels(s.labels))),
           );
-          if (!svcs.length) ctx.warn(`toServices: no Service ${p.namespace ?? '*'}/${p.serviceName ?? '(selector)'} loaded; selects nothing`);
+          if (!svcs.length)
+            ctx.warn(
+              `toServices: no Service ${p.namespace ?? '*'}/${
+                p.serviceName ?? '(selector)'
+              } loaded; selects nothing`,
+            );
           for (const s of svcs) {
             if (s.selector) {
-              const sel = parseSelector({ matchLabels: s.selector }, k => `k8s:${k}`);
+              const sel = parseSelector(
+                { matchLabels: s.selector },
+                k => `k8s:${k}`,
+              );
               addSelector(
                 makeSelector([
                   ...sel.requirements,
-                  { key: { source: 'k8s', key: POD_NAMESPACE_LABEL }, operator: 'In', values: [s.namespace] },
+                  {
+                    key: { source: 'k8s', key: POD_NAMESPACE_LABEL },
+                    operator: 'In',
+                    values: [s.namespace],
+                  },
                 ]),
               );
             } else ext.push(...s.addresses);
@@ -163,7 +207,8 @@ export function resolveElement(el: RuleElement, ctx: ResolveContext): ResolvedEl
   re.ext = normalizeRanges(ext);
   re.extAll =
     re.anyPeer ||
-    (subtractRanges([fullRange(4)], re.ext).length === 0 && (!ctx.hasV6 || subtractRanges([fullRange(6)], re.ext).length === 0));
+    (subtractRanges([fullRange(4)], re.ext).length === 0 &&
+      (!ctx.hasV6 || subtractRanges([fullRange(6)], re.ext).length === 0));
   re.workloadList = [...re.workloads].sort((a, b) => a - b);
   if (el.ports !== 'all') {
     for (const pr of el.ports) {
@@ -184,11 +229,17 @@ export function resolveElement(el: RuleElement, ctx: ResolveContext): ResolvedEl
 }
 
 /** Connections of an element towards a destination with these container ports. */
-export function elementConn(re: ResolvedElement, dstPorts?: readonly ContainerPort[]): ConnSet {
+export function elementConn(
+  re: ResolvedElement,
+  dstPorts?: readonly ContainerPort[],
+): ConnSet {
   return re.constConn ?? portsConn(re.el.ports, dstPorts);
 }
 
 /** L7 rules of an element towards a destination. */
-export function elementL7(re: ResolvedElement, dstPorts?: readonly ContainerPort[]): Array<{ conn: ConnSet; rules: L7Rules }> {
+export function elementL7(
+  re: ResolvedElement,
+  dstPorts?: readonly ContainerPort[],
+): Array<{ conn: ConnSet; rules: L7Rules }> {
   return re.constL7 ?? l7Of(re.el.ports, dstPorts);
 }

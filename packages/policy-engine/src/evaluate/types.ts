@@ -1,12 +1,24 @@
 import type { ConnSet } from '../model/connset';
 import type { IpFamily } from '../model/ip';
-import type { L7Rules, PeerEntity, RuleRef, PolicyRef, Direction } from '../model/policy';
+import type {
+  L7Rules,
+  PeerEntity,
+  RuleRef,
+  PolicyRef,
+  Direction,
+} from '../model/policy';
 import type { Workload } from '../model/inventory';
 
 /** A node of the connectivity graph. */
 export type Peer =
   | { type: 'workload'; id: string; workload: Workload }
-  | { type: 'external'; id: string; family: IpFamily; start: bigint; end: bigint }
+  | {
+      type: 'external';
+      id: string;
+      family: IpFamily;
+      start: bigint;
+      end: bigint;
+    }
   | { type: 'entity'; id: string; entity: PeerEntity }
   | { type: 'fqdn'; id: string; pattern: string };
 

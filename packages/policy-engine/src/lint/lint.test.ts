@@ -19,14 +19,26 @@ ${spec}`;
 
 describe('lint', () => {
   it('flags broad grants', () => {
-    expect(findings(cnp('  egress: [{ toEntities: [world] }]'))).toContain('broad-peer');
-    expect(findings(cnp('  egress: [{ toCIDR: [0.0.0.0/0] }]'))).toContain('broad-peer');
-    expect(findings(cnp('  ingress: [{ fromEntities: [all] }]'))).toContain('broad-peer');
-    expect(findings(cnp('  egress: [{ toEndpoints: [{}] }]'))).not.toContain('broad-peer');
+    expect(findings(cnp('  egress: [{ toEntities: [world] }]'))).toContain(
+      'broad-peer',
+    );
+    expect(findings(cnp('  egress: [{ toCIDR: [0.0.0.0/0] }]'))).toContain(
+      'broad-peer',
+    );
+    expect(findings(cnp('  ingress: [{ fromEntities: [all] }]'))).toContain(
+      'broad-peer',
+    );
+    expect(findings(cnp('  egress: [{ toEndpoints: [{}] }]'))).not.toContain(
+      'broad-peer',
+    );
   });
   it('flags empty sections, FQDN without DNS, unresolved named ports, deny-only, out-of-range ports', () => {
-    expect(findings(cnp('  ingress: []\n  egress: [{}]'))).toContain('empty-section');
-    expect(findings(cnp('  egress: [{ toFQDNs: [{ matchName: a.example.com }] }]'))).toContain('fqdn-without-dns');
+    expect(findings(cnp('  ingress: []\n  egress: [{}]'))).toContain(
+      'empty-section',
+    );
+    expect(
+      findings(cnp('  egress: [{ toFQDNs: [{ matchName: a.example.com }] }]')),
+    ).toContain('fqdn-without-dns');
     expect(
       findings(
         cnp(
@@ -34,10 +46,20 @@ describe('lint', () => {
         ),
       ),
     ).not.toContain('fqdn-without-dns');
-    expect(findings(cnp('  ingress: [{ toPorts: [{ ports: [{ port: grpc }] }] }]'))).not.toContain('named-port-unresolved');
-    expect(findings(cnp('  ingress: [{ toPorts: [{ ports: [{ port: nope }] }] }]'))).toContain('named-port-unresolved');
-    expect(findings(cnp('  ingressDeny: [{ fromEntities: [world] }]'))).toContain('deny-only');
-    expect(findings(cnp('  ingress: [{ toPorts: [{ ports: [{ port: "70000" }] }] }]'))).toContain('port-out-of-range');
+    expect(
+      findings(cnp('  ingress: [{ toPorts: [{ ports: [{ port: grpc }] }] }]')),
+    ).not.toContain('named-port-unresolved');
+    expect(
+      findings(cnp('  ingress: [{ toPorts: [{ ports: [{ port: nope }] }] }]')),
+    ).toContain('named-port-unresolved');
+    expect(
+      findings(cnp('  ingressDeny: [{ fromEntities: [world] }]')),
+    ).toContain('deny-only');
+    expect(
+      findings(
+        cnp('  ingress: [{ toPorts: [{ ports: [{ port: "70000" }] }] }]'),
+      ),
+    ).toContain('port-out-of-range');
     expect(findings(cnp('  ingress: [{ fromEndpoints: [{}] }]'))).toEqual([]);
   });
 });

@@ -1,7 +1,12 @@
 import type { PolicyEngine } from '../evaluate/engine';
 import { dnsCovers } from '../evaluate/fqdn';
 import { familyMax } from '../model/ip';
-import { formatPolicyRef, PolicyRef, PolicyRule, Section } from '../model/policy';
+import {
+  formatPolicyRef,
+  PolicyRef,
+  PolicyRule,
+  Section,
+} from '../model/policy';
 
 /** A guardrail finding. */
 export interface LintFinding {
@@ -26,9 +31,15 @@ export interface LintFinding {
 
 const SECTIONS: Section[] = ['ingress', 'egress', 'ingressDeny', 'egressDeny'];
 
-function where(p: PolicyRef, engine: PolicyEngine): { file?: string; line?: number } {
+function where(
+  p: PolicyRef,
+  engine: PolicyEngine,
+): { file?: string; line?: number } {
   const pol = engine.inventory.policies.find(x => x.ref === p);
-  return { ...(p.file ? { file: p.file } : {}), ...(pol?.position ? { line: pol.position.line } : {}) };
+  return {
+    ...(p.file ? { file: p.file } : {}),
+    ...(pol?.position ? { line: pol.position.line } : {}),
+  };
 }
 
 /**
@@ -63,15 +74,21 @@ export function lint(engine: PolicyEngine): LintFinding[] {
   for (const pol of engine.inventory.policies) {
     const name = formatPolicyRef(pol.ref);
     const loc = where(pol.ref, engine);
-    const add = (f: Omit<LintFinding, 'policy' | 'file' | 'line'>) => out.push({ ...f, policy: name, ...loc });
+    const add = (f: Omit<LintFinding, 'policy' | 'file' | 'line'>) =>
+      out.push({ ...f, policy: name, ...loc });
     const rawRules: Array<Record<string, unknown>> = [];
     if (pol.ref.kind !== 'NetworkPolicy') {
       if (pol.raw.spec) rawRules.push(pol.raw.spec as Record<string, unknown>);
-      if (Array.isArray(pol.raw.specs)) rawRules.push(...(pol.raw.specs as Array<Record<string, unknown>>));
+      if (Array.isArray(pol.raw.specs))
+        rawRules.push(...(pol.raw.specs as Array<Record<string, unknown>>));
       rawRules.forEach((r, i) => {
         for (const s of SECTIONS) {
           if (Array.isArray(r?.[s]) && (r[s] as unknown[]).length === 0) {
-            add({ severity: 'warning', code: 'empty-section', message: `rule ${i}: "${s}: []" has no effect (use "${s}: [{}]" for default deny)` });
+            add({
+              severity: 'warning',
+              code: 'empty-section',
+              message: `rule ${i}: "${s}: []" has no effect (use "${s}: [{}]" for default deny)`,
+            });
           }
         }
       });
@@ -80,25 +97,58 @@ export function lint(engine: PolicyEngine): LintFinding[] {
     let hasDeny = false;
     for (const rule of pol.rules) {
       if (rule.nodeSelector) {
-        add({ severity: 'info', code: 'host-policy', message: `rule ${rule.ruleIndex}: host policy (nodeSelector) is parsed but not applied to pods` });
+        add({
+          severity: 'info',
+          code: 'host-policy',
+          message: `rule ${rule.ruleIndex}: host policy (nodeSelector) is parsed but not applied to pods`,
+        });
       }
-      if (rule.sections.ingress?.length || rule.sections.egress?.length) hasAllow = true;
-      if (rule.sections.ingressDeny?.length || rule.sections.egressDeny?.length) hasDeny = true;
+      if (rule.sections.ingress?.length || rule.sections.egress?.length)
+        hasAllow = true;
+      if (rule.sections.ingressDeny?.length || rule.sections.egressDeny?.length)
+        hasDeny = true;
       const selected = engine.selectedWorkloads(rule);
       for (const re of engine.elementsOf(rule)) {
         const el = re.el;
         const at = `rule ${rule.ruleIndex} ${el.ref.section}[${el.ref.elementIndex}]`;
         if (!el.ref.deny && el.ref.elementIndex >= 0) {
-          const v4all = re.ext.some(x => x.family === 4 && x.start === 0n && x.end === familyMax(4));
-          const v6all = re.ext.some(x => x.family === 6 && x.start === 0n && x.end === familyMax(6));
+          const v4all = re.ext.some(
+            x => x.family === 4 && x.start === 0n && x.end === familyMax(4),
+          );
+          const v6all = re.ext.some(
+            x => x.family === 6 && x.start === 0n && x.end === familyMax(6),
+          );
           if (el.peers === 'any') {
-            add({ severity: 'warning', code: 'broad-peer', message: `${at}: no peer given, so every peer (including world) is allowed` });
-          } else if (re.anyPeer) add({ severity: 'warning', code: 'broad-peer', message: `${at}: grants entity "all"` });
-          else if (v4all && v6all) add({ severity: 'warning', code: 'broad-peer', message: `${at}: grants world` });
-          else if (v4all || v6all) add({ severity: 'warning', code: 'broad-peer', message: `${at}: grants ${v4all ? '0.0.0.0/0' : '::/0'}` });
+            add({
+              severity: 'warning',
+              code: 'broad-peer',
+              message: `${at}: no peer given, so every peer (including world) is allowed`,
+            });
+          } else if (re.anyPeer)
+            add({
+              severity: 'warning',
+              code: 'broad-peer',
+              message: `${at}: grants entity "all"`,
+            });
+          else if (v4all && v6all)
+            add({
+              severity: 'warning',
+              code: 'broad-peer',
+              message: `${at}: grants world`,
+            });
+          else if (v4all || v6all)
+            add({
+              severity: 'warning',
+              code: 'broad-peer',
+              message: `${at}: grants ${v4all ? '0.0.0.0/0' : '::/0'}`,
+            });
         }
         if (el.ports !== 'all' && el.ports.length === 0) {
-          add({ severity: 'warning', code: 'empty-section', message: `${at}: toPorts without ports allows nothing` });
+          add({
+            severity: 'warning',
+            code: 'empty-section',
+            message: `${at}: toPorts without ports allows nothing`,
+          });
         }
         // toFQDNs needs a DNS rule for the same endpoints
         if (re.fqdns.length) {
@@ -119,13 +169,22 @@ export function lint(engine: PolicyEngine): LintFinding[] {
         if (el.ports !== 'all') {
           for (const pr of el.ports) {
             if (pr.name === undefined) continue;
-            const dsts = el.ref.direction === 'ingress' ? selected : re.workloadList.map(i => engine.workloads[i]);
-            const ok = dsts.some(w => w.ports.some(cp => cp.name?.toLowerCase() === pr.name));
+            const dsts =
+              el.ref.direction === 'ingress'
+                ? selected
+                : re.workloadList.map(i => engine.workloads[i]);
+            const ok = dsts.some(w =>
+              w.ports.some(cp => cp.name?.toLowerCase() === pr.name),
+            );
             if (!ok) {
               add({
                 severity: 'warning',
                 code: 'named-port-unresolved',
-                message: `${at}: named port "${pr.name}" matches no container port of the ${el.ref.direction === 'ingress' ? 'selected' : 'destination'} workloads`,
+                message: `${at}: named port "${
+                  pr.name
+                }" matches no container port of the ${
+                  el.ref.direction === 'ingress' ? 'selected' : 'destination'
+                } workloads`,
               });
             }
           }
@@ -136,7 +195,8 @@ export function lint(engine: PolicyEngine): LintFinding[] {
       add({
         severity: 'warning',
         code: 'deny-only',
-        message: 'deny-only policy: it also puts the selected endpoints into default deny for that direction, so everything not allowed elsewhere is dropped',
+        message:
+          'deny-only policy: it also puts the selected endpoints into default deny for that direction, so everything not allowed elsewhere is dropped',
       });
     }
   }

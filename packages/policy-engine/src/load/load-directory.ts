@@ -9,7 +9,9 @@ const EXT = /\.(ya?ml|json)$/i;
 export function listManifestFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
-    for (const ent of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const ent of fs
+      .readdirSync(d, { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (ent.name.startsWith('.')) continue;
       const p = path.join(d, ent.name);
       if (ent.isDirectory()) walk(p);

@@ -7,13 +7,37 @@
 export type Protocol = 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6';
 
 /** All protocols, in output order. */
-export const PROTOCOLS: readonly Protocol[] = ['SCTP', 'TCP', 'UDP', 'ICMP', 'ICMPv6'];
+export const PROTOCOLS: readonly Protocol[] = [
+  'SCTP',
+  'TCP',
+  'UDP',
+  'ICMP',
+  'ICMPv6',
+];
 /** The L4 protocols that carry ports. */
 export const PORT_PROTOCOLS: readonly Protocol[] = ['SCTP', 'TCP', 'UDP'];
 
-const MAX: Record<Protocol, number> = { TCP: 65535, UDP: 65535, SCTP: 65535, ICMP: 255, ICMPv6: 255 };
-const MIN: Record<Protocol, number> = { TCP: 1, UDP: 1, SCTP: 1, ICMP: 0, ICMPv6: 0 };
-const IDX: Record<Protocol, number> = { SCTP: 0, TCP: 1, UDP: 2, ICMP: 3, ICMPv6: 4 };
+const MAX: Record<Protocol, number> = {
+  TCP: 65535,
+  UDP: 65535,
+  SCTP: 65535,
+  ICMP: 255,
+  ICMPv6: 255,
+};
+const MIN: Record<Protocol, number> = {
+  TCP: 1,
+  UDP: 1,
+  SCTP: 1,
+  ICMP: 0,
+  ICMPv6: 0,
+};
+const IDX: Record<Protocol, number> = {
+  SCTP: 0,
+  TCP: 1,
+  UDP: 2,
+  ICMP: 3,
+  ICMPv6: 4,
+};
 
 /** Flat sorted list of disjoint inclusive intervals: [s0, e0, s1, e1, ...]. */
 type Ranges = readonly number[];
@@ -101,7 +125,9 @@ function hasR(a: Ranges, v: number): boolean {
  */
 export class ConnSet {
   /** Every protocol, every port and ICMP type. */
-  static readonly ALL: ConnSet = new ConnSet(PROTOCOLS.map(p => [MIN[p], MAX[p]]));
+  static readonly ALL: ConnSet = new ConnSet(
+    PROTOCOLS.map(p => [MIN[p], MAX[p]]),
+  );
   /** Nothing. */
   static readonly NONE: ConnSet = new ConnSet(PROTOCOLS.map(() => EMPTY_R));
 
@@ -109,8 +135,10 @@ export class ConnSet {
 
   /** A set with one protocol and an inclusive port (or ICMP type) range; whole protocol when `from` is undefined. */
   static of(protocol: Protocol, from?: number, to?: number): ConnSet {
-    const lo = from === undefined ? MIN[protocol] : Math.max(from, MIN[protocol]);
-    const hi = from === undefined ? MAX[protocol] : Math.min(to ?? from, MAX[protocol]);
+    const lo =
+      from === undefined ? MIN[protocol] : Math.max(from, MIN[protocol]);
+    const hi =
+      from === undefined ? MAX[protocol] : Math.min(to ?? from, MAX[protocol]);
     if (lo > hi) return ConnSet.NONE;
     const r = PROTOCOLS.map(() => EMPTY_R);
     r[IDX[protocol]] = [lo, hi];
@@ -118,9 +146,13 @@ export class ConnSet {
   }
 
   /** Builds a set from per-protocol interval lists. */
-  static fromRanges(ranges: Partial<Record<Protocol, Array<[number, number]>>>): ConnSet {
+  static fromRanges(
+    ranges: Partial<Record<Protocol, Array<[number, number]>>>,
+  ): ConnSet {
     let out = ConnSet.NONE;
-    for (const p of PROTOCOLS) for (const [a, b] of ranges[p] ?? []) out = out.union(ConnSet.of(p, a, b));
+    for (const p of PROTOCOLS)
+      for (const [a, b] of ranges[p] ?? [])
+        out = out.union(ConnSet.of(p, a, b));
     return out;
   }
 
@@ -136,7 +168,9 @@ export class ConnSet {
 
   /** True when TCP, UDP and SCTP are fully allowed (netpol-analyzer's "All Connections"). */
   isAllPorts(): boolean {
-    return PORT_PROTOCOLS.every(p => eqR(this.r[IDX[p]], ConnSet.ALL.r[IDX[p]]));
+    return PORT_PROTOCOLS.every(p =>
+      eqR(this.r[IDX[p]], ConnSet.ALL.r[IDX[p]]),
+    );
   }
 
   union(o: ConnSet): ConnSet {
@@ -168,7 +202,9 @@ export class ConnSet {
 
   /** Restricts the set to the given protocols. */
   only(protocols: readonly Protocol[]): ConnSet {
-    return ConnSet.make(this.r.map((x, i) => (protocols.includes(PROTOCOLS[i]) ? x : EMPTY_R)));
+    return ConnSet.make(
+      this.r.map((x, i) => (protocols.includes(PROTOCOLS[i]) ? x : EMPTY_R)),
+    );
   }
 
   /** Intervals of one protocol. */
@@ -197,7 +233,8 @@ export class ConnSet {
       const x = this.r[IDX[p]];
       if (!x.length) continue;
       const items: string[] = [];
-      for (let i = 0; i < x.length; i += 2) items.push(x[i] === x[i + 1] ? `${x[i]}` : `${x[i]}-${x[i + 1]}`);
+      for (let i = 0; i < x.length; i += 2)
+        items.push(x[i] === x[i + 1] ? `${x[i]}` : `${x[i]}-${x[i + 1]}`);
       parts.push(`${p} ${items.join(',')}`);
     }
     return parts.join(',');

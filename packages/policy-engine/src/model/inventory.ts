@@ -70,7 +70,13 @@ export interface Diagnostic {
   /** `Kind ns/name` when known. */
   object?: string;
   /** Classification: yaml syntax error, unrendered template, invalid policy, unsupported feature... */
-  code: 'yaml' | 'template' | 'invalid-policy' | 'unsupported' | 'invalid-object' | 'ignored';
+  code:
+    | 'yaml'
+    | 'template'
+    | 'invalid-policy'
+    | 'unsupported'
+    | 'invalid-object'
+    | 'ignored';
 }
 
 /** Everything the engine reads: policies, workloads, namespaces, services. */

@@ -31,9 +31,13 @@ function bytesToBig(bytes: number[]): bigint {
 }
 
 /** Parses an address (v4, v6, v4-mapped v6 stays v6). */
-export function parseAddress(text: string): { family: IpFamily; value: bigint } {
+export function parseAddress(text: string): {
+  family: IpFamily;
+  value: bigint;
+} {
   const a = ipaddr.parse(text.trim());
-  if (a.kind() === 'ipv4') return { family: 4, value: bytesToBig(a.toByteArray()) };
+  if (a.kind() === 'ipv4')
+    return { family: 4, value: bytesToBig(a.toByteArray()) };
   return { family: 6, value: bytesToBig(a.toByteArray()) };
 }
 
@@ -77,13 +81,17 @@ export function formatAddress(family: IpFamily, v: bigint): string {
     return [24n, 16n, 8n, 0n].map(s => String((v >> s) & 255n)).join('.');
   }
   const parts: number[] = [];
-  for (let i = 7; i >= 0; i--) parts.push(Number((v >> BigInt(i * 16)) & 0xffffn));
+  for (let i = 7; i >= 0; i--)
+    parts.push(Number((v >> BigInt(i * 16)) & 0xffffn));
   return ipaddr.IPv6.parse(parts.map(p => p.toString(16)).join(':')).toString();
 }
 
 /** Formats a range the netpol-analyzer way: `start-end`. */
 export function formatRange(r: IpRange): string {
-  return `${formatAddress(r.family, r.start)}-${formatAddress(r.family, r.end)}`;
+  return `${formatAddress(r.family, r.start)}-${formatAddress(
+    r.family,
+    r.end,
+  )}`;
 }
 
 /** Parses `a.b.c.d-e.f.g.h` (or a CIDR, or a single address) into a range. */
@@ -103,7 +111,9 @@ export type RangeList = IpRange[];
 
 /** Merges ranges (any order, both families) into sorted disjoint lists. */
 export function normalizeRanges(ranges: IpRange[]): RangeList {
-  const sorted = [...ranges].sort((a, b) => a.family - b.family || cmp(a.start, b.start));
+  const sorted = [...ranges].sort(
+    (a, b) => a.family - b.family || cmp(a.start, b.start),
+  );
   const out: IpRange[] = [];
   for (const r of sorted) {
     const last = out[out.length - 1];
@@ -124,8 +134,10 @@ export function subtractRanges(ranges: RangeList, minus: RangeList): RangeList {
         next.push(r);
         continue;
       }
-      if (m.start > r.start) next.push({ family: r.family, start: r.start, end: m.start - 1n });
-      if (m.end < r.end) next.push({ family: r.family, start: m.end + 1n, end: r.end });
+      if (m.start > r.start)
+        next.push({ family: r.family, start: r.start, end: m.start - 1n });
+      if (m.end < r.end)
+        next.push({ family: r.family, start: m.end + 1n, end: r.end });
     }
     cur = next;
   }
@@ -134,17 +146,28 @@ export function subtractRanges(ranges: RangeList, minus: RangeList): RangeList {
 
 /** Does `list` (normalised) fully contain `r`? */
 export function rangesContain(list: RangeList, r: IpRange): boolean {
-  for (const x of list) if (x.family === r.family && x.start <= r.start && x.end >= r.end) return true;
+  for (const x of list)
+    if (x.family === r.family && x.start <= r.start && x.end >= r.end)
+      return true;
   return false;
 }
 
 /** Does `list` contain the address? */
-export function rangesHave(list: RangeList, family: IpFamily, v: bigint): boolean {
-  for (const x of list) if (x.family === family && x.start <= v && x.end >= v) return true;
+export function rangesHave(
+  list: RangeList,
+  family: IpFamily,
+  v: bigint,
+): boolean {
+  for (const x of list)
+    if (x.family === family && x.start <= v && x.end >= v) return true;
   return false;
 }
 
 /** Is `inner` inside `outer`? */
 export function rangeInside(inner: IpRange, outer: IpRange): boolean {
-  return inner.family === outer.family && inner.start >= outer.start && inner.end <= outer.end;
+  return (
+    inner.family === outer.family &&
+    inner.start >= outer.start &&
+    inner.end <= outer.end
+  );
 }

@@ -52,7 +52,10 @@ export const CLUSTER_LABEL = 'io.cilium.k8s.policy.cluster';
 export type EndpointLabels = ReadonlyMap<string, string>;
 
 /** Looks a selector key up in endpoint labels, honouring the `any` source. */
-export function lookupLabel(labels: EndpointLabels, key: LabelKey): string | undefined {
+export function lookupLabel(
+  labels: EndpointLabels,
+  key: LabelKey,
+): string | undefined {
   if (key.source === 'any') {
     const v = labels.get(`k8s:${key.key}`);
     return v !== undefined ? v : labels.get(`reserved:${key.key}`);

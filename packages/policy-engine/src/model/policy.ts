@@ -2,7 +2,10 @@ import type { Selector } from '../selectors/selector';
 import type { IpRange } from './ip';
 
 /** Policy object kinds. */
-export type PolicyKind = 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy' | 'NetworkPolicy';
+export type PolicyKind =
+  | 'CiliumNetworkPolicy'
+  | 'CiliumClusterwideNetworkPolicy'
+  | 'NetworkPolicy';
 
 /** Traffic direction, seen from the selected (subject) endpoint. */
 export type Direction = 'ingress' | 'egress';
@@ -91,7 +94,12 @@ export type PeerSpec =
   | { type: 'cidr'; ranges: IpRange[]; text: string }
   | { type: 'cidrGroup'; ref?: string; selector?: Selector; except: IpRange[] }
   | { type: 'fqdn'; matchName?: string; matchPattern?: string }
-  | { type: 'service'; serviceName?: string; selector?: Selector; namespace?: string }
+  | {
+      type: 'service';
+      serviceName?: string;
+      selector?: Selector;
+      namespace?: string;
+    }
   | { type: 'nodes'; selector: Selector }
   | { type: 'unsupported'; field: string; reason: string };
 

@@ -4,7 +4,10 @@ import type { DiffEntry } from '../evaluate/diff';
 export type DiffFormat = 'txt' | 'csv' | 'md' | 'json';
 
 /** Formats a diff like netpol-analyzer (`txt`: empty output when there is no difference). */
-export function formatDiff(entries: readonly DiffEntry[], format: DiffFormat): string {
+export function formatDiff(
+  entries: readonly DiffEntry[],
+  format: DiffFormat,
+): string {
   const rows = entries.map(e => ({
     type: e.type,
     src: e.src,
@@ -19,24 +22,45 @@ export function formatDiff(entries: readonly DiffEntry[], format: DiffFormat): s
       return `${[
         'Connectivity diff:',
         ...rows.map(
-          r => `diff-type: ${r.type}, source: ${r.src}, destination: ${r.dst}, ref1: ${r.ref1}, ref2: ${r.ref2}${r.info ? `, workloads-diff-info: ${r.info}` : ''}`,
+          r =>
+            `diff-type: ${r.type}, source: ${r.src}, destination: ${
+              r.dst
+            }, ref1: ${r.ref1}, ref2: ${r.ref2}${
+              r.info ? `, workloads-diff-info: ${r.info}` : ''
+            }`,
         ),
       ].join('\n')}\n`;
     case 'csv': {
-      const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+      const q = (s: string) =>
+        /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
       if (!rows.length) return '';
-      return `${['diff-type,source,destination,ref1,ref2,workloads-diff-info', ...rows.map(r => [r.type, r.src, r.dst, r.ref1, r.ref2, r.info].map(q).join(','))].join('\n')}\n`;
+      return `${[
+        'diff-type,source,destination,ref1,ref2,workloads-diff-info',
+        ...rows.map(r =>
+          [r.type, r.src, r.dst, r.ref1, r.ref2, r.info].map(q).join(','),
+        ),
+      ].join('\n')}\n`;
     }
     case 'md':
       if (!rows.length) return '';
       return `${[
         '| diff-type | source | destination | ref1 | ref2 | workloads-diff-info |',
         '|-----------|--------|-------------|------|------|---------------------|',
-        ...rows.map(r => `| ${r.type} | ${r.src} | ${r.dst} | ${r.ref1} | ${r.ref2} | ${r.info} |`),
+        ...rows.map(
+          r =>
+            `| ${r.type} | ${r.src} | ${r.dst} | ${r.ref1} | ${r.ref2} | ${r.info} |`,
+        ),
       ].join('\n')}\n`;
     case 'json':
       return `${JSON.stringify(
-        rows.map(r => ({ 'diff-type': r.type, source: r.src, destination: r.dst, ref1: r.ref1, ref2: r.ref2, ...(r.info ? { 'workloads-diff-info': r.info } : {}) })),
+        rows.map(r => ({
+          'diff-type': r.type,
+          source: r.src,
+          destination: r.dst,
+          ref1: r.ref1,
+          ref2: r.ref2,
+          ...(r.info ? { 'workloads-diff-info': r.info } : {}),
+        })),
         null,
         2,
       )}\n`;

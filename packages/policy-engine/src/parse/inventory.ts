@@ -1,4 +1,13 @@
-import type { CidrGroup, ContainerPort, Diagnostic, Inventory, Namespace, Service, Workload, WorkloadKind } from '../model/inventory';
+import type {
+  CidrGroup,
+  ContainerPort,
+  Diagnostic,
+  Inventory,
+  Namespace,
+  Service,
+  Workload,
+  WorkloadKind,
+} from '../model/inventory';
 import { CidrError, IpRange, parseCidr } from '../model/ip';
 import type { SourcePosition } from '../model/policy';
 import { parseCiliumPolicy } from './policy-cilium';
@@ -24,7 +33,9 @@ function str(v: unknown): string | undefined {
 
 function labelsOf(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out[k] = x === null || x === undefined ? '' : String(x);
+  if (v && typeof v === 'object')
+    for (const [k, x] of Object.entries(v))
+      out[k] = x === null || x === undefined ? '' : String(x);
   return out;
 }
 
@@ -63,8 +74,15 @@ export class InventoryBuilder {
     kinds: {},
   };
   private readonly pods: Array<{ obj: Obj; pos: SourcePosition }> = [];
-  private readonly owners = new Map<string, { kind: string; name: string; owner?: { kind: string; name: string } }>();
-  private readonly workloadObjs: Array<{ obj: Obj; kind: WorkloadKind; pos: SourcePosition }> = [];
+  private readonly owners = new Map<
+    string,
+    { kind: string; name: string; owner?: { kind: string; name: string } }
+  >();
+  private readonly workloadObjs: Array<{
+    obj: Obj;
+    kind: WorkloadKind;
+    pos: SourcePosition;
+  }> = [];
   private readonly nsSeen = new Map<string, Namespace>();
 
   /** Adds the documents of one YAML/JSON text. */
@@ -81,24 +99,52 @@ export class InventoryBuilder {
     return this;
   }
 
-  private diag(d: Omit<Diagnostic, 'file' | 'line' | 'column' | 'document'>, pos: SourcePosition): void {
-    this.inv.diagnostics.push({ ...d, file: pos.file, line: pos.line, column: pos.column, document: pos.document });
+  private diag(
+    d: Omit<Diagnostic, 'file' | 'line' | 'column' | 'document'>,
+    pos: SourcePosition,
+  ): void {
+    this.inv.diagnostics.push({
+      ...d,
+      file: pos.file,
+      line: pos.line,
+      column: pos.column,
+      document: pos.document,
+    });
   }
 
   private addDocument(doc: SourceDocument): void {
-    const pos: SourcePosition = { file: doc.file, document: doc.index, line: doc.line, column: doc.column };
+    const pos: SourcePosition = {
+      file: doc.file,
+      document: doc.index,
+      line: doc.line,
+      column: doc.column,
+    };
     this.addValue(doc.value, pos);
   }
 
   private addValue(value: unknown, pos: SourcePosition): void {
     if (!value || typeof value !== 'object' || Array.isArray(value)) {
-      this.diag({ severity: 'warning', code: 'invalid-object', message: 'document is not a Kubernetes object' }, pos);
+      this.diag(
+        {
+          severity: 'warning',
+          code: 'invalid-object',
+          message: 'document is not a Kubernetes object',
+        },
+        pos,
+      );
       return;
     }
     const obj = value as Obj;
     const kind = str(obj.kind);
     if (!kind) {
-      this.diag({ severity: 'warning', code: 'invalid-object', message: 'document has no kind' }, pos);
+      this.diag(
+        {
+          severity: 'warning',
+          code: 'invalid-object',
+          message: 'document has no kind',
+        },
+        pos,
+      );
       return;
     }
     this.inv.kinds[kind] = (this.inv.kinds[kind] ?? 0) + 1;
@@ -114,17 +160,36 @@ export class InventoryBuilder {
       return;
     }
     const meta = (obj.metadata ?? {}) as Obj;
-    const objName = `${kind} ${str(meta.namespace) ? `${String(meta.namespace)}/` : ''}${String(meta.name ?? '?')}`;
+    const objName = `${kind} ${
+      str(meta.namespace) ? `${String(meta.namespace)}/` : ''
+    }${String(meta.name ?? '?')}`;
     switch (kind) {
       case 'CiliumNetworkPolicy':
       case 'CiliumClusterwideNetworkPolicy':
       case 'NetworkPolicy': {
-      const res = kind === 'NetworkPolicy' ? parseKubernetesPolicy(obj, pos) : parseCiliumPolicy(obj, kind, pos);
-        for (const w of res.warnings) this.diag({ severity: 'warning', code: 'unsupported', message: w, object: objName }, pos);
+        const res =
+          kind === 'NetworkPolicy'
+            ? parseKubernetesPolicy(obj, pos)
+            : parseCiliumPolicy(obj, kind, pos);
+        for (const w of res.warnings)
+          this.diag(
+            {
+              severity: 'warning',
+              code: 'unsupported',
+              message: w,
+              object: objName,
+            },
+            pos,
+          );
         if (res.policy) this.inv.policies.push(res.policy);
         else {
           this.diag(
-            { severity: 'error', code: 'invalid-policy', message: `policy refused: ${res.errors.join('; ')}`, object: objName },
+            {
+              severity: 'error',
+              code: 'invalid-policy',
+              message: `policy refused: ${res.errors.join('; ')}`,
+              object: objName,
+            },
             pos,
           );
         }
@@ -144,7 +209,9 @@ export class InventoryBuilder {
       case 'Service': {
         const spec = (obj.spec ?? {}) as Obj;
         const addresses: IpRange[] = [];
-        for (const ip of Array.isArray(spec.externalIPs) ? spec.externalIPs : []) {
+        for (const ip of Array.isArray(spec.externalIPs)
+          ? spec.externalIPs
+          : []) {
           try {
             addresses.push(parseCidr(String(ip)));
           } catch (e) {
@@ -156,7 +223,9 @@ export class InventoryBuilder {
           name: String(meta.name ?? ''),
           labels: labelsOf(meta.labels),
           addresses,
-          ...(spec.selector && typeof spec.selector === 'object' ? { selector: labelsOf(spec.selector) } : {}),
+          ...(spec.selector && typeof spec.selector === 'object'
+            ? { selector: labelsOf(spec.selector) }
+            : {}),
         };
         this.inv.services.push(svc);
         return;
@@ -164,14 +233,20 @@ export class InventoryBuilder {
       case 'CiliumCIDRGroup': {
         const spec = (obj.spec ?? {}) as Obj;
         const cidrs: IpRange[] = [];
-        for (const c of Array.isArray(spec.externalCIDRs) ? spec.externalCIDRs : []) {
+        for (const c of Array.isArray(spec.externalCIDRs)
+          ? spec.externalCIDRs
+          : []) {
           try {
             cidrs.push(parseCidr(String(c)));
           } catch (e) {
             if (!(e instanceof CidrError)) throw e;
           }
         }
-        const g: CidrGroup = { name: String(meta.name ?? ''), labels: labelsOf(meta.labels), cidrs };
+        const g: CidrGroup = {
+          name: String(meta.name ?? ''),
+          labels: labelsOf(meta.labels),
+          cidrs,
+        };
         this.inv.cidrGroups.push(g);
         return;
       }
@@ -194,7 +269,11 @@ export class InventoryBuilder {
   }
 
   /** Resolves a pod's top-level owner. */
-  private topOwner(ns: string, kind: string, name: string): { kind: string; name: string } {
+  private topOwner(
+    ns: string,
+    kind: string,
+    name: string,
+  ): { kind: string; name: string } {
     let cur = { kind, name };
     for (let i = 0; i < 5; i++) {
       const o = this.owners.get(`${ns}/${cur.kind}/${cur.name}`);
@@ -214,7 +293,15 @@ export class InventoryBuilder {
         return;
       }
       for (const p of w.ports) {
-        if (!prev.ports.some(x => x.port === p.port && x.protocol === p.protocol && x.name === p.name)) prev.ports.push(p);
+        if (
+          !prev.ports.some(
+            x =>
+              x.port === p.port &&
+              x.protocol === p.protocol &&
+              x.name === p.name,
+          )
+        )
+          prev.ports.push(p);
       }
     };
     for (const { obj, kind, pos } of this.workloadObjs) {
@@ -227,9 +314,10 @@ export class InventoryBuilder {
         if (this.owners.has(`${ns}/${top.kind}/${top.name}`)) continue;
       }
       const spec = (obj.spec ?? {}) as Obj;
-      const tmpl = (
-        kind === 'CronJob' ? (((spec.jobTemplate as Obj)?.spec as Obj)?.template as Obj) : (spec.template as Obj)
-      ) ?? {};
+      const tmpl =
+        (kind === 'CronJob'
+          ? (((spec.jobTemplate as Obj)?.spec as Obj)?.template as Obj)
+          : (spec.template as Obj)) ?? {};
       const tmeta = (tmpl.metadata ?? {}) as Obj;
       const tspec = (tmpl.spec ?? {}) as Obj;
       const wkind = (WORKLOAD_KINDS[top.kind] ?? kind) as WorkloadKind;
@@ -239,7 +327,10 @@ export class InventoryBuilder {
         name: top.name,
         kind: wkind,
         labels: labelsOf(tmeta.labels),
-        serviceAccount: str(tspec.serviceAccountName) ?? str(tspec.serviceAccount) ?? 'default',
+        serviceAccount:
+          str(tspec.serviceAccountName) ??
+          str(tspec.serviceAccount) ??
+          'default',
         ports: podSpecPorts(tspec),
         position: pos,
       });
@@ -263,7 +354,8 @@ export class InventoryBuilder {
         name,
         kind,
         labels: labelsOf(meta.labels),
-        serviceAccount: str(spec.serviceAccountName) ?? str(spec.serviceAccount) ?? 'default',
+        serviceAccount:
+          str(spec.serviceAccountName) ?? str(spec.serviceAccount) ?? 'default',
         ports: podSpecPorts(spec),
         position: pos,
       });
@@ -272,7 +364,10 @@ export class InventoryBuilder {
     const namespaces = new Map(this.nsSeen);
     for (const w of this.inv.workloads) {
       if (!namespaces.has(w.namespace)) {
-        namespaces.set(w.namespace, { name: w.namespace, labels: { 'kubernetes.io/metadata.name': w.namespace } });
+        namespaces.set(w.namespace, {
+          name: w.namespace,
+          labels: { 'kubernetes.io/metadata.name': w.namespace },
+        });
       }
     }
     this.inv.namespaces = [...namespaces.values()];
@@ -281,7 +376,9 @@ export class InventoryBuilder {
 }
 
 /** Parses several texts (e.g. the files of a directory) into an inventory. */
-export function parseInventory(files: Array<{ text: string; file?: string }>): Inventory {
+export function parseInventory(
+  files: Array<{ text: string; file?: string }>,
+): Inventory {
   const b = new InventoryBuilder();
   for (const f of files) b.addText(f.text, f.file);
   return b.build();

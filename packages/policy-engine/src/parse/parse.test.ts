@@ -19,12 +19,19 @@ metadata: { name: b }
     const r = parseYamlText(text, 'f.yaml');
     expect(r.documents.length).toBe(2);
     expect(r.diagnostics).toHaveLength(1);
-    expect(r.diagnostics[0]).toMatchObject({ file: 'f.yaml', code: 'yaml', document: 1 });
+    expect(r.diagnostics[0]).toMatchObject({
+      file: 'f.yaml',
+      code: 'yaml',
+      document: 1,
+    });
     expect(r.diagnostics[0].line).toBeGreaterThanOrEqual(4); // at or after the start of the broken document
   });
 
   it('refuses unrendered templates with a clear reason', () => {
-    const r = parseYamlText('apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: "{{ .Name }}"\n', 't.yaml');
+    const r = parseYamlText(
+      'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: "{{ .Name }}"\n',
+      't.yaml',
+    );
     expect(r.documents).toHaveLength(0);
     expect(r.diagnostics[0].code).toBe('template');
     expect(r.diagnostics[0].message).toMatch(/unrendered \{\{ \}\} template/);
@@ -65,9 +72,18 @@ items:
       'l.yaml',
     );
     const inv = b.build();
-    expect(inv.workloads.map(w => w.id).sort()).toEqual(['default/bare[Pod]', 'n/nightly[CronJob]', 'n/web[Deployment]']);
-    expect(inv.workloads.find(w => w.name === 'web')!.ports).toEqual([{ name: 'http', port: 80, protocol: 'TCP' }]);
-    expect(inv.namespaces.find(n => n.name === 'n')!.labels).toEqual({ team: 't', 'kubernetes.io/metadata.name': 'n' });
+    expect(inv.workloads.map(w => w.id).sort()).toEqual([
+      'default/bare[Pod]',
+      'n/nightly[CronJob]',
+      'n/web[Deployment]',
+    ]);
+    expect(inv.workloads.find(w => w.name === 'web')!.ports).toEqual([
+      { name: 'http', port: 80, protocol: 'TCP' },
+    ]);
+    expect(inv.namespaces.find(n => n.name === 'n')!.labels).toEqual({
+      team: 't',
+      'kubernetes.io/metadata.name': 'n',
+    });
     expect(inv.namespaces.find(n => n.name === 'default')).toBeDefined();
   });
 

@@ -1,4 +1,11 @@
-import { CidrError, IpRange, normalizeRanges, parseCidr, rangeInside, subtractRanges } from '../model/ip';
+import {
+  CidrError,
+  IpRange,
+  normalizeRanges,
+  parseCidr,
+  rangeInside,
+  subtractRanges,
+} from '../model/ip';
 import { NAMESPACE_LABELS_PREFIX, POD_NAMESPACE_LABEL } from '../model/labels';
 import {
   Direction,
@@ -14,7 +21,13 @@ import {
   Section,
   SourcePosition,
 } from '../model/policy';
-import { makeSelector, parseSelector, Requirement, Selector, SelectorError } from '../selectors/selector';
+import {
+  makeSelector,
+  parseSelector,
+  Requirement,
+  Selector,
+  SelectorError,
+} from '../selectors/selector';
 import { parseIcmps, parseToPorts, Problems } from './ports';
 
 /** Result of parsing one policy object: a policy, or the reasons it is refused. */
@@ -25,7 +38,8 @@ export interface PolicyParseResult {
 }
 
 const isNamespaceReq = (r: Requirement) =>
-  (r.key.source === 'k8s' || r.key.source === 'any') && r.key.key === POD_NAMESPACE_LABEL;
+  (r.key.source === 'k8s' || r.key.source === 'any') &&
+  r.key.key === POD_NAMESPACE_LABEL;
 
 /**
  * Cilium's namespace defaulting for peer selectors (`getEndpointSelector`):
@@ -33,26 +47,56 @@ const isNamespaceReq = (r: Requirement) =>
  * left alone; otherwise CNP peers get `k8s:io.kubernetes.pod.namespace=<ns>`,
  * CCNP peers get `k8s:io.kubernetes.pod.namespace` Exists.
  */
-export function defaultPeerSelector(sel: Selector, namespace: string | undefined): Selector {
+export function defaultPeerSelector(
+  sel: Selector,
+  namespace: string | undefined,
+): Selector {
   const reqs = sel.requirements;
   if (reqs.some(isNamespaceReq)) return sel;
   if (reqs.some(r => r.key.source === 'reserved')) return sel;
   if (reqs.some(r => r.key.key.startsWith(NAMESPACE_LABELS_PREFIX))) return sel;
   const add: Requirement = namespace
-    ? { key: { source: 'k8s', key: POD_NAMESPACE_LABEL }, operator: 'In', values: [namespace] }
-    : { key: { source: 'k8s', key: POD_NAMESPACE_LABEL }, operator: 'Exists', values: [] };
+    ? {
+        key: { source: 'k8s', key: POD_NAMESPACE_LABEL },
+        operator: 'In',
+        values: [namespace],
+      }
+    : {
+        key: { source: 'k8s', key: POD_NAMESPACE_LABEL },
+        operator: 'Exists',
+        values: [],
+      };
   return makeSelector([...reqs, add]);
 }
 
 /** Subject defaulting: CNP subjects are always confined to the policy namespace. */
-export function defaultSubjectSelector(sel: Selector, namespace: string | undefined): Selector {
+export function defaultSubjectSelector(
+  sel: Selector,
+  namespace: string | undefined,
+): Selector {
   if (!namespace) return sel;
   const reqs = sel.requirements.filter(r => !isNamespaceReq(r));
-  reqs.push({ key: { source: 'k8s', key: POD_NAMESPACE_LABEL }, operator: 'In', values: [namespace] });
+  reqs.push({
+    key: { source: 'k8s', key: POD_NAMESPACE_LABEL },
+    operator: 'In',
+    values: [namespace],
+  });
   return makeSelector(reqs);
 }
 
-type FieldSpec = { field: string; kind: 'endpoints' | 'entities' | 'cidr' | 'cidrSet' | 'nodes' | 'groups' | 'fqdn' | 'services' | 'requires' };
+type FieldSpec = {
+  field: string;
+  kind:
+    | 'endpoints'
+    | 'entities'
+    | 'cidr'
+    | 'cidrSet'
+    | 'nodes'
+    | 'groups'
+    | 'fqdn'
+    | 'services'
+    | 'requires';
+};
 
 const INGRESS_FIELDS: FieldSpec[] = [
   { field: 'fromEndpoints', kind: 'endpoints' },
@@ -83,7 +127,12 @@ export function normalizeDnsName(s: string): string {
   return s.trim().toLowerCase().replace(/\.$/, '');
 }
 
-function parseCidrWithExcept(cidrText: string, except: unknown, path: string, p: Problems): PeerSpec | undefined {
+function parseCidrWithExcept(
+  cidrText: string,
+  except: unknown,
+  path: string,
+  p: Problems,
+): PeerSpec | undefined {
   let base: IpRange;
   try {
     base = parseCidr(cidrText);
@@ -100,7 +149,11 @@ function parseCidrWithExcept(cidrText: string, except: unknown, path: string, p:
     for (const [i, e] of except.entries()) {
       try {
         const r = parseCidr(String(e));
-        if (!rangeInside(r, base)) p.error(`${path}.except[${i}]`, `${String(e)} is not contained in ${cidrText}`);
+        if (!rangeInside(r, base))
+          p.error(
+            `${path}.except[${i}]`,
+            `${String(e)} is not contained in ${cidrText}`,
+          );
         else ex.push(r);
       } catch (err) {
         p.error(`${path}.except[${i}]`, (err as CidrError).message);
@@ -108,7 +161,9 @@ function parseCidrWithExcept(cidrText: string, except: unknown, path: string, p:
     }
   }
   const ranges = subtractRanges(normalizeRanges([base]), normalizeRanges(ex));
-  const text = ex.length ? `${cidrText} except ${(except as unknown[]).join(',')}` : cidrText;
+  const text = ex.length
+    ? `${cidrText} except ${(except as unknown[]).join(',')}`
+    : cidrText;
   return { type: 'cidr', ranges, text };
 }
 
@@ -129,11 +184,15 @@ function parsePeerField(
     try {
       switch (spec.kind) {
         case 'endpoints':
-          out.push({ type: 'endpoints', selector: defaultPeerSelector(parseSelector(v), ctx.namespace) });
+          out.push({
+            type: 'endpoints',
+            selector: defaultPeerSelector(parseSelector(v), ctx.namespace),
+          });
           break;
         case 'entities': {
           const e = String(v) as EntityName;
-          if (!(ENTITIES as readonly string[]).includes(e)) p.error(ip, `unknown entity "${String(v)}"`);
+          if (!(ENTITIES as readonly string[]).includes(e))
+            p.error(ip, `unknown entity "${String(v)}"`);
           else out.push({ type: 'entities', entities: [e] });
           break;
         }
@@ -144,9 +203,14 @@ function parsePeerField(
         }
         case 'cidrSet': {
           const o = (v ?? {}) as Record<string, unknown>;
-          const n = ['cidr', 'cidrGroupRef', 'cidrGroupSelector'].filter(k => o[k] !== undefined).length;
+          const n = ['cidr', 'cidrGroupRef', 'cidrGroupSelector'].filter(
+            k => o[k] !== undefined,
+          ).length;
           if (n !== 1) {
-            p.error(ip, 'needs exactly one of cidr, cidrGroupRef, cidrGroupSelector');
+            p.error(
+              ip,
+              'needs exactly one of cidr, cidrGroupRef, cidrGroupSelector',
+            );
             break;
           }
           if (o.cidr !== undefined) {
@@ -163,8 +227,18 @@ function parsePeerField(
                 }
               }
             }
-            if (o.cidrGroupRef !== undefined) out.push({ type: 'cidrGroup', ref: String(o.cidrGroupRef), except });
-            else out.push({ type: 'cidrGroup', selector: parseSelector(o.cidrGroupSelector), except });
+            if (o.cidrGroupRef !== undefined)
+              out.push({
+                type: 'cidrGroup',
+                ref: String(o.cidrGroupRef),
+                except,
+              });
+            else
+              out.push({
+                type: 'cidrGroup',
+                selector: parseSelector(o.cidrGroupSelector),
+                except,
+              });
           }
           break;
         }
@@ -172,7 +246,12 @@ function parsePeerField(
           out.push({ type: 'nodes', selector: parseSelector(v) });
           break;
         case 'groups':
-          out.push({ type: 'unsupported', field: spec.field, reason: 'cloud provider groups are resolved by the operator; not modelled' });
+          out.push({
+            type: 'unsupported',
+            field: spec.field,
+            reason:
+              'cloud provider groups are resolved by the operator; not modelled',
+          });
           p.warn(ip, `${spec.field} is not modelled (cloud groups); ignored`);
           break;
         case 'fqdn': {
@@ -185,28 +264,37 @@ function parsePeerField(
           }
           if (hasName) {
             const n = String(o.matchName);
-            if (!FQDN_NAME_RE.test(n) || n.length > 255) p.error(ip, `invalid matchName "${n}"`);
+            if (!FQDN_NAME_RE.test(n) || n.length > 255)
+              p.error(ip, `invalid matchName "${n}"`);
             else out.push({ type: 'fqdn', matchName: normalizeDnsName(n) });
           } else {
             const n = String(o.matchPattern);
-            if (!FQDN_PATTERN_RE.test(n) || n.length > 255) p.error(ip, `invalid matchPattern "${n}"`);
+            if (!FQDN_PATTERN_RE.test(n) || n.length > 255)
+              p.error(ip, `invalid matchPattern "${n}"`);
             else out.push({ type: 'fqdn', matchPattern: normalizeDnsName(n) });
           }
           break;
         }
         case 'services': {
-          const o = (v ?? {}) as Record<string, Record<string, unknown> | undefined>;
+          const o = (v ?? {}) as Record<
+            string,
+            Record<string, unknown> | undefined
+          >;
           if (o.k8sService) {
             out.push({
               type: 'service',
               serviceName: String(o.k8sService.serviceName ?? ''),
-              namespace: o.k8sService.namespace ? String(o.k8sService.namespace) : ctx.namespace,
+              namespace: o.k8sService.namespace
+                ? String(o.k8sService.namespace)
+                : ctx.namespace,
             });
           } else if (o.k8sServiceSelector) {
             out.push({
               type: 'service',
               selector: parseSelector(o.k8sServiceSelector.selector),
-              namespace: o.k8sServiceSelector.namespace ? String(o.k8sServiceSelector.namespace) : ctx.namespace,
+              namespace: o.k8sServiceSelector.namespace
+                ? String(o.k8sServiceSelector.namespace)
+                : ctx.namespace,
             });
           } else p.error(ip, 'needs k8sService or k8sServiceSelector');
           break;
@@ -237,7 +325,8 @@ function parseElement(
   const ingress = ref.direction === 'ingress';
   const deny = ref.deny;
   const fields = ingress ? INGRESS_FIELDS : EGRESS_FIELDS;
-  if (deny && el.toFQDNs !== undefined) p.error(`${path}.toFQDNs`, 'deny rules cannot use toFQDNs');
+  if (deny && el.toFQDNs !== undefined)
+    p.error(`${path}.toFQDNs`, 'deny rules cannot use toFQDNs');
   let l3Present = false;
   const nonEmpty: string[] = [];
   const peers: PeerSpec[] = [];
@@ -245,12 +334,17 @@ function parseElement(
     const v = el[f.field];
     if (v === undefined || v === null) continue;
     if (f.kind === 'requires') {
-      p.warn(`${path}.${f.field}`, `${f.field} was removed in Cilium 1.19; ignored`);
+      p.warn(
+        `${path}.${f.field}`,
+        `${f.field} was removed in Cilium 1.19; ignored`,
+      );
       continue;
     }
     l3Present = true;
     if (Array.isArray(v) && v.length > 0) nonEmpty.push(f.field);
-    peers.push(...parsePeerField(f, v, `${path}.${f.field}`, p, { ...ctx, deny }));
+    peers.push(
+      ...parsePeerField(f, v, `${path}.${f.field}`, p, { ...ctx, deny }),
+    );
   }
   if (nonEmpty.length > 1) {
     p.error(path, `combining ${nonEmpty.join(' and ')} is not supported yet`);
@@ -258,8 +352,10 @@ function parseElement(
   let ports: PortRule[] | 'all' = 'all';
   const hasToPorts = el.toPorts !== undefined && el.toPorts !== null;
   const hasIcmps = el.icmps !== undefined && el.icmps !== null;
-  if (hasToPorts && hasIcmps) p.error(path, 'icmps cannot be combined with toPorts in the same element');
-  if (hasToPorts) ports = parseToPorts(el.toPorts, `${path}.toPorts`, p, { ingress, deny });
+  if (hasToPorts && hasIcmps)
+    p.error(path, 'icmps cannot be combined with toPorts in the same element');
+  if (hasToPorts)
+    ports = parseToPorts(el.toPorts, `${path}.toPorts`, p, { ingress, deny });
   else if (hasIcmps) ports = parseIcmps(el.icmps, `${path}.icmps`, p);
   // Peer semantics: L3 field(s) given → those peers (an explicit empty list
   // selects nothing); no L3 field but ports → any peer; neither → nothing.
@@ -270,7 +366,11 @@ function parseElement(
   return { ref, peers: resolvedPeers, ports };
 }
 
-const SECTIONS: Array<{ section: Section; direction: Direction; deny: boolean }> = [
+const SECTIONS: Array<{
+  section: Section;
+  direction: Direction;
+  deny: boolean;
+}> = [
   { section: 'ingress', direction: 'ingress', deny: false },
   { section: 'ingressDeny', direction: 'ingress', deny: true },
   { section: 'egress', direction: 'egress', deny: false },
@@ -290,13 +390,25 @@ export function parseCiliumPolicy(
   const meta = (obj.metadata ?? {}) as Record<string, unknown>;
   const name = typeof meta.name === 'string' ? meta.name : '';
   if (!name) p.error('metadata.name', 'missing');
-  const namespace = kind === 'CiliumNetworkPolicy' ? (typeof meta.namespace === 'string' && meta.namespace) || 'default' : undefined;
-  const ref: PolicyRef = { kind, name, ...(namespace ? { namespace } : {}), ...(position?.file ? { file: position.file } : {}) };
+  const namespace =
+    kind === 'CiliumNetworkPolicy'
+      ? (typeof meta.namespace === 'string' && meta.namespace) || 'default'
+      : undefined;
+  const ref: PolicyRef = {
+    kind,
+    name,
+    ...(namespace ? { namespace } : {}),
+    ...(position?.file ? { file: position.file } : {}),
+  };
   const rawRules: Array<{ raw: unknown; path: string }> = [];
-  if (obj.spec !== undefined && obj.spec !== null) rawRules.push({ raw: obj.spec, path: 'spec' });
+  if (obj.spec !== undefined && obj.spec !== null)
+    rawRules.push({ raw: obj.spec, path: 'spec' });
   if (obj.specs !== undefined && obj.specs !== null) {
     if (!Array.isArray(obj.specs)) p.error('specs', 'must be a list');
-    else obj.specs.forEach((s, i) => rawRules.push({ raw: s, path: `specs[${i}]` }));
+    else
+      obj.specs.forEach((s, i) =>
+        rawRules.push({ raw: s, path: `specs[${i}]` }),
+      );
   }
   if (!rawRules.length) p.error('spec', 'one of spec or specs is required');
   const rules: PolicyRule[] = [];
@@ -306,31 +418,52 @@ export function parseCiliumPolicy(
       return;
     }
     const r = raw as Record<string, unknown>;
-    const hasEp = r.endpointSelector !== undefined && r.endpointSelector !== null;
+    const hasEp =
+      r.endpointSelector !== undefined && r.endpointSelector !== null;
     const hasNode = r.nodeSelector !== undefined && r.nodeSelector !== null;
     if (hasEp === hasNode) {
-      p.error(path, hasEp ? 'rule cannot have both EndpointSelector and NodeSelector' : 'rule must have one of EndpointSelector or NodeSelector');
+      p.error(
+        path,
+        hasEp
+          ? 'rule cannot have both EndpointSelector and NodeSelector'
+          : 'rule must have one of EndpointSelector or NodeSelector',
+      );
       return;
     }
     if (hasNode && kind === 'CiliumNetworkPolicy') {
       p.error(`${path}.nodeSelector`, 'rule cannot have NodeSelector');
       return;
     }
-    if (!SECTIONS.some(s => r[s.section] !== undefined && r[s.section] !== null)) {
-      p.error(path, 'rule must have at least one of Ingress, IngressDeny, Egress, EgressDeny');
+    if (
+      !SECTIONS.some(s => r[s.section] !== undefined && r[s.section] !== null)
+    ) {
+      p.error(
+        path,
+        'rule must have at least one of Ingress, IngressDeny, Egress, EgressDeny',
+      );
     }
     const rule: PolicyRule = {
       policy: ref,
       ruleIndex,
       sections: {},
       defaultDeny: { ingress: false, egress: false },
-      ...(typeof r.description === 'string' ? { description: r.description } : {}),
+      ...(typeof r.description === 'string'
+        ? { description: r.description }
+        : {}),
     };
     try {
-      if (hasEp) rule.subject = defaultSubjectSelector(parseSelector(r.endpointSelector), namespace);
+      if (hasEp)
+        rule.subject = defaultSubjectSelector(
+          parseSelector(r.endpointSelector),
+          namespace,
+        );
       else rule.nodeSelector = parseSelector(r.nodeSelector);
     } catch (e) {
-      if (e instanceof SelectorError) p.error(`${path}.${hasEp ? 'endpointSelector' : 'nodeSelector'}`, e.message);
+      if (e instanceof SelectorError)
+        p.error(
+          `${path}.${hasEp ? 'endpointSelector' : 'nodeSelector'}`,
+          e.message,
+        );
       else throw e;
     }
     for (const s of SECTIONS) {
@@ -344,7 +477,14 @@ export function parseCiliumPolicy(
       list.forEach((item, i) => {
         const el = parseElement(
           item,
-          { ...ref, ruleIndex, section: s.section, elementIndex: i, direction: s.direction, deny: s.deny },
+          {
+            ...ref,
+            ruleIndex,
+            section: s.section,
+            elementIndex: i,
+            direction: s.direction,
+            deny: s.deny,
+          },
           `${path}.${s.section}[${i}]`,
           p,
           { namespace, kind },
@@ -363,7 +503,13 @@ export function parseCiliumPolicy(
     if (hasNode) {
       for (const els of Object.values(rule.sections)) {
         for (const el of els ?? []) {
-          if (el.ports !== 'all' && el.ports.some(x => x.l7 && (x.l7.type !== 'dns' || el.ref.direction === 'ingress'))) {
+          if (
+            el.ports !== 'all' &&
+            el.ports.some(
+              x =>
+                x.l7 && (x.l7.type !== 'dns' || el.ref.direction === 'ingress'),
+            )
+          ) {
             p.error(path, 'host policies may only use DNS L7 rules, on egress');
           }
         }
@@ -373,7 +519,13 @@ export function parseCiliumPolicy(
   });
   if (p.errors.length) return { errors: p.errors, warnings: p.warnings };
   return {
-    policy: { ref, rules, warnings: p.warnings, raw: obj, ...(position ? { position } : {}) },
+    policy: {
+      ref,
+      rules,
+      warnings: p.warnings,
+      raw: obj,
+      ...(position ? { position } : {}),
+    },
     errors: [],
     warnings: p.warnings,
   };

@@ -18,19 +18,25 @@ export const MAX_PORTS = 40;
 const PORT_NAME_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
 /** Result of parsing a port value. */
-export type ParsedPort = { kind: 'number'; port: number } | { kind: 'name'; name: string } | { kind: 'invalid'; reason: string };
+export type ParsedPort =
+  | { kind: 'number'; port: number }
+  | { kind: 'name'; name: string }
+  | { kind: 'invalid'; reason: string };
 
 /** Parses a port given as number or string (number or IANA-style name, lower-cased). */
 export function parsePortValue(v: unknown): ParsedPort {
-  if (v === undefined || v === null || v === '') return { kind: 'number', port: 0 };
+  if (v === undefined || v === null || v === '')
+    return { kind: 'number', port: 0 };
   if (typeof v === 'number') {
-    if (!Number.isInteger(v) || v < 0 || v > 65535) return { kind: 'invalid', reason: `port ${v} out of range 0-65535` };
+    if (!Number.isInteger(v) || v < 0 || v > 65535)
+      return { kind: 'invalid', reason: `port ${v} out of range 0-65535` };
     return { kind: 'number', port: v };
   }
   const s = String(v).trim();
   if (/^\d+$/.test(s)) {
     const n = Number(s);
-    if (n > 65535) return { kind: 'invalid', reason: `port ${s} out of range 0-65535` };
+    if (n > 65535)
+      return { kind: 'invalid', reason: `port ${s} out of range 0-65535` };
     return { kind: 'number', port: n };
   }
   const name = s.toLowerCase();
@@ -87,7 +93,11 @@ const ICMP6: Record<string, number> = {
 };
 
 /** Parses an `icmps` list into ICMP port rules. */
-export function parseIcmps(raw: unknown, path: string, p: Problems): PortRule[] {
+export function parseIcmps(
+  raw: unknown,
+  path: string,
+  p: Problems,
+): PortRule[] {
   const out: PortRule[] = [];
   if (!Array.isArray(raw)) {
     p.error(path, 'icmps must be a list');
@@ -99,7 +109,11 @@ export function parseIcmps(raw: unknown, path: string, p: Problems): PortRule[] 
       p.error(`${path}[${i}]`, 'icmps entry needs fields');
       return;
     }
-    if (fields.length > MAX_PORTS) p.error(`${path}[${i}]`, `too many ICMP fields (${fields.length} > ${MAX_PORTS})`);
+    if (fields.length > MAX_PORTS)
+      p.error(
+        `${path}[${i}]`,
+        `too many ICMP fields (${fields.length} > ${MAX_PORTS})`,
+      );
     fields.forEach((f: { family?: unknown; type?: unknown }, j) => {
       const fam = f?.family === undefined ? 'IPv4' : String(f.family);
       if (fam !== 'IPv4' && fam !== 'IPv6') {
@@ -109,29 +123,49 @@ export function parseIcmps(raw: unknown, path: string, p: Problems): PortRule[] 
       const table = fam === 'IPv4' ? ICMP4 : ICMP6;
       let t: number | undefined;
       if (typeof f?.type === 'number') t = f.type;
-      else if (typeof f?.type === 'string' && /^\d+$/.test(f.type)) t = Number(f.type);
+      else if (typeof f?.type === 'string' && /^\d+$/.test(f.type))
+        t = Number(f.type);
       else if (typeof f?.type === 'string') t = table[f.type];
       if (t === undefined || t < 0 || t > 255) {
-        p.error(`${path}[${i}].fields[${j}]`, `invalid ICMP type ${String(f?.type)}`);
+        p.error(
+          `${path}[${i}].fields[${j}]`,
+          `invalid ICMP type ${String(f?.type)}`,
+        );
         return;
       }
-      out.push({ protocol: fam === 'IPv4' ? 'ICMP' : 'ICMPv6', port: t, endPort: t });
+      out.push({
+        protocol: fam === 'IPv4' ? 'ICMP' : 'ICMPv6',
+        port: t,
+        endPort: t,
+      });
     });
   });
   return out;
 }
 
-function parseL7(raw: unknown, path: string, p: Problems, ingress: boolean): L7Rules | undefined {
+function parseL7(
+  raw: unknown,
+  path: string,
+  p: Problems,
+  ingress: boolean,
+): L7Rules | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw !== 'object') {
     p.error(path, 'rules must be an object');
     return undefined;
   }
   const r = raw as Record<string, unknown>;
-  const types = (['http', 'kafka', 'dns'] as const).filter(k => r[k] !== undefined);
+  const types = (['http', 'kafka', 'dns'] as const).filter(
+    k => r[k] !== undefined,
+  );
   if (r.l7proto !== undefined || r.l7 !== undefined) {
-    if (types.length) p.error(path, 'multiple L7 protocol rule types specified in single rule');
-    return { type: 'l7', l7proto: String(r.l7proto ?? ''), rules: Array.isArray(r.l7) ? r.l7 : [] };
+    if (types.length)
+      p.error(path, 'multiple L7 protocol rule types specified in single rule');
+    return {
+      type: 'l7',
+      l7proto: String(r.l7proto ?? ''),
+      rules: Array.isArray(r.l7) ? r.l7 : [],
+    };
   }
   if (types.length > 1) {
     p.error(path, 'multiple L7 protocol rule types specified in single rule');
@@ -147,8 +181,14 @@ function parseL7(raw: unknown, path: string, p: Problems, ingress: boolean): L7R
   if (type === 'dns') {
     if (ingress) p.error(`${path}.dns`, 'DNS rules are not allowed on ingress');
     list.forEach((d: Record<string, unknown>, i) => {
-      const n = (d?.matchName !== undefined ? 1 : 0) + (d?.matchPattern !== undefined ? 1 : 0);
-      if (n !== 1) p.error(`${path}.dns[${i}]`, 'needs exactly one of matchName or matchPattern');
+      const n =
+        (d?.matchName !== undefined ? 1 : 0) +
+        (d?.matchPattern !== undefined ? 1 : 0);
+      if (n !== 1)
+        p.error(
+          `${path}.dns[${i}]`,
+          'needs exactly one of matchName or matchPattern',
+        );
     });
   }
   return { type, rules: list };
@@ -158,7 +198,12 @@ function parseL7(raw: unknown, path: string, p: Problems, ingress: boolean): L7R
  * Parses a Cilium `toPorts` list. Deny sections have no L7 rules.
  * Returns the port rules (possibly empty).
  */
-export function parseToPorts(raw: unknown, path: string, p: Problems, opts: { ingress: boolean; deny: boolean }): PortRule[] {
+export function parseToPorts(
+  raw: unknown,
+  path: string,
+  p: Problems,
+  opts: { ingress: boolean; deny: boolean },
+): PortRule[] {
   const out: PortRule[] = [];
   if (!Array.isArray(raw)) {
     p.error(path, 'toPorts must be a list');
@@ -170,16 +215,27 @@ export function parseToPorts(raw: unknown, path: string, p: Problems, opts: { in
       p.error(ep, 'toPorts entry must be an object');
       return;
     }
-    if (opts.deny && el.rules !== undefined) p.error(`${ep}.rules`, 'deny rules cannot have L7 rules');
-    const l7 = opts.deny ? undefined : parseL7(el.rules, `${ep}.rules`, p, opts.ingress);
+    if (opts.deny && el.rules !== undefined)
+      p.error(`${ep}.rules`, 'deny rules cannot have L7 rules');
+    const l7 = opts.deny
+      ? undefined
+      : parseL7(el.rules, `${ep}.rules`, p, opts.ingress);
     if (el.listener !== undefined) {
-      if (opts.ingress) p.error(`${ep}.listener`, 'listener is only allowed on egress');
-      if (l7) p.error(`${ep}.listener`, 'listener cannot be combined with L7 rules');
+      if (opts.ingress)
+        p.error(`${ep}.listener`, 'listener is only allowed on egress');
+      if (l7)
+        p.error(`${ep}.listener`, 'listener cannot be combined with L7 rules');
     }
-    const serverNames = Array.isArray(el.serverNames) ? el.serverNames.map(String) : undefined;
-    if (serverNames?.some(s => s === '')) p.error(`${ep}.serverNames`, 'empty server name');
+    const serverNames = Array.isArray(el.serverNames)
+      ? el.serverNames.map(String)
+      : undefined;
+    if (serverNames?.some(s => s === ''))
+      p.error(`${ep}.serverNames`, 'empty server name');
     if (serverNames && l7 && el.terminatingTLS === undefined) {
-      p.error(`${ep}.serverNames`, 'serverNames with L7 rules requires terminatingTLS');
+      p.error(
+        `${ep}.serverNames`,
+        'serverNames with L7 rules requires terminatingTLS',
+      );
     }
     const ports = el.ports;
     if (ports === undefined || ports === null) {
@@ -190,10 +246,14 @@ export function parseToPorts(raw: unknown, path: string, p: Problems, opts: { in
       p.error(`${ep}.ports`, 'must be a list');
       return;
     }
-    if (ports.length > MAX_PORTS) p.error(`${ep}.ports`, `too many ports (${ports.length} > ${MAX_PORTS})`);
+    if (ports.length > MAX_PORTS)
+      p.error(`${ep}.ports`, `too many ports (${ports.length} > ${MAX_PORTS})`);
     ports.forEach((pp: Record<string, unknown>, j) => {
       const pth = `${ep}.ports[${j}]`;
-      const proto = pp?.protocol === undefined || pp.protocol === '' ? 'ANY' : String(pp.protocol).toUpperCase();
+      const proto =
+        pp?.protocol === undefined || pp.protocol === ''
+          ? 'ANY'
+          : String(pp.protocol).toUpperCase();
       if (!['TCP', 'UDP', 'SCTP', 'ANY', 'VRRP', 'IGMP'].includes(proto)) {
         p.error(pth, `invalid protocol ${String(pp?.protocol)}`);
         return;
@@ -204,18 +264,26 @@ export function parseToPorts(raw: unknown, path: string, p: Problems, opts: { in
         return;
       }
       if (proto === 'VRRP' || proto === 'IGMP') {
-        if (parsed.kind === 'name' || parsed.port !== 0) p.error(pth, `${proto} cannot have a port`);
-        p.warn(pth, `protocol ${proto} is not modelled (needs --enable-extended-ip-protocols); ignored`);
+        if (parsed.kind === 'name' || parsed.port !== 0)
+          p.error(pth, `${proto} cannot have a port`);
+        p.warn(
+          pth,
+          `protocol ${proto} is not modelled (needs --enable-extended-ip-protocols); ignored`,
+        );
         return;
       }
       if (l7) {
         if (l7.type === 'dns') {
           if (proto === 'SCTP') p.error(pth, 'DNS rules only on TCP/UDP/ANY');
-          if (parsed.kind === 'number' && parsed.port === 0) p.error(pth, 'DNS rules need a port');
-          if (pp?.endPort !== undefined && Number(pp.endPort) !== 0) p.error(pth, 'DNS rules cannot use port ranges');
+          if (parsed.kind === 'number' && parsed.port === 0)
+            p.error(pth, 'DNS rules need a port');
+          if (pp?.endPort !== undefined && Number(pp.endPort) !== 0)
+            p.error(pth, 'DNS rules cannot use port ranges');
         } else {
-          if (proto !== 'TCP' && proto !== 'ANY') p.error(pth, 'L7 rules can only apply to TCP');
-          if (parsed.kind === 'number' && parsed.port === 0) p.error(pth, 'L7 rules cannot apply to port 0');
+          if (proto !== 'TCP' && proto !== 'ANY')
+            p.error(pth, 'L7 rules can only apply to TCP');
+          if (parsed.kind === 'number' && parsed.port === 0)
+            p.error(pth, 'L7 rules cannot apply to port 0');
         }
       }
       const rule: PortRule = { protocol: proto as PortRule['protocol'] };

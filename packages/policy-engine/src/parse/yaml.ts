@@ -24,7 +24,8 @@ function hasTemplate(v: unknown, depth = 0): boolean {
   if (typeof v === 'string') return TEMPLATE_RE.test(v);
   if (Array.isArray(v)) return v.some(x => hasTemplate(x, depth + 1));
   if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) if (TEMPLATE_RE.test(k) || hasTemplate(x, depth + 1)) return true;
+    for (const [k, x] of Object.entries(v))
+      if (TEMPLATE_RE.test(k) || hasTemplate(x, depth + 1)) return true;
   }
   return false;
 }
@@ -44,17 +45,28 @@ function stripComments(src: string): string {
  */
 export function parseYamlText(text: string, file?: string): ParsedText {
   const first = parseOnce(text, file);
-  if (!first.diagnostics.some(d => d.code === 'yaml') || !/^ *\t/m.test(text)) return first;
+  if (!first.diagnostics.some(d => d.code === 'yaml') || !/^ *\t/m.test(text))
+    return first;
   // Go's YAML decoder (kubectl) tolerates tabs inside flow collections that the
   // strict YAML 1.2 parser rejects; retry with leading tabs expanded.
-  const retry = parseOnce(text.replace(/^( *)(\t+)/gm, (_m, sp: string, tabs: string) => sp + ' '.repeat(tabs.length * 8)), file);
-  if (retry.diagnostics.filter(d => d.code === 'yaml').length >= first.diagnostics.filter(d => d.code === 'yaml').length) {
+  const retry = parseOnce(
+    text.replace(
+      /^( *)(\t+)/gm,
+      (_m, sp: string, tabs: string) => sp + ' '.repeat(tabs.length * 8),
+    ),
+    file,
+  );
+  if (
+    retry.diagnostics.filter(d => d.code === 'yaml').length >=
+    first.diagnostics.filter(d => d.code === 'yaml').length
+  ) {
     return first;
   }
   retry.diagnostics.push({
     severity: 'warning',
     code: 'yaml',
-    message: 'tab characters used for indentation were expanded to spaces (accepted by kubectl, not by strict YAML)',
+    message:
+      'tab characters used for indentation were expanded to spaces (accepted by kubectl, not by strict YAML)',
     file,
   });
   return retry;
@@ -66,9 +78,18 @@ function parseOnce(text: string, file?: string): ParsedText {
   const diagnostics: Diagnostic[] = [];
   let docs;
   try {
-    docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+    docs = parseAllDocuments(text, {
+      lineCounter,
+      prettyErrors: false,
+      uniqueKeys: false,
+    });
   } catch (e) {
-    diagnostics.push({ severity: 'error', code: 'yaml', message: `YAML: ${(e as Error).message}`, file });
+    diagnostics.push({
+      severity: 'error',
+      code: 'yaml',
+      message: `YAML: ${(e as Error).message}`,
+      file,
+    });
     return { documents, diagnostics };
   }
   const list = Array.isArray(docs) ? docs : [docs];
@@ -84,7 +105,9 @@ function parseOnce(text: string, file?: string): ParsedText {
         severity: 'error',
         code: templated ? 'template' : 'yaml',
         message: templated
-          ? `unrendered {{ }} template: the document is not a final manifest (${err.message.split('\n')[0]})`
+          ? `unrendered {{ }} template: the document is not a final manifest (${
+              err.message.split('\n')[0]
+            })`
           : `YAML syntax error: ${err.message.split('\n')[0]}`,
         file,
         line: p.line,
@@ -113,7 +136,8 @@ function parseOnce(text: string, file?: string): ParsedText {
       diagnostics.push({
         severity: 'error',
         code: 'template',
-        message: 'unrendered {{ }} template: the document is not a final manifest',
+        message:
+          'unrendered {{ }} template: the document is not a final manifest',
         file,
         line: pos.line,
         column: pos.col,

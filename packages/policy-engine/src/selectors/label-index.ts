@@ -34,12 +34,17 @@ export class LabelIndex {
     let candidates: number[] | undefined;
     for (const r of sel.requirements) {
       if (r.operator !== 'In' && r.operator !== 'Exists') continue;
-      const keys = r.key.source === 'any' ? [`k8s:${r.key.key}`, `reserved:${r.key.key}`] : [`${r.key.source}:${r.key.key}`];
+      const keys =
+        r.key.source === 'any'
+          ? [`k8s:${r.key.key}`, `reserved:${r.key.key}`]
+          : [`${r.key.source}:${r.key.key}`];
       let list: number[] = [];
       if (r.operator === 'Exists') {
         for (const k of keys) list = list.concat(this.byK.get(k) ?? []);
       } else {
-        for (const k of keys) for (const v of r.values) list = list.concat(this.byKV.get(`${k}=${v}`) ?? []);
+        for (const k of keys)
+          for (const v of r.values)
+            list = list.concat(this.byKV.get(`${k}=${v}`) ?? []);
       }
       if (!candidates || list.length < candidates.length) candidates = list;
       if (candidates.length === 0) break;

@@ -1,4 +1,9 @@
-import { EndpointLabels, LabelKey, lookupLabel, parseLabelKey } from '../model/labels';
+import {
+  EndpointLabels,
+  LabelKey,
+  lookupLabel,
+  parseLabelKey,
+} from '../model/labels';
 
 /** Label selector operator. */
 export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
@@ -22,19 +27,27 @@ export interface Selector {
 /** Raw Kubernetes LabelSelector shape as found in YAML. */
 export interface RawLabelSelector {
   matchLabels?: Record<string, unknown> | null;
-  matchExpressions?: Array<{ key?: unknown; operator?: unknown; values?: unknown }> | null;
+  matchExpressions?: Array<{
+    key?: unknown;
+    operator?: unknown;
+    values?: unknown;
+  }> | null;
 }
 
 /** Error raised for malformed selectors. */
 export class SelectorError extends Error {}
 
 function reqKey(r: Requirement): string {
-  return `${r.key.source}:${r.key.key} ${r.operator} ${[...r.values].sort().join(',')}`;
+  return `${r.key.source}:${r.key.key} ${r.operator} ${[...r.values]
+    .sort()
+    .join(',')}`;
 }
 
 /** Builds a selector from requirements, computing its canonical key. */
 export function makeSelector(requirements: Requirement[]): Selector {
-  const sorted = [...requirements].sort((a, b) => (reqKey(a) < reqKey(b) ? -1 : 1));
+  const sorted = [...requirements].sort((a, b) =>
+    reqKey(a) < reqKey(b) ? -1 : 1,
+  );
   const uniq: Requirement[] = [];
   let last = '';
   for (const r of sorted) {
@@ -49,24 +62,42 @@ export function makeSelector(requirements: Requirement[]): Selector {
  * Parses a LabelSelector. `mapKey` can rewrite keys (KNP namespaceSelector keys
  * become `io.cilium.k8s.namespace.labels.<key>`).
  */
-export function parseSelector(raw: unknown, mapKey: (k: string) => string = k => k): Selector {
+export function parseSelector(
+  raw: unknown,
+  mapKey: (k: string) => string = k => k,
+): Selector {
   if (raw === null || raw === undefined) return makeSelector([]);
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new SelectorError('selector must be an object');
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new SelectorError('selector must be an object');
   const sel = raw as RawLabelSelector;
   const reqs: Requirement[] = [];
   if (sel.matchLabels) {
-    if (typeof sel.matchLabels !== 'object') throw new SelectorError('matchLabels must be a map');
+    if (typeof sel.matchLabels !== 'object')
+      throw new SelectorError('matchLabels must be a map');
     for (const [k, v] of Object.entries(sel.matchLabels)) {
-      reqs.push({ key: parseLabelKey(mapKey(k)), operator: 'In', values: [v === null || v === undefined ? '' : String(v)] });
+      reqs.push({
+        key: parseLabelKey(mapKey(k)),
+        operator: 'In',
+        values: [v === null || v === undefined ? '' : String(v)],
+      });
     }
   }
   if (sel.matchExpressions) {
-    if (!Array.isArray(sel.matchExpressions)) throw new SelectorError('matchExpressions must be a list');
+    if (!Array.isArray(sel.matchExpressions))
+      throw new SelectorError('matchExpressions must be a list');
     for (const e of sel.matchExpressions) {
-      if (!e || typeof e.key !== 'string') throw new SelectorError('matchExpressions entry without key');
+      if (!e || typeof e.key !== 'string')
+        throw new SelectorError('matchExpressions entry without key');
       const op = e.operator;
-      if (op !== 'In' && op !== 'NotIn' && op !== 'Exists' && op !== 'DoesNotExist') {
-        throw new SelectorError(`unknown matchExpressions operator ${String(op)}`);
+      if (
+        op !== 'In' &&
+        op !== 'NotIn' &&
+        op !== 'Exists' &&
+        op !== 'DoesNotExist'
+      ) {
+        throw new SelectorError(
+          `unknown matchExpressions operator ${String(op)}`,
+        );
       }
       const values = Array.isArray(e.values) ? e.values.map(String) : [];
       if ((op === 'In' || op === 'NotIn') && values.length === 0) {
@@ -79,7 +110,10 @@ export function parseSelector(raw: unknown, mapKey: (k: string) => string = k =>
 }
 
 /** Does a requirement hold for these labels? */
-export function requirementMatches(r: Requirement, labels: EndpointLabels): boolean {
+export function requirementMatches(
+  r: Requirement,
+  labels: EndpointLabels,
+): boolean {
   const v = lookupLabel(labels, r.key);
   switch (r.operator) {
     case 'In':
@@ -97,7 +131,8 @@ export function requirementMatches(r: Requirement, labels: EndpointLabels): bool
 
 /** Does the selector match these labels? */
 export function selectorMatches(s: Selector, labels: EndpointLabels): boolean {
-  for (const r of s.requirements) if (!requirementMatches(r, labels)) return false;
+  for (const r of s.requirements)
+    if (!requirementMatches(r, labels)) return false;
   return true;
 }
 
@@ -107,10 +142,13 @@ export function formatSelector(s: Selector): string {
   return s.requirements
     .map(r => {
       const k = `${r.key.source}:${r.key.key}`;
-      if (r.operator === 'In' && r.values.length === 1) return `${k}=${r.values[0]}`;
+      if (r.operator === 'In' && r.values.length === 1)
+        return `${k}=${r.values[0]}`;
       if (r.operator === 'Exists') return k;
       if (r.operator === 'DoesNotExist') return `!${k}`;
-      return `${k} ${r.operator === 'In' ? 'in' : 'notin'} (${r.values.join(',')})`;
+      return `${k} ${r.operator === 'In' ? 'in' : 'notin'} (${r.values.join(
+        ',',
+      )})`;
     })
     .join(', ');
 }

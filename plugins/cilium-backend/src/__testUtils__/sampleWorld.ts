@@ -33,7 +33,11 @@ function fullRef(ref: string, kind: string): string {
 
 /** The sample catalog with the relations the catalog processors would add. */
 /** A Component found in the cluster by the Kubernetes plugin's annotations. */
-export function kubernetesComponent(name: string, namespace: string, labelSelector: string): Entity {
+export function kubernetesComponent(
+  name: string,
+  namespace: string,
+  labelSelector: string,
+): Entity {
   return {
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Component',
@@ -45,7 +49,11 @@ export function kubernetesComponent(name: string, namespace: string, labelSelect
         'backstage.io/kubernetes-label-selector': labelSelector,
       },
     },
-    spec: { type: 'service', owner: 'group:default/team-a', lifecycle: 'production' },
+    spec: {
+      type: 'service',
+      owner: 'group:default/team-a',
+      lifecycle: 'production',
+    },
   };
 }
 

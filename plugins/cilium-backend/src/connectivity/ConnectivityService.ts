@@ -4,7 +4,7 @@ import {
   EntityConnectivityResponse,
   PolicyFileResponse,
   WorkloadIdentity,
-} from '@internal/plugin-cilium-common';
+} from '@cilium-zero-trust/plugin-cilium-common';
 import { ClusterRegistry } from '../services/ClusterRegistry';
 import { EntityWorkloadIndex } from '../services/EntityWorkloadIndex';
 import { LiveFlowService } from '../services/live/LiveFlowService';
@@ -13,7 +13,8 @@ import { computeDrift } from './drift';
 import { PolicyLinker, policyLabel, toApiEdge } from './toApi';
 
 function linker(template: string | undefined): PolicyLinker {
-  return path => (template && path ? template.replace('{path}', path) : undefined);
+  return path =>
+    template && path ? template.replace('{path}', path) : undefined;
 }
 
 /**
@@ -59,18 +60,32 @@ export class ConnectivityService {
       if (!view) continue;
       response.coverage.push({
         workload: w.id,
-        ingress: { isolated: view.ingress.isolated, isolatedBy: view.ingress.isolatedBy.map(policyLabel) },
-        egress: { isolated: view.egress.isolated, isolatedBy: view.egress.isolatedBy.map(policyLabel) },
+        ingress: {
+          isolated: view.ingress.isolated,
+          isolatedBy: view.ingress.isolatedBy.map(policyLabel),
+        },
+        egress: {
+          isolated: view.egress.isolated,
+          isolatedBy: view.egress.isolatedBy.map(policyLabel),
+        },
       });
       for (const e of view.egress.edges) {
-        response.egress.push(toApiEdge(e, 'egress', w.id, cluster.name, index, link));
+        response.egress.push(
+          toApiEdge(e, 'egress', w.id, cluster.name, index, link),
+        );
       }
       for (const e of view.ingress.edges) {
-        response.ingress.push(toApiEdge(e, 'ingress', w.id, cluster.name, index, link));
+        response.ingress.push(
+          toApiEdge(e, 'ingress', w.id, cluster.name, index, link),
+        );
       }
     }
-    const byPeer = (a: { peer: { id: string }; workload: string }, b: { peer: { id: string }; workload: string }) =>
-      a.peer.id.localeCompare(b.peer.id) || a.workload.localeCompare(b.workload);
+    const byPeer = (
+      a: { peer: { id: string }; workload: string },
+      b: { peer: { id: string }; workload: string },
+    ) =>
+      a.peer.id.localeCompare(b.peer.id) ||
+      a.workload.localeCompare(b.workload);
     response.egress.sort(byPeer);
     response.ingress.sort(byPeer);
 
@@ -90,13 +105,23 @@ export class ConnectivityService {
   }
 
   /** One policy file of a cluster's policy source. */
-  async policyFile(clusterName: string, path: string): Promise<PolicyFileResponse> {
+  async policyFile(
+    clusterName: string,
+    path: string,
+  ): Promise<PolicyFileResponse> {
     const cluster = this.deps.clusters.get(clusterName);
     const snapshot = await cluster.model.current();
     const yaml = snapshot.policyFiles.get(path);
     if (yaml === undefined) {
-      throw new NotFoundError(`Cluster ${clusterName} has no policy file ${path}`);
+      throw new NotFoundError(
+        `Cluster ${clusterName} has no policy file ${path}`,
+      );
     }
-    return { cluster: cluster.name, path, yaml, url: linker(cluster.policyUrl)(path) };
+    return {
+      cluster: cluster.name,
+      path,
+      yaml,
+      url: linker(cluster.policyUrl)(path),
+    };
   }
 }

@@ -1,15 +1,27 @@
 import path from 'path';
 import request from 'supertest';
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { ciliumPlugin } from '../plugin';
-import { eventually, examples, sampleEntities } from '../__testUtils__/sampleWorld';
+import {
+  eventually,
+  examples,
+  sampleEntities,
+} from '../__testUtils__/sampleWorld';
 
 describe('connectivity route over the sample world', () => {
   jest.setTimeout(30000);
 
-  async function start(permission: AuthorizeResult.ALLOW | AuthorizeResult.DENY = AuthorizeResult.ALLOW) {
+  async function start(
+    permission:
+      | AuthorizeResult.ALLOW
+      | AuthorizeResult.DENY = AuthorizeResult.ALLOW,
+  ) {
     return startTestBackend({
       features: [
         ciliumPlugin,
@@ -24,7 +36,10 @@ describe('connectivity route over the sample world', () => {
                     path: path.join(examples, 'gitops/policies'),
                     url: 'https://git.example.com/gitops/blob/main/policies/{path}',
                   },
-                  workloads: { type: 'manifests', path: path.join(examples, 'cluster') },
+                  workloads: {
+                    type: 'manifests',
+                    path: path.join(examples, 'cluster'),
+                  },
                 },
               ],
             },
@@ -41,9 +56,12 @@ describe('connectivity route over the sample world', () => {
       const res = await request(server)
         .get(`/api/cilium/entities/component/default/${name}/connectivity`)
         .set('authorization', mockCredentials.user.header());
-      if (res.status !== 200) throw new Error(`${res.status} ${JSON.stringify(res.body)}`);
+      if (res.status !== 200)
+        throw new Error(`${res.status} ${JSON.stringify(res.body)}`);
       // wait until the catalog index is built (peers become entities)
-      return res.body.egress.some((e: any) => e.peer.type === 'entity') ? res.body : undefined;
+      return res.body.egress.some((e: any) => e.peer.type === 'entity')
+        ? res.body
+        : undefined;
     });
   }
 
@@ -58,7 +76,9 @@ describe('connectivity route over the sample world', () => {
           egress: expect.objectContaining({ isolated: true }),
         }),
       ]);
-      const toCart = body.egress.find((e: any) => e.peer.id === 'component:default/cart');
+      const toCart = body.egress.find(
+        (e: any) => e.peer.id === 'component:default/cart',
+      );
       expect(toCart.ports).toBe('TCP 50051');
       expect(toCart.egressAllowedBy[0]).toMatchObject({
         kind: 'CiliumNetworkPolicy',
@@ -73,18 +93,34 @@ describe('connectivity route over the sample world', () => {
         direction: 'ingress',
       });
       // No policy allows checkout → payments (the demo's missing grant).
-      expect(body.egress.find((e: any) => e.peer.id === 'component:default/payments')).toBeUndefined();
+      expect(
+        body.egress.find(
+          (e: any) => e.peer.id === 'component:default/payments',
+        ),
+      ).toBeUndefined();
       // DNS through the cluster-wide policy.
-      const dns = body.egress.find((e: any) => e.peer.id === 'component:default/cluster-dns');
+      const dns = body.egress.find(
+        (e: any) => e.peer.id === 'component:default/cluster-dns',
+      );
       expect(dns.ports).toMatch(/UDP 53/);
-      expect(dns.egressAllowedBy.map((r: any) => r.kind)).toContain('CiliumClusterwideNetworkPolicy');
+      expect(dns.egressAllowedBy.map((r: any) => r.kind)).toContain(
+        'CiliumClusterwideNetworkPolicy',
+      );
       // Ingress from the storefront only.
-      expect(body.ingress.map((e: any) => e.peer.id)).toContain('component:default/storefront');
+      expect(body.ingress.map((e: any) => e.peer.id)).toContain(
+        'component:default/storefront',
+      );
 
       const drift = body.drift.map((d: any) => `${d.kind} ${d.peer}`);
-      expect(drift).toContain('declared-not-allowed component:default/payments');
-      expect(drift).toContain('allowed-not-declared component:default/inventory');
-      expect(drift).not.toContain('declared-not-allowed component:default/cart');
+      expect(drift).toContain(
+        'declared-not-allowed component:default/payments',
+      );
+      expect(drift).toContain(
+        'allowed-not-declared component:default/inventory',
+      );
+      expect(drift).not.toContain(
+        'declared-not-allowed component:default/cart',
+      );
     } finally {
       await backend.stop();
     }
@@ -94,15 +130,24 @@ describe('connectivity route over the sample world', () => {
     const backend = await start();
     try {
       const payments = await connectivityOf(backend.server, 'payments');
-      const stripe = payments.egress.find((e: any) => e.peer.id === 'resource:default/stripe-api');
-      expect(stripe).toMatchObject({ ports: 'TCP 443', peer: { type: 'entity', workload: 'api.stripe.com' } });
+      const stripe = payments.egress.find(
+        (e: any) => e.peer.id === 'resource:default/stripe-api',
+      );
+      expect(stripe).toMatchObject({
+        ports: 'TCP 443',
+        peer: { type: 'entity', workload: 'api.stripe.com' },
+      });
 
       const storefront = await connectivityOf(backend.server, 'storefront');
-      const identity = storefront.egress.find((e: any) => e.peer.id === 'component:default/identity');
+      const identity = storefront.egress.find(
+        (e: any) => e.peer.id === 'component:default/identity',
+      );
       expect(identity.l7.length).toBeGreaterThan(0);
       expect(identity.l7[0]).toMatchObject({ type: 'http' });
       expect(JSON.stringify(identity.l7[0].rules)).toMatch(/oauth2/);
-      const fromIngress = storefront.ingress.find((e: any) => e.peer.type === 'cilium-entity');
+      const fromIngress = storefront.ingress.find(
+        (e: any) => e.peer.type === 'cilium-entity',
+      );
       expect(fromIngress).toMatchObject({ peer: { id: 'ingress' } });
     } finally {
       await backend.stop();
@@ -113,7 +158,9 @@ describe('connectivity route over the sample world', () => {
     const backend = await start();
     try {
       const ok = await request(backend.server)
-        .get('/api/cilium/clusters/dev/policy-file?path=checkout/default-deny.yaml')
+        .get(
+          '/api/cilium/clusters/dev/policy-file?path=checkout/default-deny.yaml',
+        )
         .set('authorization', mockCredentials.user.header());
       expect(ok.status).toBe(200);
       expect(ok.body.yaml).toContain('CiliumNetworkPolicy');
@@ -142,4 +189,3 @@ describe('connectivity route over the sample world', () => {
     }
   });
 });
-

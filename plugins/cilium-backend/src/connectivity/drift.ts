@@ -2,7 +2,7 @@ import {
   ConnectivityEdge,
   DriftItem,
   TrafficEdge,
-} from '@internal/plugin-cilium-common';
+} from '@cilium-zero-trust/plugin-cilium-common';
 
 /** What drift is computed from. */
 export interface DriftInput {
@@ -38,7 +38,8 @@ export function computeDrift(input: DriftInput): DriftItem[] {
   }
 
   for (const target of [...declared].sort()) {
-    if (!input.networkEntities.has(target) || target === input.entityRef) continue;
+    if (!input.networkEntities.has(target) || target === input.entityRef)
+      continue;
     if (!allowedEgressPeers.has(target)) {
       items.push({
         kind: 'declared-not-allowed',
@@ -50,7 +51,9 @@ export function computeDrift(input: DriftInput): DriftItem[] {
   }
 
   for (const [peer, ports] of [...allowedEgressPeers].sort()) {
-    const isEntity = input.egress.some(e => e.peer.id === peer && e.peer.type === 'entity');
+    const isEntity = input.egress.some(
+      e => e.peer.id === peer && e.peer.type === 'entity',
+    );
     if (!isEntity || peer === input.entityRef || declared.has(peer)) continue;
     items.push({
       kind: 'allowed-not-declared',
@@ -69,7 +72,9 @@ export function computeDrift(input: DriftInput): DriftItem[] {
       direction: t.direction,
       peer: t.peer.id,
       ports: `${t.protocol} ${t.port}`,
-      message: `${dropped} ${t.direction === 'egress' ? 'outgoing' : 'incoming'} flows dropped${
+      message: `${dropped} ${
+        t.direction === 'egress' ? 'outgoing' : 'incoming'
+      } flows dropped${
         t.dropReasons.length ? ` (${t.dropReasons.join(', ')})` : ''
       }, last at ${t.lastSeen}.`,
     });
@@ -77,7 +82,9 @@ export function computeDrift(input: DriftInput): DriftItem[] {
 
   if (input.liveWindow) {
     const forwardedPeers = new Set(
-      input.observed.filter(t => (t.verdicts.FORWARDED ?? 0) > 0).map(t => `${t.direction}|${t.peer.id}`),
+      input.observed
+        .filter(t => (t.verdicts.FORWARDED ?? 0) > 0)
+        .map(t => `${t.direction}|${t.peer.id}`),
     );
     for (const [direction, edges] of [
       ['egress', input.egress],
@@ -85,7 +92,12 @@ export function computeDrift(input: DriftInput): DriftItem[] {
     ] as const) {
       const seen = new Set<string>();
       for (const e of edges.filter(allowed)) {
-        if (e.peer.type !== 'entity' || e.peer.id === input.entityRef || seen.has(e.peer.id)) continue;
+        if (
+          e.peer.type !== 'entity' ||
+          e.peer.id === input.entityRef ||
+          seen.has(e.peer.id)
+        )
+          continue;
         seen.add(e.peer.id);
         if (!forwardedPeers.has(`${direction}|${e.peer.id}`)) {
           items.push({

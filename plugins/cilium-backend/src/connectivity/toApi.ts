@@ -6,13 +6,13 @@ import type {
   PolicyRef,
   RuleRef,
   SideResult,
-} from '@internal/cilium-policy-engine';
-import { formatRange } from '@internal/cilium-policy-engine';
+} from '@cilium-zero-trust/cilium-policy-engine';
+import { formatRange } from '@cilium-zero-trust/cilium-policy-engine';
 import {
   ConnectivityEdge,
   ConnectivityPeer,
   PolicyRuleRef,
-} from '@internal/plugin-cilium-common';
+} from '@cilium-zero-trust/plugin-cilium-common';
 import { EntityWorkloadIndex } from '../services/EntityWorkloadIndex';
 
 /** How policy files are linked: a template with `{path}`. */
@@ -23,8 +23,13 @@ export function policyLabel(p: PolicyRef): string {
   return `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`;
 }
 
-function ruleRef(rule: RuleRef, conn: ConnSet, link: PolicyLinker): PolicyRuleRef {
-  const path = rule.file && !rule.file.startsWith('(workloads) ') ? rule.file : undefined;
+function ruleRef(
+  rule: RuleRef,
+  conn: ConnSet,
+  link: PolicyLinker,
+): PolicyRuleRef {
+  const path =
+    rule.file && !rule.file.startsWith('(workloads) ') ? rule.file : undefined;
   return {
     kind: rule.kind,
     namespace: rule.namespace,
@@ -40,24 +45,41 @@ function ruleRef(rule: RuleRef, conn: ConnSet, link: PolicyLinker): PolicyRuleRe
   };
 }
 
-function grants(list: Grant[] | undefined, link: PolicyLinker): PolicyRuleRef[] {
-  return (list ?? []).filter(g => !g.conn.isEmpty()).map(g => ruleRef(g.rule, g.conn, link));
+function grants(
+  list: Grant[] | undefined,
+  link: PolicyLinker,
+): PolicyRuleRef[] {
+  return (list ?? [])
+    .filter(g => !g.conn.isEmpty())
+    .map(g => ruleRef(g.rule, g.conn, link));
 }
 
 /** Maps an engine peer to the catalog where possible. */
-export function toPeer(peer: Peer, cluster: string, index: EntityWorkloadIndex): ConnectivityPeer {
+export function toPeer(
+  peer: Peer,
+  cluster: string,
+  index: EntityWorkloadIndex,
+): ConnectivityPeer {
   switch (peer.type) {
     case 'workload': {
       const w = peer.workload;
       const labels = Object.entries(w.labels).map(([k, v]) => `k8s:${k}=${v}`);
       const entityRef = index.lookupPod(cluster, w.namespace, labels, 0);
-      return entityRef ? { type: 'entity', id: entityRef, workload: w.id } : { type: 'workload', id: w.id };
+      return entityRef
+        ? { type: 'entity', id: entityRef, workload: w.id }
+        : { type: 'workload', id: w.id };
     }
     case 'external': {
-      const text = formatRange({ family: peer.family, start: peer.start, end: peer.end });
+      const text = formatRange({
+        family: peer.family,
+        start: peer.start,
+        end: peer.end,
+      });
       const [start, end] = text.split('-');
       const entityRef = end ? index.lookupRange(start, end) : undefined;
-      return entityRef ? { type: 'entity', id: entityRef, workload: text } : { type: 'external', id: text };
+      return entityRef
+        ? { type: 'entity', id: entityRef, workload: text }
+        : { type: 'external', id: text };
     }
     case 'fqdn': {
       const entityRef = index.lookupExternal([peer.pattern], '');
@@ -70,7 +92,10 @@ export function toPeer(peer: Peer, cluster: string, index: EntityWorkloadIndex):
   }
 }
 
-function defaultAllow(side: SideResult | undefined, label: string): string | undefined {
+function defaultAllow(
+  side: SideResult | undefined,
+  label: string,
+): string | undefined {
   if (!side?.defaultAllow) return undefined;
   return side.defaultAllow === 'not-isolated'
     ? `${label}: not isolated (no policy selects it for ${side.direction})`
@@ -86,12 +111,20 @@ export function toApiEdge(
   index: EntityWorkloadIndex,
   link: PolicyLinker,
 ): ConnectivityEdge {
-  const peer = toPeer(direction === 'egress' ? edge.dst : edge.src, cluster, index);
+  const peer = toPeer(
+    direction === 'egress' ? edge.dst : edge.src,
+    cluster,
+    index,
+  );
   const l7: ConnectivityEdge['l7'] = [];
   for (const side of [edge.egress, edge.ingress]) {
     for (const g of side?.allowedBy ?? []) {
       for (const x of g.l7 ?? []) {
-        l7.push({ rule: ruleRef(g.rule, x.conn, link), type: x.rules.type, rules: x.rules.rules });
+        l7.push({
+          rule: ruleRef(g.rule, x.conn, link),
+          type: x.rules.type,
+          rules: x.rules.rules,
+        });
       }
     }
   }
@@ -107,7 +140,10 @@ export function toApiEdge(
     deniedPorts: edge.denied.isEmpty() ? undefined : edge.denied.toString(),
     egressAllowedBy: grants(edge.egress?.allowedBy, link),
     ingressAllowedBy: grants(edge.ingress?.allowedBy, link),
-    deniedBy: [...grants(edge.egress?.deniedBy, link), ...grants(edge.ingress?.deniedBy, link)],
+    deniedBy: [
+      ...grants(edge.egress?.deniedBy, link),
+      ...grants(edge.ingress?.deniedBy, link),
+    ],
     defaultAllow: defaults.length ? defaults : undefined,
     l7,
   };

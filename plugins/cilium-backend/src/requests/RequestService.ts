@@ -32,8 +32,8 @@ import {
   RequestApproval,
   RequestEvent,
   RequestReplay,
-} from '@internal/plugin-cilium-common';
-import type { LeanFlow } from '@internal/plugin-cilium-node';
+} from '@cilium-zero-trust/plugin-cilium-common';
+import type { LeanFlow } from '@cilium-zero-trust/plugin-cilium-node';
 import { randomBytes } from 'crypto';
 import { auditTransition } from './audit';
 import {

@@ -4,7 +4,7 @@ import {
   ConnectivityRequestState,
   RequestApproval,
   RequestEvent,
-} from '@internal/plugin-cilium-common';
+} from '@cilium-zero-trust/plugin-cilium-common';
 import { Knex } from 'knex';
 
 const REQUESTS = 'cilium_requests';
@@ -16,7 +16,7 @@ const OUTBOX = 'cilium_request_outbox';
 export async function migrateRequestStore(knex: Knex): Promise<void> {
   await knex.migrate.latest({
     directory: resolvePackagePath(
-      '@internal/plugin-cilium-backend',
+      '@cilium-zero-trust/plugin-cilium-backend',
       'migrations',
     ),
     tableName: 'cilium_knex_migrations',
@@ -483,9 +483,7 @@ export class RequestStore {
   }
 
   /** Outbox rows of a request (for status and tests). */
-  async work(
-    requestId: string,
-  ): Promise<
+  async work(requestId: string): Promise<
     Array<{
       action: string;
       status: string;

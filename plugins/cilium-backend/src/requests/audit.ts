@@ -1,8 +1,6 @@
-import {
-  AuditorService,
-} from '@backstage/backend-plugin-api';
+import { AuditorService } from '@backstage/backend-plugin-api';
 import { JsonObject } from '@backstage/types';
-import { RequestEvent } from '@internal/plugin-cilium-common';
+import { RequestEvent } from '@cilium-zero-trust/plugin-cilium-common';
 import { withAuditEvent } from '../services/auditing';
 import type { Request } from 'express';
 

@@ -1,8 +1,8 @@
 import {
   ConnectivityRequest,
   ConnectivityTarget,
-} from '@internal/plugin-cilium-common';
-import type { PolicyChange } from '@internal/plugin-cilium-node';
+} from '@cilium-zero-trust/plugin-cilium-common';
+import type { PolicyChange } from '@cilium-zero-trust/plugin-cilium-node';
 import { describePorts } from './engine';
 
 /** How a target is written in titles and messages. */

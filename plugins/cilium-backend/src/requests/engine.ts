@@ -7,11 +7,11 @@ export {
   describePorts,
   planChange,
   withPolicies,
-} from '@internal/cilium-policy-engine';
+} from '@cilium-zero-trust/cilium-policy-engine';
 export type {
   ChangePlan,
   GenerateLabelSelector,
   GenerateRequest,
   GenerateTarget,
   PeerQuery,
-} from '@internal/cilium-policy-engine';
+} from '@cilium-zero-trust/cilium-policy-engine';

@@ -10,10 +10,10 @@ import {
   PolicyEngine,
   verifyDiff,
   withPolicies,
-} from '@internal/cilium-policy-engine';
-import type { GenerateRequest } from '@internal/cilium-policy-engine';
+} from '@cilium-zero-trust/cilium-policy-engine';
+import type { GenerateRequest } from '@cilium-zero-trust/cilium-policy-engine';
 import { examples } from '../__testUtils__/sampleWorld';
-import { describeWithShared, sharedPath } from '../../../../test/sharedData';
+import { describeWithShared, sharedPath } from '@internal/test-shared-data';
 
 const crdFile = sharedPath(
   'corpus/cilium/crds/cilium-cilium/pkg/k8s/apis/cilium.io/client/crds/v2/ciliumnetworkpolicies.yaml',

@@ -1,4 +1,4 @@
-import type { LeanFlow } from '@internal/plugin-cilium-node';
+import type { LeanFlow } from '@cilium-zero-trust/plugin-cilium-node';
 import path from 'path';
 import { loadDirectory, planChange, PolicyEngine } from './engine';
 import { replayFlows } from './replay';

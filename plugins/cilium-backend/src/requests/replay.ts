@@ -1,5 +1,5 @@
-import { RequestReplay } from '@internal/plugin-cilium-common';
-import type { LeanFlow } from '@internal/plugin-cilium-node';
+import { RequestReplay } from '@cilium-zero-trust/plugin-cilium-common';
+import type { LeanFlow } from '@cilium-zero-trust/plugin-cilium-node';
 import { podLabelsFromEndpointLabels as podLabels } from '../services/EntityWorkloadIndex';
 import type { PeerQuery, PolicyEngine } from './engine';
 

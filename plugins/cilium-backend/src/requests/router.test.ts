@@ -4,7 +4,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { LocalGitPublisher } from '@internal/plugin-cilium-node';
+import { LocalGitPublisher } from '@cilium-zero-trust/plugin-cilium-node';
 import request from 'supertest';
 import path from 'path';
 import { ciliumPlugin } from '../plugin';

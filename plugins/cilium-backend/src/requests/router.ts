@@ -145,8 +145,17 @@ export async function createRequestsRouter(
     ) => Promise<unknown>,
   ) {
     router.post(`/requests/:id/${action}`, async (req, res) => {
-      const body = await audited(auditor, req, action, { requestId: req.params.id }, async () =>
-        decide(req, await caller(req), req.body === undefined ? {} : req.body),
+      const body = await audited(
+        auditor,
+        req,
+        action,
+        { requestId: req.params.id },
+        async () =>
+          decide(
+            req,
+            await caller(req),
+            req.body === undefined ? {} : req.body,
+          ),
       );
       res.json(body);
     });

@@ -16,7 +16,7 @@ import {
   LeanFlow,
   LocalGitPublisher,
   PolicyPublisher,
-} from '@internal/plugin-cilium-node';
+} from '@cilium-zero-trust/plugin-cilium-node';
 import express from 'express';
 import { ClusterRegistry } from '../services/ClusterRegistry';
 import { EngineProvider } from './EngineProvider';

@@ -1,5 +1,5 @@
 import { ConflictError } from '@backstage/errors';
-import { ConnectivityRequestState } from '@internal/plugin-cilium-common';
+import { ConnectivityRequestState } from '@cilium-zero-trust/plugin-cilium-common';
 
 /**
  * The request life cycle:

@@ -1,7 +1,10 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { InventoryBuilder, PolicyEngine } from '@internal/cilium-policy-engine';
-import { SourceDiagnostic } from '@internal/plugin-cilium-common';
-import { ManifestSource } from '@internal/plugin-cilium-node';
+import {
+  InventoryBuilder,
+  PolicyEngine,
+} from '@cilium-zero-trust/cilium-policy-engine';
+import { SourceDiagnostic } from '@cilium-zero-trust/plugin-cilium-common';
+import { ManifestSource } from '@cilium-zero-trust/plugin-cilium-node';
 
 /** A cluster's policies and workloads, evaluated. */
 export interface ClusterSnapshot {
@@ -61,7 +64,8 @@ export class ClusterModel {
   async current(): Promise<ClusterSnapshot> {
     if (this.loading) return this.loading;
     const interval = this.options.minCheckIntervalMs ?? 5000;
-    if (this.snapshot && this.now() - this.lastCheck < interval) return this.snapshot;
+    if (this.snapshot && this.now() - this.lastCheck < interval)
+      return this.snapshot;
     this.loading = this.refresh().finally(() => {
       this.loading = undefined;
     });
@@ -77,17 +81,24 @@ export class ClusterModel {
     ].join('|');
     if (this.snapshot && versions === this.versions) return this.snapshot;
 
-    const [policySnapshot, workloadSnapshot] = await Promise.all([policies?.read(), workloads?.read()]);
+    const [policySnapshot, workloadSnapshot] = await Promise.all([
+      policies?.read(),
+      workloads?.read(),
+    ]);
     const builder = new InventoryBuilder();
     const policyFiles = new Map<string, string>();
-    for (const f of workloadSnapshot?.files ?? []) builder.addText(f.text, `${WORKLOADS_PREFIX}${f.path}`);
+    for (const f of workloadSnapshot?.files ?? [])
+      builder.addText(f.text, `${WORKLOADS_PREFIX}${f.path}`);
     for (const f of policySnapshot?.files ?? []) {
       builder.addText(f.text, f.path);
       policyFiles.set(f.path, f.text);
     }
     const inventory = builder.build();
     const diagnostics: SourceDiagnostic[] = [
-      ...[...(policySnapshot?.problems ?? []), ...(workloadSnapshot?.problems ?? [])].map(p => ({
+      ...[
+        ...(policySnapshot?.problems ?? []),
+        ...(workloadSnapshot?.problems ?? []),
+      ].map(p => ({
         severity: 'error' as const,
         message: p.message,
         file: p.source,
@@ -102,19 +113,32 @@ export class ClusterModel {
           object: d.object,
         })),
     ];
-    const engine = new PolicyEngine(inventory, { clusterName: this.options.cluster });
+    const engine = new PolicyEngine(inventory, {
+      clusterName: this.options.cluster,
+    });
     const policiesUnavailable =
       policySnapshot && policySnapshot.version === 'missing'
-        ? policySnapshot.problems.map(p => p.message).join('; ') || `${policies?.description} cannot be read`
+        ? policySnapshot.problems.map(p => p.message).join('; ') ||
+          `${policies?.description} cannot be read`
         : undefined;
-    this.snapshot = { engine, loadedAt: new Date(this.now()), diagnostics, policyFiles, policiesUnavailable };
+    this.snapshot = {
+      engine,
+      loadedAt: new Date(this.now()),
+      diagnostics,
+      policyFiles,
+      policiesUnavailable,
+    };
     this.versions = versions;
     this.options.logger.info(
-      `Cluster ${this.options.cluster}: loaded ${inventory.policies.length} policies and ${inventory.workloads.length} workloads${
-        diagnostics.length ? ` (${diagnostics.length} problems: ${diagnostics
-          .slice(0, 3)
-          .map(d => `${d.file ?? ''} ${d.message}`)
-          .join('; ')})` : ''
+      `Cluster ${this.options.cluster}: loaded ${
+        inventory.policies.length
+      } policies and ${inventory.workloads.length} workloads${
+        diagnostics.length
+          ? ` (${diagnostics.length} problems: ${diagnostics
+              .slice(0, 3)
+              .map(d => `${d.file ?? ''} ${d.message}`)
+              .join('; ')})`
+          : ''
       }`,
     );
     return this.snapshot;

@@ -2,7 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { ScmIntegrations } from '@backstage/integration';
-import { HubbleTlsOptions } from '@internal/plugin-cilium-node';
+import { HubbleTlsOptions } from '@cilium-zero-trust/plugin-cilium-node';
 import { ClusterModel } from './ClusterModel';
 import { ConfiguredSource, createManifestSource } from './manifestSources';
 
@@ -23,15 +23,26 @@ export interface ClusterEntry {
 export class ClusterRegistry {
   static fromConfig(config: Config, logger: LoggerService): ClusterRegistry {
     const integrations = ScmIntegrations.fromConfig(config);
-    const clusters = (config.getOptionalConfigArray('cilium.clusters') ?? []).map((c, i) => {
+    const clusters = (
+      config.getOptionalConfigArray('cilium.clusters') ?? []
+    ).map((c, i) => {
       const name = c.getString('name');
-      const source = (role: 'policies' | 'workloads'): ConfiguredSource | undefined =>
+      const source = (
+        role: 'policies' | 'workloads',
+      ): ConfiguredSource | undefined =>
         c.has(role)
-          ? createManifestSource(c.getConfig(role), { role, key: `cilium.clusters[${i}].${role}`, logger, integrations })
+          ? createManifestSource(c.getConfig(role), {
+              role,
+              key: `cilium.clusters[${i}].${role}`,
+              logger,
+              integrations,
+            })
           : undefined;
       const policies = source('policies');
       const workloads = source('workloads');
-      const wanted = [policies?.checkSeconds, workloads?.checkSeconds].filter((v): v is number => v !== undefined);
+      const wanted = [policies?.checkSeconds, workloads?.checkSeconds].filter(
+        (v): v is number => v !== undefined,
+      );
       const checkSeconds = wanted.length ? Math.min(...wanted) : 5;
       return {
         name,
@@ -62,7 +73,9 @@ export class ClusterRegistry {
     const seen = new Set<string>();
     for (const c of clusters) {
       if (seen.has(c.name)) {
-        throw new Error(`cilium.clusters: the cluster name "${c.name}" is used twice`);
+        throw new Error(
+          `cilium.clusters: the cluster name "${c.name}" is used twice`,
+        );
       }
       seen.add(c.name);
     }

@@ -2,7 +2,10 @@ import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { getWorkloadIdentity, WorkloadIdentity } from '@internal/plugin-cilium-common';
+import {
+  getWorkloadIdentity,
+  WorkloadIdentity,
+} from '@cilium-zero-trust/plugin-cilium-common';
 
 /** An entity as the caller may see it, with its workload identity. */
 export interface ResolvedEntity {
@@ -27,9 +30,13 @@ export class EntityResolver {
     credentials: BackstageCredentials,
   ): Promise<{ entity: Entity; entityRef: string }> {
     const entityRef = stringifyEntityRef(ref);
-    const entity = await this.catalog.getEntityByRef(entityRef, { credentials });
+    const entity = await this.catalog.getEntityByRef(entityRef, {
+      credentials,
+    });
     if (!entity) {
-      throw new NotFoundError(`No entity ${entityRef} in the catalog, or you may not see it`);
+      throw new NotFoundError(
+        `No entity ${entityRef} in the catalog, or you may not see it`,
+      );
     }
     return { entity, entityRef: stringifyEntityRef(entity) };
   }
@@ -40,9 +47,13 @@ export class EntityResolver {
     credentials: BackstageCredentials,
   ): Promise<ResolvedEntity> {
     const { entity, entityRef } = await this.fetch(ref, credentials);
-    const result = getWorkloadIdentity(entity, { defaultCluster: this.defaultCluster() });
+    const result = getWorkloadIdentity(entity, {
+      defaultCluster: this.defaultCluster(),
+    });
     if (!result.ok) {
-      throw new InputError(`${entityRef} has no workload identity: ${result.message}`);
+      throw new InputError(
+        `${entityRef} has no workload identity: ${result.message}`,
+      );
     }
     return { entity, entityRef, identity: result.identity };
   }

@@ -5,7 +5,7 @@ import {
   getWorkloadIdentity,
   LabelSelectorRequirement,
   matchesLabelSelector,
-} from '@internal/plugin-cilium-common';
+} from '@cilium-zero-trust/plugin-cilium-common';
 import * as ipaddr from 'ipaddr.js';
 
 interface WorkloadClaim {
@@ -20,7 +20,9 @@ interface ExternalClaim {
 }
 
 /** Turns Hubble's `source:key=value` endpoint labels into Kubernetes pod labels. */
-export function podLabelsFromEndpointLabels(labels: string[]): Record<string, string> {
+export function podLabelsFromEndpointLabels(
+  labels: string[],
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const label of labels) {
     if (!label.startsWith('k8s:')) continue;
@@ -59,13 +61,17 @@ export class EntityWorkloadIndex {
         this.byClusterNamespace.set(key, list);
       }
       const a = entity.metadata.annotations ?? {};
-      const fqdns = (a[ANNOTATION_CILIUM_FQDN] ?? '').split(',').map(s => s.trim()).filter(Boolean);
+      const fqdns = (a[ANNOTATION_CILIUM_FQDN] ?? '')
+        .split(',')
+        .map(s => s.trim())
+        .filter(Boolean);
       const cidrs = (a[ANNOTATION_CILIUM_CIDR] ?? '')
         .split(',')
         .map(s => s.trim())
         .filter(s => ipaddr.isValidCIDR(s))
         .map(s => ipaddr.parseCIDR(s));
-      if (fqdns.length || cidrs.length) this.externals.push({ entityRef, fqdns, cidrs });
+      if (fqdns.length || cidrs.length)
+        this.externals.push({ entityRef, fqdns, cidrs });
     }
   }
 
@@ -81,7 +87,8 @@ export class EntityWorkloadIndex {
   /** Every entity ref the index can map to. */
   entityRefs(): Set<string> {
     const refs = new Set<string>();
-    for (const list of this.byClusterNamespace.values()) list.forEach(c => refs.add(c.entityRef));
+    for (const list of this.byClusterNamespace.values())
+      list.forEach(c => refs.add(c.entityRef));
     this.externals.forEach(e => refs.add(e.entityRef));
     return refs;
   }
@@ -105,7 +112,9 @@ export class EntityWorkloadIndex {
     if (cached !== undefined) return cached ?? undefined;
     const claims = this.byClusterNamespace.get(`${cluster}/${namespace}`) ?? [];
     const podLabels = podLabelsFromEndpointLabels(labels);
-    const found = claims.find(c => matchesLabelSelector(c.requirements, podLabels));
+    const found = claims.find(c =>
+      matchesLabelSelector(c.requirements, podLabels),
+    );
     if (this.cache.size > 100_000) this.cache.clear();
     this.cache.set(key, found?.entityRef ?? null);
     return found?.entityRef;
@@ -118,7 +127,12 @@ export class EntityWorkloadIndex {
     const b = ipaddr.parse(end);
     for (const ext of this.externals) {
       for (const [net, bits] of ext.cidrs) {
-        if (net.kind() === a.kind() && a.match(net as any, bits) && b.kind() === a.kind() && b.match(net as any, bits)) {
+        if (
+          net.kind() === a.kind() &&
+          a.match(net as any, bits) &&
+          b.kind() === a.kind() &&
+          b.match(net as any, bits)
+        ) {
           return ext.entityRef;
         }
       }
@@ -132,13 +146,23 @@ export class EntityWorkloadIndex {
     let addr: ipaddr.IPv4 | ipaddr.IPv6 | undefined;
     if (ip && ipaddr.isValid(ip)) {
       addr = ipaddr.parse(ip);
-      if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
+      if (
+        addr.kind() === 'ipv6' &&
+        (addr as ipaddr.IPv6).isIPv4MappedAddress()
+      ) {
         addr = (addr as ipaddr.IPv6).toIPv4Address();
       }
     }
     for (const ext of this.externals) {
-      if (names.some(n => ext.fqdns.some(p => fqdnMatches(p, n)))) return ext.entityRef;
-      if (addr && ext.cidrs.some(([net, bits]) => net.kind() === addr!.kind() && addr!.match(net as any, bits))) {
+      if (names.some(n => ext.fqdns.some(p => fqdnMatches(p, n))))
+        return ext.entityRef;
+      if (
+        addr &&
+        ext.cidrs.some(
+          ([net, bits]) =>
+            net.kind() === addr!.kind() && addr!.match(net as any, bits),
+        )
+      ) {
         return ext.entityRef;
       }
     }

@@ -2,8 +2,8 @@ import {
   matchesLabelSelector,
   WorkloadIdentity,
   WorkloadSummary,
-} from '@internal/plugin-cilium-common';
-import type { Workload } from '@internal/cilium-policy-engine';
+} from '@cilium-zero-trust/plugin-cilium-common';
+import type { Workload } from '@cilium-zero-trust/cilium-policy-engine';
 import { ClusterRegistry } from './ClusterRegistry';
 
 /** The engine's workloads that a workload identity selects. */
@@ -12,7 +12,9 @@ export function selectWorkloads(
   identity: WorkloadIdentity,
 ): Workload[] {
   return workloads.filter(
-    w => w.namespace === identity.namespace && matchesLabelSelector(identity.requirements, w.labels),
+    w =>
+      w.namespace === identity.namespace &&
+      matchesLabelSelector(identity.requirements, w.labels),
   );
 }
 
@@ -29,7 +31,11 @@ export class WorkloadService {
       kind: w.kind,
       name: w.name,
       podLabels: { ...w.labels },
-      ports: w.ports.map(p => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
+      ports: w.ports.map(p => ({
+        name: p.name,
+        containerPort: p.port,
+        protocol: p.protocol,
+      })),
       source: w.position?.file?.replace(/^\(workloads\) /, ''),
     }));
   }

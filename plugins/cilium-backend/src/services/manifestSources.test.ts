@@ -5,30 +5,47 @@ import git from 'isomorphic-git';
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { ScmIntegrations } from '@backstage/integration';
-import { DirectoryManifestSource, GitManifestSource, KubernetesManifestSource } from '@internal/plugin-cilium-node';
+import {
+  DirectoryManifestSource,
+  GitManifestSource,
+  KubernetesManifestSource,
+} from '@cilium-zero-trust/plugin-cilium-node';
 import { ClusterRegistry } from './ClusterRegistry';
 import { createManifestSource } from './manifestSources';
 
 const logger = mockServices.logger.mock();
 const examples = path.resolve(__dirname, '../../../../examples');
 
-function build(block: object, role: 'policies' | 'workloads' = 'policies', integrationsConfig: object = {}) {
+function build(
+  block: object,
+  role: 'policies' | 'workloads' = 'policies',
+  integrationsConfig: object = {},
+) {
   return createManifestSource(new ConfigReader(block), {
     role,
     key: `cilium.clusters[0].${role}`,
     logger,
-    integrations: ScmIntegrations.fromConfig(new ConfigReader(integrationsConfig)),
+    integrations: ScmIntegrations.fromConfig(
+      new ConfigReader(integrationsConfig),
+    ),
   });
 }
 
 describe('createManifestSource', () => {
   it('builds a directory source, also for the workloads type "manifests" and when the type is left out', () => {
-    const dir = build({ type: 'directory', path: 'x', url: 'https://example.com/{path}', refreshSeconds: 30 });
+    const dir = build({
+      type: 'directory',
+      path: 'x',
+      url: 'https://example.com/{path}',
+      refreshSeconds: 30,
+    });
     expect(dir.source).toBeInstanceOf(DirectoryManifestSource);
     expect(dir.source.description).toBe('directory x');
     expect(dir.fileUrl).toBe('https://example.com/{path}');
     expect(dir.checkSeconds).toBe(30);
-    expect(build({ type: 'manifests', path: 'y' }, 'workloads').source).toBeInstanceOf(DirectoryManifestSource);
+    expect(
+      build({ type: 'manifests', path: 'y' }, 'workloads').source,
+    ).toBeInstanceOf(DirectoryManifestSource);
     expect(build({ path: 'z' }).source.description).toBe('directory z');
     expect(build({ path: 'z' }).checkSeconds).toBeUndefined();
   });
@@ -44,25 +61,54 @@ describe('createManifestSource', () => {
       fileUrl: 'https://git.example.com/acme/gitops/src/prod/policies/{path}',
     });
     expect(explicit.source).toBeInstanceOf(GitManifestSource);
-    expect(explicit.source.description).toBe('git https://git.example.com/acme/gitops.git#prod:policies');
-    expect(explicit.fileUrl).toBe('https://git.example.com/acme/gitops/src/prod/policies/{path}');
+    expect(explicit.source.description).toBe(
+      'git https://git.example.com/acme/gitops.git#prod:policies',
+    );
+    expect(explicit.fileUrl).toBe(
+      'https://git.example.com/acme/gitops/src/prod/policies/{path}',
+    );
     expect(explicit.checkSeconds).toBe(5);
 
     const derived = build(
-      { type: 'git', url: 'https://github.com/acme/gitops.git', path: 'policies' },
+      {
+        type: 'git',
+        url: 'https://github.com/acme/gitops.git',
+        path: 'policies',
+      },
       'policies',
       { integrations: { github: [{ host: 'github.com', token: 't' }] } },
     );
-    expect(derived.fileUrl).toBe('https://github.com/acme/gitops/blob/main/policies/{path}');
-    expect(build({ type: 'git', url: '/srv/gitops.git' }).fileUrl).toBeUndefined();
+    expect(derived.fileUrl).toBe(
+      'https://github.com/acme/gitops/blob/main/policies/{path}',
+    );
+    expect(
+      build({ type: 'git', url: '/srv/gitops.git' }).fileUrl,
+    ).toBeUndefined();
   });
 
   it('builds a Kubernetes source for either role', () => {
-    const policies = build({ type: 'kubernetes', url: 'https://10.0.0.1:6443', token: 't', skipTLSVerify: true });
+    const policies = build({
+      type: 'kubernetes',
+      url: 'https://10.0.0.1:6443',
+      token: 't',
+      skipTLSVerify: true,
+    });
     expect(policies.source).toBeInstanceOf(KubernetesManifestSource);
-    expect(policies.source.description).toBe('kubernetes https://10.0.0.1:6443 (policies)');
-    const workloads = build({ type: 'kubernetes', url: 'https://10.0.0.1:6443', caData: 'Zm9v', refreshSeconds: 2 }, 'workloads');
-    expect(workloads.source.description).toBe('kubernetes https://10.0.0.1:6443 (workloads)');
+    expect(policies.source.description).toBe(
+      'kubernetes https://10.0.0.1:6443 (policies)',
+    );
+    const workloads = build(
+      {
+        type: 'kubernetes',
+        url: 'https://10.0.0.1:6443',
+        caData: 'Zm9v',
+        refreshSeconds: 2,
+      },
+      'workloads',
+    );
+    expect(workloads.source.description).toBe(
+      'kubernetes https://10.0.0.1:6443 (workloads)',
+    );
     expect(workloads.checkSeconds).toBe(2);
   });
 
@@ -70,9 +116,15 @@ describe('createManifestSource', () => {
     expect(() => build({ type: 's3', path: 'x' })).toThrow(
       'cilium.clusters[0].policies.type: unknown source type "s3"; use one of directory, git, kubernetes',
     );
-    expect(() => build({ type: 'hubble' }, 'workloads')).toThrow(/^cilium\.clusters\[0\]\.workloads\.type: unknown source type "hubble"/);
-    expect(() => build({ type: 'git' })).toThrow('cilium.clusters[0].policies.url is required for a source of type "git"');
-    expect(() => build({ type: 'directory' })).toThrow('cilium.clusters[0].policies.path is required');
+    expect(() => build({ type: 'hubble' }, 'workloads')).toThrow(
+      /^cilium\.clusters\[0\]\.workloads\.type: unknown source type "hubble"/,
+    );
+    expect(() => build({ type: 'git' })).toThrow(
+      'cilium.clusters[0].policies.url is required for a source of type "git"',
+    );
+    expect(() => build({ type: 'directory' })).toThrow(
+      'cilium.clusters[0].policies.path is required',
+    );
   });
 });
 
@@ -87,9 +139,18 @@ describe('ClusterRegistry with a git policy source', () => {
     // The sample GitOps policies, committed to a local repository.
     const repo = path.join(tmp, 'gitops');
     await git.init({ fs, dir: repo, defaultBranch: 'main' });
-    fs.cpSync(path.join(examples, 'gitops/policies'), path.join(repo, 'policies'), { recursive: true });
+    fs.cpSync(
+      path.join(examples, 'gitops/policies'),
+      path.join(repo, 'policies'),
+      { recursive: true },
+    );
     await git.add({ fs, dir: repo, filepath: 'policies' });
-    await git.commit({ fs, dir: repo, message: 'policies', author: { name: 't', email: 't@example.invalid' } });
+    await git.commit({
+      fs,
+      dir: repo,
+      message: 'policies',
+      author: { name: 't', email: 't@example.invalid' },
+    });
 
     const registry = ClusterRegistry.fromConfig(
       new ConfigReader({
@@ -97,8 +158,17 @@ describe('ClusterRegistry with a git policy source', () => {
           clusters: [
             {
               name: 'dev',
-              policies: { type: 'git', url: repo, path: 'policies', fileUrl: 'https://example.com/p/{path}', refreshSeconds: 0 },
-              workloads: { type: 'manifests', path: path.join(examples, 'cluster') },
+              policies: {
+                type: 'git',
+                url: repo,
+                path: 'policies',
+                fileUrl: 'https://example.com/p/{path}',
+                refreshSeconds: 0,
+              },
+              workloads: {
+                type: 'manifests',
+                path: path.join(examples, 'cluster'),
+              },
             },
           ],
         },
@@ -117,7 +187,12 @@ describe('ClusterRegistry with a git policy source', () => {
       'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: { name: extra, namespace: catalog }\nspec:\n  endpointSelector: {}\n  ingress: [{ fromEntities: [cluster] }]\n',
     );
     await git.add({ fs, dir: repo, filepath: 'policies/catalog/extra.yaml' });
-    await git.commit({ fs, dir: repo, message: 'extra', author: { name: 't', email: 't@example.invalid' } });
+    await git.commit({
+      fs,
+      dir: repo,
+      message: 'extra',
+      author: { name: 't', email: 't@example.invalid' },
+    });
     const second = await cluster.model.current();
     expect(second).not.toBe(first);
     expect(second.policyFiles.size).toBe(count + 1);

@@ -6,7 +6,7 @@ import {
   GitManifestSource,
   KubernetesManifestSource,
   ManifestSource,
-} from '@internal/plugin-cilium-node';
+} from '@cilium-zero-trust/plugin-cilium-node';
 
 /** Which block of a cluster a source comes from. */
 export type SourceRole = 'policies' | 'workloads';
@@ -73,7 +73,10 @@ export function createManifestSource(
   switch (type) {
     case 'directory': {
       const path = config.getOptionalString('path');
-      if (!path) throw new Error(`${key}.path is required for a source of type "${rawType}"`);
+      if (!path)
+        throw new Error(
+          `${key}.path is required for a source of type "${rawType}"`,
+        );
       return {
         source: new DirectoryManifestSource(path),
         checkSeconds: refreshSeconds,
@@ -82,7 +85,8 @@ export function createManifestSource(
     }
     case 'git': {
       const url = config.getOptionalString('url');
-      if (!url) throw new Error(`${key}.url is required for a source of type "git"`);
+      if (!url)
+        throw new Error(`${key}.url is required for a source of type "git"`);
       const branch = config.getOptionalString('branch') ?? 'main';
       const subPath = config.getOptionalString('path') ?? '';
       const source = new GitManifestSource({
@@ -94,12 +98,18 @@ export function createManifestSource(
         integrations,
         cacheDir: options.cacheDir,
       });
-      options.logger.info(`cilium: ${role} of ${key} from ${source.description}`);
+      options.logger.info(
+        `cilium: ${role} of ${key} from ${source.description}`,
+      );
       return {
         source,
-        checkSeconds: Math.min(DEFAULT_CHECK_SECONDS, refreshSeconds ?? DEFAULT_CHECK_SECONDS),
+        checkSeconds: Math.min(
+          DEFAULT_CHECK_SECONDS,
+          refreshSeconds ?? DEFAULT_CHECK_SECONDS,
+        ),
         fileUrl:
-          config.getOptionalString('fileUrl') ?? derivedFileUrl(url, branch, subPath, integrations),
+          config.getOptionalString('fileUrl') ??
+          derivedFileUrl(url, branch, subPath, integrations),
       };
     }
     case 'kubernetes': {
@@ -113,12 +123,22 @@ export function createManifestSource(
         context: config.getOptionalString('context'),
         refreshSeconds,
       });
-      options.logger.info(`cilium: ${role} of ${key} from ${source.description}`);
-      return { source, checkSeconds: Math.min(DEFAULT_CHECK_SECONDS, refreshSeconds ?? DEFAULT_CHECK_SECONDS) };
+      options.logger.info(
+        `cilium: ${role} of ${key} from ${source.description}`,
+      );
+      return {
+        source,
+        checkSeconds: Math.min(
+          DEFAULT_CHECK_SECONDS,
+          refreshSeconds ?? DEFAULT_CHECK_SECONDS,
+        ),
+      };
     }
     default:
       throw new Error(
-        `${key}.type: unknown source type "${rawType}"; use one of ${TYPES.join(', ')}${
+        `${key}.type: unknown source type "${rawType}"; use one of ${TYPES.join(
+          ', ',
+        )}${
           role === 'workloads' ? ' (or manifests, the same as directory)' : ''
         }`,
       );

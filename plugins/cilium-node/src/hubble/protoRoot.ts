@@ -9,7 +9,7 @@ import * as protobuf from 'protobufjs';
  * @public
  */
 export function hubbleProtoDir(): string {
-  return resolvePackagePath('@internal/plugin-cilium-node', 'proto');
+  return resolvePackagePath('@cilium-zero-trust/plugin-cilium-node', 'proto');
 }
 
 let cachedRoot: protobuf.Root | undefined;

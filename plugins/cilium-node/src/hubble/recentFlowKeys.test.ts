@@ -17,7 +17,11 @@ describe('RecentFlowKeys', () => {
     keys.add('a', 0, 0);
     keys.add('b', 500, 500);
     keys.add('c', 1200, 1200); // window starts at 200: `a` goes
-    expect([keys.has('a'), keys.has('b'), keys.has('c')]).toEqual([false, true, true]);
+    expect([keys.has('a'), keys.has('b'), keys.has('c')]).toEqual([
+      false,
+      true,
+      true,
+    ]);
     expect(keys.count).toBe(2);
   });
 
@@ -30,7 +34,8 @@ describe('RecentFlowKeys', () => {
       all.push(k);
       keys.add(k, i, i);
       for (let j = Math.max(0, i - 100); j <= i && i % 97 === 0; j++) {
-        if (keys.has(all[j]) !== j > i - 64) wrong.push(`after ${i}: ${all[j]}`);
+        if (keys.has(all[j]) !== j > i - 64)
+          wrong.push(`after ${i}: ${all[j]}`);
       }
     }
     expect(wrong).toEqual([]);

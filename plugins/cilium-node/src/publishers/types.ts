@@ -3,7 +3,7 @@ import type {
   RequestDiff,
   RequestFinding,
   RequestReplay,
-} from '@internal/plugin-cilium-common';
+} from '@cilium-zero-trust/plugin-cilium-common';
 
 /**
  * A change to the GitOps repository: the files of one connectivity request.

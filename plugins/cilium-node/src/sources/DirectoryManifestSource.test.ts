@@ -10,7 +10,10 @@ describe('DirectoryManifestSource', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manifests-'));
     fs.mkdirSync(path.join(dir, 'checkout'));
     fs.mkdirSync(path.join(dir, '.git'));
-    fs.writeFileSync(path.join(dir, 'checkout', 'default-deny.yaml'), 'kind: CiliumNetworkPolicy\n');
+    fs.writeFileSync(
+      path.join(dir, 'checkout', 'default-deny.yaml'),
+      'kind: CiliumNetworkPolicy\n',
+    );
     fs.writeFileSync(path.join(dir, 'list.json'), '{"kind":"List","items":[]}');
     fs.writeFileSync(path.join(dir, '.git', 'config.yaml'), 'ignored: true\n');
     fs.writeFileSync(path.join(dir, 'README.md'), '# not a manifest');
@@ -19,7 +22,10 @@ describe('DirectoryManifestSource', () => {
 
   it('reads YAML and JSON manifests recursively with paths relative to the root', async () => {
     const snapshot = await new DirectoryManifestSource(dir).read();
-    expect(snapshot.files.map(f => f.path)).toEqual(['checkout/default-deny.yaml', 'list.json']);
+    expect(snapshot.files.map(f => f.path)).toEqual([
+      'checkout/default-deny.yaml',
+      'list.json',
+    ]);
     expect(snapshot.files[0].text).toBe('kind: CiliumNetworkPolicy\n');
     expect(snapshot.problems).toEqual([]);
   });
@@ -28,10 +34,16 @@ describe('DirectoryManifestSource', () => {
     const source = new DirectoryManifestSource(dir);
     const v1 = await source.version();
     expect(await source.version()).toBe(v1);
-    fs.writeFileSync(path.join(dir, 'checkout', 'grant.yaml'), 'kind: NetworkPolicy\n');
+    fs.writeFileSync(
+      path.join(dir, 'checkout', 'grant.yaml'),
+      'kind: NetworkPolicy\n',
+    );
     const v2 = await source.version();
     expect(v2).not.toBe(v1);
-    fs.writeFileSync(path.join(dir, 'checkout', 'grant.yaml'), 'kind: NetworkPolicy # changed\n');
+    fs.writeFileSync(
+      path.join(dir, 'checkout', 'grant.yaml'),
+      'kind: NetworkPolicy # changed\n',
+    );
     const v3 = await source.version();
     expect(v3).not.toBe(v2);
     fs.rmSync(path.join(dir, 'checkout', 'grant.yaml'));
@@ -39,7 +51,9 @@ describe('DirectoryManifestSource', () => {
   });
 
   it('reports a missing folder instead of throwing', async () => {
-    const snapshot = await new DirectoryManifestSource(path.join(dir, 'nope')).read();
+    const snapshot = await new DirectoryManifestSource(
+      path.join(dir, 'nope'),
+    ).read();
     expect(snapshot.files).toEqual([]);
     expect(snapshot.problems[0].message).toMatch(/cannot read folder/);
   });

@@ -1,7 +1,12 @@
 import { createHash } from 'crypto';
 import fs from 'fs/promises';
 import path from 'path';
-import { ManifestFile, ManifestSnapshot, ManifestSource, SourceProblem } from './types';
+import {
+  ManifestFile,
+  ManifestSnapshot,
+  ManifestSource,
+  SourceProblem,
+} from './types';
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
@@ -57,18 +62,26 @@ export class DirectoryManifestSource implements ManifestSource {
       return {
         files: [],
         version: 'missing',
-        problems: [{ source: this.root, message: `cannot read folder: ${e.message}` }],
+        problems: [
+          { source: this.root, message: `cannot read folder: ${e.message}` },
+        ],
       };
     }
     const files: ManifestFile[] = [];
     const hash = createHash('sha1');
     for (const f of names) {
       try {
-        const [text, st] = await Promise.all([fs.readFile(f, 'utf8'), fs.stat(f)]);
+        const [text, st] = await Promise.all([
+          fs.readFile(f, 'utf8'),
+          fs.stat(f),
+        ]);
         files.push({ path: this.rel(f), text });
         hash.update(`${this.rel(f)}\0${st.size}\0${st.mtimeMs}\n`);
       } catch (e) {
-        problems.push({ source: this.rel(f), message: `cannot read file: ${e.message}` });
+        problems.push({
+          source: this.rel(f),
+          message: `cannot read file: ${e.message}`,
+        });
       }
     }
     return { files, version: hash.digest('hex'), problems };

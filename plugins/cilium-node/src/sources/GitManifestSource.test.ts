@@ -13,7 +13,11 @@ import { GitManifestSource } from './GitManifestSource';
 const author = { name: 'Test', email: 'test@example.invalid' };
 
 /** Writes files into the work tree of `dir` and commits them all. */
-async function commit(dir: string, files: Record<string, string | null>, message: string): Promise<string> {
+async function commit(
+  dir: string,
+  files: Record<string, string | null>,
+  message: string,
+): Promise<string> {
   for (const [file, text] of Object.entries(files)) {
     const full = path.join(dir, file);
     if (text === null) {
@@ -37,7 +41,9 @@ async function serveGit(root: string, token?: string) {
   const seen: Array<{ url: string; authorization?: string }> = [];
   const server = http.createServer((req, res) => {
     seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
-    const expected = token ? `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` : undefined;
+    const expected = token
+      ? `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`
+      : undefined;
     if (expected && req.headers.authorization !== expected) {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' });
       res.end();
@@ -71,7 +77,10 @@ async function serveGit(root: string, token?: string) {
       headersDone = true;
       let status = 200;
       const headers: Record<string, string> = {};
-      for (const line of head.subarray(0, end).toString('latin1').split('\r\n')) {
+      for (const line of head
+        .subarray(0, end)
+        .toString('latin1')
+        .split('\r\n')) {
         const i = line.indexOf(':');
         const name = line.slice(0, i).trim();
         const value = line.slice(i + 1).trim();
@@ -105,7 +114,8 @@ describe('GitManifestSource', () => {
     first = await commit(
       repo,
       {
-        'policies/checkout/default-deny.yaml': 'kind: CiliumNetworkPolicy\nmetadata: { name: default-deny }\n',
+        'policies/checkout/default-deny.yaml':
+          'kind: CiliumNetworkPolicy\nmetadata: { name: default-deny }\n',
         'policies/list.json': '{"kind":"List","items":[]}',
         'policies/README.md': '# not a manifest',
         'policies/.hidden/x.yaml': 'ignored: true\n',
@@ -120,15 +130,22 @@ describe('GitManifestSource', () => {
     const source = new GitManifestSource({ url: repo, path: 'policies' });
     const snapshot = await source.read();
     expect(snapshot.problems).toEqual([]);
-    expect(snapshot.files.map(f => f.path)).toEqual(['checkout/default-deny.yaml', 'list.json']);
-    expect(snapshot.files[0].text).toBe('kind: CiliumNetworkPolicy\nmetadata: { name: default-deny }\n');
+    expect(snapshot.files.map(f => f.path)).toEqual([
+      'checkout/default-deny.yaml',
+      'list.json',
+    ]);
+    expect(snapshot.files[0].text).toBe(
+      'kind: CiliumNetworkPolicy\nmetadata: { name: default-deny }\n',
+    );
     expect(snapshot.version).toBe(first);
     expect(await source.version()).toBe(first);
     expect(source.description).toBe(`git ${repo}#main:policies`);
   });
 
   it('reads the whole tree without a sub-path, and accepts a file URL', async () => {
-    const snapshot = await new GitManifestSource({ url: pathToFileURL(repo).toString() }).read();
+    const snapshot = await new GitManifestSource({
+      url: pathToFileURL(repo).toString(),
+    }).read();
     expect(snapshot.files.map(f => f.path)).toEqual([
       'other/elsewhere.yaml',
       'policies/checkout/default-deny.yaml',
@@ -143,42 +160,70 @@ describe('GitManifestSource', () => {
 
     // A commit on another branch does not change the version.
     await git.branch({ fs, dir: repo, ref: 'feature', checkout: true });
-    await commit(repo, { 'policies/feature.yaml': 'kind: NetworkPolicy\n' }, 'feature');
+    await commit(
+      repo,
+      { 'policies/feature.yaml': 'kind: NetworkPolicy\n' },
+      'feature',
+    );
     await git.checkout({ fs, dir: repo, ref: 'main' });
     expect(await source.version()).toBe(v1);
-    expect((await source.read()).files.map(f => f.path)).not.toContain('feature.yaml');
+    expect((await source.read()).files.map(f => f.path)).not.toContain(
+      'feature.yaml',
+    );
 
     const second = await commit(
       repo,
-      { 'policies/checkout/grant.yaml': 'kind: NetworkPolicy\n', 'policies/list.json': null },
+      {
+        'policies/checkout/grant.yaml': 'kind: NetworkPolicy\n',
+        'policies/list.json': null,
+      },
       'second',
     );
     expect(await source.version()).toBe(second);
     const snapshot = await source.read();
     expect(snapshot.version).toBe(second);
-    expect(snapshot.files.map(f => f.path)).toEqual(['checkout/default-deny.yaml', 'checkout/grant.yaml']);
+    expect(snapshot.files.map(f => f.path)).toEqual([
+      'checkout/default-deny.yaml',
+      'checkout/grant.yaml',
+    ]);
   });
 
   it('reads another branch when configured', async () => {
     await git.branch({ fs, dir: repo, ref: 'feature', checkout: true });
-    const feature = await commit(repo, { 'policies/feature.yaml': 'kind: NetworkPolicy\n' }, 'feature');
-    const snapshot = await new GitManifestSource({ url: repo, branch: 'feature', path: 'policies/' }).read();
+    const feature = await commit(
+      repo,
+      { 'policies/feature.yaml': 'kind: NetworkPolicy\n' },
+      'feature',
+    );
+    const snapshot = await new GitManifestSource({
+      url: repo,
+      branch: 'feature',
+      path: 'policies/',
+    }).read();
     expect(snapshot.version).toBe(feature);
     expect(snapshot.files.map(f => f.path)).toContain('feature.yaml');
   });
 
   it('reports a missing sub-path, a missing branch and a missing repository as problems', async () => {
-    const noFolder = await new GitManifestSource({ url: repo, path: 'nope' }).read();
+    const noFolder = await new GitManifestSource({
+      url: repo,
+      path: 'nope',
+    }).read();
     expect(noFolder.files).toEqual([]);
     expect(noFolder.version).toBe(first);
     expect(noFolder.problems).toHaveLength(1);
     expect(noFolder.problems[0].message).toMatch(/cannot read folder "nope"/);
 
-    const noBranch = await new GitManifestSource({ url: repo, branch: 'nope' }).read();
+    const noBranch = await new GitManifestSource({
+      url: repo,
+      branch: 'nope',
+    }).read();
     expect(noBranch.files).toEqual([]);
     expect(noBranch.problems[0].message).toMatch(/cannot read branch "nope"/);
 
-    const noRepo = await new GitManifestSource({ url: path.join(tmp, 'missing') }).read();
+    const noRepo = await new GitManifestSource({
+      url: path.join(tmp, 'missing'),
+    }).read();
     expect(noRepo.files).toEqual([]);
     expect(noRepo.problems[0].message).toMatch(/cannot read branch "main"/);
   });
@@ -190,9 +235,14 @@ describe('GitManifestSource', () => {
       cacheDir: path.join(tmp, 'cache'),
     }).read();
     expect(unreachable.files).toEqual([]);
-    expect(unreachable.problems[0].message).toMatch(/cannot fetch branch "main" of http:\/\/127\.0\.0\.1:9\/gitops\.git/);
+    expect(unreachable.problems[0].message).toMatch(
+      /cannot fetch branch "main" of http:\/\/127\.0\.0\.1:9\/gitops\.git/,
+    );
 
-    const malformed = await new GitManifestSource({ url: 'http://', cacheDir: path.join(tmp, 'cache') }).read();
+    const malformed = await new GitManifestSource({
+      url: 'http://',
+      cacheDir: path.join(tmp, 'cache'),
+    }).read();
     expect(malformed.files).toEqual([]);
     expect(malformed.problems[0].message).toMatch(/cannot fetch/);
   });
@@ -214,10 +264,17 @@ describe('GitManifestSource', () => {
       expect(await source.version()).toBe(first);
       const snapshot = await source.read();
       expect(snapshot.problems).toEqual([]);
-      expect(snapshot.files.map(f => f.path)).toEqual(['checkout/default-deny.yaml', 'list.json']);
+      expect(snapshot.files.map(f => f.path)).toEqual([
+        'checkout/default-deny.yaml',
+        'list.json',
+      ]);
       const requests = server.seen.length;
 
-      const second = await commit(repo, { 'policies/checkout/grant.yaml': 'kind: NetworkPolicy\n' }, 'second');
+      const second = await commit(
+        repo,
+        { 'policies/checkout/grant.yaml': 'kind: NetworkPolicy\n' },
+        'second',
+      );
       now += 10_000;
       expect(await source.version()).toBe(first); // not fetched again yet
       expect(server.seen.length).toBe(requests);
@@ -249,39 +306,67 @@ describe('GitManifestSource', () => {
       const failed = await running.version();
       expect(failed).toBe(`${first} (last fetch failed)`);
       const stale = await running.read();
-      expect(stale.files.map(f => f.path)).toEqual(['checkout/default-deny.yaml', 'list.json']);
+      expect(stale.files.map(f => f.path)).toEqual([
+        'checkout/default-deny.yaml',
+        'list.json',
+      ]);
       expect(stale.problems).toHaveLength(1);
-      expect(stale.problems[0].message).toMatch(/cannot fetch .* \(showing the last fetched commit/);
+      expect(stale.problems[0].message).toMatch(
+        /cannot fetch .* \(showing the last fetched commit/,
+      );
       now += 5000;
       expect(await running.version()).toBe(failed);
       // A new instance (as after a restart) over the same cache folder.
       const snapshot = await new GitManifestSource(options).read();
       expect(snapshot.version).toBe(first);
-      expect(snapshot.files.map(f => f.path)).toEqual(['checkout/default-deny.yaml', 'list.json']);
-      expect(snapshot.problems[0].message).toMatch(/showing the last fetched commit/);
+      expect(snapshot.files.map(f => f.path)).toEqual([
+        'checkout/default-deny.yaml',
+        'list.json',
+      ]);
+      expect(snapshot.problems[0].message).toMatch(
+        /showing the last fetched commit/,
+      );
     });
 
     it('authenticates with a token, or with the credentials of a matching integration', async () => {
       server = await serveGit(tmp, 's3cret');
       const url = `${server.base}/gitops/.git`;
 
-      const anonymous = await new GitManifestSource({ url, cacheDir: path.join(tmp, 'c1') }).read();
+      const anonymous = await new GitManifestSource({
+        url,
+        cacheDir: path.join(tmp, 'c1'),
+      }).read();
       expect(anonymous.files).toEqual([]);
       expect(anonymous.problems[0].message).toMatch(/cannot fetch/);
 
-      const wrong = await new GitManifestSource({ url, token: 'nope', cacheDir: path.join(tmp, 'c2') }).read();
+      const wrong = await new GitManifestSource({
+        url,
+        token: 'nope',
+        cacheDir: path.join(tmp, 'c2'),
+      }).read();
       expect(wrong.problems[0].message).toMatch(/authentication failed/);
 
-      const withToken = await new GitManifestSource({ url, token: 's3cret', path: 'policies', cacheDir: path.join(tmp, 'c3') }).read();
+      const withToken = await new GitManifestSource({
+        url,
+        token: 's3cret',
+        path: 'policies',
+        cacheDir: path.join(tmp, 'c3'),
+      }).read();
       expect(withToken.problems).toEqual([]);
       expect(withToken.files).toHaveLength(2);
-      const basic = `Basic ${Buffer.from('x-access-token:s3cret').toString('base64')}`;
+      const basic = `Basic ${Buffer.from('x-access-token:s3cret').toString(
+        'base64',
+      )}`;
       expect(server.seen.some(r => r.authorization === basic)).toBe(true);
 
       const host = new URL(server.base).host;
       const integrations = ScmIntegrations.fromConfig(
         new ConfigReader({
-          integrations: { github: [{ host, apiBaseUrl: `${server.base}/api/v3`, token: 's3cret' }] },
+          integrations: {
+            github: [
+              { host, apiBaseUrl: `${server.base}/api/v3`, token: 's3cret' },
+            ],
+          },
         }),
       );
       const viaIntegration = await new GitManifestSource({

@@ -5,8 +5,16 @@ import path from 'path';
 import { fileURLToPath } from 'url';
 import git, { GitAuth } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
-import { DefaultGithubCredentialsProvider, ScmIntegrationRegistry } from '@backstage/integration';
-import { ManifestFile, ManifestSnapshot, ManifestSource, SourceProblem } from './types';
+import {
+  DefaultGithubCredentialsProvider,
+  ScmIntegrationRegistry,
+} from '@backstage/integration';
+import {
+  ManifestFile,
+  ManifestSnapshot,
+  ManifestSource,
+  SourceProblem,
+} from './types';
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
@@ -47,7 +55,12 @@ export interface GitManifestSourceOptions {
   now?: () => number;
 }
 
-type TreeEntry = { mode: string; path: string; oid: string; type: 'blob' | 'tree' | 'commit' };
+type TreeEntry = {
+  mode: string;
+  path: string;
+  oid: string;
+  type: 'blob' | 'tree' | 'commit';
+};
 
 function isRemote(url: string): boolean {
   return /^https?:\/\//i.test(url);
@@ -84,17 +97,32 @@ export class GitManifestSource implements ManifestSource {
 
   constructor(private readonly options: GitManifestSourceOptions) {
     this.branch = options.branch ?? 'main';
-    this.subPath = (options.path ?? '').split(/[\\/]+/).filter(s => s && s !== '.').join('/');
+    this.subPath = (options.path ?? '')
+      .split(/[\\/]+/)
+      .filter(s => s && s !== '.')
+      .join('/');
     this.remote = isRemote(options.url);
-    this.description = `git ${redact(options.url)}#${this.branch}${this.subPath ? `:${this.subPath}` : ''}`;
+    this.description = `git ${redact(options.url)}#${this.branch}${
+      this.subPath ? `:${this.subPath}` : ''
+    }`;
     if (this.remote) {
-      const key = createHash('sha1').update(`${options.url}\0${this.branch}`).digest('hex').slice(0, 16);
-      const base = options.cacheDir ?? path.join(os.tmpdir(), 'backstage-cilium-git');
+      const key = createHash('sha1')
+        .update(`${options.url}\0${this.branch}`)
+        .digest('hex')
+        .slice(0, 16);
+      const base =
+        options.cacheDir ?? path.join(os.tmpdir(), 'backstage-cilium-git');
       this.gitdir = path.resolve(base, key);
     } else {
-      const local = options.url.startsWith('file:') ? fileURLToPath(options.url) : options.url;
+      const local = options.url.startsWith('file:')
+        ? fileURLToPath(options.url)
+        : options.url;
       const dotGit = path.join(local, '.git');
-      this.gitdir = path.resolve(fs.existsSync(dotGit) && fs.statSync(dotGit).isDirectory() ? dotGit : local);
+      this.gitdir = path.resolve(
+        fs.existsSync(dotGit) && fs.statSync(dotGit).isDirectory()
+          ? dotGit
+          : local,
+      );
     }
   }
 
@@ -112,14 +140,22 @@ export class GitManifestSource implements ManifestSource {
     const integration = integrations?.byUrl(url);
     if (!integration || !integrations) return undefined;
     if (integration.type === 'github') {
-      const creds = await DefaultGithubCredentialsProvider.fromIntegrations(integrations).getCredentials({ url });
-      return creds.token ? { username: 'x-access-token', password: creds.token } : undefined;
+      const creds = await DefaultGithubCredentialsProvider.fromIntegrations(
+        integrations,
+      ).getCredentials({ url });
+      return creds.token
+        ? { username: 'x-access-token', password: creds.token }
+        : undefined;
     }
     // Every integration type keeps its settings in `config`; the common interface does not declare it.
-    const config = (integration as { config?: { token?: string; username?: string } }).config;
+    const config = (
+      integration as { config?: { token?: string; username?: string } }
+    ).config;
     if (!config?.token) return undefined;
     return {
-      username: config.username ?? (integration.type === 'gitlab' ? 'oauth2' : 'x-access-token'),
+      username:
+        config.username ??
+        (integration.type === 'gitlab' ? 'oauth2' : 'x-access-token'),
       password: config.token,
     };
   }
@@ -127,29 +163,51 @@ export class GitManifestSource implements ManifestSource {
   private async fetchRemote(): Promise<string> {
     await fs.promises.mkdir(this.gitdir, { recursive: true });
     if (!fs.existsSync(path.join(this.gitdir, 'HEAD'))) {
-      await git.init({ fs, gitdir: this.gitdir, bare: true, defaultBranch: 'main' });
+      await git.init({
+        fs,
+        gitdir: this.gitdir,
+        bare: true,
+        defaultBranch: 'main',
+      });
     }
-    await git.addRemote({ fs, gitdir: this.gitdir, remote: 'origin', url: this.options.url, force: true });
-    let failedAuth = false;
-    const result = await git.fetch({
+    await git.addRemote({
       fs,
-      http,
       gitdir: this.gitdir,
       remote: 'origin',
-      ref: this.branch,
-      singleBranch: true,
-      depth: 1,
-      tags: false,
-      onAuth: async () => (await this.credentials()) ?? { cancel: true },
-      onAuthFailure: () => {
-        failedAuth = true;
-        return { cancel: true };
-      },
-    }).catch(e => {
-      throw new Error(`${failedAuth ? 'authentication failed: ' : ''}${errorMessage(e)}`);
+      url: this.options.url,
+      force: true,
     });
-    if (!result.fetchHead) throw new Error(`the remote has no branch "${this.branch}"`);
-    await git.writeRef({ fs, gitdir: this.gitdir, ref: this.trackingRef, value: result.fetchHead, force: true });
+    let failedAuth = false;
+    const result = await git
+      .fetch({
+        fs,
+        http,
+        gitdir: this.gitdir,
+        remote: 'origin',
+        ref: this.branch,
+        singleBranch: true,
+        depth: 1,
+        tags: false,
+        onAuth: async () => (await this.credentials()) ?? { cancel: true },
+        onAuthFailure: () => {
+          failedAuth = true;
+          return { cancel: true };
+        },
+      })
+      .catch(e => {
+        throw new Error(
+          `${failedAuth ? 'authentication failed: ' : ''}${errorMessage(e)}`,
+        );
+      });
+    if (!result.fetchHead)
+      throw new Error(`the remote has no branch "${this.branch}"`);
+    await git.writeRef({
+      fs,
+      gitdir: this.gitdir,
+      ref: this.trackingRef,
+      value: result.fetchHead,
+      force: true,
+    });
     return result.fetchHead;
   }
 
@@ -191,9 +249,20 @@ export class GitManifestSource implements ManifestSource {
     return this.fetchError ? `${head} (last fetch failed)` : head;
   }
 
-  private async collect(treeOid: string, prefix: string, files: ManifestFile[], problems: SourceProblem[]) {
-    const { tree } = await git.readTree({ fs, gitdir: this.gitdir, oid: treeOid });
-    const entries = [...(tree as TreeEntry[])].sort((a, b) => (a.path < b.path ? -1 : 1));
+  private async collect(
+    treeOid: string,
+    prefix: string,
+    files: ManifestFile[],
+    problems: SourceProblem[],
+  ) {
+    const { tree } = await git.readTree({
+      fs,
+      gitdir: this.gitdir,
+      oid: treeOid,
+    });
+    const entries = [...(tree as TreeEntry[])].sort((a, b) =>
+      a.path < b.path ? -1 : 1,
+    );
     for (const e of entries) {
       if (e.path.startsWith('.')) continue;
       const rel = prefix ? `${prefix}/${e.path}` : e.path;
@@ -201,10 +270,17 @@ export class GitManifestSource implements ManifestSource {
         await this.collect(e.oid, rel, files, problems);
       } else if (e.type === 'blob' && MANIFEST.test(e.path)) {
         try {
-          const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid: e.oid });
+          const { blob } = await git.readBlob({
+            fs,
+            gitdir: this.gitdir,
+            oid: e.oid,
+          });
           files.push({ path: rel, text: Buffer.from(blob).toString('utf8') });
         } catch (err) {
-          problems.push({ source: rel, message: `cannot read file: ${errorMessage(err)}` });
+          problems.push({
+            source: rel,
+            message: `cannot read file: ${errorMessage(err)}`,
+          });
         }
       }
     }
@@ -218,27 +294,54 @@ export class GitManifestSource implements ManifestSource {
     } catch (e) {
       // Serve the last fetched commit of the cache (e.g. after a restart) when the remote is unreachable.
       const cached = this.remote
-        ? await git.resolveRef({ fs, gitdir: this.gitdir, ref: this.trackingRef }).catch(() => undefined)
+        ? await git
+            .resolveRef({ fs, gitdir: this.gitdir, ref: this.trackingRef })
+            .catch(() => undefined)
         : undefined;
-      const message = `cannot ${this.remote ? 'fetch' : 'read'} branch "${this.branch}" of ${redact(this.options.url)}: ${errorMessage(e)}`;
-      if (!cached) return { files: [], version: 'missing', problems: [{ source: redact(this.options.url), message }] };
-      problems.push({ source: redact(this.options.url), message: `${message} (showing the last fetched commit ${cached.slice(0, 12)})` });
+      const message = `cannot ${this.remote ? 'fetch' : 'read'} branch "${
+        this.branch
+      }" of ${redact(this.options.url)}: ${errorMessage(e)}`;
+      if (!cached)
+        return {
+          files: [],
+          version: 'missing',
+          problems: [{ source: redact(this.options.url), message }],
+        };
+      problems.push({
+        source: redact(this.options.url),
+        message: `${message} (showing the last fetched commit ${cached.slice(
+          0,
+          12,
+        )})`,
+      });
       commit = cached;
     }
     if (this.fetchError && !problems.length) {
       problems.push({
         source: redact(this.options.url),
-        message: `cannot fetch branch "${this.branch}" of ${redact(this.options.url)}: ${this.fetchError} (showing the last fetched commit ${commit.slice(0, 12)})`,
+        message: `cannot fetch branch "${this.branch}" of ${redact(
+          this.options.url,
+        )}: ${this.fetchError} (showing the last fetched commit ${commit.slice(
+          0,
+          12,
+        )})`,
       });
     }
     const files: ManifestFile[] = [];
     try {
-      const { oid } = await git.readTree({ fs, gitdir: this.gitdir, oid: commit, filepath: this.subPath || undefined });
+      const { oid } = await git.readTree({
+        fs,
+        gitdir: this.gitdir,
+        oid: commit,
+        filepath: this.subPath || undefined,
+      });
       await this.collect(oid, '', files, problems);
     } catch (e) {
       problems.push({
         source: this.subPath || '/',
-        message: `cannot read folder "${this.subPath || '/'}" at commit ${commit.slice(0, 12)}: ${errorMessage(e)}`,
+        message: `cannot read folder "${
+          this.subPath || '/'
+        }" at commit ${commit.slice(0, 12)}: ${errorMessage(e)}`,
       });
     }
     return { files, version: commit, problems };

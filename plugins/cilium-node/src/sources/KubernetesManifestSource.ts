@@ -2,7 +2,12 @@ import { createHash } from 'crypto';
 import http from 'http';
 import https from 'https';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ManifestFile, ManifestSnapshot, ManifestSource, SourceProblem } from './types';
+import {
+  ManifestFile,
+  ManifestSnapshot,
+  ManifestSource,
+  SourceProblem,
+} from './types';
 
 /**
  * What a {@link KubernetesManifestSource} lists: `policies` (CNP, CCNP, KNP)
@@ -53,26 +58,73 @@ interface KindSpec {
 /** The kinds each role lists, in this order. */
 const KINDS: Record<KubernetesSourceRole, KindSpec[]> = {
   policies: [
-    { kind: 'CiliumNetworkPolicy', apiVersion: 'cilium.io/v2', plural: 'ciliumnetworkpolicies', namespaced: true },
-    { kind: 'CiliumClusterwideNetworkPolicy', apiVersion: 'cilium.io/v2', plural: 'ciliumclusterwidenetworkpolicies', namespaced: false },
-    { kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1', plural: 'networkpolicies', namespaced: true },
+    {
+      kind: 'CiliumNetworkPolicy',
+      apiVersion: 'cilium.io/v2',
+      plural: 'ciliumnetworkpolicies',
+      namespaced: true,
+    },
+    {
+      kind: 'CiliumClusterwideNetworkPolicy',
+      apiVersion: 'cilium.io/v2',
+      plural: 'ciliumclusterwidenetworkpolicies',
+      namespaced: false,
+    },
+    {
+      kind: 'NetworkPolicy',
+      apiVersion: 'networking.k8s.io/v1',
+      plural: 'networkpolicies',
+      namespaced: true,
+    },
   ],
   workloads: [
-    { kind: 'Namespace', apiVersion: 'v1', plural: 'namespaces', namespaced: false },
+    {
+      kind: 'Namespace',
+      apiVersion: 'v1',
+      plural: 'namespaces',
+      namespaced: false,
+    },
     { kind: 'Pod', apiVersion: 'v1', plural: 'pods', namespaced: true },
-    { kind: 'Deployment', apiVersion: 'apps/v1', plural: 'deployments', namespaced: true },
-    { kind: 'StatefulSet', apiVersion: 'apps/v1', plural: 'statefulsets', namespaced: true },
-    { kind: 'DaemonSet', apiVersion: 'apps/v1', plural: 'daemonsets', namespaced: true },
-    { kind: 'ReplicaSet', apiVersion: 'apps/v1', plural: 'replicasets', namespaced: true },
+    {
+      kind: 'Deployment',
+      apiVersion: 'apps/v1',
+      plural: 'deployments',
+      namespaced: true,
+    },
+    {
+      kind: 'StatefulSet',
+      apiVersion: 'apps/v1',
+      plural: 'statefulsets',
+      namespaced: true,
+    },
+    {
+      kind: 'DaemonSet',
+      apiVersion: 'apps/v1',
+      plural: 'daemonsets',
+      namespaced: true,
+    },
+    {
+      kind: 'ReplicaSet',
+      apiVersion: 'apps/v1',
+      plural: 'replicasets',
+      namespaced: true,
+    },
     { kind: 'Job', apiVersion: 'batch/v1', plural: 'jobs', namespaced: true },
-    { kind: 'CronJob', apiVersion: 'batch/v1', plural: 'cronjobs', namespaced: true },
+    {
+      kind: 'CronJob',
+      apiVersion: 'batch/v1',
+      plural: 'cronjobs',
+      namespaced: true,
+    },
     { kind: 'Service', apiVersion: 'v1', plural: 'services', namespaced: true },
   ],
 };
 
 /** The cluster-wide list path of a kind, e.g. `/apis/apps/v1/deployments`, `/api/v1/pods`. */
 function listPath(spec: KindSpec): string {
-  return spec.apiVersion.includes('/') ? `/apis/${spec.apiVersion}/${spec.plural}` : `/api/${spec.apiVersion}/${spec.plural}`;
+  return spec.apiVersion.includes('/')
+    ? `/apis/${spec.apiVersion}/${spec.plural}`
+    : `/api/${spec.apiVersion}/${spec.plural}`;
 }
 
 /** A non-2xx answer of the API server. */
@@ -83,7 +135,8 @@ class KubernetesApiError extends Error {
 }
 
 function describeError(e: unknown): { code?: number; message: string } {
-  if (e instanceof KubernetesApiError) return { code: e.code, message: e.message };
+  if (e instanceof KubernetesApiError)
+    return { code: e.code, message: e.message };
   return { message: e instanceof Error ? e.message : String(e) };
 }
 
@@ -128,12 +181,17 @@ export class KubernetesManifestSource implements ManifestSource {
   private readonly lastGood = new Map<string, ManifestFile[]>();
 
   constructor(private readonly options: KubernetesManifestSourceOptions) {
-    this.kc = options.kubeConfig ?? KubernetesManifestSource.kubeConfig(options);
-    this.description = `kubernetes ${this.kc.getCurrentCluster()?.server ?? '(no cluster)'} (${options.role})`;
+    this.kc =
+      options.kubeConfig ?? KubernetesManifestSource.kubeConfig(options);
+    this.description = `kubernetes ${
+      this.kc.getCurrentCluster()?.server ?? '(no cluster)'
+    } (${options.role})`;
   }
 
   /** The KubeConfig for the connection options (see {@link KubernetesManifestSourceOptions}). */
-  static kubeConfig(options: Omit<KubernetesManifestSourceOptions, 'role'>): KubeConfig {
+  static kubeConfig(
+    options: Omit<KubernetesManifestSourceOptions, 'role'>,
+  ): KubeConfig {
     const kc = new KubeConfig();
     if (options.url) {
       const caData =
@@ -141,7 +199,12 @@ export class KubernetesManifestSource implements ManifestSource {
           ? Buffer.from(options.caData).toString('base64')
           : options.caData;
       kc.loadFromClusterAndUser(
-        { name: 'cluster', server: options.url, caData, skipTLSVerify: options.skipTLSVerify ?? false },
+        {
+          name: 'cluster',
+          server: options.url,
+          caData,
+          skipTLSVerify: options.skipTLSVerify ?? false,
+        },
         { name: 'user', token: options.token },
       );
     } else if (options.kubeconfig) {
@@ -170,32 +233,47 @@ export class KubernetesManifestSource implements ManifestSource {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     const url = new URL(`${cluster.server.replace(/\/+$/, '')}${pathAndQuery}`);
-    const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' }, timeout: 30_000 };
+    const opts: https.RequestOptions = {
+      method: 'GET',
+      headers: { Accept: 'application/json' },
+      timeout: 30_000,
+    };
     await this.kc.applyToHTTPSOptions(opts);
     return new Promise<ListPage>((resolve, reject) => {
-      const req = (url.protocol === 'http:' ? http : https).request(url, opts, res => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: any;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            body = undefined;
-          }
-          const code = res.statusCode ?? 0;
-          if (code < 200 || code >= 300) {
-            const detail = body?.message ?? text.slice(0, 200);
-            reject(new KubernetesApiError(code, `HTTP ${code}${detail ? `: ${detail}` : ''}`));
-          } else if (!body || typeof body !== 'object') {
-            reject(new Error(`the answer of GET ${url.pathname} is not JSON`));
-          } else {
-            resolve(body as ListPage);
-          }
-        });
-      });
+      const req = (url.protocol === 'http:' ? http : https).request(
+        url,
+        opts,
+        res => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let body: any;
+            try {
+              body = JSON.parse(text);
+            } catch {
+              body = undefined;
+            }
+            const code = res.statusCode ?? 0;
+            if (code < 200 || code >= 300) {
+              const detail = body?.message ?? text.slice(0, 200);
+              reject(
+                new KubernetesApiError(
+                  code,
+                  `HTTP ${code}${detail ? `: ${detail}` : ''}`,
+                ),
+              );
+            } else if (!body || typeof body !== 'object') {
+              reject(
+                new Error(`the answer of GET ${url.pathname} is not JSON`),
+              );
+            } else {
+              resolve(body as ListPage);
+            }
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('timed out after 30s')));
       req.on('error', reject);
       req.end();
@@ -206,7 +284,9 @@ export class KubernetesManifestSource implements ManifestSource {
     const files: ManifestFile[] = [];
     let token: string | undefined;
     do {
-      const query = new URLSearchParams({ limit: String(this.options.pageSize ?? 500) });
+      const query = new URLSearchParams({
+        limit: String(this.options.pageSize ?? 500),
+      });
       if (token) query.set('continue', token);
       const page = await this.get(`${listPath(spec)}?${query}`);
       for (const item of page.items ?? []) {
@@ -214,7 +294,9 @@ export class KubernetesManifestSource implements ManifestSource {
         const ns = obj.metadata?.namespace;
         const name = String(obj.metadata?.name ?? 'unnamed');
         files.push({
-          path: `k8s/${spec.plural}/${spec.namespaced && ns ? `${ns}/` : ''}${name}.json`,
+          path: `k8s/${spec.plural}/${
+            spec.namespaced && ns ? `${ns}/` : ''
+          }${name}.json`,
           text: `${JSON.stringify(obj, null, 2)}\n`,
         });
       }
@@ -240,30 +322,42 @@ export class KubernetesManifestSource implements ManifestSource {
       const { code, message } = describeError(r.reason);
       if (code === 404) {
         this.lastGood.delete(spec.plural);
-        const hint = spec.apiVersion.startsWith('cilium.io') ? ' (are the Cilium CRDs installed?)' : '';
-        problems.push({ source: `k8s/${spec.plural}`, message: `cannot list ${what}: ${message}${hint}` });
+        const hint = spec.apiVersion.startsWith('cilium.io')
+          ? ' (are the Cilium CRDs installed?)'
+          : '';
+        problems.push({
+          source: `k8s/${spec.plural}`,
+          message: `cannot list ${what}: ${message}${hint}`,
+        });
       } else if (code === 401 || code === 403) {
         this.lastGood.delete(spec.plural);
-        problems.push({ source: `k8s/${spec.plural}`, message: `not allowed to list ${what}: ${message}` });
+        problems.push({
+          source: `k8s/${spec.plural}`,
+          message: `not allowed to list ${what}: ${message}`,
+        });
       } else {
         const kept = this.lastGood.get(spec.plural);
         files.push(...(kept ?? []));
         problems.push({
           source: `k8s/${spec.plural}`,
-          message: `cannot list ${what}: ${message}${kept ? ` (showing the ${kept.length} objects listed before)` : ''}`,
+          message: `cannot list ${what}: ${message}${
+            kept ? ` (showing the ${kept.length} objects listed before)` : ''
+          }`,
         });
       }
     });
     const hash = createHash('sha1');
     for (const f of files) hash.update(`${f.path}\0${f.text}\0`);
-    for (const p of problems) hash.update(`problem\0${p.source}\0${p.message}\0`);
+    for (const p of problems)
+      hash.update(`problem\0${p.source}\0${p.message}\0`);
     return { files, version: hash.digest('hex'), problems };
   }
 
   /** Lists again when the last listing is older than `refreshSeconds` (one listing at a time). */
   private async snapshot(): Promise<ManifestSnapshot> {
     const interval = (this.options.refreshSeconds ?? 30) * 1000;
-    if (this.last && this.now() - this.last.at < interval) return this.last.snapshot;
+    if (this.last && this.now() - this.last.at < interval)
+      return this.last.snapshot;
     if (!this.listing) {
       this.listing = this.list()
         .then(snapshot => {

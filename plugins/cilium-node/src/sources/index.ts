@@ -3,4 +3,7 @@ export { DirectoryManifestSource } from './DirectoryManifestSource';
 export { GitManifestSource } from './GitManifestSource';
 export type { GitManifestSourceOptions } from './GitManifestSource';
 export { KubernetesManifestSource } from './KubernetesManifestSource';
-export type { KubernetesManifestSourceOptions, KubernetesSourceRole } from './KubernetesManifestSource';
+export type {
+  KubernetesManifestSourceOptions,
+  KubernetesSourceRole,
+} from './KubernetesManifestSource';

@@ -1,19 +1,33 @@
 import { ReactNode } from 'react';
 import { Entity } from '@backstage/catalog-model';
-import { discoveryApiRef, fetchApiRef, identityApiRef } from '@backstage/core-plugin-api';
+import {
+  discoveryApiRef,
+  fetchApiRef,
+  identityApiRef,
+} from '@backstage/core-plugin-api';
 import { catalogApiRef, entityRouteRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { mockApis, TestApiProvider } from '@backstage/test-utils';
-import { ConnectivityPreview, ConnectivityRequest } from '@internal/plugin-cilium-common';
+import {
+  ConnectivityPreview,
+  ConnectivityRequest,
+} from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef, CiliumClient } from '../api';
 import { ciliumPageRouteRef } from '../routes';
 
 /** Routes the request UI links to. */
-export const mountedRoutes = { '/cilium': ciliumPageRouteRef, '/catalog/:namespace/:kind/:name': entityRouteRef };
+export const mountedRoutes = {
+  '/cilium': ciliumPageRouteRef,
+  '/catalog/:namespace/:kind/:name': entityRouteRef,
+};
 
 export const base = 'http://backstage.test/api/cilium';
 
-export function component(name: string, owner: string, annotated = true): Entity {
+export function component(
+  name: string,
+  owner: string,
+  annotated = true,
+): Entity {
   return {
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Component',
@@ -40,7 +54,11 @@ export const catalogEntities: Entity[] = [
   {
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Resource',
-    metadata: { name: 'stripe-api', namespace: 'default', annotations: { 'cilium.backstage.io/fqdn': 'api.stripe.com' } },
+    metadata: {
+      name: 'stripe-api',
+      namespace: 'default',
+      annotations: { 'cilium.backstage.io/fqdn': 'api.stripe.com' },
+    },
     spec: { type: 'external-api', owner: 'team-checkout' },
   },
 ];
@@ -58,8 +76,19 @@ spec:
 
 export const preview: ConnectivityPreview = {
   ok: true,
-  policies: [{ path: 'policies/checkout/allow-egress-from-checkout-to-payments.yaml', yaml }],
-  findings: [{ severity: 'warning', code: 'dns-rule-added', message: 'A DNS rule was added because checkout is egress-isolated' }],
+  policies: [
+    {
+      path: 'policies/checkout/allow-egress-from-checkout-to-payments.yaml',
+      yaml,
+    },
+  ],
+  findings: [
+    {
+      severity: 'warning',
+      code: 'dns-rule-added',
+      message: 'A DNS rule was added because checkout is egress-isolated',
+    },
+  ],
   diff: {
     added: [
       {
@@ -75,14 +104,25 @@ export const preview: ConnectivityPreview = {
   replay: {
     flowsReplayed: 120,
     newlyAllowed: [
-      { time: '2026-11-26T10:00:00Z', source: 'checkout/checkout-abc', destination: 'checkout/payments-def', port: 8443, protocol: 'TCP' },
+      {
+        time: '2026-11-26T10:00:00Z',
+        source: 'checkout/checkout-abc',
+        destination: 'checkout/payments-def',
+        port: 8443,
+        protocol: 'TCP',
+      },
     ],
     newlyDropped: [],
   },
-  approvals: { destinationOwners: ['group:default/team-payments'], reviewerGroups: ['group:default/platform-team'] },
+  approvals: {
+    destinationOwners: ['group:default/team-payments'],
+    reviewerGroups: ['group:default/platform-team'],
+  },
 };
 
-export function storedRequest(patch: Partial<ConnectivityRequest> = {}): ConnectivityRequest {
+export function storedRequest(
+  patch: Partial<ConnectivityRequest> = {},
+): ConnectivityRequest {
   return {
     id: 'req-1a2b3c4d',
     kind: 'grant',
@@ -118,11 +158,20 @@ export function storedRequest(patch: Partial<ConnectivityRequest> = {}): Connect
 }
 
 export function errorBody(status: number, name: string, message: string) {
-  return { error: { name, message }, request: { method: 'POST', url: '/x' }, response: { statusCode: status } };
+  return {
+    error: { name, message },
+    request: { method: 'POST', url: '/x' },
+    response: { statusCode: status },
+  };
 }
 
 /** The APIs the request UI needs, with the signed-in user and their groups. */
-export function RequestApis(props: { user: string; groups: string[]; children: ReactNode; entities?: Entity[] }) {
+export function RequestApis(props: {
+  user: string;
+  groups: string[];
+  children: ReactNode;
+  entities?: Entity[];
+}) {
   const discoveryApi = mockApis.discovery({ baseUrl: 'http://backstage.test' });
   const fetchApi = { fetch: (input: any, init?: any) => fetch(input, init) };
   return (
@@ -131,10 +180,16 @@ export function RequestApis(props: { user: string; groups: string[]; children: R
         [discoveryApiRef, discoveryApi],
         [fetchApiRef, fetchApi],
         [ciliumApiRef, new CiliumClient({ discoveryApi, fetchApi })],
-        [catalogApiRef, catalogApiMock({ entities: props.entities ?? catalogEntities })],
+        [
+          catalogApiRef,
+          catalogApiMock({ entities: props.entities ?? catalogEntities }),
+        ],
         [
           identityApiRef,
-          mockApis.identity({ userEntityRef: props.user, ownershipEntityRefs: [props.user, ...props.groups] }),
+          mockApis.identity({
+            userEntityRef: props.user,
+            ownershipEntityRefs: [props.user, ...props.groups],
+          }),
         ],
       ]}
     >

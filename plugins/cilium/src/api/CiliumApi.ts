@@ -13,7 +13,7 @@ import {
   EntityWorkloadsResponse,
   FlowStreamBatch,
   PolicyFileResponse,
-} from '@internal/plugin-cilium-common';
+} from '@cilium-zero-trust/plugin-cilium-common';
 
 /**
  * What the frontend asks the cilium backend.
@@ -21,13 +21,20 @@ import {
  */
 export interface CiliumApi {
   /** The entity's workload identity and the workloads that match it. */
-  getEntityWorkloads(entity: CompoundEntityRef): Promise<EntityWorkloadsResponse>;
+  getEntityWorkloads(
+    entity: CompoundEntityRef,
+  ): Promise<EntityWorkloadsResponse>;
   /** What the policies allow the entity to reach and be reached by, coverage and drift. */
-  getEntityConnectivity(entity: CompoundEntityRef): Promise<EntityConnectivityResponse>;
+  getEntityConnectivity(
+    entity: CompoundEntityRef,
+  ): Promise<EntityConnectivityResponse>;
   /** One policy file of a cluster's policy source. */
   getPolicyFile(cluster: string, path: string): Promise<PolicyFileResponse>;
   /** The entity's recent flows (Hubble's JSON), oldest first. */
-  getEntityFlows(entity: CompoundEntityRef, options?: { limit?: number }): Promise<EntityFlowsResponse>;
+  getEntityFlows(
+    entity: CompoundEntityRef,
+    options?: { limit?: number },
+  ): Promise<EntityFlowsResponse>;
   /** The entity's observed traffic, aggregated per peer and port. */
   getEntityTraffic(entity: CompoundEntityRef): Promise<EntityTrafficResponse>;
   /** Per cluster: is Hubble Relay connected, flows/s, lag, nodes, last error. */
@@ -43,7 +50,10 @@ export interface CiliumApi {
   ): Promise<void>;
 
   /** Generates, validates and tests a request without saving it (owners of the source only). */
-  previewRequest(body: ConnectivityRequestBody, options?: { signal?: AbortSignal }): Promise<ConnectivityPreview>;
+  previewRequest(
+    body: ConnectivityRequestBody,
+    options?: { signal?: AbortSignal },
+  ): Promise<ConnectivityPreview>;
   /** Files a connectivity request (owners of the source only). */
   createRequest(body: ConnectivityRequestBody): Promise<ConnectivityRequest>;
   /** Requests, newest first: of an entity (as source or target), in a state, the caller's own, or those the caller may decide on. */
@@ -86,4 +96,6 @@ export interface AuditQuery {
 }
 
 /** @public */
-export const ciliumApiRef = createApiRef<CiliumApi>({ id: 'plugin.cilium.service' });
+export const ciliumApiRef = createApiRef<CiliumApi>({
+  id: 'plugin.cilium.service',
+});

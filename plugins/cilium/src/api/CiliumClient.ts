@@ -13,7 +13,7 @@ import {
   EntityWorkloadsResponse,
   FlowStreamBatch,
   PolicyFileResponse,
-} from '@internal/plugin-cilium-common';
+} from '@cilium-zero-trust/plugin-cilium-common';
 import { AuditQuery, CiliumApi, RequestListQuery } from './CiliumApi';
 import { readEventStream } from './parseEventStream';
 
@@ -31,17 +31,26 @@ export class CiliumClient implements CiliumApi {
     this.fetchApi = options.fetchApi;
   }
 
-  async getEntityWorkloads(entity: CompoundEntityRef): Promise<EntityWorkloadsResponse> {
+  async getEntityWorkloads(
+    entity: CompoundEntityRef,
+  ): Promise<EntityWorkloadsResponse> {
     return this.get(`${this.entityPath(entity)}/workloads`);
   }
 
-  async getEntityConnectivity(entity: CompoundEntityRef): Promise<EntityConnectivityResponse> {
+  async getEntityConnectivity(
+    entity: CompoundEntityRef,
+  ): Promise<EntityConnectivityResponse> {
     return this.get(`${this.entityPath(entity)}/connectivity`);
   }
 
-  async getPolicyFile(cluster: string, path: string): Promise<PolicyFileResponse> {
+  async getPolicyFile(
+    cluster: string,
+    path: string,
+  ): Promise<PolicyFileResponse> {
     return this.get(
-      `/clusters/${encodeURIComponent(cluster)}/policy-file?path=${encodeURIComponent(path)}`,
+      `/clusters/${encodeURIComponent(
+        cluster,
+      )}/policy-file?path=${encodeURIComponent(path)}`,
     );
   }
 
@@ -53,7 +62,9 @@ export class CiliumClient implements CiliumApi {
     return this.get(`${this.entityPath(entity)}/flows${query}`);
   }
 
-  async getEntityTraffic(entity: CompoundEntityRef): Promise<EntityTrafficResponse> {
+  async getEntityTraffic(
+    entity: CompoundEntityRef,
+  ): Promise<EntityTrafficResponse> {
     return this.get(`${this.entityPath(entity)}/traffic`);
   }
 
@@ -67,14 +78,19 @@ export class CiliumClient implements CiliumApi {
     signal: AbortSignal,
   ): Promise<void> {
     const baseUrl = await this.discoveryApi.getBaseUrl('cilium');
-    const response = await this.fetchApi.fetch(`${baseUrl}${this.entityPath(entity)}/flows/stream`, {
-      headers: { accept: 'text/event-stream' },
-      signal,
-    });
+    const response = await this.fetchApi.fetch(
+      `${baseUrl}${this.entityPath(entity)}/flows/stream`,
+      {
+        headers: { accept: 'text/event-stream' },
+        signal,
+      },
+    );
     if (!response.ok) throw await ResponseError.fromResponse(response);
-    if (!response.body) throw new Error('The browser gave no readable body for the flow stream');
+    if (!response.body)
+      throw new Error('The browser gave no readable body for the flow stream');
     await readEventStream(response.body, event => {
-      if (event.event === 'flows') onBatch(JSON.parse(event.data) as FlowStreamBatch);
+      if (event.event === 'flows')
+        onBatch(JSON.parse(event.data) as FlowStreamBatch);
     });
   }
 
@@ -85,11 +101,15 @@ export class CiliumClient implements CiliumApi {
     return this.send('POST', '/requests/preview', body, options.signal);
   }
 
-  async createRequest(body: ConnectivityRequestBody): Promise<ConnectivityRequest> {
+  async createRequest(
+    body: ConnectivityRequestBody,
+  ): Promise<ConnectivityRequest> {
     return this.send('POST', '/requests', body);
   }
 
-  async listRequests(query: RequestListQuery = {}): Promise<ConnectivityRequestList> {
+  async listRequests(
+    query: RequestListQuery = {},
+  ): Promise<ConnectivityRequestList> {
     const params = new URLSearchParams();
     if (query.entity) params.set('entity', query.entity);
     if (query.state) params.set('state', query.state);
@@ -103,16 +123,35 @@ export class CiliumClient implements CiliumApi {
     return this.get(`/requests/${encodeURIComponent(id)}`);
   }
 
-  async approveRequest(id: string, comment?: string): Promise<ConnectivityRequest> {
-    return this.send('POST', `/requests/${encodeURIComponent(id)}/approve`, comment ? { comment } : {});
+  async approveRequest(
+    id: string,
+    comment?: string,
+  ): Promise<ConnectivityRequest> {
+    return this.send(
+      'POST',
+      `/requests/${encodeURIComponent(id)}/approve`,
+      comment ? { comment } : {},
+    );
   }
 
-  async rejectRequest(id: string, reason: string): Promise<ConnectivityRequest> {
-    return this.send('POST', `/requests/${encodeURIComponent(id)}/reject`, { reason });
+  async rejectRequest(
+    id: string,
+    reason: string,
+  ): Promise<ConnectivityRequest> {
+    return this.send('POST', `/requests/${encodeURIComponent(id)}/reject`, {
+      reason,
+    });
   }
 
-  async withdrawRequest(id: string, comment?: string): Promise<ConnectivityRequest> {
-    return this.send('POST', `/requests/${encodeURIComponent(id)}/withdraw`, comment ? { comment } : {});
+  async withdrawRequest(
+    id: string,
+    comment?: string,
+  ): Promise<ConnectivityRequest> {
+    return this.send(
+      'POST',
+      `/requests/${encodeURIComponent(id)}/withdraw`,
+      comment ? { comment } : {},
+    );
   }
 
   async mergeRequest(id: string): Promise<ConnectivityRequest> {
@@ -130,7 +169,12 @@ export class CiliumClient implements CiliumApi {
     return response.text();
   }
 
-  private async send<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  private async send<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const baseUrl = await this.discoveryApi.getBaseUrl('cilium');
     const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
       method,

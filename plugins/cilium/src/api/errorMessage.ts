@@ -1,7 +1,9 @@
 /** The HTTP status of a failed backend call, when it was one. */
 export function statusOf(error: unknown): number | undefined {
   const e = error as { name?: string; statusCode?: unknown } | undefined;
-  return e?.name === 'ResponseError' && typeof e.statusCode === 'number' ? e.statusCode : undefined;
+  return e?.name === 'ResponseError' && typeof e.statusCode === 'number'
+    ? e.statusCode
+    : undefined;
 }
 
 /** The most useful message of an error: the backend's own words when it sent some. */

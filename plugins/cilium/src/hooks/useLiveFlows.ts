@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/core-plugin-api';
-import { FlowRecord } from '@internal/plugin-cilium-common';
+import { FlowRecord } from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef, statusOf } from '../api';
 
 /** The state of the live flow stream. */
@@ -49,7 +49,11 @@ export function useLiveFlows(
     if (!options.paused && held.current.length > 0) {
       const add = held.current;
       held.current = [];
-      setState(s => ({ ...s, flows: [...s.flows, ...add].slice(-maxFlows), pending: 0 }));
+      setState(s => ({
+        ...s,
+        flows: [...s.flows, ...add].slice(-maxFlows),
+        pending: 0,
+      }));
     }
   }, [options.paused, maxFlows]);
 
@@ -72,7 +76,12 @@ export function useLiveFlows(
       if (pausedRef.current) {
         held.current = [...held.current, ...fresh].slice(-maxFlows);
         const pending = held.current.length;
-        setState(s => ({ ...s, lost: s.lost + lost, pending, received: s.received + fresh.length }));
+        setState(s => ({
+          ...s,
+          lost: s.lost + lost,
+          pending,
+          received: s.received + fresh.length,
+        }));
       } else {
         setState(s => ({
           ...s,
@@ -85,11 +94,17 @@ export function useLiveFlows(
 
     const run = async () => {
       try {
-        const snapshot = await api.getEntityFlows(ref, { limit: Math.min(500, maxFlows) });
+        const snapshot = await api.getEntityFlows(ref, {
+          limit: Math.min(500, maxFlows),
+        });
         accept(snapshot.flows, 0);
         setState(s => ({ ...s, state: 'live', error: undefined }));
         attempt = 0;
-        await api.streamEntityFlows(ref, batch => accept(batch.flows, batch.lost), controller.signal);
+        await api.streamEntityFlows(
+          ref,
+          batch => accept(batch.flows, batch.lost),
+          controller.signal,
+        );
         throw new Error('The flow stream ended');
       } catch (error) {
         if (controller.signal.aborted) return;
@@ -99,7 +114,9 @@ export function useLiveFlows(
           return;
         }
         attempt++;
-        const delay = Math.min(30000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+        const delay =
+          Math.min(30000, 1000 * 2 ** (attempt - 1)) *
+          (0.5 + Math.random() / 2);
         setState(s => ({ ...s, state: 'reconnecting', error }));
         timer = setTimeout(run, delay);
       }

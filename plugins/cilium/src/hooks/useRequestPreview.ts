@@ -1,6 +1,9 @@
 import { useEffect, useState } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
-import { ConnectivityPreview, ConnectivityRequestBody } from '@internal/plugin-cilium-common';
+import {
+  ConnectivityPreview,
+  ConnectivityRequestBody,
+} from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef } from '../api';
 
 /** What {@link useRequestPreview} returns. */
@@ -40,10 +43,12 @@ export function useRequestPreview(
       api
         .previewRequest(JSON.parse(key), { signal: controller.signal })
         .then(preview => {
-          if (!controller.signal.aborted) setState({ preview, loading: false, previewedKey: key });
+          if (!controller.signal.aborted)
+            setState({ preview, loading: false, previewedKey: key });
         })
         .catch(error => {
-          if (!controller.signal.aborted) setState({ error, loading: false, previewedKey: key });
+          if (!controller.signal.aborted)
+            setState({ error, loading: false, previewedKey: key });
         });
     }, delayMs);
     return () => {

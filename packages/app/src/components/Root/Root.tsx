@@ -19,7 +19,11 @@ export const Root = ({ children }: PropsWithChildren<{}>) => (
       <SidebarGroup label="Menu">
         <SidebarScrollWrapper>
           <SidebarItem icon={HomeIcon} to="catalog" text="Catalog" />
-          <SidebarItem icon={GroupIcon} to="catalog?filters[kind]=group" text="Teams" />
+          <SidebarItem
+            icon={GroupIcon}
+            to="catalog?filters[kind]=group"
+            text="Teams"
+          />
           <SidebarItem icon={SecurityIcon} to="cilium" text="Network policy" />
         </SidebarScrollWrapper>
       </SidebarGroup>

@@ -23,7 +23,11 @@ import {
   EntityUserProfileCard,
 } from '@backstage/plugin-org';
 import { EntityCatalogGraphCard } from '@backstage/plugin-catalog-graph';
-import { EntityCiliumCard, EntityCiliumContent, isCiliumAvailable } from '@internal/plugin-cilium';
+import {
+  EntityCiliumCard,
+  EntityCiliumContent,
+  isCiliumAvailable,
+} from '@cilium-zero-trust/plugin-cilium';
 
 const entityWarningContent = (
   <>

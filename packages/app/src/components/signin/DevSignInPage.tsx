@@ -50,7 +50,9 @@ function forgetOnSignOut(identity: IdentityApi): IdentityApi {
 const UserPicker = (props: { onPick: (name: string) => void }) => {
   const discoveryApi = useApi(discoveryApiRef);
   const { value, loading, error } = useAsync(async () => {
-    const res = await fetch(`${await discoveryApi.getBaseUrl('devsignin')}/users`);
+    const res = await fetch(
+      `${await discoveryApi.getBaseUrl('devsignin')}/users`,
+    );
     if (!res.ok) throw await ResponseError.fromResponse(res);
     return (await res.json()).users as DevUser[];
   }, [discoveryApi]);
@@ -72,7 +74,9 @@ const UserPicker = (props: { onPick: (name: string) => void }) => {
                   onClick={() => props.onPick(user.name)}
                   aria-label={`Sign in as ${user.displayName}`}
                 >
-                  <CardContent style={{ display: 'flex', gap: 16, alignItems: 'center' }}>
+                  <CardContent
+                    style={{ display: 'flex', gap: 16, alignItems: 'center' }}
+                  >
                     <Avatar>{user.displayName.charAt(0)}</Avatar>
                     <div>
                       <Typography variant="h6">{user.displayName}</Typography>
@@ -80,7 +84,9 @@ const UserPicker = (props: { onPick: (name: string) => void }) => {
                         {user.name}
                       </Typography>
                       <Typography variant="caption" color="textSecondary">
-                        {user.groups.map(g => g.replace(/^group:default\//, '')).join(', ')}
+                        {user.groups
+                          .map(g => g.replace(/^group:default\//, ''))
+                          .join(', ')}
                       </Typography>
                     </div>
                   </CardContent>
@@ -117,7 +123,9 @@ export const DevSignInPage = (props: SignInPageProps) => {
       {...props}
       provider="dev"
       headers={{ 'x-dev-user': user }}
-      onSignInSuccess={identity => props.onSignInSuccess(forgetOnSignOut(identity))}
+      onSignInSuccess={identity =>
+        props.onSignInSuccess(forgetOnSignOut(identity))
+      }
       ErrorComponent={({ error }) => (
         <Page themeId="home">
           <Header title="Sign-in failed" />

@@ -1,5 +1,5 @@
 import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
-import type { PolicyPublisher } from '@internal/plugin-cilium-node';
+import type { PolicyPublisher } from '@cilium-zero-trust/plugin-cilium-node';
 import { auditTransition } from '../audit';
 import { buildChange } from '../changes';
 import { OutboxItem, RequestStore } from '../RequestStore';

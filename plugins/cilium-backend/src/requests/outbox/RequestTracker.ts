@@ -1,7 +1,7 @@
 import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError, NotAllowedError } from '@backstage/errors';
-import { ConnectivityRequest } from '@internal/plugin-cilium-common';
-import type { PolicyPublisher } from '@internal/plugin-cilium-node';
+import { ConnectivityRequest } from '@cilium-zero-trust/plugin-cilium-common';
+import type { PolicyPublisher } from '@cilium-zero-trust/plugin-cilium-node';
 import { parseAllDocuments } from 'yaml';
 import { auditTransition } from '../audit';
 import { buildChange } from '../changes';
@@ -122,13 +122,16 @@ export class RequestTracker {
     const wanted = request.removes ?? request.id;
     return request.policies.every(p => {
       // A source rooted at the repository's top (git `path: ''`) names it in full.
-      const text = files.get(p.path.replace(/^policies\//, '')) ?? files.get(p.path);
+      const text =
+        files.get(p.path.replace(/^policies\//, '')) ?? files.get(p.path);
       let present = false;
       if (text !== undefined) {
         try {
           present = parseAllDocuments(text).some(
             d =>
-              (d.toJS() as any)?.metadata?.annotations?.[REQUEST_ID_ANNOTATION] === wanted,
+              (d.toJS() as any)?.metadata?.annotations?.[
+                REQUEST_ID_ANNOTATION
+              ] === wanted,
           );
         } catch {
           present = false;

@@ -11,7 +11,7 @@ import {
   LocalGitPublisher,
   PolicyChange,
   PolicyPublisher,
-} from '@internal/plugin-cilium-node';
+} from '@cilium-zero-trust/plugin-cilium-node';
 import path from 'path';
 import request from 'supertest';
 import { ciliumPlugin } from '../../plugin';

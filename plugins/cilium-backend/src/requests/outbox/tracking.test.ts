@@ -1,6 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
-import { LocalGitPublisher } from '@internal/plugin-cilium-node';
+import { LocalGitPublisher } from '@cilium-zero-trust/plugin-cilium-node';
 import fs from 'fs';
 import path from 'path';
 import { ConfigReader } from '@backstage/config';
@@ -76,7 +76,10 @@ function grant(
 }
 
 /** Requests' engines over a cluster whose policy source is a folder (re-read on every check). */
-function folderEngines(policiesDir: string, logger: LoggerService): EngineProvider {
+function folderEngines(
+  policiesDir: string,
+  logger: LoggerService,
+): EngineProvider {
   return new EngineProvider(
     ClusterRegistry.fromConfig(
       new ConfigReader({
@@ -84,8 +87,15 @@ function folderEngines(policiesDir: string, logger: LoggerService): EngineProvid
           clusters: [
             {
               name: 'dev',
-              policies: { type: 'directory', path: policiesDir, refreshSeconds: 0 },
-              workloads: { type: 'manifests', path: path.join(examples, 'cluster') },
+              policies: {
+                type: 'directory',
+                path: policiesDir,
+                refreshSeconds: 0,
+              },
+              workloads: {
+                type: 'manifests',
+                path: path.join(examples, 'cluster'),
+              },
             },
           ],
         },
@@ -207,7 +217,10 @@ describe.each(databases.eachSupportedId())(
     it('finds the request files in a policy source rooted at the top of the repository', async () => {
       const knex = await databases.init(databaseId);
       await migrateRequestStore(knex);
-      const store = new RequestStore(knex, () => new Date('2030-02-01T00:00:00Z'));
+      const store = new RequestStore(
+        knex,
+        () => new Date('2030-02-01T00:00:00Z'),
+      );
       const repoRoot = tempDir('checkout-');
       const engines = folderEngines(repoRoot, mockServices.logger.mock());
       const tracker = new RequestTracker({
@@ -219,7 +232,12 @@ describe.each(databases.eachSupportedId())(
       });
       const id = 'req-0000000c';
       const request = grant(id, 'merged', '2031-01-01T00:00:00.000Z');
-      await store.create(request, { actor: 'test', type: 'state', toState: 'merged', message: 'seeded' });
+      await store.create(request, {
+        actor: 'test',
+        type: 'state',
+        toState: 'merged',
+        message: 'seeded',
+      });
       await tracker.runOnce();
       expect((await store.get(id))!.state).toBe('merged');
       // The file at its full repository path, policies/checkout/….yaml.

@@ -16,8 +16,16 @@ const obs = (o: Partial<EdgeObservation>): EdgeObservation => ({
 describe('EdgeTable', () => {
   it('folds flows into one row per direction, peer, protocol and port', () => {
     const t = new EdgeTable();
-    t.add(obs({ verdict: 'DROPPED', dropReason: 'POLICY_DENIED', timeMs: 1000 }));
-    t.add(obs({ verdict: 'FORWARDED', policies: ['CiliumNetworkPolicy/shop/a'], timeMs: 3000 }));
+    t.add(
+      obs({ verdict: 'DROPPED', dropReason: 'POLICY_DENIED', timeMs: 1000 }),
+    );
+    t.add(
+      obs({
+        verdict: 'FORWARDED',
+        policies: ['CiliumNetworkPolicy/shop/a'],
+        timeMs: 3000,
+      }),
+    );
     t.add(obs({ port: 9090 }));
     t.add(obs({ direction: 'ingress' }));
     const rows = t.snapshot();
@@ -32,7 +40,8 @@ describe('EdgeTable', () => {
 
   it('stays bounded, forgetting the least recently seen rows', () => {
     const t = new EdgeTable(3);
-    for (let i = 0; i < 5; i++) t.add(obs({ port: 1000 + i, timeMs: 1000 + i }));
+    for (let i = 0; i < 5; i++)
+      t.add(obs({ port: 1000 + i, timeMs: 1000 + i }));
     expect(t.size).toBe(3);
     expect(t.snapshot().map(r => r.port)).toEqual([1004, 1003, 1002]);
   });

@@ -1,4 +1,7 @@
-import { TrafficEdge, TrafficPeer } from '@internal/plugin-cilium-common';
+import {
+  TrafficEdge,
+  TrafficPeer,
+} from '@cilium-zero-trust/plugin-cilium-common';
 
 interface MutableEdge {
   direction: 'ingress' | 'egress';

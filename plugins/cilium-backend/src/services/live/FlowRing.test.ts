@@ -7,7 +7,11 @@ function bytes(n: number, size = 100): Buffer {
   return b;
 }
 const id = (raw: Buffer) => raw.readUInt32BE(0);
-const meta = (n: number) => ({ timeMs: 1_000_000 + n, source: `component:default/s${n}`, destination: undefined });
+const meta = (n: number) => ({
+  timeMs: 1_000_000 + n,
+  source: `component:default/s${n}`,
+  destination: undefined,
+});
 
 describe('FlowRing', () => {
   it('keeps the newest flows up to its flow count, oldest first, and counts the evicted', () => {
@@ -16,7 +20,9 @@ describe('FlowRing', () => {
     expect(ring.length).toBe(5);
     expect(ring.evicted).toBe(7);
     expect(ring.entries().map(e => id(e.raw))).toEqual([7, 8, 9, 10, 11]);
-    expect(ring.entries().map(e => e.timeMs)).toEqual([7, 8, 9, 10, 11].map(n => 1_000_000 + n));
+    expect(ring.entries().map(e => e.timeMs)).toEqual(
+      [7, 8, 9, 10, 11].map(n => 1_000_000 + n),
+    );
     expect(ring.entries()[0].source).toBe('component:default/s7');
     expect(ring.oldestTimeMs()).toBe(1_000_007);
   });
@@ -31,11 +37,14 @@ describe('FlowRing', () => {
       const kept = ring.entries().map(e => id(e.raw));
       expect(kept[kept.length - 1]).toBe(i);
       // always contiguous: the newest ones, none skipped
-      expect(kept).toEqual(Array.from({ length: kept.length }, (_, k) => i - kept.length + 1 + k));
+      expect(kept).toEqual(
+        Array.from({ length: kept.length }, (_, k) => i - kept.length + 1 + k),
+      );
     }
     expect(ring.entries().map(e => id(e.raw))).toEqual([7, 8, 9]);
     expect(ring.evicted).toBe(7);
-    for (const e of ring.entries()) expect(e.raw.equals(bytes(id(e.raw), 300))).toBe(true);
+    for (const e of ring.entries())
+      expect(e.raw.equals(bytes(id(e.raw), 300))).toBe(true);
   });
 
   it('keeps flows of mixed sizes intact across many laps of the arena', () => {
@@ -47,8 +56,11 @@ describe('FlowRing', () => {
     }
     const kept = ring.entries();
     expect(kept.length).toBeGreaterThan(3);
-    expect(kept.map(e => id(e.raw))).toEqual(Array.from({ length: kept.length }, (_, k) => 2000 - kept.length + k));
-    for (const e of kept) expect(e.raw.equals(bytes(id(e.raw), sizes(id(e.raw))))).toBe(true);
+    expect(kept.map(e => id(e.raw))).toEqual(
+      Array.from({ length: kept.length }, (_, k) => 2000 - kept.length + k),
+    );
+    for (const e of kept)
+      expect(e.raw.equals(bytes(id(e.raw), sizes(id(e.raw))))).toBe(true);
     expect(ring.evicted + ring.length).toBe(2000);
   });
 

@@ -45,15 +45,16 @@ export class FlowRing {
    * @param capacity - most flows kept
    * @param byteBudget - bytes of flow data kept (the arena's size)
    */
-  constructor(
-    readonly capacity: number,
-    readonly byteBudget: number,
-  ) {
+  constructor(readonly capacity: number, readonly byteBudget: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new Error(`FlowRing capacity must be a positive integer, got ${capacity}`);
+      throw new Error(
+        `FlowRing capacity must be a positive integer, got ${capacity}`,
+      );
     }
     if (!Number.isInteger(byteBudget) || byteBudget < 1) {
-      throw new Error(`FlowRing byte budget must be a positive integer, got ${byteBudget}`);
+      throw new Error(
+        `FlowRing byte budget must be a positive integer, got ${byteBudget}`,
+      );
     }
     this.offsets = new Int32Array(capacity);
     this.lengths = new Int32Array(capacity);
@@ -70,7 +71,8 @@ export class FlowRing {
   /** Bytes of flow data buffered (without the unused tail of a wrapped arena). */
   get bytes(): number {
     let n = 0;
-    for (let i = 0; i < this.size; i++) n += this.lengths[(this.start + i) % this.capacity];
+    for (let i = 0; i < this.size; i++)
+      n += this.lengths[(this.start + i) % this.capacity];
     return n;
   }
 
@@ -90,7 +92,8 @@ export class FlowRing {
     // all lie at or after writeOffset, in order.
     if (this.writeOffset + len > this.byteBudget) {
       // Wrap: the previous lap's flows behind the write offset go first.
-      while (this.size > 0 && this.offsets[this.start] >= this.writeOffset) this.evictOldest();
+      while (this.size > 0 && this.offsets[this.start] >= this.writeOffset)
+        this.evictOldest();
       this.writeOffset = 0;
     }
     const end = this.writeOffset + len;
@@ -142,7 +145,8 @@ export class FlowRing {
 
   /** The newest `limit` flows (all when undefined), oldest first. */
   entries(limit?: number): FlowRingEntry[] {
-    const n = limit === undefined ? this.size : Math.max(0, Math.min(limit, this.size));
+    const n =
+      limit === undefined ? this.size : Math.max(0, Math.min(limit, this.size));
     const out: FlowRingEntry[] = new Array(n);
     for (let i = 0; i < n; i++) out[i] = this.at(this.size - n + i)!;
     return out;

@@ -1,4 +1,7 @@
-import { FlowRecord, FlowStreamBatch } from '@internal/plugin-cilium-common';
+import {
+  FlowRecord,
+  FlowStreamBatch,
+} from '@cilium-zero-trust/plugin-cilium-common';
 import { FlowSubscriber } from './FlowSubscriber';
 
 const record = (n: number): FlowRecord => ({ flow: { uuid: `flow-${n}` } });
@@ -9,7 +12,9 @@ describe('FlowSubscriber', () => {
   afterEach(() => jest.useRealTimers());
 
   /** A subscriber on the fake clock, with the times (fake ms) of its batches. */
-  function subscriber(options: { maxQueued?: number; writable?: () => boolean } = {}) {
+  function subscriber(
+    options: { maxQueued?: number; writable?: () => boolean } = {},
+  ) {
     const batches: FlowStreamBatch[] = [];
     const sentAt: number[] = [];
     const s = new FlowSubscriber(
@@ -18,7 +23,11 @@ describe('FlowSubscriber', () => {
         sentAt.push(Date.now());
         return options.writable ? options.writable() : true;
       },
-      { maxQueued: options.maxQueued ?? 100, flushIntervalMs: 250, now: () => Date.now() },
+      {
+        maxQueued: options.maxQueued ?? 100,
+        flushIntervalMs: 250,
+        now: () => Date.now(),
+      },
     );
     return { s, batches, sentAt };
   }
@@ -35,7 +44,9 @@ describe('FlowSubscriber', () => {
     expect(batches).toHaveLength(1); // not before 250 ms after the previous batch
     jest.advanceTimersByTime(2);
     expect(batches).toHaveLength(2);
-    expect(uuids(batches[1])).toEqual(Array.from({ length: 10 }, (_, i) => `flow-${i + 1}`));
+    expect(uuids(batches[1])).toEqual(
+      Array.from({ length: 10 }, (_, i) => `flow-${i + 1}`),
+    );
     jest.advanceTimersByTime(1000);
     expect(batches).toHaveLength(2); // nothing to say, nothing sent
     s.close();
@@ -53,7 +64,8 @@ describe('FlowSubscriber', () => {
     const gaps = sentAt.slice(1).map((t, i) => t - sentAt[i]);
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(250);
     expect(Math.max(...gaps)).toBeLessThanOrEqual(253);
-    for (let i = 4; i < sentAt.length; i++) expect(sentAt[i] - sentAt[i - 4]).toBeGreaterThanOrEqual(1000);
+    for (let i = 4; i < sentAt.length; i++)
+      expect(sentAt[i] - sentAt[i - 4]).toBeGreaterThanOrEqual(1000);
     expect(sentAt.length).toBeGreaterThanOrEqual(40);
     s.close();
   });
@@ -89,7 +101,10 @@ describe('FlowSubscriber', () => {
 
   it('drops the oldest flows of a slow reader and tells it how many it lost', () => {
     let writable = false;
-    const { s, batches } = subscriber({ maxQueued: 5, writable: () => writable });
+    const { s, batches } = subscriber({
+      maxQueued: 5,
+      writable: () => writable,
+    });
     s.offer(record(0));
     jest.advanceTimersByTime(250); // the write fills the connection's buffer
     for (let i = 1; i <= 12; i++) s.offer(record(i));
@@ -99,7 +114,13 @@ describe('FlowSubscriber', () => {
     s.resume();
     jest.advanceTimersByTime(250);
     expect(batches).toHaveLength(2);
-    expect(uuids(batches[1])).toEqual(['flow-8', 'flow-9', 'flow-10', 'flow-11', 'flow-12']);
+    expect(uuids(batches[1])).toEqual([
+      'flow-8',
+      'flow-9',
+      'flow-10',
+      'flow-11',
+      'flow-12',
+    ]);
     expect(batches[1].lost).toBe(7);
     s.close();
   });

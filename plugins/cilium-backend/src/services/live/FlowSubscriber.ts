@@ -1,4 +1,7 @@
-import { FlowRecord, FlowStreamBatch } from '@internal/plugin-cilium-common';
+import {
+  FlowRecord,
+  FlowStreamBatch,
+} from '@cilium-zero-trust/plugin-cilium-common';
 import { RingBuffer } from './RingBuffer';
 
 /**
@@ -65,7 +68,12 @@ export class FlowSubscriber {
    * are dropped and counted) until {@link FlowSubscriber.resume}.
    */
   private flush(): void {
-    if (this.closed || this.blocked || (this.queue.length === 0 && this.lost === 0)) return;
+    if (
+      this.closed ||
+      this.blocked ||
+      (this.queue.length === 0 && this.lost === 0)
+    )
+      return;
     const batch: FlowStreamBatch = {
       flows: this.queue.toArray(),
       lost: this.lost,

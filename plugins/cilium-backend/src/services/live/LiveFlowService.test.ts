@@ -6,11 +6,12 @@ import {
   FlowJson,
   HubbleRelayClient,
   LeanFlow,
-} from '@internal/plugin-cilium-node';
+} from '@cilium-zero-trust/plugin-cilium-node';
 import { kubernetesComponent } from '../../__testUtils__/sampleWorld';
 import { LiveFlowService } from './LiveFlowService';
 
-const component = (name: string, ns: string) => kubernetesComponent(name, ns, `app=${name}`);
+const component = (name: string, ns: string) =>
+  kubernetesComponent(name, ns, `app=${name}`);
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
 
@@ -29,7 +30,13 @@ function flow(n: number): LeanFlow {
     uuid: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
     verdict: 'FORWARDED',
     IP: { source: '10.0.0.1', destination: '10.0.1.1', ipVersion: 'IPv4' },
-    l4: { TCP: { source_port: 40000 + n, destination_port: 8080, flags: { SYN: true } } },
+    l4: {
+      TCP: {
+        source_port: 40000 + n,
+        destination_port: 8080,
+        flags: { SYN: true },
+      },
+    },
     source: endpoint('storefront', 'web', 1001),
     destination: endpoint('checkout', 'shop', 1002),
     Type: 'L3_L4',
@@ -37,17 +44,33 @@ function flow(n: number): LeanFlow {
     is_reply: false,
     traffic_direction: 'EGRESS',
   };
-  const r = decodeGetFlowsResponseLean(encodeGetFlowsResponse({ flow: json, node_name: 'sim-node-1', time: json.time }));
+  const r = decodeGetFlowsResponseLean(
+    encodeGetFlowsResponse({
+      flow: json,
+      node_name: 'sim-node-1',
+      time: json.time,
+    }),
+  );
   if (r.kind !== 'flow') throw new Error('not a flow');
   return r.flow;
 }
 
-function service(options: { flowsPerEntity?: number; bytesPerEntity?: number }) {
+function service(options: {
+  flowsPerEntity?: number;
+  bytesPerEntity?: number;
+}) {
   const live = new LiveFlowService(
-    { clusters: [{ name: 'dev' }], defaultCluster: 'dev', logger: mockServices.logger.mock() },
+    {
+      clusters: [{ name: 'dev' }],
+      defaultCluster: 'dev',
+      logger: mockServices.logger.mock(),
+    },
     options,
   );
-  live.updateEntities([component('storefront', 'web'), component('checkout', 'shop')]);
+  live.updateEntities([
+    component('storefront', 'web'),
+    component('checkout', 'shop'),
+  ]);
   return live;
 }
 
@@ -61,16 +84,22 @@ describe('LiveFlowService buffers', () => {
     for (let n = 1; n <= 8; n++) live.ingest('dev', flow(n));
     for (const ref of [STOREFRONT, CHECKOUT]) {
       const all = live.flows(ref);
-      expect(all.flows.map(f => uuidNumber(f.flow.uuid))).toEqual([4, 5, 6, 7, 8]);
+      expect(all.flows.map(f => uuidNumber(f.flow.uuid))).toEqual([
+        4, 5, 6, 7, 8,
+      ]);
       expect(all.evicted).toBe(3);
       expect(all.flows[0]).toMatchObject({
         node_name: 'sim-node-1',
         time: '2026-11-26T10:00:04Z',
         backstage: { source: STOREFRONT, destination: CHECKOUT },
       });
-      expect(live.flows(ref, 2).flows.map(f => uuidNumber(f.flow.uuid))).toEqual([7, 8]);
+      expect(
+        live.flows(ref, 2).flows.map(f => uuidNumber(f.flow.uuid)),
+      ).toEqual([7, 8]);
     }
-    expect(live.traffic(STOREFRONT).since).toBe(new Date(T0 + 4000).toISOString());
+    expect(live.traffic(STOREFRONT).since).toBe(
+      new Date(T0 + 4000).toISOString(),
+    );
     expect(live.flows('component:default/unknown')).toEqual({
       entityRef: 'component:default/unknown',
       flows: [],
@@ -80,7 +109,10 @@ describe('LiveFlowService buffers', () => {
 
   it('keeps the newest flows that fit in its byte budget', () => {
     const size = flow(11).raw.length; // flows 11..20 have the same size
-    const live = service({ flowsPerEntity: 1000, bytesPerEntity: size * 3 + 10 });
+    const live = service({
+      flowsPerEntity: 1000,
+      bytesPerEntity: size * 3 + 10,
+    });
     for (let n = 11; n <= 20; n++) live.ingest('dev', flow(n));
     const { flows, evicted } = live.flows(STOREFRONT);
     expect(flows.map(f => uuidNumber(f.flow.uuid))).toEqual([18, 19, 20]);
@@ -118,10 +150,13 @@ describe('LiveFlowService streams', () => {
       ({
         follow: (request: { whitelist?: Array<{ source_pod?: string[] }> }) => {
           follows.push(request.whitelist?.[0]?.source_pod ?? []);
-          return Object.assign(new EventEmitter(), { cancel: () => undefined, status: () => ({}) });
+          return Object.assign(new EventEmitter(), {
+            cancel: () => undefined,
+            status: () => ({}),
+          });
         },
         close: () => undefined,
-      }) as unknown as HubbleRelayClient;
+      } as unknown as HubbleRelayClient);
     const live = new LiveFlowService({
       clusters: [{ name: 'dev', hubble: { address: '127.0.0.1:4245' } }],
       defaultCluster: 'dev',
@@ -129,10 +164,16 @@ describe('LiveFlowService streams', () => {
       clientFactory: fakeClient,
     });
     live.updateEntities([component('storefront', 'web')]);
-    live.updateEntities([component('storefront', 'web'), component('checkout', 'shop')]);
+    live.updateEntities([
+      component('storefront', 'web'),
+      component('checkout', 'shop'),
+    ]);
     expect(follows).toEqual([['web/'], ['shop/', 'web/']]);
     live.stop();
-    live.updateEntities([component('storefront', 'web'), component('cart', 'cart')]);
+    live.updateEntities([
+      component('storefront', 'web'),
+      component('cart', 'cart'),
+    ]);
     expect(follows).toHaveLength(2);
   });
 });

@@ -7,7 +7,7 @@ import {
   EntityTrafficResponse,
   FlowRecord,
   FlowStreamBatch,
-} from '@internal/plugin-cilium-common';
+} from '@cilium-zero-trust/plugin-cilium-common';
 import {
   decodeFlowLean,
   FlowStream,
@@ -15,7 +15,7 @@ import {
   HubbleRelayClient,
   HubbleRelayClientOptions,
   LeanFlow,
-} from '@internal/plugin-cilium-node';
+} from '@cilium-zero-trust/plugin-cilium-node';
 import { EdgeTable } from './EdgeTable';
 import { EntityWorkloadIndex } from '../EntityWorkloadIndex';
 import { FlowSubscriber } from './FlowSubscriber';
@@ -84,18 +84,28 @@ interface FlowMeta {
 }
 
 /** A buffered or live flow as the routes send it: the full decode plus its entities. */
-function toRecord(raw: Uint8Array, meta: { source?: string; destination?: string }): FlowRecord {
+function toRecord(
+  raw: Uint8Array,
+  meta: { source?: string; destination?: string },
+): FlowRecord {
   const flow = flowToJson(raw) as Record<string, unknown>;
   return {
     flow,
-    node_name: typeof flow.node_name === 'string' && flow.node_name ? flow.node_name : undefined,
+    node_name:
+      typeof flow.node_name === 'string' && flow.node_name
+        ? flow.node_name
+        : undefined,
     time: typeof flow.time === 'string' ? flow.time : undefined,
     backstage: { source: meta.source, destination: meta.destination },
   };
 }
 
-function policyNames(refs: Array<{ kind: string; namespace: string; name: string }>): string[] {
-  return refs.map(p => [p.kind || 'Policy', p.namespace, p.name].filter(Boolean).join('/'));
+function policyNames(
+  refs: Array<{ kind: string; namespace: string; name: string }>,
+): string[] {
+  return refs.map(p =>
+    [p.kind || 'Policy', p.namespace, p.name].filter(Boolean).join('/'),
+  );
 }
 
 /**
@@ -120,7 +130,9 @@ export class LiveFlowService {
       clientFactory?: (options: HubbleRelayClientOptions) => HubbleRelayClient;
       now?: () => number;
     },
-    options: { [K in keyof LiveFlowOptions]?: LiveFlowOptions[K] | undefined } = {},
+    options: {
+      [K in keyof LiveFlowOptions]?: LiveFlowOptions[K] | undefined;
+    } = {},
   ) {
     const defined = Object.fromEntries(
       Object.entries(options).filter(([, v]) => v !== undefined),
@@ -130,11 +142,16 @@ export class LiveFlowService {
       ...defined,
       bytesPerEntity:
         defined.bytesPerEntity ??
-        (defined.flowsPerEntity ?? DEFAULT_LIVE_FLOW_OPTIONS.flowsPerEntity) * BYTES_PER_FLOW,
+        (defined.flowsPerEntity ?? DEFAULT_LIVE_FLOW_OPTIONS.flowsPerEntity) *
+          BYTES_PER_FLOW,
     };
     this.index = new EntityWorkloadIndex([], deps.defaultCluster);
     for (const cluster of deps.clusters) {
-      this.clusters.set(cluster.name, { cluster, namespaces: [], buckets: new Map() });
+      this.clusters.set(cluster.name, {
+        cluster,
+        namespaces: [],
+        buckets: new Map(),
+      });
     }
   }
 
@@ -157,7 +174,10 @@ export class LiveFlowService {
     this.index = new EntityWorkloadIndex(entities, this.deps.defaultCluster);
     for (const state of this.clusters.values()) {
       const namespaces = this.index.namespaces(state.cluster.name);
-      if (!state.stream || namespaces.join(',') !== state.namespaces.join(',')) {
+      if (
+        !state.stream ||
+        namespaces.join(',') !== state.namespaces.join(',')
+      ) {
         state.namespaces = namespaces;
         if (state.cluster.hubble) this.follow(state);
       }
@@ -193,7 +213,11 @@ export class LiveFlowService {
     stream.on('nodeStatus', event => {
       if (event.state === 'NODE_ERROR') {
         this.deps.logger.warn(
-          `Hubble Relay (cluster ${cluster.name}) reports a node error on ${event.nodeNames.join(', ')}: ${event.message}`,
+          `Hubble Relay (cluster ${
+            cluster.name
+          }) reports a node error on ${event.nodeNames.join(', ')}: ${
+            event.message
+          }`,
         );
       }
     });
@@ -204,9 +228,9 @@ export class LiveFlowService {
     );
     state.stream = stream;
     this.deps.logger.info(
-      `Following Hubble Relay ${cluster.hubble.address} for cluster ${cluster.name} (namespaces: ${
-        state.namespaces.join(', ') || 'all'
-      })`,
+      `Following Hubble Relay ${cluster.hubble.address} for cluster ${
+        cluster.name
+      } (namespaces: ${state.namespaces.join(', ') || 'all'})`,
     );
   }
 
@@ -214,7 +238,10 @@ export class LiveFlowService {
     let state = this.entities.get(entityRef);
     if (!state) {
       state = {
-        flows: new FlowRing(this.options.flowsPerEntity, this.options.bytesPerEntity),
+        flows: new FlowRing(
+          this.options.flowsPerEntity,
+          this.options.bytesPerEntity,
+        ),
         edges: new EdgeTable(this.options.edgesPerEntity),
         subscribers: new Set(),
       };
@@ -233,12 +260,20 @@ export class LiveFlowService {
       const second = Math.floor(this.now() / 1000);
       cluster.buckets.set(second, (cluster.buckets.get(second) ?? 0) + 1);
       if (cluster.buckets.size > 10) {
-        for (const key of cluster.buckets.keys()) if (key < second - 6) cluster.buckets.delete(key);
+        for (const key of cluster.buckets.keys())
+          if (key < second - 6) cluster.buckets.delete(key);
       }
     }
     const src =
-      this.index.lookupPod(clusterName, flow.source.namespace, flow.source.labels, flow.source.identity) ??
-      (flow.source.namespace ? undefined : this.index.lookupExternal([], flow.sourceIp));
+      this.index.lookupPod(
+        clusterName,
+        flow.source.namespace,
+        flow.source.labels,
+        flow.source.identity,
+      ) ??
+      (flow.source.namespace
+        ? undefined
+        : this.index.lookupExternal([], flow.sourceIp));
     const dst =
       this.index.lookupPod(
         clusterName,
@@ -253,7 +288,11 @@ export class LiveFlowService {
 
     // Each entity's ring copies the flow's bytes (`flow.raw` is a view into
     // the gRPC message) into its arena; the decoded LeanFlow is not kept.
-    const meta: FlowMeta = { timeMs: flow.timeMs, source: src, destination: dst };
+    const meta: FlowMeta = {
+      timeMs: flow.timeMs,
+      source: src,
+      destination: dst,
+    };
     const reply = flow.isReply === true;
     if (src) this.record(src, flow, meta, 'egress', reply);
     if (dst && dst !== src) this.record(dst, flow, meta, 'ingress', reply);
@@ -278,7 +317,12 @@ export class LiveFlowService {
     if (!reply && observedHere) {
       const peer =
         direction === 'egress'
-          ? describePeer(flow.destination, flow.destinationIp, flow.destinationNames, meta.destination)
+          ? describePeer(
+              flow.destination,
+              flow.destinationIp,
+              flow.destinationNames,
+              meta.destination,
+            )
           : describePeer(flow.source, flow.sourceIp, [], meta.source);
       state.edges.add({
         direction,
@@ -320,7 +364,9 @@ export class LiveFlowService {
    */
   recentFlows(entityRef: string): LeanFlow[] {
     const entries = this.entities.get(entityRef)?.flows.entries() ?? [];
-    return entries.map((e: FlowRingEntry) => decodeFlowLean(Buffer.from(e.raw)));
+    return entries.map((e: FlowRingEntry) =>
+      decodeFlowLean(Buffer.from(e.raw)),
+    );
   }
 
   /** The entity's aggregated traffic. */
@@ -340,7 +386,10 @@ export class LiveFlowService {
    * returns false when the connection's buffer is full. Returns the
    * subscriber; call `unsubscribe` with it when the connection closes.
    */
-  subscribe(entityRef: string, send: (batch: FlowStreamBatch) => boolean | void): FlowSubscriber {
+  subscribe(
+    entityRef: string,
+    send: (batch: FlowStreamBatch) => boolean | void,
+  ): FlowSubscriber {
     const subscriber = new FlowSubscriber(send, {
       maxQueued: this.options.maxQueuedPerSubscriber,
       flushIntervalMs: this.options.flushIntervalMs,
@@ -358,46 +407,57 @@ export class LiveFlowService {
   status(): CiliumStatusResponse {
     const now = this.now();
     const second = Math.floor(now / 1000);
-    const clusters: ClusterTrafficStatus[] = [...this.clusters.values()].map(state => {
-      let recent = 0;
-      for (let s = second - 5; s < second; s++) recent += state.buckets.get(s) ?? 0;
-      const base = {
-        cluster: state.cluster.name,
-        address: state.cluster.hubble?.address,
-        flowsPerSecond: recent / 5,
-        namespaces: state.namespaces,
-      };
-      if (!state.stream) {
+    const clusters: ClusterTrafficStatus[] = [...this.clusters.values()].map(
+      state => {
+        let recent = 0;
+        for (let s = second - 5; s < second; s++)
+          recent += state.buckets.get(s) ?? 0;
+        const base = {
+          cluster: state.cluster.name,
+          address: state.cluster.hubble?.address,
+          flowsPerSecond: recent / 5,
+          namespaces: state.namespaces,
+        };
+        if (!state.stream) {
+          return {
+            ...base,
+            state: 'disabled',
+            connected: false,
+            flowsReceived: 0,
+            duplicatesDropped: 0,
+            eventsLost: 0,
+            nodes: [],
+            gaps: [],
+          };
+        }
+        const s = state.stream.status();
         return {
           ...base,
-          state: 'disabled',
-          connected: false,
-          flowsReceived: 0,
-          duplicatesDropped: 0,
-          eventsLost: 0,
-          nodes: [],
-          gaps: [],
+          state: s.state,
+          connected: s.state === 'connected',
+          lagMs: s.lastFlowTime
+            ? Math.max(0, now - Date.parse(s.lastFlowTime))
+            : undefined,
+          flowsReceived: s.flowsReceived,
+          duplicatesDropped: s.duplicatesDropped,
+          eventsLost: s.eventsLost,
+          nodes: Object.entries(s.nodes).map(([name, n]) => ({
+            name,
+            state: n.state,
+            message: n.message,
+          })),
+          lastError: s.lastError
+            ? { message: s.lastError.message, at: s.lastError.at }
+            : undefined,
+          gaps: s.gaps.map(g => ({
+            disconnectedAt: g.disconnectedAt,
+            reconnectedAt: g.reconnectedAt,
+            durationMs: g.durationMs,
+            reason: g.reason,
+          })),
         };
-      }
-      const s = state.stream.status();
-      return {
-        ...base,
-        state: s.state,
-        connected: s.state === 'connected',
-        lagMs: s.lastFlowTime ? Math.max(0, now - Date.parse(s.lastFlowTime)) : undefined,
-        flowsReceived: s.flowsReceived,
-        duplicatesDropped: s.duplicatesDropped,
-        eventsLost: s.eventsLost,
-        nodes: Object.entries(s.nodes).map(([name, n]) => ({ name, state: n.state, message: n.message })),
-        lastError: s.lastError ? { message: s.lastError.message, at: s.lastError.at } : undefined,
-        gaps: s.gaps.map(g => ({
-          disconnectedAt: g.disconnectedAt,
-          reconnectedAt: g.reconnectedAt,
-          durationMs: g.durationMs,
-          reason: g.reason,
-        })),
-      };
-    });
+      },
+    );
     return { clusters };
   }
 

@@ -8,7 +8,9 @@ export class RingBuffer<T> {
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new Error(`RingBuffer capacity must be a positive integer, got ${capacity}`);
+      throw new Error(
+        `RingBuffer capacity must be a positive integer, got ${capacity}`,
+      );
     }
     this.items = new Array(capacity);
   }
@@ -49,7 +51,8 @@ export class RingBuffer<T> {
   /** Oldest first. */
   toArray(): T[] {
     const out: T[] = new Array(this.size);
-    for (let i = 0; i < this.size; i++) out[i] = this.items[(this.start + i) % this.capacity] as T;
+    for (let i = 0; i < this.size; i++)
+      out[i] = this.items[(this.start + i) % this.capacity] as T;
     return out;
   }
 

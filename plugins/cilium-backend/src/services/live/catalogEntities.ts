@@ -14,7 +14,12 @@ export async function readMappableEntities(
   const { items } = await catalog.getEntities(
     {
       filter: [{ kind: 'Component' }, { kind: 'Resource' }],
-      fields: ['kind', 'metadata.name', 'metadata.namespace', 'metadata.annotations'],
+      fields: [
+        'kind',
+        'metadata.name',
+        'metadata.namespace',
+        'metadata.annotations',
+      ],
     },
     { credentials: await auth.getOwnServiceCredentials() },
   );

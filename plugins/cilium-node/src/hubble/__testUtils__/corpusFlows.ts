@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { sharedAvailable, sharedPath } from '../../../../../test/sharedData';
+import { sharedAvailable, sharedPath } from '@internal/test-shared-data';
 import type { GetFlowsResponseJson } from '../types';
 
 /** The recorded `hubble observe -o json` captures in ../shared (absent in a user's fresh clone). */
@@ -10,7 +10,9 @@ export const corpusFlowsDir = sharedPath('corpus', 'cilium', 'flows');
  * Every line of every capture under {@link corpusFlowsDir}, or undefined —
  * with a visible SKIPPED warning naming `testName` — when the folder is absent.
  */
-export function readCorpusFlows(testName: string): GetFlowsResponseJson[] | undefined {
+export function readCorpusFlows(
+  testName: string,
+): GetFlowsResponseJson[] | undefined {
   if (!sharedAvailable(testName, corpusFlowsDir)) return undefined;
   const files: string[] = [];
   const walk = (d: string) => {

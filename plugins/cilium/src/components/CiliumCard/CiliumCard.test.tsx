@@ -3,8 +3,13 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { Entity } from '@backstage/catalog-model';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { mockApis, registerMswTestHooks, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { EntityTrafficResponse } from '@internal/plugin-cilium-common';
+import {
+  mockApis,
+  registerMswTestHooks,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
+import { EntityTrafficResponse } from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef, CiliumClient } from '../../api';
 import { CiliumCard } from './CiliumCard';
 
@@ -14,12 +19,19 @@ const checkout: Entity = {
   metadata: {
     name: 'checkout',
     namespace: 'default',
-    annotations: { 'backstage.io/kubernetes-namespace': 'checkout', 'backstage.io/kubernetes-id': 'checkout' },
+    annotations: {
+      'backstage.io/kubernetes-namespace': 'checkout',
+      'backstage.io/kubernetes-id': 'checkout',
+    },
   },
   spec: { type: 'service', owner: 'team-checkout', lifecycle: 'production' },
 };
 
-const edge = (direction: 'ingress' | 'egress', peer: string, verdicts: Record<string, number>) => ({
+const edge = (
+  direction: 'ingress' | 'egress',
+  peer: string,
+  verdicts: Record<string, number>,
+) => ({
   direction,
   peer: { type: 'entity' as const, id: peer },
   protocol: 'TCP',
@@ -48,20 +60,27 @@ describe('CiliumCard', () => {
       ],
     };
     server.use(
-      http.get('http://backstage.test/api/cilium/entities/component/default/checkout/traffic', () =>
-        HttpResponse.json(traffic),
+      http.get(
+        'http://backstage.test/api/cilium/entities/component/default/checkout/traffic',
+        () => HttpResponse.json(traffic),
       ),
     );
     await renderInTestApp(
-      <TestApiProvider apis={[[ciliumApiRef, new CiliumClient({ discoveryApi, fetchApi })]]}>
+      <TestApiProvider
+        apis={[[ciliumApiRef, new CiliumClient({ discoveryApi, fetchApi })]]}
+      >
         <EntityProvider entity={checkout}>
           <CiliumCard />
         </EntityProvider>
       </TestApiProvider>,
     );
-    expect(await screen.findByText(/1 peers · 40 forwarded/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/1 peers · 40 forwarded/),
+    ).toBeInTheDocument();
     expect(screen.getByText(/2 peers · 12 forwarded/)).toBeInTheDocument();
     expect(screen.getByText('8 dropped')).toBeInTheDocument();
-    expect(screen.getByRole('link', { name: 'Open the Network tab' })).toBeInTheDocument();
+    expect(
+      screen.getByRole('link', { name: 'Open the Network tab' }),
+    ).toBeInTheDocument();
   });
 });

@@ -4,10 +4,17 @@ import { InfoCard, Link, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Box, Typography } from '@material-ui/core';
-import { isCiliumAnnotated, TrafficEdge } from '@internal/plugin-cilium-common';
+import {
+  isCiliumAnnotated,
+  TrafficEdge,
+} from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef, errorMessage } from '../../api';
 
-function count(edges: TrafficEdge[], direction: 'ingress' | 'egress', verdict: string): number {
+function count(
+  edges: TrafficEdge[],
+  direction: 'ingress' | 'egress',
+  verdict: string,
+): number {
   return edges
     .filter(e => e.direction === direction)
     .reduce((sum, e) => sum + (e.verdicts[verdict] ?? 0), 0);
@@ -23,16 +30,23 @@ export const CiliumCard = (props: { networkTabPath?: string }) => {
   const api = useApi(ciliumApiRef);
   const annotated = isCiliumAnnotated(entity);
   const { value, loading, error } = useAsync(
-    async () => (annotated ? api.getEntityTraffic(getCompoundEntityRef(entity)) : undefined),
+    async () =>
+      annotated
+        ? api.getEntityTraffic(getCompoundEntityRef(entity))
+        : undefined,
     [api, entity, annotated],
   );
-  const deepLink = { title: 'Open the Network tab', link: props.networkTabPath ?? 'network' };
+  const deepLink = {
+    title: 'Open the Network tab',
+    link: props.networkTabPath ?? 'network',
+  };
 
   let body;
   if (!annotated) {
     body = (
       <Typography variant="body2">
-        Not mapped to Kubernetes workloads: add the <code>backstage.io/kubernetes-namespace</code> and{' '}
+        Not mapped to Kubernetes workloads: add the{' '}
+        <code>backstage.io/kubernetes-namespace</code> and{' '}
         <code>backstage.io/kubernetes-label-selector</code> annotations.
       </Typography>
     );
@@ -43,14 +57,19 @@ export const CiliumCard = (props: { networkTabPath?: string }) => {
   } else {
     const edges = value?.edges ?? [];
     const peers = (direction: 'ingress' | 'egress') =>
-      new Set(edges.filter(e => e.direction === direction).map(e => e.peer.id)).size;
+      new Set(edges.filter(e => e.direction === direction).map(e => e.peer.id))
+        .size;
     body = (
       <Box display="flex" flexDirection="column" style={{ gap: 8 }}>
         {(['ingress', 'egress'] as const).map(d => (
           <Typography key={d} variant="body2">
-            <b>{d === 'ingress' ? 'Incoming' : 'Outgoing'}:</b> {peers(d)} peers ·{' '}
-            {count(edges, d, 'FORWARDED')} forwarded ·{' '}
-            <span style={{ color: count(edges, d, 'DROPPED') > 0 ? '#c62828' : undefined }}>
+            <b>{d === 'ingress' ? 'Incoming' : 'Outgoing'}:</b> {peers(d)} peers
+            · {count(edges, d, 'FORWARDED')} forwarded ·{' '}
+            <span
+              style={{
+                color: count(edges, d, 'DROPPED') > 0 ? '#c62828' : undefined,
+              }}
+            >
               {count(edges, d, 'DROPPED')} dropped
             </span>
           </Typography>

@@ -1,6 +1,6 @@
 import { Table, TableColumn } from '@backstage/core-components';
 import { Chip, Grid, Typography } from '@material-ui/core';
-import { ConnectivityEdge } from '@internal/plugin-cilium-common';
+import { ConnectivityEdge } from '@cilium-zero-trust/plugin-cilium-common';
 import { PeerName } from './PeerName';
 import { PolicyChips } from './PolicyChips';
 
@@ -8,15 +8,20 @@ function l7Summary(edge: ConnectivityEdge): string[] {
   const out: string[] = [];
   for (const l of edge.l7) {
     for (const rule of l.rules as Array<Record<string, unknown>>) {
-      if (l.type === 'http') out.push(`${rule.method ?? '*'} ${rule.path ?? '/*'}`);
-      else if (l.type === 'dns') out.push(`DNS ${rule.matchPattern ?? rule.matchName ?? '*'}`);
+      if (l.type === 'http')
+        out.push(`${rule.method ?? '*'} ${rule.path ?? '/*'}`);
+      else if (l.type === 'dns')
+        out.push(`DNS ${rule.matchPattern ?? rule.matchName ?? '*'}`);
       else out.push(`${l.type} ${JSON.stringify(rule)}`);
     }
   }
   return [...new Set(out)];
 }
 
-function columns(cluster: string, direction: 'ingress' | 'egress'): TableColumn<ConnectivityEdge>[] {
+function columns(
+  cluster: string,
+  direction: 'ingress' | 'egress',
+): TableColumn<ConnectivityEdge>[] {
   return [
     {
       title: direction === 'egress' ? 'May call' : 'May be called by',
@@ -41,16 +46,26 @@ function columns(cluster: string, direction: 'ingress' | 'egress'): TableColumn<
       title: 'L7',
       sorting: false,
       render: e =>
-        l7Summary(e).map(s => <Chip key={s} size="small" label={s} style={{ margin: 2 }} />),
+        l7Summary(e).map(s => (
+          <Chip key={s} size="small" label={s} style={{ margin: 2 }} />
+        )),
     },
     {
       title: 'Allowed by',
       sorting: false,
       render: e => (
         <>
-          <PolicyChips cluster={cluster} rules={[...e.egressAllowedBy, ...e.ingressAllowedBy]} />
+          <PolicyChips
+            cluster={cluster}
+            rules={[...e.egressAllowedBy, ...e.ingressAllowedBy]}
+          />
           {e.defaultAllow?.map(d => (
-            <Typography key={d} variant="caption" color="textSecondary" display="block">
+            <Typography
+              key={d}
+              variant="caption"
+              color="textSecondary"
+              display="block"
+            >
               {d}
             </Typography>
           ))}
@@ -60,7 +75,12 @@ function columns(cluster: string, direction: 'ingress' | 'egress'): TableColumn<
     {
       title: 'Denied by',
       sorting: false,
-      render: e => (e.deniedBy.length ? <PolicyChips cluster={cluster} rules={e.deniedBy} /> : '—'),
+      render: e =>
+        e.deniedBy.length ? (
+          <PolicyChips cluster={cluster} rules={e.deniedBy} />
+        ) : (
+          '—'
+        ),
     },
   ];
 }
@@ -82,11 +102,21 @@ export const AllowedDependencies = (props: {
         <Grid item xs={12} key={direction} data-testid={`allowed-${direction}`}>
           <Table<ConnectivityEdge>
             title={title}
-            options={{ paging: edges.length > 20, pageSize: 20, search: true, padding: 'dense' }}
+            options={{
+              paging: edges.length > 20,
+              pageSize: 20,
+              search: true,
+              padding: 'dense',
+            }}
             columns={[
               ...columns(props.cluster, direction),
               ...(props.multipleWorkloads
-                ? [{ title: 'Workload', field: 'workload' } as TableColumn<ConnectivityEdge>]
+                ? [
+                    {
+                      title: 'Workload',
+                      field: 'workload',
+                    } as TableColumn<ConnectivityEdge>,
+                  ]
                 : []),
             ]}
             data={edges}

@@ -13,7 +13,9 @@ const TYPE_LABEL: Record<string, string> = {
 };
 
 /** A peer: a link to its catalog entity, or its name with what kind of peer it is. */
-export const PeerName = (props: { peer: { type: string; id: string; workload?: string } }) => {
+export const PeerName = (props: {
+  peer: { type: string; id: string; workload?: string };
+}) => {
   const { peer } = props;
   if (peer.type === 'entity') {
     return (

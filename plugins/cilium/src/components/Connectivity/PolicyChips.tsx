@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Chip, Tooltip } from '@material-ui/core';
-import { PolicyRuleRef } from '@internal/plugin-cilium-common';
+import { PolicyRuleRef } from '@cilium-zero-trust/plugin-cilium-common';
 import { PolicyYamlDialog } from './PolicyYamlDialog';
 
 const SHORT_KIND: Record<string, string> = {
@@ -10,18 +10,23 @@ const SHORT_KIND: Record<string, string> = {
 };
 
 function ruleLabel(r: PolicyRuleRef): string {
-  return `${SHORT_KIND[r.kind] ?? r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+  return `${SHORT_KIND[r.kind] ?? r.kind} ${
+    r.namespace ? `${r.namespace}/` : ''
+  }${r.name}`;
 }
 
 function ruleDetail(r: PolicyRuleRef): string {
   const rule = r.ruleIndex === 0 ? 'spec' : `specs[${r.ruleIndex - 1}]`;
-  return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}: ${rule}.${r.section}[${r.elementIndex}] ${
-    r.deny ? 'denies' : 'allows'
-  } ${r.ports}`;
+  return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}: ${rule}.${
+    r.section
+  }[${r.elementIndex}] ${r.deny ? 'denies' : 'allows'} ${r.ports}`;
 }
 
 /** The rules behind an edge, as chips that open the policy's YAML. */
-export const PolicyChips = (props: { cluster: string; rules: PolicyRuleRef[] }) => {
+export const PolicyChips = (props: {
+  cluster: string;
+  rules: PolicyRuleRef[];
+}) => {
   const [open, setOpen] = useState<PolicyRuleRef | undefined>();
   const unique = props.rules.filter(
     (r, i, all) => all.findIndex(o => ruleDetail(o) === ruleDetail(r)) === i,

@@ -1,7 +1,12 @@
 import useAsync from 'react-use/esm/useAsync';
 import { CodeSnippet, Link, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import { Dialog, DialogContent, DialogTitle, Typography } from '@material-ui/core';
+import {
+  Dialog,
+  DialogContent,
+  DialogTitle,
+  Typography,
+} from '@material-ui/core';
 import { ciliumApiRef, errorMessage } from '../../api';
 
 /** Shows one policy file of the cluster's policy source. */
@@ -17,7 +22,13 @@ export const PolicyYamlDialog = (props: {
     [api, props.cluster, props.path],
   );
   return (
-    <Dialog open onClose={props.onClose} maxWidth="md" fullWidth aria-labelledby="policy-yaml-title">
+    <Dialog
+      open
+      onClose={props.onClose}
+      maxWidth="md"
+      fullWidth
+      aria-labelledby="policy-yaml-title"
+    >
       <DialogTitle id="policy-yaml-title">{props.title}</DialogTitle>
       <DialogContent>
         <Typography variant="body2" color="textSecondary" gutterBottom>
@@ -31,7 +42,14 @@ export const PolicyYamlDialog = (props: {
         </Typography>
         {loading && <Progress />}
         {error && <Typography color="error">{errorMessage(error)}</Typography>}
-        {value && <CodeSnippet language="yaml" text={value.yaml} showLineNumbers showCopyCodeButton />}
+        {value && (
+          <CodeSnippet
+            language="yaml"
+            text={value.yaml}
+            showLineNumbers
+            showCopyCodeButton
+          />
+        )}
       </DialogContent>
     </Dialog>
   );

@@ -2,14 +2,26 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
-import { mockApis, registerMswTestHooks, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { FlowRecord } from '@internal/plugin-cilium-common';
+import {
+  mockApis,
+  registerMswTestHooks,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
+import { FlowRecord } from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef, CiliumClient } from '../../api';
 import { LiveFlowsTable } from './LiveFlowsTable';
 
-const base = 'http://backstage.test/api/cilium/entities/component/default/checkout';
+const base =
+  'http://backstage.test/api/cilium/entities/component/default/checkout';
 
-function record(uuid: string, verdict: string, from: string, to: string, port: number): FlowRecord {
+function record(
+  uuid: string,
+  verdict: string,
+  from: string,
+  to: string,
+  port: number,
+): FlowRecord {
   return {
     flow: {
       uuid,
@@ -20,10 +32,17 @@ function record(uuid: string, verdict: string, from: string, to: string, port: n
       source: { namespace: 'shop', pod_name: `${from}-abc` },
       destination: { namespace: 'shop', pod_name: `${to}-def` },
       ...(verdict === 'FORWARDED'
-        ? { ingress_allowed_by: [{ name: `${to}-from-${from}`, namespace: 'shop' }] }
+        ? {
+            ingress_allowed_by: [
+              { name: `${to}-from-${from}`, namespace: 'shop' },
+            ],
+          }
         : {}),
     },
-    backstage: { source: `component:default/${from}`, destination: `component:default/${to}` },
+    backstage: {
+      source: `component:default/${from}`,
+      destination: `component:default/${to}`,
+    },
   };
 }
 
@@ -38,7 +57,10 @@ describe('LiveFlowsTable', () => {
     return new ReadableStream({
       start(controller) {
         controller.enqueue(encoder.encode(': connected\n\n'));
-        for (const b of batches) controller.enqueue(encoder.encode(`event: flows\ndata: ${JSON.stringify(b)}\n\n`));
+        for (const b of batches)
+          controller.enqueue(
+            encoder.encode(`event: flows\ndata: ${JSON.stringify(b)}\n\n`),
+          );
         // stays open, like a live stream
       },
     });
@@ -56,14 +78,22 @@ describe('LiveFlowsTable', () => {
           ],
         }),
       ),
-      http.get(`${base}/flows/stream`, () =>
-        new HttpResponse(
-          sseBody([
-            // u2 again (overlap with the snapshot) must not show twice
-            { flows: [record('u2', 'DROPPED', 'checkout', 'payments', 8443), record('u3', 'FORWARDED', 'checkout', 'cart', 50051)], lost: 4 },
-          ]),
-          { headers: { 'content-type': 'text/event-stream' } },
-        ),
+      http.get(
+        `${base}/flows/stream`,
+        () =>
+          new HttpResponse(
+            sseBody([
+              // u2 again (overlap with the snapshot) must not show twice
+              {
+                flows: [
+                  record('u2', 'DROPPED', 'checkout', 'payments', 8443),
+                  record('u3', 'FORWARDED', 'checkout', 'cart', 50051),
+                ],
+                lost: 4,
+              },
+            ]),
+            { headers: { 'content-type': 'text/event-stream' } },
+          ),
       ),
     );
     await renderInTestApp(
@@ -74,22 +104,35 @@ describe('LiveFlowsTable', () => {
           [ciliumApiRef, new CiliumClient({ discoveryApi, fetchApi })],
         ]}
       >
-        <LiveFlowsTable entity={{ kind: 'Component', namespace: 'default', name: 'checkout' }} height={400} />
+        <LiveFlowsTable
+          entity={{ kind: 'Component', namespace: 'default', name: 'checkout' }}
+          height={400}
+        />
       </TestApiProvider>,
     );
 
-    await waitFor(() => expect(screen.getAllByTestId('flow-row')).toHaveLength(3));
+    await waitFor(() =>
+      expect(screen.getAllByTestId('flow-row')).toHaveLength(3),
+    );
     const rows = screen.getAllByTestId('flow-row');
     expect(within(rows[0]).getByText('cart')).toBeInTheDocument();
     expect(within(rows[0]).getByText('50051/TCP')).toBeInTheDocument();
     expect(within(rows[1]).getByText('DROPPED')).toBeInTheDocument();
     expect(within(rows[1]).getByText('POLICY_DENIED')).toBeInTheDocument();
-    expect(within(rows[2]).getByText('shop/checkout-from-storefront')).toBeInTheDocument();
+    expect(
+      within(rows[2]).getByText('shop/checkout-from-storefront'),
+    ).toBeInTheDocument();
     expect(screen.getByRole('status')).toHaveTextContent('4 flows lost');
 
-    fireEvent.change(screen.getByLabelText('Filter by peer'), { target: { value: 'payments' } });
-    await waitFor(() => expect(screen.getAllByTestId('flow-row')).toHaveLength(1));
-    expect(within(screen.getByTestId('flow-row')).getByText('DROPPED')).toBeInTheDocument();
+    fireEvent.change(screen.getByLabelText('Filter by peer'), {
+      target: { value: 'payments' },
+    });
+    await waitFor(() =>
+      expect(screen.getAllByTestId('flow-row')).toHaveLength(1),
+    );
+    expect(
+      within(screen.getByTestId('flow-row')).getByText('DROPPED'),
+    ).toBeInTheDocument();
   });
 
   it('says the user may not see flows when the backend refuses', async () => {
@@ -97,7 +140,11 @@ describe('LiveFlowsTable', () => {
       http.get(`${base}/flows`, () =>
         HttpResponse.json(
           {
-            error: { name: 'NotAllowedError', message: 'You are not allowed to cilium.flows.read on component:default/checkout' },
+            error: {
+              name: 'NotAllowedError',
+              message:
+                'You are not allowed to cilium.flows.read on component:default/checkout',
+            },
             request: { method: 'GET', url: '/x' },
             response: { statusCode: 403 },
           },
@@ -113,9 +160,13 @@ describe('LiveFlowsTable', () => {
           [ciliumApiRef, new CiliumClient({ discoveryApi, fetchApi })],
         ]}
       >
-        <LiveFlowsTable entity={{ kind: 'Component', namespace: 'default', name: 'checkout' }} />
+        <LiveFlowsTable
+          entity={{ kind: 'Component', namespace: 'default', name: 'checkout' }}
+        />
       </TestApiProvider>,
     );
-    expect(await screen.findByText(/not allowed to cilium.flows.read/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/not allowed to cilium.flows.read/),
+    ).toBeInTheDocument();
   });
 });

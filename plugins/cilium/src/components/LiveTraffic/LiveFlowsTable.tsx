@@ -16,7 +16,10 @@ import { makeStyles } from '@material-ui/core/styles';
 import PauseIcon from '@material-ui/icons/Pause';
 import PlayArrowIcon from '@material-ui/icons/PlayArrow';
 import GetAppIcon from '@material-ui/icons/GetApp';
-import { CompoundEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  CompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { errorMessage } from '../../api';
 import { useLiveFlows } from '../../hooks/useLiveFlows';
 import { FlowRow, summarizeFlow, toJsonLines } from './flowSummary';
@@ -43,9 +46,19 @@ const useStyles = makeStyles(theme => ({
     padding: theme.spacing(0, 2),
     borderBottom: `1px solid ${theme.palette.divider}`,
     fontSize: '0.85rem',
-    '& > *': { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' },
+    '& > *': {
+      overflow: 'hidden',
+      textOverflow: 'ellipsis',
+      whiteSpace: 'nowrap',
+    },
   },
-  controls: { display: 'flex', gap: theme.spacing(2), alignItems: 'center', padding: theme.spacing(2), flexWrap: 'wrap' },
+  controls: {
+    display: 'flex',
+    gap: theme.spacing(2),
+    alignItems: 'center',
+    padding: theme.spacing(2),
+    flexWrap: 'wrap',
+  },
   grow: { flexGrow: 1 },
   withAction: { gridTemplateColumns: COLUMNS_WITH_ACTION },
 }));
@@ -55,7 +68,11 @@ type VerdictFilter = 'all' | 'FORWARDED' | 'DROPPED' | 'other';
 function formatTime(iso: string): string {
   if (!iso) return '';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : `${d.toLocaleTimeString(undefined, { hour12: false })}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+  return Number.isNaN(d.getTime())
+    ? iso
+    : `${d.toLocaleTimeString(undefined, { hour12: false })}.${String(
+        d.getMilliseconds(),
+      ).padStart(3, '0')}`;
 }
 
 interface RowData {
@@ -69,19 +86,41 @@ interface RowData {
 const Row = ({ index, style, data }: ListChildComponentProps<RowData>) => {
   const r = data.rows[index];
   return (
-    <div className={data.className} style={style} role="row" data-testid="flow-row">
+    <div
+      className={data.className}
+      style={style}
+      role="row"
+      data-testid="flow-row"
+    >
       <span>{formatTime(r.time)}</span>
-      <Tooltip title={r.source}><span>{r.source}</span></Tooltip>
-      <Tooltip title={r.destination}><span>{r.destination}</span></Tooltip>
+      <Tooltip title={r.source}>
+        <span>{r.source}</span>
+      </Tooltip>
+      <Tooltip title={r.destination}>
+        <span>{r.destination}</span>
+      </Tooltip>
       <span>{r.port}</span>
-      <Tooltip title={r.l7}><span>{r.l7 || '—'}</span></Tooltip>
-      <span><VerdictChip verdict={r.verdict} /></span>
+      <Tooltip title={r.l7}>
+        <span>{r.l7 || '—'}</span>
+      </Tooltip>
+      <span>
+        <VerdictChip verdict={r.verdict} />
+      </span>
       <span>{r.dropReason || '—'}</span>
-      <Tooltip title={r.policies.join(', ')}><span>{r.policies.join(', ') || '—'}</span></Tooltip>
+      <Tooltip title={r.policies.join(', ')}>
+        <span>{r.policies.join(', ') || '—'}</span>
+      </Tooltip>
       {data.onRequest && (
         <span>
-          {r.verdict === 'DROPPED' && r.sourceRef === data.entityRef && r.destinationPort ? (
-            <Button size="small" color="primary" onClick={() => data.onRequest!(r)} aria-label={`Request ${r.source} to ${r.destination} on ${r.port}`}>
+          {r.verdict === 'DROPPED' &&
+          r.sourceRef === data.entityRef &&
+          r.destinationPort ? (
+            <Button
+              size="small"
+              color="primary"
+              onClick={() => data.onRequest!(r)}
+              aria-label={`Request ${r.source} to ${r.destination} on ${r.port}`}
+            >
               Request this
             </Button>
           ) : null}
@@ -111,15 +150,25 @@ export const LiveFlowsTable = (props: {
       const row = summarizeFlow(live.flows[i], i);
       if (verdict === 'FORWARDED' || verdict === 'DROPPED') {
         if (row.verdict !== verdict) continue;
-      } else if (verdict === 'other' && (row.verdict === 'FORWARDED' || row.verdict === 'DROPPED')) continue;
-      if (needle && !`${row.source} ${row.destination}`.toLowerCase().includes(needle)) continue;
+      } else if (
+        verdict === 'other' &&
+        (row.verdict === 'FORWARDED' || row.verdict === 'DROPPED')
+      )
+        continue;
+      if (
+        needle &&
+        !`${row.source} ${row.destination}`.toLowerCase().includes(needle)
+      )
+        continue;
       out.push(row);
     }
     return out;
   }, [live.flows, verdict, peer]);
 
   const exportJsonLines = () => {
-    const blob = new Blob([toJsonLines(live.flows)], { type: 'application/x-ndjson' });
+    const blob = new Blob([toJsonLines(live.flows)], {
+      type: 'application/x-ndjson',
+    });
     const url = URL.createObjectURL(blob);
     const a = document.createElement('a');
     a.href = url;
@@ -130,21 +179,31 @@ export const LiveFlowsTable = (props: {
 
   let stateText = '';
   if (live.state === 'connecting') stateText = 'Connecting…';
-  else if (live.state === 'live') stateText = paused ? `Paused: ${live.pending} new flows held back` : 'Live';
+  else if (live.state === 'live')
+    stateText = paused ? `Paused: ${live.pending} new flows held back` : 'Live';
   else if (live.state === 'reconnecting')
-    stateText = `Reconnecting (${live.error ? errorMessage(live.error) : 'stream ended'})`;
+    stateText = `Reconnecting (${
+      live.error ? errorMessage(live.error) : 'stream ended'
+    })`;
   else stateText = live.error ? errorMessage(live.error) : 'Error';
 
   return (
     <Paper>
       <div className={classes.controls}>
         <Typography variant="h6">Live traffic</Typography>
-        <Typography variant="body2" color={live.state === 'error' ? 'error' : 'textSecondary'} role="status">
+        <Typography
+          variant="body2"
+          color={live.state === 'error' ? 'error' : 'textSecondary'}
+          role="status"
+        >
           {stateText}
-          {live.lost > 0 ? ` · ${live.lost} flows lost (the browser read too slowly)` : ''}
+          {live.lost > 0
+            ? ` · ${live.lost} flows lost (the browser read too slowly)`
+            : ''}
         </Typography>
         <Typography variant="body2" color="textSecondary">
-          <span data-testid="flows-received">{live.received}</span> flows received
+          <span data-testid="flows-received">{live.received}</span> flows
+          received
         </Typography>
         <div className={classes.grow} />
         <FormControl size="small" variant="outlined" style={{ minWidth: 140 }}>
@@ -176,11 +235,21 @@ export const LiveFlowsTable = (props: {
         >
           {paused ? 'Resume' : 'Pause'}
         </Button>
-        <Button variant="outlined" startIcon={<GetAppIcon />} onClick={exportJsonLines} disabled={live.flows.length === 0}>
+        <Button
+          variant="outlined"
+          startIcon={<GetAppIcon />}
+          onClick={exportJsonLines}
+          disabled={live.flows.length === 0}
+        >
           Export JSON lines
         </Button>
       </div>
-      <div className={`${classes.header} ${props.onRequest ? classes.withAction : ''}`} role="row">
+      <div
+        className={`${classes.header} ${
+          props.onRequest ? classes.withAction : ''
+        }`}
+        role="row"
+      >
         <span>Time</span>
         <span>Source</span>
         <span>Destination</span>
@@ -208,7 +277,9 @@ export const LiveFlowsTable = (props: {
           itemKey={(i, data) => data.rows[i].key}
           itemData={{
             rows,
-            className: `${classes.row} ${props.onRequest ? classes.withAction : ''}`,
+            className: `${classes.row} ${
+              props.onRequest ? classes.withAction : ''
+            }`,
             onRequest: props.onRequest,
             entityRef: stringifyEntityRef(props.entity),
           }}

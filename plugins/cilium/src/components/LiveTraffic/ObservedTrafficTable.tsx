@@ -1,11 +1,15 @@
 import { Table, TableColumn } from '@backstage/core-components';
 import { Chip, Typography } from '@material-ui/core';
-import { TrafficEdge } from '@internal/plugin-cilium-common';
+import { TrafficEdge } from '@cilium-zero-trust/plugin-cilium-common';
 import { PeerName } from '../Connectivity/PeerName';
 
 const columns: TableColumn<TrafficEdge>[] = [
   { title: 'Direction', field: 'direction' },
-  { title: 'Peer', render: t => <PeerName peer={t.peer} />, customSort: (a, b) => a.peer.id.localeCompare(b.peer.id) },
+  {
+    title: 'Peer',
+    render: t => <PeerName peer={t.peer} />,
+    customSort: (a, b) => a.peer.id.localeCompare(b.peer.id),
+  },
   { title: 'Port', render: t => `${t.port}/${t.protocol}` },
   {
     title: 'Flows',
@@ -22,16 +26,27 @@ const columns: TableColumn<TrafficEdge>[] = [
   },
   { title: 'Drop reasons', render: t => t.dropReasons.join(', ') || '—' },
   { title: 'Policies', render: t => t.policies.join(', ') || '—' },
-  { title: 'Last seen', render: t => new Date(t.lastSeen).toLocaleTimeString(undefined, { hour12: false }) },
+  {
+    title: 'Last seen',
+    render: t =>
+      new Date(t.lastSeen).toLocaleTimeString(undefined, { hour12: false }),
+  },
 ];
 
 /** Live traffic aggregated per peer and port. */
 export const ObservedTrafficTable = (props: { edges: TrafficEdge[] }) => (
   <Table<TrafficEdge>
     title="Observed traffic (live window)"
-    options={{ paging: props.edges.length > 20, pageSize: 20, search: true, padding: 'dense' }}
+    options={{
+      paging: props.edges.length > 20,
+      pageSize: 20,
+      search: true,
+      padding: 'dense',
+    }}
     columns={columns}
     data={props.edges}
-    emptyContent={<Typography style={{ padding: 16 }}>No traffic observed yet.</Typography>}
+    emptyContent={
+      <Typography style={{ padding: 16 }}>No traffic observed yet.</Typography>
+    }
   />
 );

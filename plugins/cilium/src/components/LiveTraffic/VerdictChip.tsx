@@ -2,7 +2,10 @@ import { Chip } from '@material-ui/core';
 import { makeStyles } from '@material-ui/core/styles';
 
 const useStyles = makeStyles(theme => ({
-  forwarded: { backgroundColor: theme.palette.success?.main ?? '#2e7d32', color: '#fff' },
+  forwarded: {
+    backgroundColor: theme.palette.success?.main ?? '#2e7d32',
+    color: '#fff',
+  },
   dropped: { backgroundColor: theme.palette.error.main, color: '#fff' },
   other: {},
 }));

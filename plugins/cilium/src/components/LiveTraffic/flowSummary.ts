@@ -1,4 +1,4 @@
-import { FlowRecord } from '@internal/plugin-cilium-common';
+import { FlowRecord } from '@cilium-zero-trust/plugin-cilium-common';
 
 /** What one row of the live table shows. */
 export interface FlowRow {
@@ -30,10 +30,16 @@ function entityName(ref: string | undefined): string | undefined {
   return m[1] === 'component' && m[2] === 'default' ? m[3] : ref;
 }
 
-function endpointName(endpoint: Json | undefined, ip: string | undefined, names?: string[]): string {
+function endpointName(
+  endpoint: Json | undefined,
+  ip: string | undefined,
+  names?: string[],
+): string {
   if (endpoint?.pod_name) return `${endpoint.namespace}/${endpoint.pod_name}`;
   if (names && names.length > 0) return names[0].replace(/\.$/, '');
-  const reserved = (endpoint?.labels as string[] | undefined)?.find(l => l.startsWith('reserved:'));
+  const reserved = (endpoint?.labels as string[] | undefined)?.find(l =>
+    l.startsWith('reserved:'),
+  );
   if (reserved && ip) return `${ip} (${reserved.slice(9)})`;
   return ip ?? reserved ?? 'unknown';
 }
@@ -53,18 +59,27 @@ function l7Of(flow: Json): string {
   if (!l7) return '';
   if (l7.http) {
     const h = l7.http;
-    return [h.method, h.url, h.code ? String(h.code) : ''].filter(Boolean).join(' ');
+    return [h.method, h.url, h.code ? String(h.code) : '']
+      .filter(Boolean)
+      .join(' ');
   }
   if (l7.dns) {
     const d = l7.dns;
-    return `DNS ${d.query ?? ''} ${(d.qtypes ?? []).join(',')}${d.rcode ? ` rcode=${d.rcode}` : ''}`.trim();
+    return `DNS ${d.query ?? ''} ${(d.qtypes ?? []).join(',')}${
+      d.rcode ? ` rcode=${d.rcode}` : ''
+    }`.trim();
   }
   return l7.type ?? '';
 }
 
 function policyNames(flow: Json): string[] {
   const out = new Set<string>();
-  for (const field of ['ingress_allowed_by', 'egress_allowed_by', 'ingress_denied_by', 'egress_denied_by']) {
+  for (const field of [
+    'ingress_allowed_by',
+    'egress_allowed_by',
+    'ingress_denied_by',
+    'egress_denied_by',
+  ]) {
     for (const p of (flow[field] as Json[] | undefined) ?? []) {
       out.add(`${p.namespace ? `${p.namespace}/` : ''}${p.name}`);
     }
@@ -76,7 +91,9 @@ function requestFields(record: FlowRecord): Partial<FlowRow> {
   const flow = record.flow as Json;
   const l4 = flow.l4 ?? {};
   const protocol = ['TCP', 'UDP', 'SCTP'].find(p => l4[p]);
-  const reserved = (flow.destination?.labels as string[] | undefined)?.find(l => l.startsWith('reserved:'));
+  const reserved = (flow.destination?.labels as string[] | undefined)?.find(l =>
+    l.startsWith('reserved:'),
+  );
   const names = flow.destination_names as string[] | undefined;
   return {
     sourceRef: record.backstage?.source,
@@ -96,10 +113,15 @@ export function summarizeFlow(record: FlowRecord, index: number): FlowRow {
     key: (flow.uuid as string) || `row-${index}`,
     time: (flow.time as string) ?? record.time ?? '',
     source:
-      entityName(record.backstage?.source) ?? endpointName(flow.source, flow.IP?.source, flow.source_names),
+      entityName(record.backstage?.source) ??
+      endpointName(flow.source, flow.IP?.source, flow.source_names),
     destination:
       entityName(record.backstage?.destination) ??
-      endpointName(flow.destination, flow.IP?.destination, flow.destination_names),
+      endpointName(
+        flow.destination,
+        flow.IP?.destination,
+        flow.destination_names,
+      ),
     port: portOf(flow),
     l7: l7Of(flow),
     verdict: (flow.verdict as string) ?? 'VERDICT_UNKNOWN',
@@ -112,6 +134,8 @@ export function summarizeFlow(record: FlowRecord, index: number): FlowRow {
 /** Lines of `hubble observe -o json`, one flow per line. */
 export function toJsonLines(records: FlowRecord[]): string {
   return records
-    .map(r => JSON.stringify({ flow: r.flow, node_name: r.node_name, time: r.time }))
+    .map(r =>
+      JSON.stringify({ flow: r.flow, node_name: r.node_name, time: r.time }),
+    )
     .join('\n');
 }

@@ -3,7 +3,10 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { registerMswTestHooks, renderInTestApp } from '@backstage/test-utils';
-import { EntityConnectivityResponse, FlowRecord } from '@internal/plugin-cilium-common';
+import {
+  EntityConnectivityResponse,
+  FlowRecord,
+} from '@cilium-zero-trust/plugin-cilium-common';
 import {
   base,
   component,
@@ -39,7 +42,10 @@ const dropped: FlowRecord = {
     source: { namespace: 'checkout', pod_name: 'checkout-abc' },
     destination: { namespace: 'checkout', pod_name: 'payments-def' },
   },
-  backstage: { source: 'component:default/checkout', destination: 'component:default/payments' },
+  backstage: {
+    source: 'component:default/checkout',
+    destination: 'component:default/payments',
+  },
 };
 
 describe('NetworkTab requests', () => {
@@ -52,14 +58,31 @@ describe('NetworkTab requests', () => {
     previews.length = 0;
     listed.length = 0;
     server.use(
-      http.get(`${entityBase}/connectivity`, () => HttpResponse.json(connectivity)),
-      http.get(`${entityBase}/workloads`, () => HttpResponse.json({ entityRef: '', identity: {}, workloads: [] })),
-      http.get(`${entityBase}/traffic`, () => HttpResponse.json({ entityRef: 'component:default/checkout', edges: [] })),
-      http.get(`${entityBase}/flows`, () =>
-        HttpResponse.json({ entityRef: 'component:default/checkout', evicted: 0, flows: [dropped] }),
+      http.get(`${entityBase}/connectivity`, () =>
+        HttpResponse.json(connectivity),
       ),
-      http.get(`${entityBase}/flows/stream`, () =>
-        new HttpResponse(new ReadableStream({ start() {} }), { headers: { 'content-type': 'text/event-stream' } }),
+      http.get(`${entityBase}/workloads`, () =>
+        HttpResponse.json({ entityRef: '', identity: {}, workloads: [] }),
+      ),
+      http.get(`${entityBase}/traffic`, () =>
+        HttpResponse.json({
+          entityRef: 'component:default/checkout',
+          edges: [],
+        }),
+      ),
+      http.get(`${entityBase}/flows`, () =>
+        HttpResponse.json({
+          entityRef: 'component:default/checkout',
+          evicted: 0,
+          flows: [dropped],
+        }),
+      ),
+      http.get(
+        `${entityBase}/flows/stream`,
+        () =>
+          new HttpResponse(new ReadableStream({ start() {} }), {
+            headers: { 'content-type': 'text/event-stream' },
+          }),
       ),
       http.get(`${base}/status`, () => HttpResponse.json({ clusters: [] })),
       http.post(`${base}/requests/preview`, async ({ request }) => {
@@ -97,28 +120,47 @@ describe('NetworkTab requests', () => {
 
   it('lets owners open the request dialog', async () => {
     await render(['group:default/team-checkout']);
-    const button = await screen.findByRole('button', { name: 'Request connectivity' });
+    const button = await screen.findByRole('button', {
+      name: 'Request connectivity',
+    });
     await waitFor(() => expect(button).toBeEnabled());
     fireEvent.click(button);
-    expect(await screen.findByRole('dialog', { name: 'Request connectivity' })).toBeInTheDocument();
+    expect(
+      await screen.findByRole('dialog', { name: 'Request connectivity' }),
+    ).toBeInTheDocument();
   });
 
   it('shows others who owns the service and why they cannot request', async () => {
     await render(['group:default/team-catalog']);
     const why = await screen.findByTestId('request-why-not');
-    expect(why).toHaveTextContent(/Only the owners of Checkout \(team-checkout\) can request connectivity/);
-    expect(within(why).getByRole('link', { name: 'team-checkout' })).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Request connectivity' })).toBeDisabled();
+    expect(why).toHaveTextContent(
+      /Only the owners of Checkout \(team-checkout\) can request connectivity/,
+    );
+    expect(
+      within(why).getByRole('link', { name: 'team-checkout' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Request connectivity' }),
+    ).toBeDisabled();
   });
 
   it("lists the entity's incoming and outgoing requests with their states", async () => {
     await render(['group:default/team-checkout']);
     fireEvent.click(await screen.findByRole('tab', { name: 'Requests' }));
-    const outgoing = (await screen.findByRole('link', { name: 'req-1a2b3c4d' })).closest('tr')!;
+    const outgoing = (
+      await screen.findByRole('link', { name: 'req-1a2b3c4d' })
+    ).closest('tr')!;
     expect(within(outgoing).getByText('Outgoing')).toBeInTheDocument();
-    expect(within(outgoing).getByText('Submitted: awaiting review')).toBeInTheDocument();
-    expect(screen.getByRole('link', { name: 'req-1a2b3c4d' })).toHaveAttribute('href', '/cilium/requests/req-1a2b3c4d');
-    const incoming = screen.getByRole('link', { name: 'req-99999999' }).closest('tr')!;
+    expect(
+      within(outgoing).getByText('Submitted: awaiting review'),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'req-1a2b3c4d' })).toHaveAttribute(
+      'href',
+      '/cilium/requests/req-1a2b3c4d',
+    );
+    const incoming = screen
+      .getByRole('link', { name: 'req-99999999' })
+      .closest('tr')!;
     expect(within(incoming).getByText('Incoming')).toBeInTheDocument();
     expect(within(incoming).getByText('Enforced')).toBeInTheDocument();
     expect(listed[0]).toBe('component:default/checkout');
@@ -127,10 +169,16 @@ describe('NetworkTab requests', () => {
   it('opens the dialog prefilled from a dropped flow ("Request this")', async () => {
     await render(['group:default/team-checkout']);
     fireEvent.click(await screen.findByRole('tab', { name: 'Live traffic' }));
-    const request = await screen.findByRole('button', { name: 'Request checkout to payments on 8443/TCP' });
+    const request = await screen.findByRole('button', {
+      name: 'Request checkout to payments on 8443/TCP',
+    });
     fireEvent.click(request);
-    const dialog = await screen.findByRole('dialog', { name: 'Request connectivity' });
-    expect(within(dialog).getByRole('textbox', { name: /^Port/ })).toHaveValue('8443');
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Request connectivity',
+    });
+    expect(within(dialog).getByRole('textbox', { name: /^Port/ })).toHaveValue(
+      '8443',
+    );
     await waitFor(() => expect(previews).toHaveLength(1));
     expect(previews[0]).toMatchObject({
       source: 'component:default/checkout',

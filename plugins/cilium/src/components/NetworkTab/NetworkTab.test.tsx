@@ -3,13 +3,21 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { Entity } from '@backstage/catalog-model';
 import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
-import { mockApis, registerMswTestHooks, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
+import {
+  mockApis,
+  registerMswTestHooks,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
 import {
   EntityConnectivityResponse,
   EntityWorkloadsResponse,
   PolicyRuleRef,
-} from '@internal/plugin-cilium-common';
+} from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef, CiliumClient } from '../../api';
 import { NetworkTab } from './NetworkTab';
 
@@ -34,7 +42,11 @@ const unannotated: Entity = {
   spec: { type: 'website', owner: 'platform-team', lifecycle: 'production' },
 };
 
-const rule = (name: string, direction: 'ingress' | 'egress', ports: string): PolicyRuleRef => ({
+const rule = (
+  name: string,
+  direction: 'ingress' | 'egress',
+  ports: string,
+): PolicyRuleRef => ({
   kind: 'CiliumNetworkPolicy',
   namespace: 'checkout',
   name,
@@ -54,15 +66,25 @@ const connectivity: EntityConnectivityResponse = {
   coverage: [
     {
       workload: 'checkout/checkout[Deployment]',
-      ingress: { isolated: true, isolatedBy: ['CiliumNetworkPolicy checkout/default-deny'] },
-      egress: { isolated: true, isolatedBy: ['CiliumNetworkPolicy checkout/default-deny'] },
+      ingress: {
+        isolated: true,
+        isolatedBy: ['CiliumNetworkPolicy checkout/default-deny'],
+      },
+      egress: {
+        isolated: true,
+        isolatedBy: ['CiliumNetworkPolicy checkout/default-deny'],
+      },
     },
   ],
   egress: [
     {
       direction: 'egress',
       workload: 'checkout/checkout[Deployment]',
-      peer: { type: 'entity', id: 'component:default/cart', workload: 'checkout/cart[Deployment]' },
+      peer: {
+        type: 'entity',
+        id: 'component:default/cart',
+        workload: 'checkout/cart[Deployment]',
+      },
       ports: 'TCP 50051',
       egressAllowedBy: [rule('allow-egress-to-cart', 'egress', 'TCP 50051')],
       ingressAllowedBy: [rule('allow-ingress-to-cart', 'ingress', 'TCP 50051')],
@@ -79,7 +101,13 @@ const connectivity: EntityConnectivityResponse = {
       egressAllowedBy: [],
       ingressAllowedBy: [rule('allow-from-gateway', 'ingress', 'TCP 8080')],
       deniedBy: [],
-      l7: [{ rule: rule('allow-from-gateway', 'ingress', 'TCP 8080'), type: 'http', rules: [{ method: 'POST', path: '/orders' }] }],
+      l7: [
+        {
+          rule: rule('allow-from-gateway', 'ingress', 'TCP 8080'),
+          type: 'http',
+          rules: [{ method: 'POST', path: '/orders' }],
+        },
+      ],
     },
   ],
   drift: [
@@ -87,7 +115,8 @@ const connectivity: EntityConnectivityResponse = {
       kind: 'declared-not-allowed',
       direction: 'egress',
       peer: 'component:default/payments',
-      message: 'The catalog says this depends on component:default/payments, but no policy allows the connection',
+      message:
+        'The catalog says this depends on component:default/payments, but no policy allows the connection',
     },
   ],
   policiesLoadedAt: '2026-11-26T10:00:00Z',
@@ -148,9 +177,16 @@ describe('NetworkTab', () => {
       requests.push(new URL(request.url).pathname);
     });
     server.use(
-      http.get(`${entityBase}/connectivity`, () => HttpResponse.json(connectivity)),
+      http.get(`${entityBase}/connectivity`, () =>
+        HttpResponse.json(connectivity),
+      ),
       http.get(`${entityBase}/workloads`, () => HttpResponse.json(workloads)),
-      http.get(`${entityBase}/traffic`, () => HttpResponse.json({ entityRef: 'component:default/checkout', edges: [] })),
+      http.get(`${entityBase}/traffic`, () =>
+        HttpResponse.json({
+          entityRef: 'component:default/checkout',
+          edges: [],
+        }),
+      ),
       http.get(`${base}/status`, () =>
         HttpResponse.json({
           clusters: [
@@ -183,37 +219,67 @@ describe('NetworkTab', () => {
 
   it('shows coverage, the allowed peers with ports and the rules behind them, and opens a rule as YAML', async () => {
     await renderTab(annotated);
-    expect(await screen.findByText('Ingress: default deny')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Ingress: default deny'),
+    ).toBeInTheDocument();
     expect(screen.getByText('Egress: default deny')).toBeInTheDocument();
-    expect(screen.getByRole('status')).toHaveTextContent('Hubble Relay connected · 50 flows/s');
+    expect(screen.getByRole('status')).toHaveTextContent(
+      'Hubble Relay connected · 50 flows/s',
+    );
 
-    const outgoing = screen.getByText('Outgoing: what this service may call').closest('.MuiPaper-root') as HTMLElement;
+    const outgoing = screen
+      .getByText('Outgoing: what this service may call')
+      .closest('.MuiPaper-root') as HTMLElement;
     expect(within(outgoing).getByText('cart')).toBeInTheDocument();
     expect(within(outgoing).getByText('TCP 50051')).toBeInTheDocument();
-    expect(within(outgoing).getByText('CNP checkout/allow-ingress-to-cart')).toBeInTheDocument();
-    const incoming = screen.getByText('Incoming: who may call this service').closest('.MuiPaper-root') as HTMLElement;
+    expect(
+      within(outgoing).getByText('CNP checkout/allow-ingress-to-cart'),
+    ).toBeInTheDocument();
+    const incoming = screen
+      .getByText('Incoming: who may call this service')
+      .closest('.MuiPaper-root') as HTMLElement;
     expect(within(incoming).getByText('POST /orders')).toBeInTheDocument();
 
-    fireEvent.click(within(outgoing).getByText('CNP checkout/allow-egress-to-cart'));
+    fireEvent.click(
+      within(outgoing).getByText('CNP checkout/allow-egress-to-cart'),
+    );
     const dialog = await screen.findByRole('dialog');
     // The syntax highlighter may re-render the text once more after it first appears.
-    await waitFor(() => expect(within(dialog).getByText(/kind: CiliumNetworkPolicy/)).toBeInTheDocument());
-    expect(within(dialog).getByText('checkout/allow-egress-to-cart.yaml', { exact: false })).toBeInTheDocument();
+    await waitFor(() =>
+      expect(
+        within(dialog).getByText(/kind: CiliumNetworkPolicy/),
+      ).toBeInTheDocument(),
+    );
+    expect(
+      within(dialog).getByText('checkout/allow-egress-to-cart.yaml', {
+        exact: false,
+      }),
+    ).toBeInTheDocument();
   });
 
   it('shows drift and the workloads on their tabs', async () => {
     await renderTab(annotated);
     fireEvent.click(await screen.findByRole('tab', { name: /Drift/ }));
-    expect(await screen.findByText('Declared, not allowed')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Declared, not allowed'),
+    ).toBeInTheDocument();
     fireEvent.click(screen.getByRole('tab', { name: 'Workloads' }));
-    expect(await screen.findByText('Matching workloads in checkout')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Matching workloads in checkout'),
+    ).toBeInTheDocument();
     expect(screen.getByText('tier=api')).toBeInTheDocument();
   });
 
   it('explains which annotations to add, without calling the backend, for an unannotated entity', async () => {
     await renderTab(unannotated);
-    expect(await screen.findByText('This entity is not mapped to Kubernetes workloads')).toBeInTheDocument();
-    expect(screen.getAllByText(/backstage.io\/kubernetes-label-selector/).length).toBeGreaterThan(0);
+    expect(
+      await screen.findByText(
+        'This entity is not mapped to Kubernetes workloads',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getAllByText(/backstage.io\/kubernetes-label-selector/).length,
+    ).toBeGreaterThan(0);
     expect(requests.filter(p => p.startsWith('/api/cilium'))).toEqual([]);
   });
 
@@ -222,7 +288,11 @@ describe('NetworkTab', () => {
       http.get(`${entityBase}/connectivity`, () =>
         HttpResponse.json(
           {
-            error: { name: 'NotAllowedError', message: 'You are not allowed to cilium.flows.read on component:default/checkout' },
+            error: {
+              name: 'NotAllowedError',
+              message:
+                'You are not allowed to cilium.flows.read on component:default/checkout',
+            },
             request: { method: 'GET', url: '/x' },
             response: { statusCode: 403 },
           },
@@ -231,7 +301,9 @@ describe('NetworkTab', () => {
       ),
     );
     await renderTab(annotated);
-    expect(await screen.findByText(/You may not see this service's network data/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/You may not see this service's network data/),
+    ).toBeInTheDocument();
   });
 
   it("shows the backend's error message when the entity cannot be resolved", async () => {
@@ -239,7 +311,11 @@ describe('NetworkTab', () => {
       http.get(`${entityBase}/connectivity`, () =>
         HttpResponse.json(
           {
-            error: { name: 'InputError', message: 'The entity names cluster "prod", which is not configured' },
+            error: {
+              name: 'InputError',
+              message:
+                'The entity names cluster "prod", which is not configured',
+            },
             request: { method: 'GET', url: '/x' },
             response: { statusCode: 400 },
           },
@@ -248,6 +324,8 @@ describe('NetworkTab', () => {
       ),
     );
     await renderTab(annotated);
-    expect((await screen.findAllByText(/which is not configured/)).length).toBeGreaterThan(0);
+    expect(
+      (await screen.findAllByText(/which is not configured/)).length,
+    ).toBeGreaterThan(0);
   });
 });

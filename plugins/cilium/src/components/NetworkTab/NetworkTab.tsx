@@ -1,18 +1,37 @@
 import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-import { Entity, getCompoundEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { Content, Progress, ResponseErrorPanel, WarningPanel } from '@backstage/core-components';
+import {
+  Entity,
+  getCompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  Content,
+  Progress,
+  ResponseErrorPanel,
+  WarningPanel,
+} from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Badge, Box, Grid, Tab, Tabs } from '@material-ui/core';
 import { makeStyles } from '@material-ui/core/styles';
-import { isCiliumAnnotated } from '@internal/plugin-cilium-common';
+import { isCiliumAnnotated } from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef, errorMessage, statusOf } from '../../api';
 import { usePolled } from '../../hooks/usePolled';
-import { AllowedDependencies, CoverageSummary, DriftList } from '../Connectivity';
+import {
+  AllowedDependencies,
+  CoverageSummary,
+  DriftList,
+} from '../Connectivity';
 import { LiveFlowsTable, ObservedTrafficTable } from '../LiveTraffic';
 import { ServiceMap } from '../ServiceMap';
-import { formFromFlow, RequestDialog, RequestFormValues, RequestGate, useRequestGate } from '../RequestDialog';
+import {
+  formFromFlow,
+  RequestDialog,
+  RequestFormValues,
+  RequestGate,
+  useRequestGate,
+} from '../RequestDialog';
 import { EntityRequests } from '../Requests';
 import { NotAnnotatedState } from './NotAnnotatedState';
 import { WorkloadIdentityCard } from './WorkloadIdentityCard';
@@ -26,12 +45,17 @@ const useBadgeStyles = makeStyles({
 type Section = 'allowed' | 'live' | 'map' | 'drift' | 'workloads' | 'requests';
 
 /** The live flows; owners get "Request this" on the drops their service opened. */
-const LiveFlows = (props: { entity: Entity; onRequest: (initial: Partial<RequestFormValues>) => void }) => {
+const LiveFlows = (props: {
+  entity: Entity;
+  onRequest: (initial: Partial<RequestFormValues>) => void;
+}) => {
   const gate = useRequestGate(props.entity);
   return (
     <LiveFlowsTable
       entity={getCompoundEntityRef(props.entity)}
-      onRequest={gate.allowed ? row => props.onRequest(formFromFlow(row)) : undefined}
+      onRequest={
+        gate.allowed ? row => props.onRequest(formFromFlow(row)) : undefined
+      }
     />
   );
 };
@@ -43,21 +67,37 @@ const AnnotatedNetworkTab = () => {
   const ref = getCompoundEntityRef(entity);
   const entityRef = stringifyEntityRef(entity);
   const [section, setSection] = useState<Section>('allowed');
-  const [requesting, setRequesting] = useState<{ initial?: Partial<RequestFormValues> }>();
+  const [requesting, setRequesting] = useState<{
+    initial?: Partial<RequestFormValues>;
+  }>();
   const [requestsReload, setRequestsReload] = useState(0);
 
-  const connectivity = usePolled(() => api.getEntityConnectivity(ref), [api, entityRef], 30000);
-  const traffic = usePolled(() => api.getEntityTraffic(ref), [api, entityRef], 5000);
+  const connectivity = usePolled(
+    () => api.getEntityConnectivity(ref),
+    [api, entityRef],
+    30000,
+  );
+  const traffic = usePolled(
+    () => api.getEntityTraffic(ref),
+    [api, entityRef],
+    5000,
+  );
   const status = usePolled(() => api.getStatus(), [api], 10000);
-  const workloads = useAsync(() => api.getEntityWorkloads(ref), [api, entityRef]);
+  const workloads = useAsync(
+    () => api.getEntityWorkloads(ref),
+    [api, entityRef],
+  );
 
   if (!connectivity.value && connectivity.loading) return <Progress />;
   if (connectivity.error && !connectivity.value) {
     if (statusOf(connectivity.error) === 403) {
       return (
-        <WarningPanel severity="info" title="You may not see this service's network data">
-          {errorMessage(connectivity.error)}. Ask the owners of this service or the platform team for the{' '}
-          <code>cilium.flows.read</code> permission.
+        <WarningPanel
+          severity="info"
+          title="You may not see this service's network data"
+        >
+          {errorMessage(connectivity.error)}. Ask the owners of this service or
+          the platform team for the <code>cilium.flows.read</code> permission.
         </WarningPanel>
       );
     }
@@ -74,7 +114,9 @@ const AnnotatedNetworkTab = () => {
       </Grid>
       {c.diagnostics.length > 0 && (
         <Grid item xs={12}>
-          <WarningPanel title={`${c.diagnostics.length} problems in the policy and workload sources (the rest loaded)`}>
+          <WarningPanel
+            title={`${c.diagnostics.length} problems in the policy and workload sources (the rest loaded)`}
+          >
             {c.diagnostics.slice(0, 10).map((d, i) => (
               <div key={i}>
                 {d.file ? `${d.file}${d.line ? `:${d.line}` : ''}: ` : ''}
@@ -111,7 +153,10 @@ const AnnotatedNetworkTab = () => {
           <Tab
             value="drift"
             label={
-              <Badge badgeContent={c.drift.length} classes={{ badge: badgeClasses.badge }}>
+              <Badge
+                badgeContent={c.drift.length}
+                classes={{ badge: badgeClasses.badge }}
+              >
                 <Box pr={1}>Drift</Box>
               </Badge>
             }
@@ -133,7 +178,10 @@ const AnnotatedNetworkTab = () => {
       {section === 'live' && (
         <>
           <Grid item xs={12}>
-            <LiveFlows entity={entity} onRequest={initial => setRequesting({ initial })} />
+            <LiveFlows
+              entity={entity}
+              onRequest={initial => setRequesting({ initial })}
+            />
           </Grid>
           <Grid item xs={12}>
             <ObservedTrafficTable edges={observed} />
@@ -142,7 +190,11 @@ const AnnotatedNetworkTab = () => {
       )}
       {section === 'map' && (
         <Grid item xs={12}>
-          <ServiceMap entityRef={entityRef} allowed={{ ingress: c.ingress, egress: c.egress }} observed={observed} />
+          <ServiceMap
+            entityRef={entityRef}
+            allowed={{ ingress: c.ingress, egress: c.egress }}
+            observed={observed}
+          />
         </Grid>
       )}
       {section === 'drift' && (
@@ -168,7 +220,10 @@ const AnnotatedNetworkTab = () => {
                 <WorkloadIdentityCard identity={workloads.value.identity} />
               </Grid>
               <Grid item xs={12} md={8}>
-                <WorkloadsTable workloads={workloads.value.workloads} namespace={workloads.value.identity.namespace} />
+                <WorkloadsTable
+                  workloads={workloads.value.workloads}
+                  namespace={workloads.value.identity.namespace}
+                />
               </Grid>
             </>
           )}
@@ -183,7 +238,11 @@ export const NetworkTab = () => {
   const { entity } = useEntity();
   return (
     <Content noPadding>
-      {isCiliumAnnotated(entity) ? <AnnotatedNetworkTab /> : <NotAnnotatedState />}
+      {isCiliumAnnotated(entity) ? (
+        <AnnotatedNetworkTab />
+      ) : (
+        <NotAnnotatedState />
+      )}
     </Content>
   );
 };

@@ -1,11 +1,14 @@
 import { InfoCard, StructuredMetadataTable } from '@backstage/core-components';
-import { WorkloadIdentity } from '@internal/plugin-cilium-common';
+import { WorkloadIdentity } from '@cilium-zero-trust/plugin-cilium-common';
 
 /** The cluster, namespace and selector an entity's pods are found by. */
 export const WorkloadIdentityCard = (props: { identity: WorkloadIdentity }) => {
   const { identity } = props;
   return (
-    <InfoCard title="Workload identity" subheader="Resolved from the entity's annotations">
+    <InfoCard
+      title="Workload identity"
+      subheader="Resolved from the entity's annotations"
+    >
       <StructuredMetadataTable
         metadata={{
           cluster: identity.cluster,

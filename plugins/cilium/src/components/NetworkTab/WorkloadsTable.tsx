@@ -1,6 +1,6 @@
 import { Table, TableColumn } from '@backstage/core-components';
 import { Chip } from '@material-ui/core';
-import { WorkloadSummary } from '@internal/plugin-cilium-common';
+import { WorkloadSummary } from '@cilium-zero-trust/plugin-cilium-common';
 
 const columns: TableColumn<WorkloadSummary>[] = [
   { title: 'Kind', field: 'kind' },
@@ -16,13 +16,18 @@ const columns: TableColumn<WorkloadSummary>[] = [
     title: 'Ports',
     render: w =>
       w.ports
-        .map(p => `${p.name ? `${p.name} ` : ''}${p.containerPort}/${p.protocol}`)
+        .map(
+          p => `${p.name ? `${p.name} ` : ''}${p.containerPort}/${p.protocol}`,
+        )
         .join(', ') || '—',
   },
 ];
 
 /** The workloads an entity's selector matches. */
-export const WorkloadsTable = (props: { workloads: WorkloadSummary[]; namespace: string }) => (
+export const WorkloadsTable = (props: {
+  workloads: WorkloadSummary[];
+  namespace: string;
+}) => (
   <Table<WorkloadSummary>
     title={`Matching workloads in ${props.namespace}`}
     options={{ paging: false, search: false, padding: 'dense' }}
@@ -30,8 +35,8 @@ export const WorkloadsTable = (props: { workloads: WorkloadSummary[]; namespace:
     data={props.workloads}
     emptyContent={
       <div style={{ padding: 16 }}>
-        No workload in namespace {props.namespace} has pod labels matching this selector.
-        Check the annotation against the pod template labels.
+        No workload in namespace {props.namespace} has pod labels matching this
+        selector. Check the annotation against the pod template labels.
       </div>
     }
   />

@@ -4,7 +4,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import { Box, Button, Paper, TextField, Typography } from '@material-ui/core';
 import GetAppIcon from '@material-ui/icons/GetApp';
 import Alert from '@material-ui/lab/Alert';
-import { RequestEvent } from '@internal/plugin-cilium-common';
+import { RequestEvent } from '@cilium-zero-trust/plugin-cilium-common';
 import { AuditQuery, ciliumApiRef, errorMessage } from '../../api';
 import { useRequestLink } from '../../hooks/useRequestLink';
 
@@ -76,13 +76,24 @@ export const AuditLog = () => {
   };
 
   const columns: TableColumn<RequestEvent>[] = [
-    { title: 'Time', field: 'at', render: e => new Date(e.at).toLocaleString() },
-    { title: 'Request', field: 'requestId', render: e => <Link to={requestLink(e.requestId)}>{e.requestId}</Link> },
+    {
+      title: 'Time',
+      field: 'at',
+      render: e => new Date(e.at).toLocaleString(),
+    },
+    {
+      title: 'Request',
+      field: 'requestId',
+      render: e => <Link to={requestLink(e.requestId)}>{e.requestId}</Link>,
+    },
     { title: 'Actor', field: 'actor' },
     { title: 'Event', field: 'type' },
     {
       title: 'Transition',
-      render: e => (e.fromState || e.toState ? `${e.fromState ?? ''} → ${e.toState ?? ''}` : ''),
+      render: e =>
+        e.fromState || e.toState
+          ? `${e.fromState ?? ''} → ${e.toState ?? ''}`
+          : '',
     },
     { title: 'Message', field: 'message' },
   ];
@@ -132,13 +143,26 @@ export const AuditLog = () => {
             value={entity}
             onChange={e => setEntity(e.target.value)}
           />
-          <Button type="submit" variant="contained" color="primary" disabled={loading}>
+          <Button
+            type="submit"
+            variant="contained"
+            color="primary"
+            disabled={loading}
+          >
             Show events
           </Button>
-          <Button variant="outlined" startIcon={<GetAppIcon />} onClick={() => exportAs('csv')}>
+          <Button
+            variant="outlined"
+            startIcon={<GetAppIcon />}
+            onClick={() => exportAs('csv')}
+          >
             Export CSV
           </Button>
-          <Button variant="outlined" startIcon={<GetAppIcon />} onClick={() => exportAs('jsonl')}>
+          <Button
+            variant="outlined"
+            startIcon={<GetAppIcon />}
+            onClick={() => exportAs('jsonl')}
+          >
             Export JSON lines
           </Button>
         </Box>
@@ -152,15 +176,21 @@ export const AuditLog = () => {
         {events ? (
           <Table<RequestEvent>
             title={`Audit events (${events.length}, newest first)`}
-            options={{ paging: events.length > 50, pageSize: 50, search: true, padding: 'dense', sorting: false }}
+            options={{
+              paging: events.length > 50,
+              pageSize: 50,
+              search: true,
+              padding: 'dense',
+              sorting: false,
+            }}
             columns={columns}
             data={events}
             isLoading={loading}
           />
         ) : (
           <Typography variant="body2" color="textSecondary">
-            Every state change, approval and comment of every request, as evidence. Choose filters and show the
-            events, or export them.
+            Every state change, approval and comment of every request, as
+            evidence. Choose filters and show the events, or export them.
           </Typography>
         )}
       </Box>

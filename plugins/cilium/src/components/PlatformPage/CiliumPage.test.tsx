@@ -2,8 +2,17 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { registerMswTestHooks, renderInTestApp } from '@backstage/test-utils';
-import { ConnectivityRequest, EntityConnectivityResponse } from '@internal/plugin-cilium-common';
-import { base, catalogEntities, mountedRoutes, RequestApis, storedRequest } from '../../__testUtils__/requests';
+import {
+  ConnectivityRequest,
+  EntityConnectivityResponse,
+} from '@cilium-zero-trust/plugin-cilium-common';
+import {
+  base,
+  catalogEntities,
+  mountedRoutes,
+  RequestApis,
+  storedRequest,
+} from '../../__testUtils__/requests';
 import { CiliumPage } from './CiliumPage';
 
 describe('CiliumPage', () => {
@@ -15,7 +24,10 @@ describe('CiliumPage', () => {
   beforeEach(() => {
     posted.length = 0;
     current = storedRequest();
-    const record = (state: ConnectivityRequest['state'], patch: Partial<ConnectivityRequest> = {}) => {
+    const record = (
+      state: ConnectivityRequest['state'],
+      patch: Partial<ConnectivityRequest> = {},
+    ) => {
       current = { ...current, state, ...patch };
       return HttpResponse.json(current);
     };
@@ -26,11 +38,21 @@ describe('CiliumPage', () => {
         posted.push({ path: `${params.id}/${params.action}`, body });
         if (params.action === 'approve')
           return record('approved', {
-            approvals: [{ role: 'reviewer', by: 'user:default/priya.raman', at: '2026-11-26T11:00:00Z', comment: 'ok' }],
+            approvals: [
+              {
+                role: 'reviewer',
+                by: 'user:default/priya.raman',
+                at: '2026-11-26T11:00:00Z',
+                comment: 'ok',
+              },
+            ],
           });
-        if (params.action === 'reject') return record('rejected', { rejectReason: (body as any).reason });
+        if (params.action === 'reject')
+          return record('rejected', { rejectReason: (body as any).reason });
         if (params.action === 'withdraw') return record('withdrawn');
-        return record('merged', { publication: { ...current.publication!, state: 'merged' } });
+        return record('merged', {
+          publication: { ...current.publication!, state: 'merged' },
+        });
       }),
     );
   });
@@ -46,58 +68,133 @@ describe('CiliumPage', () => {
   it('shows a request with its timeline, approvals, publication and YAML, and lets a reviewer approve it', async () => {
     current = storedRequest({
       approvals: [
-        { role: 'destination-owner', by: 'user:default/mei.tanaka', at: '2026-11-26T10:30:00Z', comment: 'fine by us' },
+        {
+          role: 'destination-owner',
+          by: 'user:default/mei.tanaka',
+          at: '2026-11-26T10:30:00Z',
+          comment: 'fine by us',
+        },
       ],
       consentNeeded: false,
     });
-    await render('user:default/priya.raman', ['group:default/platform-team'], '/requests/req-1a2b3c4d');
-    expect(await screen.findByRole('heading', { name: 'req-1a2b3c4d' })).toBeInTheDocument();
-    expect(screen.getByText('Filed by user:default/aisha.bello')).toBeInTheDocument();
-    expect(screen.getByText(/Destination owner consent by/)).toBeInTheDocument();
+    await render(
+      'user:default/priya.raman',
+      ['group:default/platform-team'],
+      '/requests/req-1a2b3c4d',
+    );
+    expect(
+      await screen.findByRole('heading', { name: 'req-1a2b3c4d' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('Filed by user:default/aisha.bello'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/Destination owner consent by/),
+    ).toBeInTheDocument();
     expect(screen.getByText(/fine by us/)).toBeInTheDocument();
     expect(screen.getByText(/Not published yet/)).toBeInTheDocument();
-    expect(screen.getAllByText(/allow-egress-from-checkout-to-payments-req-1a2b3c4d/).length).toBeGreaterThan(0);
-    expect(screen.getByText('Checkout takes card payments through the payments service.')).toBeInTheDocument();
-    expect(screen.queryByRole('button', { name: /Withdraw/ })).not.toBeInTheDocument();
+    expect(
+      screen.getAllByText(/allow-egress-from-checkout-to-payments-req-1a2b3c4d/)
+        .length,
+    ).toBeGreaterThan(0);
+    expect(
+      screen.getByText(
+        'Checkout takes card payments through the payments service.',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: /Withdraw/ }),
+    ).not.toBeInTheDocument();
 
-    fireEvent.click(screen.getByRole('button', { name: 'Approve req-1a2b3c4d' }));
-    const dialog = await screen.findByRole('dialog', { name: 'Approve req-1a2b3c4d' });
-    fireEvent.change(within(dialog).getByRole('textbox', { name: /Comment/ }), { target: { value: 'ok' } });
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Approve req-1a2b3c4d' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Approve req-1a2b3c4d',
+    });
+    fireEvent.change(within(dialog).getByRole('textbox', { name: /Comment/ }), {
+      target: { value: 'ok' },
+    });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Approve' }));
-    await waitFor(() => expect(screen.getAllByText('Approved: publishing').length).toBeGreaterThan(0));
-    expect(posted).toEqual([{ path: 'req-1a2b3c4d/approve', body: { comment: 'ok' } }]);
+    await waitFor(() =>
+      expect(
+        screen.getAllByText('Approved: publishing').length,
+      ).toBeGreaterThan(0),
+    );
+    expect(posted).toEqual([
+      { path: 'req-1a2b3c4d/approve', body: { comment: 'ok' } },
+    ]);
   });
 
   it('asks for a reason before rejecting', async () => {
-    await render('user:default/priya.raman', ['group:default/platform-team'], '/requests/req-1a2b3c4d');
-    fireEvent.click(await screen.findByRole('button', { name: 'Reject req-1a2b3c4d' }));
-    const dialog = await screen.findByRole('dialog', { name: 'Reject req-1a2b3c4d' });
+    await render(
+      'user:default/priya.raman',
+      ['group:default/platform-team'],
+      '/requests/req-1a2b3c4d',
+    );
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Reject req-1a2b3c4d' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Reject req-1a2b3c4d',
+    });
     const reject = within(dialog).getByRole('button', { name: 'Reject' });
     expect(reject).toBeDisabled();
     fireEvent.change(within(dialog).getByRole('textbox', { name: /Reason/ }), {
       target: { value: 'Use the payments gateway API instead' },
     });
     fireEvent.click(reject);
-    expect(await screen.findByText(/Rejected: Use the payments gateway API instead/)).toBeInTheDocument();
-    expect(posted).toEqual([{ path: 'req-1a2b3c4d/reject', body: { reason: 'Use the payments gateway API instead' } }]);
+    expect(
+      await screen.findByText(/Rejected: Use the payments gateway API instead/),
+    ).toBeInTheDocument();
+    expect(posted).toEqual([
+      {
+        path: 'req-1a2b3c4d/reject',
+        body: { reason: 'Use the payments gateway API instead' },
+      },
+    ]);
   });
 
   it('offers the requester withdrawal, not approval', async () => {
-    await render('user:default/aisha.bello', ['group:default/team-checkout'], '/requests/req-1a2b3c4d');
-    expect(await screen.findByRole('button', { name: 'Withdraw req-1a2b3c4d' })).toBeInTheDocument();
-    expect(screen.queryByRole('button', { name: /Approve/ })).not.toBeInTheDocument();
+    await render(
+      'user:default/aisha.bello',
+      ['group:default/team-checkout'],
+      '/requests/req-1a2b3c4d',
+    );
+    expect(
+      await screen.findByRole('button', { name: 'Withdraw req-1a2b3c4d' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: /Approve/ }),
+    ).not.toBeInTheDocument();
   });
 
   it('merges a published request from the portal', async () => {
     current = storedRequest({
       state: 'published',
-      publication: { publisher: 'local-git', branch: 'netpol/req-1a2b3c4d', state: 'open' },
+      publication: {
+        publisher: 'local-git',
+        branch: 'netpol/req-1a2b3c4d',
+        state: 'open',
+      },
     });
-    await render('user:default/priya.raman', ['group:default/platform-team'], '/requests/req-1a2b3c4d');
-    expect(await screen.findByTestId('publication')).toHaveTextContent('Branch netpol/req-1a2b3c4d on local-git (open)');
+    await render(
+      'user:default/priya.raman',
+      ['group:default/platform-team'],
+      '/requests/req-1a2b3c4d',
+    );
+    expect(await screen.findByTestId('publication')).toHaveTextContent(
+      'Branch netpol/req-1a2b3c4d on local-git (open)',
+    );
     fireEvent.click(screen.getByRole('button', { name: 'Merge req-1a2b3c4d' }));
-    fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Merge' }));
-    await waitFor(() => expect(screen.getByTestId('publication')).toHaveTextContent('(merged)'));
+    fireEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Merge',
+      }),
+    );
+    await waitFor(() =>
+      expect(screen.getByTestId('publication')).toHaveTextContent('(merged)'),
+    );
     expect(posted.map(p => p.path)).toEqual(['req-1a2b3c4d/merge']);
   });
 
@@ -108,15 +205,37 @@ describe('CiliumPage', () => {
         return HttpResponse.json({ items: [current] });
       }),
     );
-    await render('user:default/priya.raman', ['group:default/platform-team'], '/');
-    expect(await screen.findByText(/1 request wait for your decision/)).toBeInTheDocument();
-    expect(screen.getByText(/component:default\/checkout → component:default\/payments on TCP 8443, by aisha.bello/)).toBeInTheDocument();
+    await render(
+      'user:default/priya.raman',
+      ['group:default/platform-team'],
+      '/',
+    );
+    expect(
+      await screen.findByText(/1 request wait for your decision/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        /component:default\/checkout → component:default\/payments on TCP 8443, by aisha.bello/,
+      ),
+    ).toBeInTheDocument();
     expect(screen.getByText('denied → TCP 8443')).toBeInTheDocument();
-    expect(screen.getByText(/1 of 120 recent flows were dropped/)).toBeInTheDocument();
-    expect(screen.getByText(/allow-egress-from-checkout-to-payments-req-1a2b3c4d/)).toBeInTheDocument();
-    fireEvent.click(screen.getByRole('button', { name: 'Approve req-1a2b3c4d' }));
-    fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Approve' }));
-    await waitFor(() => expect(posted.map(p => p.path)).toEqual(['req-1a2b3c4d/approve']));
+    expect(
+      screen.getByText(/1 of 120 recent flows were dropped/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/allow-egress-from-checkout-to-payments-req-1a2b3c4d/),
+    ).toBeInTheDocument();
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Approve req-1a2b3c4d' }),
+    );
+    fireEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Approve',
+      }),
+    );
+    await waitFor(() =>
+      expect(posted.map(p => p.path)).toEqual(['req-1a2b3c4d/approve']),
+    );
   });
 
   it('filters and exports the audit log', async () => {
@@ -125,7 +244,10 @@ describe('CiliumPage', () => {
       http.get(`${base}/audit`, ({ request }) => {
         const q = new URL(request.url).searchParams;
         queries.push(q);
-        if (q.get('format') === 'csv') return new HttpResponse('id,at\n1,2026', { headers: { 'content-type': 'text/csv' } });
+        if (q.get('format') === 'csv')
+          return new HttpResponse('id,at\n1,2026', {
+            headers: { 'content-type': 'text/csv' },
+          });
         return new HttpResponse(
           `${JSON.stringify(current.events![0])}\n${JSON.stringify({
             ...current.events![0],
@@ -143,17 +265,30 @@ describe('CiliumPage', () => {
     );
     const createObjectURL = jest.fn(() => 'blob:x');
     Object.assign(URL, { createObjectURL, revokeObjectURL: jest.fn() });
-    await render('user:default/priya.raman', ['group:default/platform-team'], '/?tab=audit');
-    fireEvent.change(await screen.findByLabelText('Entity (source or target)'), {
-      target: { value: 'component:default/payments' },
+    await render(
+      'user:default/priya.raman',
+      ['group:default/platform-team'],
+      '/?tab=audit',
+    );
+    fireEvent.change(
+      await screen.findByLabelText('Entity (source or target)'),
+      {
+        target: { value: 'component:default/payments' },
+      },
+    );
+    fireEvent.change(screen.getByLabelText('From'), {
+      target: { value: '2026-11-01T00:00' },
     });
-    fireEvent.change(screen.getByLabelText('From'), { target: { value: '2026-11-01T00:00' } });
     fireEvent.click(screen.getByRole('button', { name: 'Show events' }));
-    expect(await screen.findByText('Approved by user:default/priya.raman')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Approved by user:default/priya.raman'),
+    ).toBeInTheDocument();
     expect(screen.getByText('submitted → approved')).toBeInTheDocument();
     expect(queries[0].get('entity')).toBe('component:default/payments');
     expect(queries[0].get('format')).toBe('jsonl');
-    expect(queries[0].get('from')).toBe(new Date('2026-11-01T00:00').toISOString());
+    expect(queries[0].get('from')).toBe(
+      new Date('2026-11-01T00:00').toISOString(),
+    );
 
     fireEvent.click(screen.getByRole('button', { name: 'Export CSV' }));
     await waitFor(() => expect(createObjectURL).toHaveBeenCalled());
@@ -161,7 +296,10 @@ describe('CiliumPage', () => {
   });
 
   it('shows the cluster overview: default deny per direction, top drop sources and requests by state', async () => {
-    const connectivity = (name: string, egressIsolated: boolean): EntityConnectivityResponse => ({
+    const connectivity = (
+      name: string,
+      egressIsolated: boolean,
+    ): EntityConnectivityResponse => ({
       entityRef: `component:default/${name}`,
       cluster: 'dev',
       workloads: [`checkout/${name}[Deployment]`],
@@ -179,43 +317,67 @@ describe('CiliumPage', () => {
       diagnostics: [],
     });
     server.use(
-      http.get(`${base}/entities/component/default/:name/connectivity`, ({ params }) =>
-        HttpResponse.json(connectivity(String(params.name), params.name !== 'cart')),
+      http.get(
+        `${base}/entities/component/default/:name/connectivity`,
+        ({ params }) =>
+          HttpResponse.json(
+            connectivity(String(params.name), params.name !== 'cart'),
+          ),
       ),
-      http.get(`${base}/entities/component/default/:name/traffic`, ({ params }) =>
-        HttpResponse.json({
-          entityRef: '',
-          edges:
-            params.name === 'checkout'
-              ? [
-                  {
-                    direction: 'egress',
-                    peer: { type: 'entity', id: 'component:default/payments' },
-                    protocol: 'TCP',
-                    port: 8443,
-                    verdicts: { DROPPED: 42 },
-                    firstSeen: '',
-                    lastSeen: '',
-                    policies: [],
-                    dropReasons: ['POLICY_DENIED'],
-                    l7: [],
-                  },
-                ]
-              : [],
-        }),
+      http.get(
+        `${base}/entities/component/default/:name/traffic`,
+        ({ params }) =>
+          HttpResponse.json({
+            entityRef: '',
+            edges:
+              params.name === 'checkout'
+                ? [
+                    {
+                      direction: 'egress',
+                      peer: {
+                        type: 'entity',
+                        id: 'component:default/payments',
+                      },
+                      protocol: 'TCP',
+                      port: 8443,
+                      verdicts: { DROPPED: 42 },
+                      firstSeen: '',
+                      lastSeen: '',
+                      policies: [],
+                      dropReasons: ['POLICY_DENIED'],
+                      l7: [],
+                    },
+                  ]
+                : [],
+          }),
       ),
       http.get(`${base}/requests`, () =>
-        HttpResponse.json({ items: [current, storedRequest({ id: 'req-00000002', state: 'enforced' })] }),
+        HttpResponse.json({
+          items: [
+            current,
+            storedRequest({ id: 'req-00000002', state: 'enforced' }),
+          ],
+        }),
       ),
     );
-    await render('user:default/priya.raman', ['group:default/platform-team'], '/?tab=overview');
-    expect(await screen.findByText(/\(3 of 3 workloads under default deny\)/)).toBeInTheDocument();
-    expect(screen.getByText(/\(2 of 3 workloads under default deny\)/)).toBeInTheDocument();
+    await render(
+      'user:default/priya.raman',
+      ['group:default/platform-team'],
+      '/?tab=overview',
+    );
+    expect(
+      await screen.findByText(/\(3 of 3 workloads under default deny\)/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/\(2 of 3 workloads under default deny\)/),
+    ).toBeInTheDocument();
     const drops = screen.getByRole('table', { name: 'Top drop sources' });
     expect(within(drops).getByText('42')).toBeInTheDocument();
     const states = screen.getByRole('table', { name: 'Requests by state' });
     expect(within(states).getByText('Enforced')).toBeInTheDocument();
-    expect(within(states).getByText('Submitted: awaiting review')).toBeInTheDocument();
+    expect(
+      within(states).getByText('Submitted: awaiting review'),
+    ).toBeInTheDocument();
     expect(catalogEntities.length).toBe(4);
   });
 });

@@ -1,9 +1,22 @@
 import { Route, Routes, useParams, useSearchParams } from 'react-router-dom';
-import { Content, Header, Page, ResponseErrorPanel } from '@backstage/core-components';
+import {
+  Content,
+  Header,
+  Page,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import { Box, FormControl, InputLabel, MenuItem, Select, Tab, Tabs } from '@material-ui/core';
+import {
+  Box,
+  FormControl,
+  InputLabel,
+  MenuItem,
+  Select,
+  Tab,
+  Tabs,
+} from '@material-ui/core';
 import { useState } from 'react';
-import { ConnectivityRequestState } from '@internal/plugin-cilium-common';
+import { ConnectivityRequestState } from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef } from '../../api';
 import { usePolled } from '../../hooks/usePolled';
 import { RequestsTable, RequestView } from '../Requests';
@@ -25,7 +38,11 @@ const STATES: ConnectivityRequestState[] = [
 const AllRequests = () => {
   const api = useApi(ciliumApiRef);
   const [state, setState] = useState<ConnectivityRequestState | ''>('');
-  const list = usePolled(() => api.listRequests(state ? { state } : {}), [api, state], 15000);
+  const list = usePolled(
+    () => api.listRequests(state ? { state } : {}),
+    [api, state],
+    15000,
+  );
   return (
     <>
       <Box mb={2}>
@@ -35,7 +52,9 @@ const AllRequests = () => {
             labelId="cilium-state-filter-label"
             label="State"
             value={state}
-            onChange={e => setState(e.target.value as ConnectivityRequestState | '')}
+            onChange={e =>
+              setState(e.target.value as ConnectivityRequestState | '')
+            }
           >
             <MenuItem value="">All states</MenuItem>
             {STATES.map(s => (
@@ -49,7 +68,11 @@ const AllRequests = () => {
       {list.error && !list.value ? (
         <ResponseErrorPanel error={list.error} />
       ) : (
-        <RequestsTable title="All requests" requests={list.value?.items ?? []} loading={list.loading && !list.value} />
+        <RequestsTable
+          title="All requests"
+          requests={list.value?.items ?? []}
+          loading={list.loading && !list.value}
+        />
       )}
     </>
   );
@@ -65,7 +88,8 @@ const SECTIONS: Array<{ value: Section; label: string }> = [
 
 const PlatformHome = () => {
   const [params, setParams] = useSearchParams();
-  const section = (SECTIONS.find(s => s.value === params.get('tab'))?.value ?? 'review') as Section;
+  const section = (SECTIONS.find(s => s.value === params.get('tab'))?.value ??
+    'review') as Section;
   return (
     <>
       <Tabs
@@ -97,7 +121,10 @@ const RequestRoute = () => {
 /** The platform page: review queue, all requests, audit log, cluster overview, and one page per request. */
 export const CiliumPage = () => (
   <Page themeId="tool">
-    <Header title="Cilium zero trust" subtitle="Connectivity requests, reviews, audit and cluster overview" />
+    <Header
+      title="Cilium zero trust"
+      subtitle="Connectivity requests, reviews, audit and cluster overview"
+    />
     <Content>
       <Routes>
         <Route path="/" element={<PlatformHome />} />

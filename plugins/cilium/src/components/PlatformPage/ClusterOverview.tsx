@@ -1,6 +1,14 @@
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import { Entity, getCompoundEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { InfoCard, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import {
+  Entity,
+  getCompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
 import {
@@ -15,7 +23,10 @@ import {
   TableRow,
   Typography,
 } from '@material-ui/core';
-import { ConnectivityRequestState, isCiliumAnnotated } from '@internal/plugin-cilium-common';
+import {
+  ConnectivityRequestState,
+  isCiliumAnnotated,
+} from '@cilium-zero-trust/plugin-cilium-common';
 import { CiliumApi, ciliumApiRef } from '../../api';
 import { RefOrText, RequestStateChip } from '../Requests/parts';
 
@@ -31,7 +42,11 @@ export interface ClusterOverviewData {
   requestsByState: Array<{ state: ConnectivityRequestState; count: number }>;
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -40,7 +55,9 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
       out[i] = await fn(items[i]);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, worker),
+  );
   return out;
 }
 
@@ -49,7 +66,10 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
  * annotated component's workloads, drops in their live traffic, and request
  * counts.
  */
-export async function loadClusterOverview(api: CiliumApi, entities: Entity[]): Promise<ClusterOverviewData> {
+export async function loadClusterOverview(
+  api: CiliumApi,
+  entities: Entity[],
+): Promise<ClusterOverviewData> {
   const annotated = entities.filter(isCiliumAnnotated);
   const refs = new Set(annotated.map(e => stringifyEntityRef(e)));
   const coverage = new Map<string, { ingress: boolean; egress: boolean }>();
@@ -84,7 +104,8 @@ export async function loadClusterOverview(api: CiliumApi, entities: Entity[]): P
   });
   const requests = await api.listRequests().catch(() => ({ items: [] }));
   const byState = new Map<ConnectivityRequestState, number>();
-  for (const r of requests.items) byState.set(r.state, (byState.get(r.state) ?? 0) + 1);
+  for (const r of requests.items)
+    byState.set(r.state, (byState.get(r.state) ?? 0) + 1);
   const values = [...coverage.values()];
   return {
     entities: annotated.length,
@@ -96,7 +117,10 @@ export async function loadClusterOverview(api: CiliumApi, entities: Entity[]): P
       .map(([source, n]) => ({ source, drops: n }))
       .sort((a, b) => b.drops - a.drops)
       .slice(0, 10),
-    requestsByState: [...byState.entries()].map(([state, count]) => ({ state, count })),
+    requestsByState: [...byState.entries()].map(([state, count]) => ({
+      state,
+      count,
+    })),
   };
 }
 
@@ -105,9 +129,14 @@ const Share = (props: { label: string; part: number; whole: number }) => {
   return (
     <Box mb={2}>
       <Typography variant="body1" id={`share-${props.label}`}>
-        {props.label}: <strong>{pct}%</strong> ({props.part} of {props.whole} workloads under default deny)
+        {props.label}: <strong>{pct}%</strong> ({props.part} of {props.whole}{' '}
+        workloads under default deny)
       </Typography>
-      <LinearProgress variant="determinate" value={pct} aria-labelledby={`share-${props.label}`} />
+      <LinearProgress
+        variant="determinate"
+        value={pct}
+        aria-labelledby={`share-${props.label}`}
+      />
     </Box>
   );
 };
@@ -117,7 +146,9 @@ export const ClusterOverview = () => {
   const api = useApi(ciliumApiRef);
   const catalogApi = useApi(catalogApiRef);
   const data = useAsyncRetry(async () => {
-    const { items } = await catalogApi.getEntities({ filter: { kind: 'Component' } });
+    const { items } = await catalogApi.getEntities({
+      filter: { kind: 'Component' },
+    });
     return loadClusterOverview(api, items);
   }, [api, catalogApi]);
 
@@ -132,14 +163,18 @@ export const ClusterOverview = () => {
           <Share label="Egress" part={d.egressIsolated} whole={d.workloads} />
           <Typography variant="body2" color="textSecondary">
             Workloads of {d.entities} annotated components.
-            {d.failed.length ? ` Not counted (no answer): ${d.failed.join(', ')}.` : ''}
+            {d.failed.length
+              ? ` Not counted (no answer): ${d.failed.join(', ')}.`
+              : ''}
           </Typography>
         </InfoCard>
       </Grid>
       <Grid item xs={12} md={4}>
         <InfoCard title="Top drop sources (live window)">
           {d.dropSources.length === 0 ? (
-            <Typography variant="body2">No drops in the live window.</Typography>
+            <Typography variant="body2">
+              No drops in the live window.
+            </Typography>
           ) : (
             <Table size="small" aria-label="Top drop sources">
               <TableHead>

@@ -3,8 +3,15 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { registerMswTestHooks, renderInTestApp } from '@backstage/test-utils';
-import { ConnectivityRequestBody } from '@internal/plugin-cilium-common';
-import { base, errorBody, mountedRoutes, preview, RequestApis, storedRequest } from '../../__testUtils__/requests';
+import { ConnectivityRequestBody } from '@cilium-zero-trust/plugin-cilium-common';
+import {
+  base,
+  errorBody,
+  mountedRoutes,
+  preview,
+  RequestApis,
+  storedRequest,
+} from '../../__testUtils__/requests';
 import { RequestDialog } from './RequestDialog';
 
 describe('RequestDialog', () => {
@@ -30,8 +37,16 @@ describe('RequestDialog', () => {
 
   const render = (initial?: any) =>
     renderInTestApp(
-      <RequestApis user="user:default/aisha.bello" groups={['group:default/team-checkout']}>
-        <RequestDialog open source="component:default/checkout" onClose={() => {}} initial={initial} />
+      <RequestApis
+        user="user:default/aisha.bello"
+        groups={['group:default/team-checkout']}
+      >
+        <RequestDialog
+          open
+          source="component:default/checkout"
+          onClose={() => {}}
+          initial={initial}
+        />
       </RequestApis>,
       { mountedRoutes },
     );
@@ -39,18 +54,25 @@ describe('RequestDialog', () => {
   it('picks a catalog target, previews once the user stops typing, and files the request', async () => {
     const user = userEvent.setup();
     await render();
-    const dialog = await screen.findByRole('dialog', { name: 'Request connectivity' });
-    expect(within(dialog).getByRole('status')).toHaveTextContent('Choose a target entity to see the generated policies');
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Request connectivity',
+    });
+    expect(within(dialog).getByRole('status')).toHaveTextContent(
+      'Choose a target entity to see the generated policies',
+    );
 
     // The target picker searches the catalog.
-    const picker = within(dialog).getByRole('textbox', { name: /Target entity/ });
+    const picker = within(dialog).getByRole('textbox', {
+      name: /Target entity/,
+    });
     await user.type(picker, 'pay');
     await user.click(await screen.findByRole('option', { name: /Payments/ }));
     expect(picker).toHaveValue('Payments (component:default/payments)');
 
     // Debounced: keystrokes in quick succession make one preview, for the whole port number.
     const port = within(dialog).getByRole('textbox', { name: /^Port/ });
-    for (const text of ['8', '84', '844', '8443']) fireEvent.change(port, { target: { value: text } });
+    for (const text of ['8', '84', '844', '8443'])
+      fireEvent.change(port, { target: { value: text } });
     await waitFor(() => expect(previews).toHaveLength(1));
     expect(previews[0]).toEqual({
       source: 'component:default/checkout',
@@ -61,40 +83,79 @@ describe('RequestDialog', () => {
 
     // The preview: YAML, findings with severity, the diff, drops that would become allowed, approvals.
     await waitFor(() =>
-      expect(within(dialog).getByText(/allow-egress-from-checkout-to-payments-req-1a2b3c4d/)).toBeInTheDocument(),
+      expect(
+        within(dialog).getByText(
+          /allow-egress-from-checkout-to-payments-req-1a2b3c4d/,
+        ),
+      ).toBeInTheDocument(),
     );
-    expect(within(dialog).getByText('policies/checkout/allow-egress-from-checkout-to-payments.yaml')).toBeInTheDocument();
+    expect(
+      within(dialog).getByText(
+        'policies/checkout/allow-egress-from-checkout-to-payments.yaml',
+      ),
+    ).toBeInTheDocument();
     expect(within(dialog).getByText('warning')).toBeInTheDocument();
-    expect(within(dialog).getByText(/A DNS rule was added/)).toBeInTheDocument();
+    expect(
+      within(dialog).getByText(/A DNS rule was added/),
+    ).toBeInTheDocument();
     expect(within(dialog).getByText('denied → TCP 8443')).toBeInTheDocument();
-    expect(within(dialog).getByText(/1 of 120 recent flows were dropped and would become allowed/)).toBeInTheDocument();
-    expect(within(dialog).getByText('checkout/checkout-abc → checkout/payments-def TCP 8443')).toBeInTheDocument();
+    expect(
+      within(dialog).getByText(
+        /1 of 120 recent flows were dropped and would become allowed/,
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(dialog).getByText(
+        'checkout/checkout-abc → checkout/payments-def TCP 8443',
+      ),
+    ).toBeInTheDocument();
     expect(within(dialog).getByText('team-payments')).toBeInTheDocument();
 
     // Submitting without a justification says what is missing.
-    await user.click(within(dialog).getByRole('button', { name: 'Submit request' }));
-    expect(await within(dialog).findByRole('alert')).toHaveTextContent(/Say why the connection is needed/);
+    await user.click(
+      within(dialog).getByRole('button', { name: 'Submit request' }),
+    );
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      /Say why the connection is needed/,
+    );
     expect(created).toHaveLength(0);
 
-    fireEvent.change(within(dialog).getByRole('textbox', { name: /Justification/ }), {
-      target: { value: 'Checkout takes card payments through the payments service.' },
+    fireEvent.change(
+      within(dialog).getByRole('textbox', { name: /Justification/ }),
+      {
+        target: {
+          value: 'Checkout takes card payments through the payments service.',
+        },
+      },
+    );
+    fireEvent.change(within(dialog).getByLabelText(/Expires on/), {
+      target: { value: '2030-01-31' },
     });
-    fireEvent.change(within(dialog).getByLabelText(/Expires on/), { target: { value: '2030-01-31' } });
-    await waitFor(() => expect(within(dialog).getByRole('button', { name: 'Submit request' })).toBeEnabled());
-    expect(within(dialog).getByRole('status')).toHaveTextContent('The backend would accept this request');
-    await user.click(within(dialog).getByRole('button', { name: 'Submit request' }));
+    await waitFor(() =>
+      expect(
+        within(dialog).getByRole('button', { name: 'Submit request' }),
+      ).toBeEnabled(),
+    );
+    expect(within(dialog).getByRole('status')).toHaveTextContent(
+      'The backend would accept this request',
+    );
+    await user.click(
+      within(dialog).getByRole('button', { name: 'Submit request' }),
+    );
 
     expect(await within(dialog).findByText(/was filed/)).toBeInTheDocument();
-    expect(within(dialog).getAllByRole('link', { name: /req-1a2b3c4d|Open the request/ })[0]).toHaveAttribute(
-      'href',
-      '/cilium/requests/req-1a2b3c4d',
-    );
+    expect(
+      within(dialog).getAllByRole('link', {
+        name: /req-1a2b3c4d|Open the request/,
+      })[0],
+    ).toHaveAttribute('href', '/cilium/requests/req-1a2b3c4d');
     expect(created).toEqual([
       {
         source: 'component:default/checkout',
         target: { type: 'entity', ref: 'component:default/payments' },
         ports: [{ port: 8443, protocol: 'TCP' }],
-        justification: 'Checkout takes card payments through the payments service.',
+        justification:
+          'Checkout takes card payments through the payments service.',
         expiresAt: '2030-01-31T23:59:59.000Z',
       },
     ]);
@@ -119,20 +180,42 @@ describe('RequestDialog', () => {
       justification: 'Checkout reads the basket from the cart service.',
     });
     const dialog = await screen.findByRole('dialog');
-    expect(await within(dialog).findByText(/is already allowed by checkout\/allow-egress/)).toBeInTheDocument();
-    expect(within(dialog).getByRole('status')).toHaveTextContent('The backend refuses this request');
-    expect(within(dialog).getByRole('button', { name: 'Submit request' })).toBeDisabled();
+    expect(
+      await within(dialog).findByText(
+        /is already allowed by checkout\/allow-egress/,
+      ),
+    ).toBeInTheDocument();
+    expect(within(dialog).getByRole('status')).toHaveTextContent(
+      'The backend refuses this request',
+    );
+    expect(
+      within(dialog).getByRole('button', { name: 'Submit request' }),
+    ).toBeDisabled();
   });
 
   it('asks for external host names, CIDRs and Cilium entities and validates ports before previewing', async () => {
     await render();
     const dialog = await screen.findByRole('dialog');
-    fireEvent.click(within(dialog).getByRole('radio', { name: 'External host name' }));
-    fireEvent.change(within(dialog).getByRole('textbox', { name: /Host name/ }), { target: { value: 'api.stripe.com' } });
-    fireEvent.change(within(dialog).getByRole('textbox', { name: /^Port/ }), { target: { value: '70000' } });
-    expect(within(dialog).getByText('A port is a number from 1 to 65535')).toBeInTheDocument();
-    fireEvent.change(within(dialog).getByRole('textbox', { name: /^Port/ }), { target: { value: '443' } });
-    fireEvent.change(within(dialog).getByRole('textbox', { name: /HTTP path/ }), { target: { value: '/v1/charges' } });
+    fireEvent.click(
+      within(dialog).getByRole('radio', { name: 'External host name' }),
+    );
+    fireEvent.change(
+      within(dialog).getByRole('textbox', { name: /Host name/ }),
+      { target: { value: 'api.stripe.com' } },
+    );
+    fireEvent.change(within(dialog).getByRole('textbox', { name: /^Port/ }), {
+      target: { value: '70000' },
+    });
+    expect(
+      within(dialog).getByText('A port is a number from 1 to 65535'),
+    ).toBeInTheDocument();
+    fireEvent.change(within(dialog).getByRole('textbox', { name: /^Port/ }), {
+      target: { value: '443' },
+    });
+    fireEvent.change(
+      within(dialog).getByRole('textbox', { name: /HTTP path/ }),
+      { target: { value: '/v1/charges' } },
+    );
     await waitFor(() => expect(previews.length).toBeGreaterThan(0));
     expect(previews[previews.length - 1]).toMatchObject({
       target: { type: 'fqdn', name: 'api.stripe.com' },
@@ -140,8 +223,17 @@ describe('RequestDialog', () => {
       http: [{ path: '/v1/charges' }],
     });
 
-    fireEvent.click(within(dialog).getByRole('radio', { name: 'IP range (CIDR)' }));
-    fireEvent.change(within(dialog).getByRole('textbox', { name: /CIDR/ }), { target: { value: '203.0.113.0/24' } });
-    await waitFor(() => expect(previews[previews.length - 1].target).toEqual({ type: 'cidr', cidr: '203.0.113.0/24' }));
+    fireEvent.click(
+      within(dialog).getByRole('radio', { name: 'IP range (CIDR)' }),
+    );
+    fireEvent.change(within(dialog).getByRole('textbox', { name: /CIDR/ }), {
+      target: { value: '203.0.113.0/24' },
+    });
+    await waitFor(() =>
+      expect(previews[previews.length - 1].target).toEqual({
+        type: 'cidr',
+        cidr: '203.0.113.0/24',
+      }),
+    );
   });
 });

@@ -25,11 +25,18 @@ import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
 import AddIcon from '@material-ui/icons/Add';
 import DeleteIcon from '@material-ui/icons/Delete';
-import { ConnectivityRequest } from '@internal/plugin-cilium-common';
+import { ConnectivityRequest } from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef, errorMessage } from '../../api';
 import { useRequestLink } from '../../hooks/useRequestLink';
 import { useRequestPreview } from '../../hooks/useRequestPreview';
-import { ApprovalsNeeded, DiffList, FindingsList, PolicyFiles, ReplaySummary, Section } from '../Requests/parts';
+import {
+  ApprovalsNeeded,
+  DiffList,
+  FindingsList,
+  PolicyFiles,
+  ReplaySummary,
+  Section,
+} from '../Requests/parts';
 import {
   CILIUM_ENTITIES,
   emptyForm,
@@ -44,8 +51,17 @@ import {
 import { TargetEntityPicker } from './TargetEntityPicker';
 
 const useStyles = makeStyles(theme => ({
-  portRow: { display: 'flex', gap: theme.spacing(1), alignItems: 'flex-start', marginBottom: theme.spacing(1) },
-  preview: { padding: theme.spacing(2), minHeight: 400, backgroundColor: theme.palette.background.default },
+  portRow: {
+    display: 'flex',
+    gap: theme.spacing(1),
+    alignItems: 'flex-start',
+    marginBottom: theme.spacing(1),
+  },
+  preview: {
+    padding: theme.spacing(2),
+    minHeight: 400,
+    backgroundColor: theme.palette.background.default,
+  },
   field: { marginBottom: theme.spacing(2) },
 }));
 
@@ -57,25 +73,43 @@ const TARGET_TYPES: Array<{ value: TargetType; label: string }> = [
 ];
 
 /** The live preview of the request: what would be generated, found, changed and approved. */
-const PreviewPane = (props: { preview: ReturnType<typeof useRequestPreview>; missing?: string }) => {
+const PreviewPane = (props: {
+  preview: ReturnType<typeof useRequestPreview>;
+  missing?: string;
+}) => {
   const classes = useStyles();
   const { preview, error, loading } = props.preview;
   let status: string;
-  if (props.missing && !preview && !error) status = `${props.missing} to see the generated policies.`;
+  if (props.missing && !preview && !error)
+    status = `${props.missing} to see the generated policies.`;
   else if (loading) status = 'Updating the preview…';
   else if (error) status = 'The backend refuses this request.';
   else if (preview?.ok) status = 'The backend would accept this request.';
-  else if (preview) status = 'The backend would refuse this request: see the findings.';
+  else if (preview)
+    status = 'The backend would refuse this request: see the findings.';
   else status = '';
   return (
-    <Paper variant="outlined" className={classes.preview} aria-labelledby="cilium-request-preview-title">
+    <Paper
+      variant="outlined"
+      className={classes.preview}
+      aria-labelledby="cilium-request-preview-title"
+    >
       <Box display="flex" alignItems="center" gridGap={8}>
-        <Typography variant="h6" component="h2" id="cilium-request-preview-title">
+        <Typography
+          variant="h6"
+          component="h2"
+          id="cilium-request-preview-title"
+        >
           Preview
         </Typography>
         {loading && <CircularProgress size={16} aria-hidden />}
       </Box>
-      <Typography variant="body2" role="status" aria-live="polite" data-testid="preview-status">
+      <Typography
+        variant="body2"
+        role="status"
+        aria-live="polite"
+        data-testid="preview-status"
+      >
         {status}
       </Typography>
       {error && (
@@ -91,7 +125,10 @@ const PreviewPane = (props: { preview: ReturnType<typeof useRequestPreview>; mis
           <Section title="Connectivity diff" id="preview-diff">
             <DiffList diff={preview.diff} />
           </Section>
-          <Section title="Recent drops that would become allowed" id="preview-replay">
+          <Section
+            title="Recent drops that would become allowed"
+            id="preview-replay"
+          >
             <ReplaySummary replay={preview.replay} />
           </Section>
           <Section title="Approvals" id="preview-approvals">
@@ -124,7 +161,9 @@ export const RequestDialog = (props: {
   const classes = useStyles();
   const api = useApi(ciliumApiRef);
   const requestLink = useRequestLink();
-  const [values, setValues] = useState<RequestFormValues>(() => emptyForm(props.initial));
+  const [values, setValues] = useState<RequestFormValues>(() =>
+    emptyForm(props.initial),
+  );
   const [submitting, setSubmitting] = useState(false);
   const [submitError, setSubmitError] = useState<Error>();
   const [created, setCreated] = useState<ConnectivityRequest>();
@@ -133,7 +172,9 @@ export const RequestDialog = (props: {
   const forPreview = toRequestBody(props.source, values, { forPreview: true });
   const forSubmit = toRequestBody(props.source, values);
   const preview = useRequestPreview(created ? undefined : forPreview.body);
-  const currentKey = forSubmit.body ? JSON.stringify(forSubmit.body) : undefined;
+  const currentKey = forSubmit.body
+    ? JSON.stringify(forSubmit.body)
+    : undefined;
   const canSubmit =
     !submitting &&
     !preview.loading &&
@@ -142,10 +183,15 @@ export const RequestDialog = (props: {
     Boolean(preview.preview?.ok) &&
     !preview.error;
 
-  const set = <K extends keyof RequestFormValues>(key: K, value: RequestFormValues[K]) =>
-    setValues(v => ({ ...v, [key]: value }));
+  const set = <K extends keyof RequestFormValues>(
+    key: K,
+    value: RequestFormValues[K],
+  ) => setValues(v => ({ ...v, [key]: value }));
   const setPort = (i: number, patch: Partial<PortRow>) =>
-    setValues(v => ({ ...v, ports: v.ports.map((p, j) => (j === i ? { ...p, ...patch } : p)) }));
+    setValues(v => ({
+      ...v,
+      ports: v.ports.map((p, j) => (j === i ? { ...p, ...patch } : p)),
+    }));
 
   const submit = async () => {
     setTouched(true);
@@ -163,7 +209,8 @@ export const RequestDialog = (props: {
     }
   };
 
-  const justificationShort = values.justification.trim().length < MIN_JUSTIFICATION;
+  const justificationShort =
+    values.justification.trim().length < MIN_JUSTIFICATION;
 
   return (
     <Dialog
@@ -178,16 +225,22 @@ export const RequestDialog = (props: {
       <DialogContent dividers>
         {created ? (
           <Alert severity="success">
-            Request <Link to={requestLink(created.id)}>{created.id}</Link> was filed. The destination's owners
-            (when another team owns it) and a platform reviewer decide on it; follow it on its page or on the
+            Request <Link to={requestLink(created.id)}>{created.id}</Link> was
+            filed. The destination's owners (when another team owns it) and a
+            platform reviewer decide on it; follow it on its page or on the
             Requests tab.
           </Alert>
         ) : (
           <Grid container spacing={3}>
             <Grid item xs={12} md={5}>
-              <Typography variant="body2" id="cilium-request-description" className={classes.field}>
-                From <strong>{props.source}</strong>. The backend generates the least-privilege policies, checks
-                them and shows what would change before anything is filed.
+              <Typography
+                variant="body2"
+                id="cilium-request-description"
+                className={classes.field}
+              >
+                From <strong>{props.source}</strong>. The backend generates the
+                least-privilege policies, checks them and shows what would
+                change before anything is filed.
               </Typography>
               <FormControl component="fieldset" className={classes.field}>
                 <FormLabel component="legend">Destination</FormLabel>
@@ -196,10 +249,17 @@ export const RequestDialog = (props: {
                   aria-label="Destination type"
                   name="target-type"
                   value={values.targetType}
-                  onChange={e => set('targetType', e.target.value as TargetType)}
+                  onChange={e =>
+                    set('targetType', e.target.value as TargetType)
+                  }
                 >
                   {TARGET_TYPES.map(t => (
-                    <FormControlLabel key={t.value} value={t.value} control={<Radio />} label={t.label} />
+                    <FormControlLabel
+                      key={t.value}
+                      value={t.value}
+                      control={<Radio />}
+                      label={t.label}
+                    />
                   ))}
                 </RadioGroup>
               </FormControl>
@@ -257,7 +317,11 @@ export const RequestDialog = (props: {
                   </TextField>
                 )}
               </div>
-              <FormControl component="fieldset" className={classes.field} fullWidth>
+              <FormControl
+                component="fieldset"
+                className={classes.field}
+                fullWidth
+              >
                 <FormLabel component="legend">Ports</FormLabel>
                 {values.ports.map((row, i) => {
                   const problem = row.port ? portProblem(row) : undefined;
@@ -265,7 +329,9 @@ export const RequestDialog = (props: {
                     <div className={classes.portRow} key={i}>
                       <TextField
                         id={`cilium-request-port-${i}`}
-                        label={values.ports.length > 1 ? `Port ${i + 1}` : 'Port'}
+                        label={
+                          values.ports.length > 1 ? `Port ${i + 1}` : 'Port'
+                        }
                         variant="outlined"
                         size="small"
                         required
@@ -292,7 +358,11 @@ export const RequestDialog = (props: {
                         size="small"
                         style={{ minWidth: 100 }}
                         value={row.protocol}
-                        onChange={e => setPort(i, { protocol: e.target.value as PortRow['protocol'] })}
+                        onChange={e =>
+                          setPort(i, {
+                            protocol: e.target.value as PortRow['protocol'],
+                          })
+                        }
                       >
                         {['TCP', 'UDP', 'SCTP', 'ANY'].map(p => (
                           <MenuItem key={p} value={p}>
@@ -304,7 +374,12 @@ export const RequestDialog = (props: {
                         <IconButton
                           aria-label={`Remove port ${i + 1}`}
                           size="small"
-                          onClick={() => setValues(v => ({ ...v, ports: v.ports.filter((_p, j) => j !== i) }))}
+                          onClick={() =>
+                            setValues(v => ({
+                              ...v,
+                              ports: v.ports.filter((_p, j) => j !== i),
+                            }))
+                          }
                         >
                           <DeleteIcon />
                         </IconButton>
@@ -317,15 +392,27 @@ export const RequestDialog = (props: {
                     size="small"
                     startIcon={<AddIcon />}
                     onClick={() =>
-                      setValues(v => ({ ...v, ports: [...v.ports, { port: '', endPort: '', protocol: 'TCP' }] }))
+                      setValues(v => ({
+                        ...v,
+                        ports: [
+                          ...v.ports,
+                          { port: '', endPort: '', protocol: 'TCP' },
+                        ],
+                      }))
                     }
                   >
                     Add port
                   </Button>
                 </Box>
               </FormControl>
-              <FormControl component="fieldset" className={classes.field} fullWidth>
-                <FormLabel component="legend">HTTP rule (optional, TCP only)</FormLabel>
+              <FormControl
+                component="fieldset"
+                className={classes.field}
+                fullWidth
+              >
+                <FormLabel component="legend">
+                  HTTP rule (optional, TCP only)
+                </FormLabel>
                 <Box display="flex" gridGap={8} mt={1}>
                   <TextField
                     id="cilium-request-http-method"
@@ -405,7 +492,12 @@ export const RequestDialog = (props: {
         ) : (
           <>
             {!forSubmit.body && touched && (
-              <Typography variant="body2" color="error" role="alert" style={{ marginRight: 'auto', paddingLeft: 16 }}>
+              <Typography
+                variant="body2"
+                color="error"
+                role="alert"
+                style={{ marginRight: 'auto', paddingLeft: 16 }}
+              >
                 {forSubmit.missing}
               </Typography>
             )}

@@ -1,5 +1,9 @@
 import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
-import { EntityRefLinks, getEntityRelations, useEntityOwnership } from '@backstage/plugin-catalog-react';
+import {
+  EntityRefLinks,
+  getEntityRelations,
+  useEntityOwnership,
+} from '@backstage/plugin-catalog-react';
 import { Box, Button, Typography } from '@material-ui/core';
 import AddIcon from '@material-ui/icons/Add';
 
@@ -7,7 +11,10 @@ import AddIcon from '@material-ui/icons/Add';
  * Whether the signed-in user may request connectivity for the entity: a hint
  * for the UI only (the backend checks ownership again on every request).
  */
-export function useRequestGate(entity: Entity): { loading: boolean; allowed: boolean } {
+export function useRequestGate(entity: Entity): {
+  loading: boolean;
+  allowed: boolean;
+} {
   const { loading, isOwnedEntity } = useEntityOwnership();
   return { loading, allowed: !loading && isOwnedEntity(entity) };
 }
@@ -16,24 +23,43 @@ export function useRequestGate(entity: Entity): { loading: boolean; allowed: boo
  * The "Request connectivity" button for the entity's owners; others see who
  * owns the entity and why they cannot request.
  */
-export const RequestGate = (props: { entity: Entity; onRequest: () => void }) => {
+export const RequestGate = (props: {
+  entity: Entity;
+  onRequest: () => void;
+}) => {
   const { loading, allowed } = useRequestGate(props.entity);
   const owners = getEntityRelations(props.entity, RELATION_OWNED_BY);
   if (loading) return null;
   if (allowed) {
     return (
-      <Button variant="contained" color="primary" startIcon={<AddIcon />} onClick={props.onRequest}>
+      <Button
+        variant="contained"
+        color="primary"
+        startIcon={<AddIcon />}
+        onClick={props.onRequest}
+      >
         Request connectivity
       </Button>
     );
   }
   return (
     <Box display="flex" alignItems="center" gridGap={16} flexWrap="wrap">
-      <Button variant="contained" color="primary" startIcon={<AddIcon />} disabled aria-describedby="cilium-request-why-not">
+      <Button
+        variant="contained"
+        color="primary"
+        startIcon={<AddIcon />}
+        disabled
+        aria-describedby="cilium-request-why-not"
+      >
         Request connectivity
       </Button>
-      <Typography variant="body2" id="cilium-request-why-not" data-testid="request-why-not">
-        Only the owners of {props.entity.metadata.title ?? props.entity.metadata.name}
+      <Typography
+        variant="body2"
+        id="cilium-request-why-not"
+        data-testid="request-why-not"
+      >
+        Only the owners of{' '}
+        {props.entity.metadata.title ?? props.entity.metadata.name}
         {owners.length > 0 ? (
           <>
             {' ('}
@@ -42,7 +68,8 @@ export const RequestGate = (props: { entity: Entity; onRequest: () => void }) =>
         ) : (
           ' (nobody: the entity has no owner)'
         )}{' '}
-        can request connectivity for it, because the policies they request run on its workloads. Ask one of them.
+        can request connectivity for it, because the policies they request run
+        on its workloads. Ask one of them.
       </Typography>
     </Box>
   );

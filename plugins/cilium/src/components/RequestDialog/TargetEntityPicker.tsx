@@ -8,7 +8,10 @@ import { TextField, Typography } from '@material-ui/core';
 import Autocomplete from '@material-ui/lab/Autocomplete';
 
 function label(entity: Entity | undefined, ref: string): string {
-  const name = entity?.metadata.title ?? entity?.metadata.name ?? ref.replace(/^component:default\//, '');
+  const name =
+    entity?.metadata.title ??
+    entity?.metadata.name ??
+    ref.replace(/^component:default\//, '');
   return `${name} (${ref})`;
 }
 
@@ -28,10 +31,21 @@ export const TargetEntityPicker = (props: {
   const [input, setInput] = useState('');
   const [term, setTerm] = useState('');
   useDebounce(() => setTerm(input), 250, [input]);
-  const { value: entities = [], loading, error } = useAsync(async () => {
+  const {
+    value: entities = [],
+    loading,
+    error,
+  } = useAsync(async () => {
     const result = await catalogApi.queryEntities({
       filter: { kind: ['Component', 'Resource'] },
-      ...(term.trim() ? { fullTextFilter: { term: term.trim(), fields: ['metadata.name', 'metadata.title'] } } : {}),
+      ...(term.trim()
+        ? {
+            fullTextFilter: {
+              term: term.trim(),
+              fields: ['metadata.name', 'metadata.title'],
+            },
+          }
+        : {}),
       orderFields: { field: 'metadata.name', order: 'asc' },
       limit: 50,
     });
@@ -39,7 +53,8 @@ export const TargetEntityPicker = (props: {
   }, [catalogApi, term]);
   const byRef = new Map(entities.map(e => [stringifyEntityRef(e), e]));
   const options = [...byRef.keys()].filter(r => r !== props.exclude);
-  if (props.value && !options.includes(props.value)) options.unshift(props.value);
+  if (props.value && !options.includes(props.value))
+    options.unshift(props.value);
 
   return (
     <Autocomplete<string>
@@ -53,7 +68,9 @@ export const TargetEntityPicker = (props: {
         const e = byRef.get(ref);
         return (
           <div>
-            <Typography variant="body2">{e?.metadata.title ?? e?.metadata.name ?? ref}</Typography>
+            <Typography variant="body2">
+              {e?.metadata.title ?? e?.metadata.name ?? ref}
+            </Typography>
             <Typography variant="caption" color="textSecondary">
               {ref}
               {e?.spec?.owner ? ` · owned by ${String(e.spec.owner)}` : ''}
@@ -73,7 +90,12 @@ export const TargetEntityPicker = (props: {
           variant="outlined"
           required
           error={props.error || Boolean(error)}
-          helperText={error ? `Could not search the catalog: ${error.message}` : props.helperText ?? 'Search the catalog: services and external resources'}
+          helperText={
+            error
+              ? `Could not search the catalog: ${error.message}`
+              : props.helperText ??
+                'Search the catalog: services and external resources'
+          }
         />
       )}
     />

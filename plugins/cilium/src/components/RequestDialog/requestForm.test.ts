@@ -33,28 +33,68 @@ describe('requestForm', () => {
     const values = emptyForm({ targetType: 'cidr', cidr: '203.0.113.0/24' });
     expect(toRequestBody('s', values).missing).toBe('Enter a port');
     values.ports = [{ port: '443', endPort: '80', protocol: 'TCP' }];
-    expect(toRequestBody('s', values).missing).toBe('The end port must not be below the port');
+    expect(toRequestBody('s', values).missing).toBe(
+      'The end port must not be below the port',
+    );
     values.ports = [{ port: '443', endPort: '', protocol: 'TCP' }];
     expect(toRequestBody('s', values).missing).toMatch(/Say why/);
-    expect(toRequestBody('s', values, { forPreview: true }).body?.justification).toMatch(/preview/);
+    expect(
+      toRequestBody('s', values, { forPreview: true }).body?.justification,
+    ).toMatch(/preview/);
   });
 
   it('prefills from dropped flows to entities, host names, reserved identities and addresses', () => {
-    const row = { key: 'k', time: '', source: '', destination: '', port: '', l7: '', verdict: 'DROPPED', dropReason: '', policies: [] };
-    expect(formFromFlow({ ...row, destinationRef: 'component:default/payments', destinationPort: 8443, protocol: 'TCP' })).toEqual({
+    const row = {
+      key: 'k',
+      time: '',
+      source: '',
+      destination: '',
+      port: '',
+      l7: '',
+      verdict: 'DROPPED',
+      dropReason: '',
+      policies: [],
+    };
+    expect(
+      formFromFlow({
+        ...row,
+        destinationRef: 'component:default/payments',
+        destinationPort: 8443,
+        protocol: 'TCP',
+      }),
+    ).toEqual({
       targetType: 'entity',
       targetRef: 'component:default/payments',
       ports: [{ port: '8443', endPort: '', protocol: 'TCP' }],
     });
-    expect(formFromFlow({ ...row, destinationName: 'api.sendgrid.com', destinationIp: '192.0.2.7', destinationPort: 443 })).toMatchObject({
+    expect(
+      formFromFlow({
+        ...row,
+        destinationName: 'api.sendgrid.com',
+        destinationIp: '192.0.2.7',
+        destinationPort: 443,
+      }),
+    ).toMatchObject({
       targetType: 'fqdn',
       fqdn: 'api.sendgrid.com',
     });
-    expect(formFromFlow({ ...row, destinationReserved: 'kube-apiserver', destinationIp: '10.0.0.1' })).toMatchObject({
+    expect(
+      formFromFlow({
+        ...row,
+        destinationReserved: 'kube-apiserver',
+        destinationIp: '10.0.0.1',
+      }),
+    ).toMatchObject({
       targetType: 'cilium-entity',
       ciliumEntity: 'kube-apiserver',
     });
-    expect(formFromFlow({ ...row, destinationReserved: 'world', destinationIp: '198.51.100.4' })).toMatchObject({
+    expect(
+      formFromFlow({
+        ...row,
+        destinationReserved: 'world',
+        destinationIp: '198.51.100.4',
+      }),
+    ).toMatchObject({
       targetType: 'cidr',
       cidr: '198.51.100.4/32',
     });

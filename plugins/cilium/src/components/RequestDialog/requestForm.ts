@@ -1,4 +1,7 @@
-import { ConnectivityRequestBody, ConnectivityTarget } from '@internal/plugin-cilium-common';
+import {
+  ConnectivityRequestBody,
+  ConnectivityTarget,
+} from '@cilium-zero-trust/plugin-cilium-common';
 import type { FlowRow } from '../LiveTraffic/flowSummary';
 
 /** The kinds of destination a request can name. */
@@ -28,16 +31,33 @@ export interface RequestFormValues {
 }
 
 /** Cilium entities a request may name (the backend refuses world, all and cluster without a platform flag). */
-export const CILIUM_ENTITIES = ['kube-apiserver', 'host', 'remote-node', 'ingress', 'health', 'world'];
+export const CILIUM_ENTITIES = [
+  'kube-apiserver',
+  'host',
+  'remote-node',
+  'ingress',
+  'health',
+  'world',
+];
 
-export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+export const HTTP_METHODS = [
+  'GET',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'HEAD',
+  'OPTIONS',
+];
 
 /** Justification sent with previews while the user has not written one yet. */
 export const PREVIEW_JUSTIFICATION = '(preview: no justification written yet)';
 
 export const MIN_JUSTIFICATION = 10;
 
-export function emptyForm(initial: Partial<RequestFormValues> = {}): RequestFormValues {
+export function emptyForm(
+  initial: Partial<RequestFormValues> = {},
+): RequestFormValues {
   return {
     targetType: 'entity',
     targetRef: '',
@@ -56,13 +76,21 @@ export function emptyForm(initial: Partial<RequestFormValues> = {}): RequestForm
 function target(values: RequestFormValues): ConnectivityTarget | string {
   switch (values.targetType) {
     case 'entity':
-      return values.targetRef ? { type: 'entity', ref: values.targetRef } : 'Choose a target entity';
+      return values.targetRef
+        ? { type: 'entity', ref: values.targetRef }
+        : 'Choose a target entity';
     case 'fqdn':
-      return values.fqdn.trim() ? { type: 'fqdn', name: values.fqdn.trim() } : 'Enter a host name';
+      return values.fqdn.trim()
+        ? { type: 'fqdn', name: values.fqdn.trim() }
+        : 'Enter a host name';
     case 'cidr':
-      return values.cidr.trim() ? { type: 'cidr', cidr: values.cidr.trim() } : 'Enter a CIDR';
+      return values.cidr.trim()
+        ? { type: 'cidr', cidr: values.cidr.trim() }
+        : 'Enter a CIDR';
     default:
-      return values.ciliumEntity ? { type: 'cilium-entity', entity: values.ciliumEntity } : 'Choose a Cilium entity';
+      return values.ciliumEntity
+        ? { type: 'cilium-entity', entity: values.ciliumEntity }
+        : 'Choose a Cilium entity';
   }
 }
 
@@ -94,7 +122,9 @@ export function toRequestBody(
   source: string,
   values: RequestFormValues,
   options: { forPreview?: boolean } = {},
-): { body: ConnectivityRequestBody; missing?: undefined } | { body?: undefined; missing: string } {
+):
+  | { body: ConnectivityRequestBody; missing?: undefined }
+  | { body?: undefined; missing: string } {
   const t = target(values);
   if (typeof t === 'string') return { missing: t };
   const ports: ConnectivityRequestBody['ports'] = [];
@@ -103,12 +133,18 @@ export function toRequestBody(
     if (problem) return { missing: problem };
     const port = portNumber(row.port)!;
     const end = row.endPort.trim() ? portNumber(row.endPort) : undefined;
-    ports.push({ port, ...(end !== undefined && end !== port ? { endPort: end } : {}), protocol: row.protocol });
+    ports.push({
+      port,
+      ...(end !== undefined && end !== port ? { endPort: end } : {}),
+      protocol: row.protocol,
+    });
   }
   let justification = values.justification.trim();
   if (justification.length < MIN_JUSTIFICATION) {
     if (!options.forPreview)
-      return { missing: `Say why the connection is needed (at least ${MIN_JUSTIFICATION} characters)` };
+      return {
+        missing: `Say why the connection is needed (at least ${MIN_JUSTIFICATION} characters)`,
+      };
     justification = PREVIEW_JUSTIFICATION;
   }
   const method = values.httpMethod.trim();
@@ -118,8 +154,12 @@ export function toRequestBody(
     target: t,
     ports,
     justification,
-    ...(method || path ? { http: [{ ...(method ? { method } : {}), ...(path ? { path } : {}) }] } : {}),
-    ...(values.expiresOn ? { expiresAt: new Date(`${values.expiresOn}T23:59:59Z`).toISOString() } : {}),
+    ...(method || path
+      ? { http: [{ ...(method ? { method } : {}), ...(path ? { path } : {}) }] }
+      : {}),
+    ...(values.expiresOn
+      ? { expiresAt: new Date(`${values.expiresOn}T23:59:59Z`).toISOString() }
+      : {}),
   };
   return { body };
 }
@@ -129,7 +169,11 @@ export function formFromFlow(row: FlowRow): Partial<RequestFormValues> {
   const out: Partial<RequestFormValues> = {};
   if (row.destinationPort) {
     out.ports = [
-      { port: String(row.destinationPort), endPort: '', protocol: (row.protocol as PortRow['protocol']) ?? 'TCP' },
+      {
+        port: String(row.destinationPort),
+        endPort: '',
+        protocol: (row.protocol as PortRow['protocol']) ?? 'TCP',
+      },
     ];
   }
   if (row.destinationRef && /^(component|resource):/.test(row.destinationRef)) {
@@ -138,12 +182,18 @@ export function formFromFlow(row: FlowRow): Partial<RequestFormValues> {
   } else if (row.destinationName) {
     out.targetType = 'fqdn';
     out.fqdn = row.destinationName;
-  } else if (row.destinationReserved && row.destinationReserved !== 'world' && CILIUM_ENTITIES.includes(row.destinationReserved)) {
+  } else if (
+    row.destinationReserved &&
+    row.destinationReserved !== 'world' &&
+    CILIUM_ENTITIES.includes(row.destinationReserved)
+  ) {
     out.targetType = 'cilium-entity';
     out.ciliumEntity = row.destinationReserved;
   } else if (row.destinationIp) {
     out.targetType = 'cidr';
-    out.cidr = row.destinationIp.includes(':') ? `${row.destinationIp}/128` : `${row.destinationIp}/32`;
+    out.cidr = row.destinationIp.includes(':')
+      ? `${row.destinationIp}/128`
+      : `${row.destinationIp}/32`;
   }
   return out;
 }
@@ -164,5 +214,7 @@ export function describeTarget(t: ConnectivityTarget): string {
 
 /** `TCP 8443`, `TCP 8000-8010, UDP 53`. */
 export function describePorts(ports: ConnectivityRequestBody['ports']): string {
-  return ports.map(p => `${p.protocol} ${p.port}${p.endPort ? `-${p.endPort}` : ''}`).join(', ');
+  return ports
+    .map(p => `${p.protocol} ${p.port}${p.endPort ? `-${p.endPort}` : ''}`)
+    .join(', ');
 }

@@ -12,12 +12,21 @@ import {
   TextField,
 } from '@material-ui/core';
 import Alert from '@material-ui/lab/Alert';
-import { ConnectivityRequest } from '@internal/plugin-cilium-common';
+import { ConnectivityRequest } from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef, errorMessage } from '../../api';
 
 type Action = 'approve' | 'reject' | 'withdraw' | 'merge';
 
-const TEXT: Record<Action, { title: string; label: string; field?: string; required?: boolean; help: string }> = {
+const TEXT: Record<
+  Action,
+  {
+    title: string;
+    label: string;
+    field?: string;
+    required?: boolean;
+    help: string;
+  }
+> = {
   approve: {
     title: 'Approve',
     label: 'Approve',
@@ -55,7 +64,10 @@ export const RequestActions = (props: {
   const { request } = props;
   const api = useApi(ciliumApiRef);
   const identityApi = useApi(identityApiRef);
-  const identity = useAsync(() => identityApi.getBackstageIdentity(), [identityApi]);
+  const identity = useAsync(
+    () => identityApi.getBackstageIdentity(),
+    [identityApi],
+  );
   const [open, setOpen] = useState<Action>();
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
@@ -65,17 +77,32 @@ export const RequestActions = (props: {
   const mine = me !== undefined && request.requester === me;
   const actions: Action[] = [];
   if (request.state === 'submitted' && !mine) actions.push('approve', 'reject');
-  if ((request.state === 'submitted' || request.state === 'approved') && mine) actions.push('withdraw');
-  if (request.state === 'published' && !mine && request.publication?.publisher === 'local-git') actions.push('merge');
+  if ((request.state === 'submitted' || request.state === 'approved') && mine)
+    actions.push('withdraw');
+  if (
+    request.state === 'published' &&
+    !mine &&
+    request.publication?.publisher === 'local-git'
+  )
+    actions.push('merge');
 
   const run = async (action: Action) => {
     setBusy(true);
     setError(undefined);
     try {
       let updated: ConnectivityRequest;
-      if (action === 'approve') updated = await api.approveRequest(request.id, text.trim() || undefined);
-      else if (action === 'reject') updated = await api.rejectRequest(request.id, text.trim());
-      else if (action === 'withdraw') updated = await api.withdrawRequest(request.id, text.trim() || undefined);
+      if (action === 'approve')
+        updated = await api.approveRequest(
+          request.id,
+          text.trim() || undefined,
+        );
+      else if (action === 'reject')
+        updated = await api.rejectRequest(request.id, text.trim());
+      else if (action === 'withdraw')
+        updated = await api.withdrawRequest(
+          request.id,
+          text.trim() || undefined,
+        );
       else updated = await api.mergeRequest(request.id);
       setOpen(undefined);
       setText('');
@@ -97,7 +124,9 @@ export const RequestActions = (props: {
         {actions.map(a => (
           <Button
             key={a}
-            variant={a === 'approve' || a === 'merge' ? 'contained' : 'outlined'}
+            variant={
+              a === 'approve' || a === 'merge' ? 'contained' : 'outlined'
+            }
             color={a === 'reject' ? 'secondary' : 'primary'}
             onClick={() => {
               setError(undefined);
@@ -116,7 +145,13 @@ export const RequestActions = (props: {
         </Box>
       )}
       {open && t && (
-        <Dialog open onClose={() => setOpen(undefined)} aria-labelledby="cilium-action-title" fullWidth maxWidth="sm">
+        <Dialog
+          open
+          onClose={() => setOpen(undefined)}
+          aria-labelledby="cilium-action-title"
+          fullWidth
+          maxWidth="sm"
+        >
           <DialogTitle id="cilium-action-title">
             {t.title} {request.id}
           </DialogTitle>

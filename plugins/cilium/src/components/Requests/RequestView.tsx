@@ -1,16 +1,39 @@
 import { useEffect, useState } from 'react';
-import { InfoCard, Link, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import {
+  InfoCard,
+  Link,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink, EntityRefLinks } from '@backstage/plugin-catalog-react';
 import { parseEntityRef } from '@backstage/catalog-model';
-import { Box, Grid, List, ListItem, ListItemText, Typography } from '@material-ui/core';
+import {
+  Box,
+  Grid,
+  List,
+  ListItem,
+  ListItemText,
+  Typography,
+} from '@material-ui/core';
 import Alert from '@material-ui/lab/Alert';
-import { ConnectivityRequest, RequestEvent } from '@internal/plugin-cilium-common';
+import {
+  ConnectivityRequest,
+  RequestEvent,
+} from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef } from '../../api';
 import { usePolled } from '../../hooks/usePolled';
 import { useRequestLink } from '../../hooks/useRequestLink';
 import { describePorts } from '../RequestDialog/requestForm';
-import { DiffList, FindingsList, PolicyFiles, RefOrText, ReplaySummary, RequestStateChip, TargetText } from './parts';
+import {
+  DiffList,
+  FindingsList,
+  PolicyFiles,
+  RefOrText,
+  ReplaySummary,
+  RequestStateChip,
+  TargetText,
+} from './parts';
 import { RequestActions } from './RequestActions';
 
 function when(iso: string): string {
@@ -59,21 +82,30 @@ export const RequestDetails = (props: {
       <Grid item xs={12} md={6}>
         <InfoCard title="Request">
           <Typography variant="body1" component="div" gutterBottom>
-            <RefOrText value={r.source} /> → <TargetText target={r.target} /> on <strong>{describePorts(r.ports)}</strong>
+            <RefOrText value={r.source} /> → <TargetText target={r.target} /> on{' '}
+            <strong>{describePorts(r.ports)}</strong>
             {r.http?.length
-              ? ` (HTTP ${r.http.map(h => `${h.method ?? 'any'} ${h.path ?? '/*'}`).join(', ')})`
+              ? ` (HTTP ${r.http
+                  .map(h => `${h.method ?? 'any'} ${h.path ?? '/*'}`)
+                  .join(', ')})`
               : ''}
           </Typography>
           <Box display="flex" alignItems="center" gridGap={8} mb={1}>
             <RequestStateChip state={r.state} />
             {r.kind === 'removal' && (
               <Typography variant="body2">
-                Removal of {r.removes ? <Link to={requestLink(r.removes)}>{r.removes}</Link> : 'an expired grant'}
+                Removal of{' '}
+                {r.removes ? (
+                  <Link to={requestLink(r.removes)}>{r.removes}</Link>
+                ) : (
+                  'an expired grant'
+                )}
               </Typography>
             )}
           </Box>
           <Typography variant="body2">
-            Requested by <RefOrText value={r.requester} /> on {when(r.createdAt)} · cluster {r.cluster}
+            Requested by <RefOrText value={r.requester} /> on{' '}
+            {when(r.createdAt)} · cluster {r.cluster}
             {r.expiresAt ? ` · expires ${when(r.expiresAt)}` : ''}
           </Typography>
           <Box mt={2}>
@@ -97,8 +129,14 @@ export const RequestDetails = (props: {
           <Typography variant="body2" component="div">
             {r.destinationOwners.length > 0 && (
               <div>
-                Destination owners: <EntityRefLinks entityRefs={r.destinationOwners} defaultKind="group" />
-                {r.consentNeeded ? ' (their consent is needed)' : ' (no further consent needed)'}
+                Destination owners:{' '}
+                <EntityRefLinks
+                  entityRefs={r.destinationOwners}
+                  defaultKind="group"
+                />
+                {r.consentNeeded
+                  ? ' (their consent is needed)'
+                  : ' (no further consent needed)'}
               </div>
             )}
           </Typography>
@@ -111,11 +149,15 @@ export const RequestDetails = (props: {
                   <ListItemText
                     primary={
                       <>
-                        {a.role === 'reviewer' ? 'Platform review' : 'Destination owner consent'} by{' '}
-                        <EntityRefLink entityRef={parseEntityRef(a.by)} />
+                        {a.role === 'reviewer'
+                          ? 'Platform review'
+                          : 'Destination owner consent'}{' '}
+                        by <EntityRefLink entityRef={parseEntityRef(a.by)} />
                       </>
                     }
-                    secondary={`${when(a.at)}${a.comment ? ` · “${a.comment}”` : ''}`}
+                    secondary={`${when(a.at)}${
+                      a.comment ? ` · “${a.comment}”` : ''
+                    }`}
                   />
                 </ListItem>
               ))}
@@ -128,12 +170,15 @@ export const RequestDetails = (props: {
                 {r.publication.url && /^https?:/.test(r.publication.url) ? (
                   <>
                     <Link to={r.publication.url}>
-                      {r.publication.number ? `Pull request #${r.publication.number}` : r.publication.url}
+                      {r.publication.number
+                        ? `Pull request #${r.publication.number}`
+                        : r.publication.url}
                     </Link>
                     {' · '}
                   </>
                 ) : null}
-                Branch <code>{r.publication.branch}</code> on {r.publication.publisher}
+                Branch <code>{r.publication.branch}</code> on{' '}
+                {r.publication.publisher}
                 {r.publication.state ? ` (${r.publication.state})` : ''}
                 {r.publication.url && !/^https?:/.test(r.publication.url) ? (
                   <>
@@ -143,7 +188,9 @@ export const RequestDetails = (props: {
                 ) : null}
               </Typography>
             ) : (
-              <Typography variant="body2">Not published yet (published after approval).</Typography>
+              <Typography variant="body2">
+                Not published yet (published after approval).
+              </Typography>
             )}
           </Box>
         </InfoCard>
@@ -180,13 +227,18 @@ export const RequestDetails = (props: {
 /** One request, loaded by id and refreshed every 10 s (its state moves on its own after approval). */
 export const RequestView = (props: { id: string }) => {
   const api = useApi(ciliumApiRef);
-  const loaded = usePolled(() => api.getRequest(props.id), [api, props.id], 10000);
+  const loaded = usePolled(
+    () => api.getRequest(props.id),
+    [api, props.id],
+    10000,
+  );
   const [updated, setUpdated] = useState<ConnectivityRequest>();
   const { retry } = loaded;
   useEffect(() => setUpdated(undefined), [loaded.value]);
   const request = updated ?? loaded.value;
   if (!request && loaded.loading) return <Progress />;
-  if (!request && loaded.error) return <ResponseErrorPanel error={loaded.error} />;
+  if (!request && loaded.error)
+    return <ResponseErrorPanel error={loaded.error} />;
   if (!request) return null;
   return (
     <>

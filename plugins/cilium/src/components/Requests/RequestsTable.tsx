@@ -1,7 +1,7 @@
 import { ReactNode } from 'react';
 import { Link, Table, TableColumn } from '@backstage/core-components';
 import { Typography } from '@material-ui/core';
-import { ConnectivityRequest } from '@internal/plugin-cilium-common';
+import { ConnectivityRequest } from '@cilium-zero-trust/plugin-cilium-common';
 import { useRequestLink } from '../../hooks/useRequestLink';
 import { describePorts } from '../RequestDialog/requestForm';
 import { RefOrText, RequestStateChip, TargetText } from './parts';
@@ -26,7 +26,8 @@ export const RequestsTable = (props: {
       ? [
           {
             title: 'Direction',
-            render: (r: ConnectivityRequest) => (r.source === props.entityRef ? 'Outgoing' : 'Incoming'),
+            render: (r: ConnectivityRequest) =>
+              r.source === props.entityRef ? 'Outgoing' : 'Incoming',
           } as TableColumn<ConnectivityRequest>,
         ]
       : []),
@@ -45,7 +46,12 @@ export const RequestsTable = (props: {
       render: r => new Date(r.updatedAt).toLocaleString(),
     },
     ...(props.actions
-      ? [{ title: 'Actions', render: (r: ConnectivityRequest) => props.actions!(r) } as TableColumn<ConnectivityRequest>]
+      ? [
+          {
+            title: 'Actions',
+            render: (r: ConnectivityRequest) => props.actions!(r),
+          } as TableColumn<ConnectivityRequest>,
+        ]
       : []),
   ];
   return (
@@ -53,11 +59,19 @@ export const RequestsTable = (props: {
       title={props.title}
       isLoading={props.loading}
       // No sortable headers: material-table nests their buttons (axe: nested-interactive).
-      options={{ paging: props.requests.length > 20, pageSize: 20, search: false, padding: 'dense', sorting: false }}
+      options={{
+        paging: props.requests.length > 20,
+        pageSize: 20,
+        search: false,
+        padding: 'dense',
+        sorting: false,
+      }}
       columns={columns}
       data={props.requests}
       emptyContent={
-        <Typography style={{ padding: 16 }}>{props.emptyText ?? 'No requests.'}</Typography>
+        <Typography style={{ padding: 16 }}>
+          {props.emptyText ?? 'No requests.'}
+        </Typography>
       }
     />
   );

@@ -2,7 +2,14 @@ import { ReactNode, useEffect, useRef } from 'react';
 import { CodeSnippet } from '@backstage/core-components';
 import { parseEntityRef } from '@backstage/catalog-model';
 import { EntityRefLink, EntityRefLinks } from '@backstage/plugin-catalog-react';
-import { Box, Chip, List, ListItem, ListItemText, Typography } from '@material-ui/core';
+import {
+  Box,
+  Chip,
+  List,
+  ListItem,
+  ListItemText,
+  Typography,
+} from '@material-ui/core';
 import { makeStyles, useTheme } from '@material-ui/core/styles';
 import {
   ConnectivityRequestState,
@@ -11,12 +18,21 @@ import {
   RequestFinding,
   RequestPolicyFile,
   RequestReplay,
-} from '@internal/plugin-cilium-common';
+} from '@cilium-zero-trust/plugin-cilium-common';
 
 const useStyles = makeStyles(theme => ({
-  error: { backgroundColor: theme.palette.error.main, color: theme.palette.error.contrastText },
-  warning: { backgroundColor: theme.palette.warning.main, color: theme.palette.warning.contrastText },
-  info: { backgroundColor: theme.palette.info.main, color: theme.palette.info.contrastText },
+  error: {
+    backgroundColor: theme.palette.error.main,
+    color: theme.palette.error.contrastText,
+  },
+  warning: {
+    backgroundColor: theme.palette.warning.main,
+    color: theme.palette.warning.contrastText,
+  },
+  info: {
+    backgroundColor: theme.palette.info.main,
+    color: theme.palette.info.contrastText,
+  },
   section: { marginTop: theme.spacing(2) },
   // CodeSnippet's light theme (highlight.js "docco") has token colours below 4.5:1 on white; the
   // highlighter sets them inline, so darker equivalents need !important.
@@ -49,11 +65,20 @@ const STATE_LABEL: Record<ConnectivityRequestState, string> = {
 };
 
 /** A request's state as a chip. */
-export const RequestStateChip = (props: { state: ConnectivityRequestState }) => {
+export const RequestStateChip = (props: {
+  state: ConnectivityRequestState;
+}) => {
   let color: 'primary' | 'secondary' | 'default' = 'default';
   if (props.state === 'enforced' || props.state === 'merged') color = 'primary';
   else if (props.state === 'rejected') color = 'secondary';
-  return <Chip size="small" color={color} label={STATE_LABEL[props.state] ?? props.state} data-testid="request-state" />;
+  return (
+    <Chip
+      size="small"
+      color={color}
+      label={STATE_LABEL[props.state] ?? props.state}
+      data-testid="request-state"
+    />
+  );
 };
 
 function isEntityRef(s: string): boolean {
@@ -64,7 +89,12 @@ function isEntityRef(s: string): boolean {
 export const RefOrText = (props: { value: string }) => {
   if (isEntityRef(props.value)) {
     try {
-      return <EntityRefLink entityRef={parseEntityRef(props.value)} defaultKind="component" />;
+      return (
+        <EntityRefLink
+          entityRef={parseEntityRef(props.value)}
+          defaultKind="component"
+        />
+      );
     } catch {
       // fall through
     }
@@ -85,14 +115,22 @@ export const TargetText = (props: { target: ConnectivityTarget }) => {
 export const FindingsList = (props: { findings: RequestFinding[] }) => {
   const classes = useStyles();
   if (props.findings.length === 0) {
-    return <Typography variant="body2">No findings: structure, guardrails and lint passed.</Typography>;
+    return (
+      <Typography variant="body2">
+        No findings: structure, guardrails and lint passed.
+      </Typography>
+    );
   }
   return (
     <List dense disablePadding aria-label="Findings">
       {props.findings.map((f, i) => (
         <ListItem key={i} disableGutters alignItems="flex-start">
           <Box mr={1} mt={0.5}>
-            <Chip size="small" label={f.severity} className={classes[f.severity] ?? classes.info} />
+            <Chip
+              size="small"
+              label={f.severity}
+              className={classes[f.severity] ?? classes.info}
+            />
           </Box>
           <ListItemText primary={f.message} secondary={f.code} />
         </ListItem>
@@ -111,7 +149,12 @@ export const DiffList = (props: { diff: RequestDiff }) => {
     ...removed.map(r => ({ ...r, what: 'removed' })),
     ...changed.map(r => ({ ...r, what: 'changed' })),
   ];
-  if (rows.length === 0) return <Typography variant="body2">No edge of the connectivity graph changes.</Typography>;
+  if (rows.length === 0)
+    return (
+      <Typography variant="body2">
+        No edge of the connectivity graph changes.
+      </Typography>
+    );
   return (
     <List dense disablePadding aria-label="Connectivity diff">
       {rows.map((r, i) => (
@@ -123,7 +166,9 @@ export const DiffList = (props: { diff: RequestDiff }) => {
                 <RefOrText value={r.src} /> → <RefOrText value={r.dst} />
               </>
             }
-            secondary={`${r.before || 'nothing'} → ${r.after || 'nothing'}${r.expected ? '' : ' (not requested)'}`}
+            secondary={`${r.before || 'nothing'} → ${r.after || 'nothing'}${
+              r.expected ? '' : ' (not requested)'
+            }`}
           />
         </ListItem>
       ))}
@@ -138,11 +183,19 @@ export const ReplaySummary = (props: { replay?: RequestReplay }) => {
   return (
     <>
       <Typography variant="body2">
-        {r.newlyAllowed.length} of {r.flowsReplayed} recent flows were dropped and would become allowed
-        {r.newlyDropped.length ? `; ${r.newlyDropped.length} forwarded flows would be dropped` : ''}.
+        {r.newlyAllowed.length} of {r.flowsReplayed} recent flows were dropped
+        and would become allowed
+        {r.newlyDropped.length
+          ? `; ${r.newlyDropped.length} forwarded flows would be dropped`
+          : ''}
+        .
       </Typography>
       {r.newlyAllowed.length > 0 && (
-        <List dense disablePadding aria-label="Recent drops that would become allowed">
+        <List
+          dense
+          disablePadding
+          aria-label="Recent drops that would become allowed"
+        >
           {r.newlyAllowed.slice(0, 5).map((f, i) => (
             <ListItem key={i} disableGutters>
               <ListItemText
@@ -190,7 +243,14 @@ export const YamlBlock = (props: { text: string; label: string }) => {
         text={props.text}
         showCopyCodeButton
         // On the light theme's tinted background some token colours fall just short of 4.5:1.
-        customStyle={theme.palette.type === 'light' ? { background: '#ffffff', border: `1px solid ${theme.palette.divider}` } : undefined}
+        customStyle={
+          theme.palette.type === 'light'
+            ? {
+                background: '#ffffff',
+                border: `1px solid ${theme.palette.divider}`,
+              }
+            : undefined
+        }
       />
     </div>
   );
@@ -198,7 +258,10 @@ export const YamlBlock = (props: { text: string; label: string }) => {
 
 /** Generated policy files, syntax-highlighted. */
 export const PolicyFiles = (props: { policies: RequestPolicyFile[] }) => {
-  if (props.policies.length === 0) return <Typography variant="body2">No policy file was generated.</Typography>;
+  if (props.policies.length === 0)
+    return (
+      <Typography variant="body2">No policy file was generated.</Typography>
+    );
   return (
     <>
       {props.policies.map(p => (
@@ -214,25 +277,38 @@ export const PolicyFiles = (props: { policies: RequestPolicyFile[] }) => {
 };
 
 /** Who must approve. */
-export const ApprovalsNeeded = (props: { destinationOwners: string[]; reviewerGroups?: string[]; consentNeeded?: boolean }) => (
+export const ApprovalsNeeded = (props: {
+  destinationOwners: string[];
+  reviewerGroups?: string[];
+  consentNeeded?: boolean;
+}) => (
   <Typography variant="body2" component="div">
     {props.destinationOwners.length > 0 && props.consentNeeded !== false ? (
       <div>
-        Consent of the destination's owners: <EntityRefLinks entityRefs={props.destinationOwners} defaultKind="group" />
+        Consent of the destination's owners:{' '}
+        <EntityRefLinks
+          entityRefs={props.destinationOwners}
+          defaultKind="group"
+        />
       </div>
     ) : (
       <div>No consent of the destination's owners is needed.</div>
     )}
     {props.reviewerGroups && props.reviewerGroups.length > 0 && (
       <div>
-        Approval of a platform reviewer: <EntityRefLinks entityRefs={props.reviewerGroups} defaultKind="group" />
+        Approval of a platform reviewer:{' '}
+        <EntityRefLinks entityRefs={props.reviewerGroups} defaultKind="group" />
       </div>
     )}
   </Typography>
 );
 
 /** A titled block of a request view. */
-export const Section = (props: { title: string; children: ReactNode; id?: string }) => {
+export const Section = (props: {
+  title: string;
+  children: ReactNode;
+  id?: string;
+}) => {
   const classes = useStyles();
   return (
     <section className={classes.section} aria-labelledby={props.id}>

@@ -1,7 +1,14 @@
 import { useMemo } from 'react';
-import { DependencyGraph, DependencyGraphTypes, InfoCard } from '@backstage/core-components';
+import {
+  DependencyGraph,
+  DependencyGraphTypes,
+  InfoCard,
+} from '@backstage/core-components';
 import { useTheme } from '@material-ui/core';
-import { ConnectivityEdge, TrafficEdge } from '@internal/plugin-cilium-common';
+import {
+  ConnectivityEdge,
+  TrafficEdge,
+} from '@cilium-zero-trust/plugin-cilium-common';
 
 interface MapEdge {
   allowed?: string;
@@ -45,7 +52,10 @@ export const ServiceMap = (props: {
       m.allowed = m.allowed ? `${m.allowed}, ${e.ports}` : e.ports;
     }
     for (const t of props.observed) {
-      const m = t.direction === 'egress' ? get(props.entityRef, t.peer.id) : get(t.peer.id, props.entityRef);
+      const m =
+        t.direction === 'egress'
+          ? get(props.entityRef, t.peer.id)
+          : get(t.peer.id, props.entityRef);
       m.forwarded += t.verdicts.FORWARDED ?? 0;
       m.dropped += t.verdicts.DROPPED ?? 0;
     }
@@ -62,7 +72,12 @@ export const ServiceMap = (props: {
           e.forwarded ? `${e.forwarded} seen` : '',
           e.dropped ? `${e.dropped} dropped` : '',
         ].filter(Boolean);
-        return { from: e.from, to: e.to, label: parts.join(' · '), dropped: e.dropped > 0 };
+        return {
+          from: e.from,
+          to: e.to,
+          label: parts.join(' · '),
+          dropped: e.dropped > 0,
+        };
       }),
     };
   }, [props.entityRef, props.allowed, props.observed]);
@@ -77,24 +92,42 @@ export const ServiceMap = (props: {
           width={width}
           height={32}
           rx={6}
-          fill={self ? theme.palette.primary.main : theme.palette.background.paper}
+          fill={
+            self ? theme.palette.primary.main : theme.palette.background.paper
+          }
           stroke={theme.palette.primary.main}
         />
-        <text x={width / 2} y={20} textAnchor="middle" fill={self ? '#fff' : theme.palette.text.primary} fontSize={13}>
+        <text
+          x={width / 2}
+          y={20}
+          textAnchor="middle"
+          fill={self ? '#fff' : theme.palette.text.primary}
+          fontSize={13}
+        >
           {label}
         </text>
       </g>
     );
   };
 
-  const renderLabel = ({ edge }: DependencyGraphTypes.RenderLabelProps<{ dropped: boolean }>) => (
-    <text fill={edge.dropped ? theme.palette.error.main : theme.palette.text.secondary} fontSize={11}>
+  const renderLabel = ({
+    edge,
+  }: DependencyGraphTypes.RenderLabelProps<{ dropped: boolean }>) => (
+    <text
+      fill={
+        edge.dropped ? theme.palette.error.main : theme.palette.text.secondary
+      }
+      fontSize={11}
+    >
       {edge.label}
     </text>
   );
 
   return (
-    <InfoCard title="Service map" subheader="Allowed by policy, seen live, and dropped (red)">
+    <InfoCard
+      title="Service map"
+      subheader="Allowed by policy, seen live, and dropped (red)"
+    >
       <div data-testid="service-map">
         <DependencyGraph
           nodes={nodes}

@@ -12,7 +12,7 @@ import path from 'node:path';
 /** The shared reference folder: `$CILIUM_SHARED_DIR`, else `../shared` beside the repository. */
 export const SHARED_DIR = process.env.CILIUM_SHARED_DIR
   ? path.resolve(process.env.CILIUM_SHARED_DIR)
-  : path.resolve(__dirname, '../../shared');
+  : path.resolve(__dirname, '../../../../shared');
 
 /** A path inside the shared reference folder. */
 export function sharedPath(...parts: string[]): string {
@@ -41,6 +41,8 @@ export function describeWithShared(
   if (sharedAvailable(name, file)) {
     describe(name, body);
   } else {
+    // A visible placeholder for the suite that cannot run here.
+    // eslint-disable-next-line jest/no-disabled-tests, jest/expect-expect
     it.skip(`${name} (SKIPPED: needs ${file})`, () => {});
   }
 }
