@@ -13,7 +13,7 @@ import type {
 } from '@cilium-zero-trust/plugin-cilium-node';
 import { listCaptureFiles, readCaptures, ReplayGenerator } from './replay';
 import { HubbleRelaySim } from './server';
-import { corpusFlowsDir } from './testUtils';
+import { corpusFlowsDir } from './__testUtils__/corpus';
 import { Timeline } from './timeline';
 
 const corpus = corpusFlowsDir('interop test over the recorded Hubble flows');
