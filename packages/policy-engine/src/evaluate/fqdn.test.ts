@@ -193,7 +193,8 @@ describe('length limits on request and policy input', () => {
     ).toContain(`invalid matchName "${long}"`);
     expect(
       parseCiliumPolicy(
-        policy({ matchPattern: `*${long}` }) as any,
+        policy({ matchPattern: `*${long}` }),
+        'CiliumNetworkPolicy',
       ).errors.join(' '),
     ).toContain('invalid matchPattern');
     expect(

@@ -107,7 +107,7 @@ describe('untrusted text in generated policy files', () => {
         expect(docs.map(d => d.errors)).toEqual([[]]);
         const object = docs[0].toJS();
         expect(object.kind).toBe('CiliumNetworkPolicy');
-        expect(object.metadata.name).toBe(policy.object.metadata.name);
+        expect(object.metadata.name).toBe((policy.object as any).metadata.name);
         expect(object).toEqual(policy.object);
         // The justification is kept, on one line.
         expect(
