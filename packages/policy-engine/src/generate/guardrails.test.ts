@@ -58,4 +58,15 @@ describe('checkRequest on CIDR targets', () => {
       ).toEqual([]);
     },
   );
+
+  it('refuses a CIDR longer than 64 characters before parsing it', () => {
+    const cidr = `${'1'.repeat(100)}/8`;
+    expect(checkRequest(cidrRequest(cidr))).toEqual([
+      {
+        severity: 'error',
+        code: 'too-long',
+        message: 'target CIDR may be at most 64 characters; it has 102.',
+      },
+    ]);
+  });
 });

@@ -23,6 +23,9 @@ const PLATFORM_ONLY_ENTITIES: Record<string, string> = {
 /** The longest HTTP path or method regular expression a request may carry. */
 export const MAX_HTTP_RULE_LENGTH = 1024;
 
+/** The longest CIDR or Cilium entity name looked at (an IPv6 CIDR has at most 49 characters). */
+const MAX_CIDR_LENGTH = 64;
+
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 function error(code: string, message: string): Finding {
@@ -63,23 +66,43 @@ export function checkRequest(request: GenerateRequest): Finding[] {
   const { target, ports, http } = request;
   // Single-line fields that end up as YAML values: no control characters or
   // line breaks (the justification is free text, made one line where written).
-  const singleLineFields: Array<[string, string | undefined]> = [
+  const singleLineFields: Array<[string, string | undefined, number]> = [
     ...(http ?? []).flatMap(
-      (r, i): Array<[string, string | undefined]> => [
-        [`http[${i}].path`, r.path],
-        [`http[${i}].method`, r.method],
+      (r, i): Array<[string, string | undefined, number]> => [
+        [`http[${i}].path`, r.path, MAX_HTTP_RULE_LENGTH],
+        [`http[${i}].method`, r.method, MAX_HTTP_RULE_LENGTH],
       ],
     ),
-    ['target name', target.type === 'fqdn' ? target.name : undefined],
-    ['target CIDR', target.type === 'cidr' ? target.cidr : undefined],
+    [
+      'target name',
+      target.type === 'fqdn' ? target.name : undefined,
+      MAX_DNS_NAME_LENGTH,
+    ],
+    [
+      'target CIDR',
+      target.type === 'cidr' ? target.cidr : undefined,
+      MAX_CIDR_LENGTH,
+    ],
     [
       'target entity',
       target.type === 'cilium-entity' ? target.entity : undefined,
+      MAX_CIDR_LENGTH,
     ],
   ];
-  for (const [field, value] of singleLineFields) {
-    const problem =
-      value === undefined ? undefined : controlCharacterProblem(value);
+  for (const [field, value, max] of singleLineFields) {
+    if (value === undefined) continue;
+    if (value.length > max) {
+      // Refused on length below (or here), before any character is looked at.
+      if (field.startsWith('target C') || field.startsWith('target e'))
+        out.push(
+          error(
+            'too-long',
+            `${field} may be at most ${max} characters; it has ${value.length}.`,
+          ),
+        );
+      continue;
+    }
+    const problem = controlCharacterProblem(value);
     if (problem) out.push(error('control-character', `${field} ${problem}.`));
   }
   if (out.length) return out;
