@@ -12,7 +12,6 @@ import {
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   CiliumPublishersExtensionPoint,
-  GitHubPublisher,
   LeanFlow,
   LocalGitPublisher,
   PolicyPublisher,
@@ -50,9 +49,8 @@ export class PublisherRegistry implements CiliumPublishersExtensionPoint {
         baseBranch: c?.getOptionalString('baseBranch'),
       });
     }
-    if (type === 'github' && c) return GitHubPublisher.fromConfig(config, c);
     throw new Error(
-      `cilium.requests.publisher.type "${type}" is unknown; use local-git, github, or add a publisher through ciliumPublishersExtensionPoint`,
+      `cilium.requests.publisher.type "${type}" is unknown: no installed module adds a publisher of that type; use local-git, or add the module that provides "${type}" (for github: @cilium-zero-trust/plugin-cilium-backend-module-github) to the backend`,
     );
   }
 }

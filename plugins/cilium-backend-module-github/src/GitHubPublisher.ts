@@ -6,13 +6,14 @@ import {
   ScmIntegrations,
 } from '@backstage/integration';
 import { Octokit } from '@octokit/rest';
-import { renderChangeBody, renderCommitMessage } from './markdown';
 import {
   changeBranch,
   PolicyChange,
   PolicyPublisher,
   Publication,
-} from './types';
+  renderChangeBody,
+  renderCommitMessage,
+} from '@cilium-zero-trust/plugin-cilium-node';
 
 /** Options of {@link GitHubPublisher}. */
 export interface GitHubPublisherOptions {
