@@ -29,14 +29,12 @@ export {
 export type { LeanResponse } from './leanFlowDecoder';
 export { flowToJson, getFlowsResponseToJson } from './flowToJson';
 export {
-  decodeGetFlowsRequest,
   decodeGetNodesResponse,
+  decodeHubbleMessage,
   decodeServerStatusResponse,
   EMPTY_MESSAGE,
   encodeGetFlowsRequest,
-  encodeGetFlowsResponse,
-  encodeGetNodesResponse,
-  encodeServerStatusResponse,
+  encodeHubbleMessage,
 } from './hubbleCodec';
 export { hubbleProtoDir, hubbleProtoRoot, hubbleType } from './protoRoot';
 export {

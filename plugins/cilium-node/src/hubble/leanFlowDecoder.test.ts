@@ -1,6 +1,6 @@
 import { readCorpusFlows } from './__testUtils__/corpusFlows';
 import { flowToJson, getFlowsResponseToJson } from './flowToJson';
-import { encodeGetFlowsResponse } from './hubbleCodec';
+import { encodeGetFlowsResponse } from './__testUtils__/relayMessages';
 import { decodeFlowLean, decodeGetFlowsResponseLean } from './leanFlowDecoder';
 import { parseTimestamp } from './protojson';
 import type {
