@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import fs from 'fs/promises';
 import path from 'path';
+import { toError } from '@backstage/errors';
 import {
   ManifestFile,
   ManifestSnapshot,
@@ -63,7 +64,10 @@ export class DirectoryManifestSource implements ManifestSource {
         files: [],
         version: 'missing',
         problems: [
-          { source: this.root, message: `cannot read folder: ${e.message}` },
+          {
+            source: this.root,
+            message: `cannot read folder: ${toError(e).message}`,
+          },
         ],
       };
     }
@@ -80,7 +84,7 @@ export class DirectoryManifestSource implements ManifestSource {
       } catch (e) {
         problems.push({
           source: this.rel(f),
-          message: `cannot read file: ${e.message}`,
+          message: `cannot read file: ${toError(e).message}`,
         });
       }
     }
