@@ -5,7 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { backoffDelay } from './backoff';
 import { encodeGetFlowsResponse } from './__testUtils__/relayMessages';
-import { decodeHubbleMessage, encodeHubbleMessage } from './hubbleCodec';
+import {
+  decodeHubbleMessage,
+  encodeHubbleMessage,
+} from './protojson/observerMessages';
 import { HubbleClock, HubbleRelayClient } from './HubbleRelayClient';
 import type {
   FlowGap,

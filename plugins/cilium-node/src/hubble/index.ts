@@ -25,9 +25,9 @@ export {
   decodeFlowLean,
   decodeGetFlowsResponseLean,
   WireFormatError,
-} from './leanFlowDecoder';
-export type { LeanResponse } from './leanFlowDecoder';
-export { flowToJson, getFlowsResponseToJson } from './flowToJson';
+} from './ingest/decodeFlowFast';
+export type { LeanResponse } from './ingest/decodeFlowFast';
+export { flowToJson, getFlowsResponseToJson } from './protojson/flowToJson';
 export {
   decodeGetNodesResponse,
   decodeHubbleMessage,
@@ -35,8 +35,12 @@ export {
   EMPTY_MESSAGE,
   encodeGetFlowsRequest,
   encodeHubbleMessage,
-} from './hubbleCodec';
-export { hubbleProtoDir, hubbleProtoRoot, hubbleType } from './protoRoot';
+} from './protojson/observerMessages';
+export {
+  hubbleProtoDir,
+  hubbleProtoRoot,
+  hubbleType,
+} from './protojson/hubbleSchema';
 export {
   decodeToProtoJson,
   encodeProtoJson,
@@ -44,6 +48,6 @@ export {
   messageToProtoJson,
   parseTimestamp,
   protoJsonToObject,
-} from './protojson';
-export type { ProtoJson } from './protojson';
+} from './protojson/protojson';
+export type { ProtoJson } from './protojson/protojson';
 export type * from './types';

@@ -1,4 +1,4 @@
-import { encodeHubbleMessage } from '../hubbleCodec';
+import { encodeHubbleMessage } from '../protojson/observerMessages';
 import type { GetFlowsResponseJson } from '../types';
 
 /**

@@ -1,15 +1,15 @@
-import { hubbleType } from './protoRoot';
+import { hubbleType } from './hubbleSchema';
 import { decodeToProtoJson, encodeProtoJson, ProtoJson } from './protojson';
 import type {
   GetFlowsRequestJson,
   GetNodesResponseJson,
   ServerStatusResponseJson,
-} from './types';
+} from '../types';
 
 /**
  * Protojson ⇄ wire for the observer messages the client sends and the unary
- * answers it reads. (Flows are read by the lean decoder; the server side of
- * these messages lives in the Relay stand-in.)
+ * answers it reads. (Flows are read by `ingest/decodeFlowFast.ts`; the server
+ * side of these messages lives in the Relay stand-in.)
  */
 
 /**
