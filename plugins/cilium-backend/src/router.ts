@@ -70,8 +70,8 @@ export async function createRouter(
     return entityRef;
   }
 
-  /** Wraps a read in an auditor event (created before validation, so failures are audited too). */
-  function audited<T>(
+  /** Runs a read inside an `entity-network-read` auditor event (created before validation, so failures are audited too). */
+  function auditEntityRead<T>(
     req: express.Request,
     queryType: string,
     fn: () => Promise<T>,
@@ -102,7 +102,7 @@ export async function createRouter(
   });
 
   router.get('/entities/:kind/:namespace/:name/workloads', async (req, res) => {
-    const body = await audited(req, 'workloads', async () => {
+    const body = await auditEntityRead(req, 'workloads', async () => {
       const { kind, namespace, name } = req.params;
       const credentials = await httpAuth.credentials(req, {
         allow: ['user', 'service'],
@@ -124,7 +124,7 @@ export async function createRouter(
   router.get(
     '/entities/:kind/:namespace/:name/connectivity',
     async (req, res) => {
-      const body = await audited(req, 'connectivity', async () => {
+      const body = await auditEntityRead(req, 'connectivity', async () => {
         const { kind, namespace, name } = req.params;
         const credentials = await httpAuth.credentials(req, {
           allow: ['user', 'service'],
@@ -161,14 +161,14 @@ export async function createRouter(
 
   router.get('/entities/:kind/:namespace/:name/flows', async (req, res) => {
     const limit = parseLimit(req.query.limit);
-    const body = await audited(req, 'flows', async () =>
+    const body = await auditEntityRead(req, 'flows', async () =>
       live.flows(await readableEntity(req), limit),
     );
     res.json(body);
   });
 
   router.get('/entities/:kind/:namespace/:name/traffic', async (req, res) => {
-    const body = await audited(req, 'traffic', async () =>
+    const body = await auditEntityRead(req, 'traffic', async () =>
       live.traffic(await readableEntity(req)),
     );
     res.json(body);
@@ -177,7 +177,7 @@ export async function createRouter(
   router.get(
     '/entities/:kind/:namespace/:name/flows/stream',
     async (req, res) => {
-      const entityRef = await audited(req, 'flow-stream', () =>
+      const entityRef = await auditEntityRead(req, 'flow-stream', () =>
         readableEntity(req),
       );
       const stream = openEventStream(req, res);
