@@ -2,9 +2,12 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { ScmIntegrations } from '@backstage/integration';
-import { HubbleTlsOptions } from '@cilium-zero-trust/plugin-cilium-node';
+import {
+  ConfiguredManifestSource,
+  HubbleTlsOptions,
+} from '@cilium-zero-trust/plugin-cilium-node';
 import { ClusterModel } from './ClusterModel';
-import { ConfiguredSource, createManifestSource } from './manifestSources';
+import { ManifestSourceRegistry } from './sources/ManifestSourceRegistry';
 
 /** One configured cluster and its sources. */
 export interface ClusterEntry {
@@ -58,7 +61,15 @@ export function hubbleTlsFromConfig(
  * default for entities that do not name one.
  */
 export class ClusterRegistry {
-  static fromConfig(config: Config, logger: LoggerService): ClusterRegistry {
+  /**
+   * @param sources - the source types (default: the built-in ones); the
+   *   plugin passes the registry modules added their types to.
+   */
+  static fromConfig(
+    config: Config,
+    logger: LoggerService,
+    sources: ManifestSourceRegistry = ManifestSourceRegistry.withBuiltins(),
+  ): ClusterRegistry {
     const integrations = ScmIntegrations.fromConfig(config);
     const clusters = (
       config.getOptionalConfigArray('cilium.clusters') ?? []
@@ -66,9 +77,9 @@ export class ClusterRegistry {
       const name = c.getString('name');
       const source = (
         role: 'policies' | 'workloads',
-      ): ConfiguredSource | undefined =>
+      ): ConfiguredManifestSource | undefined =>
         c.has(role)
-          ? createManifestSource(c.getConfig(role), {
+          ? sources.create(c.getConfig(role), {
               role,
               key: `cilium.clusters[${i}].${role}`,
               logger,

@@ -2,8 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import { EventEmitter } from 'node:events';
 import { backoffDelay, BackoffOptions } from './backoff';
 import type { HubbleClock, HubbleLogger } from './HubbleRelayClient';
-import type { LeanResponse } from './leanFlowDecoder';
-import { formatTimestamp } from './protojson';
+import type { LeanResponse } from './ingest/decodeFlowFast';
+import { formatTimestamp } from './protojson/protojson';
 import { RecentFlowKeys } from './recentFlowKeys';
 import type {
   FlowFilterJson,

@@ -1,8 +1,8 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { EventEmitter } from 'events';
+import { encodeGetFlowsResponse } from '@cilium-zero-trust/hubble-relay-sim';
 import {
   decodeGetFlowsResponseLean,
-  encodeGetFlowsResponse,
   FlowJson,
   HubbleRelayClient,
   LeanFlow,

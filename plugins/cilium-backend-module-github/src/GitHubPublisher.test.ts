@@ -4,7 +4,7 @@ import { createHash } from 'crypto';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { GitHubPublisher } from './GitHubPublisher';
-import { PolicyChange } from './types';
+import type { PolicyChange } from '@cilium-zero-trust/plugin-cilium-node';
 
 /** A small in-memory GitHub: refs, trees, commits, pull requests. */
 class FakeGitHub {

@@ -7,13 +7,14 @@ import {
 } from '@backstage/integration';
 import { Octokit } from '@octokit/rest';
 import { singleLine } from '@cilium-zero-trust/cilium-policy-engine';
-import { renderChangeBody, renderCommitMessage } from './markdown';
 import {
   changeBranch,
   PolicyChange,
   PolicyPublisher,
   Publication,
-} from './types';
+  renderChangeBody,
+  renderCommitMessage,
+} from '@cilium-zero-trust/plugin-cilium-node';
 
 /** Options of {@link GitHubPublisher}. */
 export interface GitHubPublisherOptions {
