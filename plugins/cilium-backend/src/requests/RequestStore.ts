@@ -150,6 +150,45 @@ export class RequestStore {
   }
 
   /**
+   * Every request in one of `states`, oldest first, read in pages of
+   * `pageSize` by keyset (created_at, id), so a caller that moves requests
+   * out of those states while iterating skips none and there is no cap on
+   * how many it sees (the tracker and expiry go through every one).
+   */
+  async *inStates(
+    states: ConnectivityRequestState[],
+    pageSize = 200,
+  ): AsyncGenerator<ConnectivityRequest> {
+    let after: { createdAt: string; id: string } | undefined;
+    for (;;) {
+      const q = this.db(REQUESTS)
+        .whereIn('state', states)
+        .orderBy([
+          { column: 'created_at', order: 'asc' },
+          { column: 'id', order: 'asc' },
+        ])
+        .limit(pageSize);
+      if (after) {
+        const { createdAt, id } = after;
+        q.where(b =>
+          b
+            .where('created_at', '>', createdAt)
+            .orWhere(w =>
+              w.where('created_at', createdAt).where('id', '>', id),
+            ),
+        );
+      }
+      const rows = await q;
+      if (!rows.length) return;
+      const approvals = await this.approvalsOf(rows.map(r => r.id));
+      for (const r of rows) yield fromRow(r, approvals.get(r.id) ?? []);
+      if (rows.length < pageSize) return;
+      const last = rows[rows.length - 1];
+      after = { createdAt: last.created_at, id: last.id };
+    }
+  }
+
+  /**
    * Records approvals and, when `isComplete` says the request now has every
    * approval it needs, moves it submitted → approved and queues its
    * publication, all in one transaction. Only one caller can win the

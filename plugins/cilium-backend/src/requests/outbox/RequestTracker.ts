@@ -157,7 +157,7 @@ export class RequestTracker {
   /** One pass over published, merged and expiring requests. */
   async runOnce(): Promise<void> {
     const { store, publisher, logger } = this.options;
-    for (const request of await store.list({ states: ['published'] })) {
+    for await (const request of store.inStates(['published'])) {
       if (!request.publication) continue;
       try {
         const state = await publisher.status(
@@ -195,7 +195,7 @@ export class RequestTracker {
         );
       }
     }
-    for (const request of await store.list({ states: ['merged'] })) {
+    for await (const request of store.inStates(['merged'])) {
       await this.enforceIfPresent(request);
     }
     await this.expire();
@@ -206,9 +206,7 @@ export class RequestTracker {
     const { store } = this.options;
     const now = this.now();
     const filed: string[] = [];
-    for (const request of await store.list({
-      states: ['merged', 'enforced'],
-    })) {
+    for await (const request of store.inStates(['merged', 'enforced'])) {
       if (
         request.kind !== 'grant' ||
         !request.expiresAt ||

@@ -250,6 +250,89 @@ describe.each(databases.eachSupportedId())(
       expect((await store.get(id))!.state).toBe('enforced');
     });
 
+    it('expires and tracks requests older than the 500 newest', async () => {
+      const knex = await databases.init(databaseId);
+      await migrateRequestStore(knex);
+      const now = new Date('2030-06-01T00:00:00Z');
+      const store = new RequestStore(knex, () => now);
+      const merged = 'branch-oldest-published';
+      const status = jest.fn(async (p: { branch: string }) =>
+        p.branch === merged ? ('merged' as const) : ('open' as const),
+      );
+      const tracker = new RequestTracker({
+        store,
+        publisher: { type: 'fake', publish: jest.fn(), status },
+        policies: folderPolicies(
+          tempDir('policies-'),
+          mockServices.logger.mock(),
+        ),
+        transitions: new RequestTransitions(store, mockServices.auditor.mock()),
+        logger: mockServices.logger.mock(),
+        now: () => now,
+      });
+      const at = (i: number) =>
+        new Date(Date.parse('2030-01-01T00:00:00Z') + i * 60_000).toISOString();
+      const seed = async (
+        id: string,
+        state: StoredRequest['state'],
+        i: number,
+        expiresAt: string,
+        branch?: string,
+      ) =>
+        store.create(
+          {
+            ...grant(id, state, expiresAt),
+            createdAt: at(i),
+            updatedAt: at(i),
+            ...(branch
+              ? {
+                  publication: {
+                    publisher: 'fake',
+                    branch,
+                    state: 'open' as const,
+                  },
+                }
+              : {}),
+          },
+          { actor: 'test', type: 'state', toState: state, message: 'seeded' },
+        );
+      // The two oldest requests: an expired temporary grant and a published
+      // request whose pull request was merged; then 501 newer ones in each state.
+      await seed('req-00000001', 'enforced', 0, '2030-05-01T00:00:00.000Z');
+      await seed(
+        'req-00000002',
+        'published',
+        1,
+        '2031-01-01T00:00:00.000Z',
+        merged,
+      );
+      for (let i = 0; i < 501; i++) {
+        const n = (0x100 + 2 * i).toString(16).padStart(8, '0');
+        const m = (0x101 + 2 * i).toString(16).padStart(8, '0');
+        await seed(
+          `req-${n}`,
+          'enforced',
+          2 + 2 * i,
+          '2031-01-01T00:00:00.000Z',
+        );
+        await seed(
+          `req-${m}`,
+          'published',
+          3 + 2 * i,
+          '2031-01-01T00:00:00.000Z',
+          `branch-${m}`,
+        );
+      }
+
+      await tracker.runOnce();
+
+      expect((await store.get('req-00000001'))!.state).toBe('expired');
+      expect((await store.get('req-00000001-rm'))!.state).toBe('approved');
+      expect((await store.get('req-00000002'))!.state).toBe('merged');
+      // Every published request was looked at, not just the newest 500.
+      expect(status).toHaveBeenCalledTimes(502);
+    });
+
     it('retries a failing publisher with backoff and records why', async () => {
       const knex = await databases.init(databaseId);
       await migrateRequestStore(knex);
