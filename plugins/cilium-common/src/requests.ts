@@ -204,6 +204,26 @@ export interface ConnectivityRequest extends ConnectivityRequestBody {
   rejectReason?: string;
   /** Only on `GET /requests/:id`. */
   events?: RequestEvent[];
+  /**
+   * The publishing work of the request (its outbox rows); only on
+   * `GET /requests/:id` and only for reviewers, who may retry a `failed`
+   * one (`POST /requests/:id/retry-publish`).
+   */
+  publishing?: RequestPublishing[];
+}
+
+/**
+ * One piece of a request's publishing work.
+ * @public
+ */
+export interface RequestPublishing {
+  /** `publish` (open the pull request). */
+  action: string;
+  /** `pending`, `running`, `done`, `failed` (gave up; a reviewer may retry) or `cancelled` (withdrawn first). */
+  status: string;
+  attempts: number;
+  /** Why the last attempt failed. */
+  lastError?: string;
 }
 
 /**

@@ -232,6 +232,20 @@ export class RequestAuthorizer {
     }
   }
 
+  /** Retrying a failed publication: reviewers only. */
+  async requireMayRetryPublish(
+    requestId: string,
+    caller: Caller,
+  ): Promise<void> {
+    if (!(await this.isReviewer(caller))) {
+      throw new NotAllowedError(
+        `Only members of ${this.options.reviewers.join(
+          ', ',
+        )} (with cilium.request.review) may retry publishing ${requestId}`,
+      );
+    }
+  }
+
   /** The audit export: reviewers only. */
   async requireMayExport(caller: Caller): Promise<void> {
     if (!(await this.isReviewer(caller))) {

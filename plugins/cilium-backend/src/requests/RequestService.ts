@@ -172,6 +172,34 @@ export class RequestService {
     return request;
   }
 
+  /** A request as the caller sees it: reviewers also see its publishing work. */
+  async view(id: string, caller: Caller): Promise<ConnectivityRequest> {
+    const request = await this.get(id);
+    if (!(await this.isReviewer(caller))) return request;
+    return { ...request, publishing: await this.options.store.outbox.work(id) };
+  }
+
+  /**
+   * Queues a publication that failed for good again (reviewers): the
+   * outbox row goes back to pending with fresh attempts, with an event.
+   */
+  async retryPublish(id: string, caller: Caller): Promise<ConnectivityRequest> {
+    await this.options.authorizer.requireMayRetryPublish(id, caller);
+    const request = await this.get(id);
+    if (!(await this.options.store.outbox.retryFailed(id))) {
+      throw new ConflictError(
+        `Request ${id} has no failed publication to retry (it is ${request.state})`,
+      );
+    }
+    await this.options.store.addEvent(id, {
+      actor: caller.userEntityRef,
+      type: 'publish-retry',
+      message: `${caller.userEntityRef} queued the failed publication again`,
+    });
+    this.options.onApproved?.(id);
+    return this.view(id, caller);
+  }
+
   /** Whether the caller may review: a member of a reviewer group, allowed `cilium.request.review`. */
   isReviewer(caller: Caller): Promise<boolean> {
     return this.options.authorizer.isReviewer(caller);
@@ -268,11 +296,20 @@ export class RequestService {
       'withdrawn',
       {
         actor: caller.userEntityRef,
-        from: ['submitted', 'approved'],
         message: `Withdrawn by ${caller.userEntityRef}${
           comment ? `: ${comment}` : ''
         }`,
         auditMessage: 'withdrawn',
+        // The state change and cancelling the unstarted publication in one
+        // transaction; refused (409) once a worker has started publishing.
+        move: () =>
+          this.options.store.withdraw(id, {
+            actor: caller.userEntityRef,
+            type: 'state',
+            message: `Withdrawn by ${caller.userEntityRef}${
+              comment ? `: ${comment}` : ''
+            }`,
+          }),
       },
     );
     if (!withdrawn)

@@ -5,6 +5,7 @@ import {
   RequestApproval,
   RequestEvent,
 } from '@cilium-zero-trust/plugin-cilium-common';
+import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { OutboxItem, OutboxQueue } from './outbox/OutboxQueue';
 import {
@@ -298,6 +299,44 @@ export class RequestStore {
         toState: to,
       });
       if (enqueue) await this.outbox.enqueue(tx, id, enqueue);
+      return true;
+    });
+  }
+
+  /**
+   * Withdraws a request that is submitted, or approved but not yet being
+   * published: in one transaction the publication is cancelled (only if no
+   * worker has claimed it) and the state moves. ConflictError when the
+   * publication has started; false when someone else changed the state.
+   */
+  async withdraw(
+    id: string,
+    event: Omit<NewEvent, 'fromState' | 'toState'>,
+  ): Promise<boolean> {
+    return this.db.transaction(async tx => {
+      const row = await tx(REQUESTS).where({ id }).first();
+      if (!row || !['submitted', 'approved'].includes(row.state)) return false;
+      if (
+        row.state === 'approved' &&
+        !(await this.outbox.cancelUnstarted(tx, id))
+      ) {
+        throw new ConflictError(
+          `Request ${id} is being published; it can no longer be withdrawn. Once it is published, ask a reviewer to close its pull request`,
+        );
+      }
+      const updated = await tx(REQUESTS)
+        .where({ id, state: row.state })
+        .update({
+          state: 'withdrawn',
+          updated_at: this.iso(),
+          version: tx.raw('version + 1'),
+        });
+      if (updated !== 1) return false;
+      await this.appendEvent(tx, fromRow(row, []), {
+        ...event,
+        fromState: row.state,
+        toState: 'withdrawn',
+      });
       return true;
     });
   }

@@ -145,8 +145,8 @@ export async function createRequestsRouter(
   });
 
   router.get('/requests/:id', async (req, res) => {
-    await caller(req);
-    res.json(await service.get(requestId(req)));
+    const who = await caller(req);
+    res.json(await service.view(requestId(req), who));
   });
 
   /** A decision on one request: audited, caller resolved first, then the body, then the id. */
@@ -197,6 +197,20 @@ export async function createRequestsRouter(
       async () => {
         const who = await caller(req);
         return service.merge(requestId(req), who);
+      },
+    );
+    res.json(body);
+  });
+
+  router.post('/requests/:id/retry-publish', async (req, res) => {
+    const body = await auditRequestAction(
+      auditor,
+      req,
+      'retry-publish',
+      { requestId: req.params.id },
+      async () => {
+        const who = await caller(req);
+        return service.retryPublish(requestId(req), who);
       },
     );
     res.json(body);

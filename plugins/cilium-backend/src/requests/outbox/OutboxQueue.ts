@@ -10,6 +10,15 @@ export interface OutboxItem {
   attempts: number;
 }
 
+/** An outbox row as reviewers see it. */
+export interface OutboxWork {
+  action: string;
+  /** pending, running, done, failed, or cancelled (withdrawn before publishing). */
+  status: string;
+  attempts: number;
+  lastError?: string;
+}
+
 /**
  * The outbox table (`cilium_request_outbox`): work queued with a state
  * change, claimed by conditional updates, retried with a delay.
@@ -87,6 +96,47 @@ export class OutboxQueue {
     return claimed;
   }
 
+  /** Extends a claim that is still being worked on (a slow publish keeps its row). */
+  async extendClaim(id: number, lockMs: number): Promise<void> {
+    await this.db(OUTBOX)
+      .where({ id, status: 'running' })
+      .update({ locked_until: this.now().getTime() + lockMs });
+  }
+
+  /**
+   * Cancels a request's publication inside the caller's transaction, if it
+   * was never attempted: a conditional update from `pending` with no
+   * attempts, so it cannot succeed once a worker has claimed the row.
+   * Resolves whether it was cancelled (true also when there is no row).
+   */
+  async cancelUnstarted(tx: Knex, requestId: string): Promise<boolean> {
+    const row = await tx(OUTBOX)
+      .where({ request_id: requestId, action: 'publish' })
+      .first();
+    if (!row) return true;
+    const updated = await tx(OUTBOX)
+      .where({ id: row.id, status: 'pending', attempts: 0 })
+      .update({ status: 'cancelled', updated_at: this.iso() });
+    return updated === 1;
+  }
+
+  /**
+   * Queues a failed row again (a reviewer's retry): a conditional update
+   * from `failed`, so it resolves false when there is nothing to retry.
+   */
+  async retryFailed(requestId: string): Promise<boolean> {
+    const updated = await this.db(OUTBOX)
+      .where({ request_id: requestId, status: 'failed' })
+      .update({
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: this.now().getTime(),
+        locked_until: 0,
+        updated_at: this.iso(),
+      });
+    return updated > 0;
+  }
+
   /** Marks claimed work done. */
   async completeWork(id: number): Promise<void> {
     await this.db(OUTBOX)
@@ -111,15 +161,8 @@ export class OutboxQueue {
       });
   }
 
-  /** Outbox rows of a request (for status and tests). */
-  async work(requestId: string): Promise<
-    Array<{
-      action: string;
-      status: string;
-      attempts: number;
-      lastError?: string;
-    }>
-  > {
+  /** Outbox rows of a request (its publishing status, for reviewers). */
+  async work(requestId: string): Promise<OutboxWork[]> {
     return (
       await this.db(OUTBOX).where({ request_id: requestId }).orderBy('id')
     ).map(r => ({
