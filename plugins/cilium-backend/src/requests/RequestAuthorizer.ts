@@ -138,16 +138,9 @@ export class RequestAuthorizer {
     const roles: DecidingRole[] = [];
     const notes: string[] = [];
     if (await this.isReviewer(caller)) {
-      const source = await this.options.catalog.getEntityByRef(request.source, {
-        credentials: caller.credentials,
-      });
-      if (source && this.owns(caller, ownersOf(source))) {
-        notes.push(
-          `you own ${request.source}, so a reviewer outside its owning team must review it`,
-        );
-      } else {
-        roles.push('reviewer');
-      }
+      const independence = await this.independenceFromSource(request, caller);
+      if (independence) notes.push(independence);
+      else roles.push('reviewer');
     }
     const target = request.target;
     if (request.consentNeeded && target.type === 'entity') {
@@ -177,16 +170,41 @@ export class RequestAuthorizer {
     );
   }
 
-  /** Whether the approvals are enough: a reviewer's, and the destination owners' consent when needed. */
+  /**
+   * Why the caller is not independent of the request's source (undefined
+   * when they are): a reviewer must be outside the source's owning team, and
+   * one who cannot see the source entity cannot show that, so is refused
+   * rather than assumed independent.
+   */
+  private async independenceFromSource(
+    request: ConnectivityRequest,
+    caller: Caller,
+  ): Promise<string | undefined> {
+    const source = await this.options.catalog.getEntityByRef(request.source, {
+      credentials: caller.credentials,
+    });
+    if (!source) {
+      return `you cannot see ${request.source} in the catalog, so your independence from its owning team cannot be checked; a reviewer who can see it must act`;
+    }
+    if (this.owns(caller, ownersOf(source))) {
+      return `you own ${request.source}, so a reviewer outside its owning team must act`;
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether the approvals are enough: a reviewer's, and, when needed, the
+   * destination owners' consent given by someone other than that reviewer
+   * (one person who is both never satisfies both alone).
+   */
   isComplete(
     request: ConnectivityRequest,
     approvals: RequestApproval[],
   ): boolean {
-    return (
-      approvals.some(a => a.role === 'reviewer') &&
-      (!request.consentNeeded ||
-        approvals.some(a => a.role === 'destination-owner'))
-    );
+    const reviewers = approvals.filter(a => a.role === 'reviewer');
+    if (!request.consentNeeded) return reviewers.length > 0;
+    const owners = approvals.filter(a => a.role === 'destination-owner');
+    return reviewers.some(r => owners.some(o => o.by !== r.by));
   }
 
   /** Whether a submitted request still waits for the caller's decision (the "to review" list). */
@@ -223,12 +241,21 @@ export class RequestAuthorizer {
   }
 
   /**
-   * Merging in the portal: reviewers. (The tracker refuses the requester
-   * once it knows the request can be merged.)
+   * Merging in the portal: reviewers outside the source's owning team (who
+   * can see the source). The tracker also refuses the requester.
    */
-  async requireMayMerge(requestId: string, caller: Caller): Promise<void> {
+  async requireMayMerge(
+    request: ConnectivityRequest,
+    caller: Caller,
+  ): Promise<void> {
     if (!(await this.isReviewer(caller))) {
-      throw new NotAllowedError(`Only reviewers may merge ${requestId}`);
+      throw new NotAllowedError(`Only reviewers may merge ${request.id}`);
+    }
+    const independence = await this.independenceFromSource(request, caller);
+    if (independence) {
+      throw new NotAllowedError(
+        `You may not merge ${request.id}: ${independence}`,
+      );
     }
   }
 

@@ -225,6 +225,11 @@ export class RequestService {
         `Request ${id} is ${request.state}; only submitted requests can be approved`,
       );
     }
+    if (request.expiresAt && new Date(request.expiresAt) <= this.now()) {
+      throw new ConflictError(
+        `Request ${id} asked for access until ${request.expiresAt}, which has passed; it cannot be approved (reject it, or the requester files a new one)`,
+      );
+    }
     const approved = await this.options.transitions.transition(
       request,
       'approved',
@@ -321,8 +326,9 @@ export class RequestService {
 
   /** Merges a published request in the portal (publishers such as local-git). */
   async merge(id: string, caller: Caller): Promise<ConnectivityRequest> {
-    await this.options.authorizer.requireMayMerge(id, caller);
-    await this.options.merger.merge(await this.get(id), caller.userEntityRef);
+    const request = await this.get(id);
+    await this.options.authorizer.requireMayMerge(request, caller);
+    await this.options.merger.merge(request, caller.userEntityRef);
     return this.get(id);
   }
 

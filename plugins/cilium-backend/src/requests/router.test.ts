@@ -62,7 +62,7 @@ describe.each(databases.eachSupportedId())(
           }),
         ],
       });
-      return { backend, server: backend.server, gitPath, auditor };
+      return { backend, server: backend.server, gitPath, auditor, knex };
     }
 
     it('refuses anonymous callers with 401', async () => {
@@ -472,6 +472,41 @@ describe.each(databases.eachSupportedId())(
         expect(badState.body.error.message).toMatch(
           /state must be one of submitted/,
         );
+      } finally {
+        await backend.stop();
+      }
+    });
+
+    it('refuses (409) to approve a request whose requested expiry has passed', async () => {
+      const { backend, server, knex } = await start();
+      try {
+        const created = await request(server)
+          .post('/api/cilium/requests')
+          .set('authorization', jane)
+          .send({
+            ...demo,
+            expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+          });
+        expect(created.status).toBe(201);
+        const id = created.body.id;
+        // The request waited for review longer than the access it asked for.
+        const past = new Date(Date.now() - 60_000).toISOString();
+        await knex('cilium_requests')
+          .where({ id })
+          .update({ expires_at: past });
+        const late = await request(server)
+          .post(`/api/cilium/requests/${id}/approve`)
+          .set('authorization', priya)
+          .send({});
+        expect(late.status).toBe(409);
+        expect(late.body.error.message).toMatch(
+          /asked for access until .* which has passed; it cannot be approved/,
+        );
+        const after = await request(server)
+          .get(`/api/cilium/requests/${id}`)
+          .set('authorization', jane);
+        expect(after.body.state).toBe('submitted');
+        expect(after.body.approvals).toEqual([]);
       } finally {
         await backend.stop();
       }
