@@ -36,7 +36,11 @@ import {
 } from './resolve';
 import type { Edge, Grant, Graph, Peer, SideResult } from './types';
 
-/** Options of the engine. */
+/**
+ * Options of the engine.
+ *
+ * @public
+ */
 export interface EngineOptions {
   /** Local cluster name (label `io.cilium.k8s.policy.cluster`); default `default`. */
   clusterName?: string;
@@ -52,7 +56,11 @@ export interface EngineOptions {
   ipv6?: boolean;
 }
 
-/** Per-workload, per-direction policy state. */
+/**
+ * Per-workload, per-direction policy state.
+ *
+ * @public
+ */
 export interface DirectionProfile {
   isolated: boolean;
   isolatedBy: PolicyRef[];
@@ -68,7 +76,11 @@ export interface DirectionProfile {
   dns: RegExp[];
 }
 
-/** A peer given to a query. */
+/**
+ * A peer given to a query.
+ *
+ * @public
+ */
 export type PeerQuery =
   | string
   | { workload: string }
@@ -97,7 +109,11 @@ type Endpoint =
   | { t: 'range'; family: IpFamily; start: bigint; end: bigint; key: string }
   | { t: 'fqdn'; name: string; key: string };
 
-/** One side's decision for a single flow. */
+/**
+ * One side's decision for a single flow.
+ *
+ * @public
+ */
 export interface SideDecision {
   direction: Direction;
   /** False when the side is not policed (external or entity endpoint). */
@@ -112,7 +128,11 @@ export interface SideDecision {
   l7: Array<{ rule: RuleRef; rules: unknown }>;
 }
 
-/** Verdict for one flow. */
+/**
+ * Verdict for one flow.
+ *
+ * @public
+ */
 export interface FlowVerdict {
   allowed: boolean;
   /** `allowed`; `denied` = an explicit deny rule; `default-deny` = isolated and no allow rule. */
@@ -142,6 +162,8 @@ function emptyProfile(): DirectionProfile {
  * The connectivity engine: resolves every policy against the workload universe
  * once (selectors indexed by label, selected workloads precomputed per rule)
  * and answers graph, per-workload and single-flow questions.
+ *
+ * @public
  */
 export class PolicyEngine {
   readonly inventory: Inventory;
@@ -982,7 +1004,11 @@ export class PolicyEngine {
   }
 }
 
-/** One workload's neighbourhood. */
+/**
+ * One workload's neighbourhood.
+ *
+ * @public
+ */
 export interface WorkloadView {
   workload: Workload;
   ingress: {
@@ -999,7 +1025,11 @@ export interface WorkloadView {
   };
 }
 
-/** Isolation of one workload. */
+/**
+ * Isolation of one workload.
+ *
+ * @public
+ */
 export interface CoverageEntry {
   workload: Workload;
   ingress: {

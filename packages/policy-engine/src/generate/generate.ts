@@ -30,7 +30,11 @@ import type {
   GenerateResult,
 } from './types';
 
-/** Where DNS is served when the request does not say: CoreDNS / kube-dns. */
+/**
+ * Where DNS is served when the request does not say: CoreDNS / kube-dns.
+ *
+ * @public
+ */
 export const DEFAULT_DNS_SERVER: {
   namespace: string;
   selector: GenerateLabelSelector;
@@ -41,7 +45,11 @@ export const DEFAULT_DNS_SERVER: {
 
 const PORT_PROTOCOLS: Protocol[] = ['TCP', 'UDP', 'SCTP'];
 
-/** The connections a list of requested ports stands for. */
+/**
+ * The connections a list of requested ports stands for.
+ *
+ * @public
+ */
 export function requestedConnections(ports: GeneratePort[]): ConnSet {
   let out = ConnSet.NONE;
   for (const p of ports) {
@@ -54,7 +62,11 @@ export function requestedConnections(ports: GeneratePort[]): ConnSet {
   return out;
 }
 
-/** Human form of requested ports: `TCP 8443-8444, UDP 53`. */
+/**
+ * Human form of requested ports: `TCP 8443-8444, UDP 53`.
+ *
+ * @public
+ */
 export function describePorts(ports: GeneratePort[]): string {
   return ports
     .map(
@@ -230,6 +242,8 @@ function document(
  * and a DNS rule through the DNS proxy when an egress-isolated source asks for
  * an FQDN its DNS rules do not cover. A request that is already allowed is
  * refused with the rules that allow it.
+ *
+ * @public
  */
 export function generate(
   request: GenerateRequest,

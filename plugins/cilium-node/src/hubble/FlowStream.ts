@@ -167,6 +167,7 @@ export class FlowStream extends EventEmitter {
     gaps: [],
   };
 
+  /** @internal */
   constructor(
     private readonly deps: FlowStreamDeps,
     private readonly request: FlowStreamRequest,

@@ -14,7 +14,11 @@ import {
   Publication,
 } from './types';
 
-/** Options of {@link GitHubPublisher}. */
+/**
+ * Options of {@link GitHubPublisher}.
+ *
+ * @public
+ */
 export interface GitHubPublisherOptions {
   /** `https://github.com/<owner>/<repo>` (or `github.com?owner=<owner>&repo=<repo>`). */
   repoUrl: string;
@@ -30,7 +34,11 @@ export interface GitHubPublisherOptions {
   credentialsProvider?: GithubCredentialsProvider;
 }
 
-/** Parses the two repoUrl forms Backstage uses. */
+/**
+ * Parses the two repoUrl forms Backstage uses.
+ *
+ * @public
+ */
 export function parseGitHubRepoUrl(repoUrl: string): {
   host: string;
   owner: string;
