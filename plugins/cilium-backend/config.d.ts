@@ -16,7 +16,11 @@ export interface Config {
         /** host:port of Hubble Relay; its default port is 4245. */
         address: string;
         tls?: {
-          /** Use TLS (as `hubble observe --tls`). Default false. */
+          /**
+           * Use TLS (as `hubble observe --tls`). Default: true when any of
+           * caFile, certFile, keyFile or serverName is set, else false;
+           * `false` together with any of them is refused at startup.
+           */
           enabled?: boolean;
           /** Path to the CA bundle that signed Relay's server certificate. */
           caFile?: string;

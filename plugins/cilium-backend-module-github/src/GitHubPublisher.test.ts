@@ -277,7 +277,8 @@ describe('GitHubPublisher', () => {
     expect(pr.body).toContain('**Requester:** user:default/jane.doe');
     expect(pr.body).toContain(change.justification);
     expect(pr.body).toContain(
-      '| added | checkout/checkout[Deployment] | checkout/payments[Deployment] | No Connections | TCP 8443 |',
+      // Brackets escaped (they could start a link); rendered as typed.
+      '| added | checkout/checkout\\[Deployment\\] | checkout/payments\\[Deployment\\] | No Connections | TCP 8443 |',
     );
     expect(pr.body).toContain(
       '```yaml\nkind: CiliumNetworkPolicy\n# egress\n```',

@@ -6,6 +6,7 @@ import {
   ScmIntegrations,
 } from '@backstage/integration';
 import { Octokit } from '@octokit/rest';
+import { singleLine } from '@cilium-zero-trust/cilium-policy-engine';
 import {
   changeBranch,
   PolicyChange,
@@ -207,7 +208,7 @@ export class GitHubPublisher implements PolicyPublisher {
         owner,
         repo,
         pull_number: open.number,
-        title: change.title,
+        title: singleLine(change.title, 256),
         body,
       });
       return this.publication(branch, open.html_url, open.number, 'open');
@@ -215,7 +216,7 @@ export class GitHubPublisher implements PolicyPublisher {
     const { data: pr } = await octokit.rest.pulls.create({
       owner,
       repo,
-      title: change.title,
+      title: singleLine(change.title, 256),
       head: branch,
       base,
       body,

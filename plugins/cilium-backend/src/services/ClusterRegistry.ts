@@ -19,6 +19,43 @@ export interface ClusterEntry {
   policyUrl?: string;
 }
 
+const TLS_SETTINGS = ['caFile', 'certFile', 'keyFile', 'serverName'] as const;
+
+/**
+ * Reads `hubble.tls` of one cluster. Any of caFile, certFile, keyFile or
+ * serverName implies TLS: without `enabled`, TLS is on; with `enabled: false`
+ * the config is refused (it would silently mean plaintext). A client
+ * certificate needs its key and the other way round.
+ */
+export function hubbleTlsFromConfig(
+  cluster: Config,
+  key: string,
+): HubbleTlsOptions | undefined {
+  const enabled = cluster.getOptionalBoolean('hubble.tls.enabled');
+  const settings = Object.fromEntries(
+    TLS_SETTINGS.map(s => [s, cluster.getOptionalString(`hubble.tls.${s}`)]),
+  ) as Record<(typeof TLS_SETTINGS)[number], string | undefined>;
+  const given = TLS_SETTINGS.filter(s => settings[s] !== undefined);
+  if (enabled === false && given.length) {
+    throw new Error(
+      `${key}: ${given.join(
+        ', ',
+      )} set but enabled is false, which would connect to Hubble Relay in plaintext; remove enabled: false (TLS is implied) or remove ${
+        given.length > 1 ? 'those settings' : 'that setting'
+      }`,
+    );
+  }
+  if ((settings.certFile === undefined) !== (settings.keyFile === undefined)) {
+    throw new Error(
+      `${key}: mutual TLS needs both certFile and keyFile; only ${
+        settings.certFile !== undefined ? 'certFile' : 'keyFile'
+      } is set`,
+    );
+  }
+  if (!enabled && !given.length) return undefined;
+  return { enabled: true, ...settings };
+}
+
 /**
  * The clusters configured under `cilium.clusters`, in order; the first is the
  * default for entities that do not name one.
@@ -60,15 +97,7 @@ export class ClusterRegistry {
         hubble: c.has('hubble')
           ? {
               address: c.getString('hubble.address'),
-              tls: c.getOptionalBoolean('hubble.tls.enabled')
-                ? {
-                    enabled: true,
-                    caFile: c.getOptionalString('hubble.tls.caFile'),
-                    certFile: c.getOptionalString('hubble.tls.certFile'),
-                    keyFile: c.getOptionalString('hubble.tls.keyFile'),
-                    serverName: c.getOptionalString('hubble.tls.serverName'),
-                  }
-                : undefined,
+              tls: hubbleTlsFromConfig(c, `cilium.clusters[${i}].hubble.tls`),
             }
           : undefined,
         policyUrl: policies?.fileUrl,

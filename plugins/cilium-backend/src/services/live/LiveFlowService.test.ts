@@ -152,7 +152,10 @@ describe('LiveFlowService streams', () => {
           follows.push(request.whitelist?.[0]?.source_pod ?? []);
           return Object.assign(new EventEmitter(), {
             cancel: () => undefined,
-            status: () => ({}),
+            status: () => ({ state: 'connected' }),
+            setFilters: (filters: {
+              whitelist?: Array<{ source_pod?: string[] }>;
+            }) => follows.push(filters.whitelist?.[0]?.source_pod ?? []),
           });
         },
         close: () => undefined,
