@@ -29,7 +29,14 @@ export type {
 } from './model/inventory';
 export { parseLabelKey, lookupLabel } from './model/labels';
 export type { LabelKey, LabelSource, EndpointLabels } from './model/labels';
-export { parseCidr, formatRange, parseRangeText } from './model/ip';
+export {
+  CidrError,
+  parseAddress,
+  parseCidr,
+  formatRange,
+  parseRangeText,
+  rangeInside,
+} from './model/ip';
 export type { IpRange, IpFamily } from './model/ip';
 
 export { parseYamlText } from './parse/yaml';
@@ -55,6 +62,20 @@ export type {
   SelectorOperator,
 } from './selectors/selector';
 export { LabelIndex } from './selectors/label-index';
+export {
+  isValidLabelKey,
+  isValidLabelValue,
+  labelsMatch,
+  requirementHolds,
+  requirementsMatch,
+  requirementsOf,
+  selectorObjectOf,
+} from './selectors/requirements';
+export type {
+  LabelRequirement,
+  LabelSelectorObject,
+} from './selectors/requirements';
+export { compileDnsPattern, dnsCovers } from './evaluate/fqdn';
 
 export { PolicyEngine } from './evaluate/engine';
 export type {

@@ -1,25 +1,15 @@
+import {
+  PLATFORM_ONLY_ENTITIES,
+  REQUESTABLE_ENTITIES,
+  type EntityName,
+} from '../model/entities';
 import { CidrError, parseCidr } from '../model/ip';
+import { isValidLabelValue } from '../selectors/requirements';
 import { MAX_POLICY_NAME } from './naming';
 import type { Finding, GenerateRequest } from './types';
 
-/** Cilium entities a request may name; the others are platform decisions. */
-export const REQUESTABLE_ENTITIES = [
-  'kube-apiserver',
-  'host',
-  'remote-node',
-  'health',
-  'ingress',
-] as const;
-
-const PLATFORM_ONLY_ENTITIES: Record<string, string> = {
-  all: 'it allows every peer, inside and outside the cluster',
-  world: 'it allows every address outside the cluster',
-  cluster: 'it allows every endpoint of the cluster',
-};
-
 const FQDN_NAME = /^([-a-zA-Z0-9_]+[.]?)+$/;
 const FQDN_PATTERN = /^(\*\.)?([-a-zA-Z0-9_]+[.]?)+$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 function error(code: string, message: string): Finding {
   return { severity: 'error', code, message };
@@ -211,7 +201,7 @@ export function checkRequest(request: GenerateRequest): Finding[] {
       break;
     }
     default: {
-      const why = PLATFORM_ONLY_ENTITIES[target.entity];
+      const why = PLATFORM_ONLY_ENTITIES.get(target.entity as EntityName);
       if (why) {
         out.push(
           error(
@@ -268,7 +258,7 @@ export function sanitize(doc: Obj): Finding[] {
   const out: Finding[] = [];
   const meta = (doc.metadata ?? {}) as Obj;
   const name = String(meta.name ?? '');
-  if (!name || name.length > MAX_POLICY_NAME || !LABEL_VALUE.test(name)) {
+  if (!name || name.length > MAX_POLICY_NAME || !isValidLabelValue(name)) {
     out.push(
       error(
         'invalid-name',
@@ -277,7 +267,7 @@ export function sanitize(doc: Obj): Finding[] {
     );
   }
   for (const [k, v] of Object.entries((meta.labels ?? {}) as Obj)) {
-    if (typeof v !== 'string' || !LABEL_VALUE.test(v) || v.length > 63)
+    if (typeof v !== 'string' || !isValidLabelValue(v))
       out.push(
         error('invalid-label', `Label ${k}="${v}" is not a valid label value.`),
       );

@@ -5,15 +5,12 @@ import {
   parseLabelKey,
 } from '../model/labels';
 
-/** Label selector operator. */
-export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+import { LabelRequirement, requirementHolds } from './requirements';
 
-/** One requirement of a selector; all requirements of a selector are ANDed. */
-export interface Requirement {
-  key: LabelKey;
-  operator: SelectorOperator;
-  values: string[];
-}
+export type { SelectorOperator } from './requirements';
+
+/** One requirement of a Cilium selector: its key carries a label source. */
+export type Requirement = LabelRequirement<LabelKey>;
 
 /**
  * A normalised Kubernetes/Cilium label selector (matchLabels become `In`).
@@ -109,30 +106,10 @@ export function parseSelector(
   return makeSelector(reqs);
 }
 
-/** Does a requirement hold for these labels? */
-export function requirementMatches(
-  r: Requirement,
-  labels: EndpointLabels,
-): boolean {
-  const v = lookupLabel(labels, r.key);
-  switch (r.operator) {
-    case 'In':
-      return v !== undefined && r.values.includes(v);
-    case 'NotIn':
-      return v === undefined || !r.values.includes(v);
-    case 'Exists':
-      return v !== undefined;
-    case 'DoesNotExist':
-      return v === undefined;
-    default:
-      return false;
-  }
-}
-
 /** Does the selector match these labels? */
 export function selectorMatches(s: Selector, labels: EndpointLabels): boolean {
   for (const r of s.requirements)
-    if (!requirementMatches(r, labels)) return false;
+    if (!requirementHolds(r, lookupLabel(labels, r.key))) return false;
   return true;
 }
 

@@ -28,7 +28,6 @@ import {
   ConnectivityRequest,
   ConnectivityRequestState,
   getWorkloadIdentity,
-  LabelSelectorRequirement,
   RequestApproval,
   RequestEvent,
   RequestReplay,
@@ -38,10 +37,10 @@ import { randomBytes } from 'crypto';
 import { auditTransition } from './audit';
 import {
   ChangePlan,
-  GenerateLabelSelector,
   GenerateRequest,
   GenerateTarget,
   planChange,
+  selectorObjectOf,
 } from './engine';
 import { EngineProvider } from './EngineProvider';
 import { replayFlows } from './replay';
@@ -87,29 +86,6 @@ function ownersOf(entity: Entity): string[] {
   return (entity.relations ?? [])
     .filter(r => r.type === RELATION_OWNED_BY)
     .map(r => r.targetRef);
-}
-
-function toSelector(
-  requirements: LabelSelectorRequirement[],
-): GenerateLabelSelector {
-  const matchLabels: Record<string, string> = {};
-  const matchExpressions: NonNullable<
-    GenerateLabelSelector['matchExpressions']
-  > = [];
-  for (const r of requirements) {
-    if (r.operator === 'In' && r.values.length === 1 && !(r.key in matchLabels))
-      matchLabels[r.key] = r.values[0];
-    else
-      matchExpressions.push({
-        key: r.key,
-        operator: r.operator,
-        ...(r.values.length ? { values: r.values } : {}),
-      });
-  }
-  return {
-    ...(Object.keys(matchLabels).length ? { matchLabels } : {}),
-    ...(matchExpressions.length ? { matchExpressions } : {}),
-  };
 }
 
 function normalizeRef(ref: string, field: string): string {
@@ -219,7 +195,7 @@ export class RequestService {
       entityRef: sourceRef,
       name: source.metadata.name,
       namespace: src.namespace,
-      selector: toSelector(src.requirements),
+      selector: selectorObjectOf(src.requirements),
     };
 
     let target: GenerateTarget;
@@ -243,7 +219,7 @@ export class RequestService {
           entityRef: targetRef,
           name: dst.metadata.name,
           namespace: result.identity.namespace,
-          selector: toSelector(result.identity.requirements),
+          selector: selectorObjectOf(result.identity.requirements),
         };
         destinationOwners = ownersOf(dst);
         ingressIntoService = true;

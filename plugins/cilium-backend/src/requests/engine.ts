@@ -5,7 +5,9 @@ export {
   PolicyEngine,
   loadDirectory,
   describePorts,
+  isPeerEntity,
   planChange,
+  selectorObjectOf,
   withPolicies,
 } from '@cilium-zero-trust/cilium-policy-engine';
 export type {

@@ -1,7 +1,7 @@
 import { RequestReplay } from '@cilium-zero-trust/plugin-cilium-common';
 import type { LeanFlow } from '@cilium-zero-trust/plugin-cilium-node';
 import { podLabelsFromEndpointLabels as podLabels } from '../services/EntityWorkloadIndex';
-import type { PeerQuery, PolicyEngine } from './engine';
+import { isPeerEntity, type PeerQuery, type PolicyEngine } from './engine';
 
 const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
 
@@ -21,19 +21,7 @@ function endpointQuery(
   );
   if (reserved) {
     const entity = reserved.slice('reserved:'.length);
-    if (
-      [
-        'host',
-        'remote-node',
-        'kube-apiserver',
-        'health',
-        'ingress',
-        'unmanaged',
-        'init',
-      ].includes(entity)
-    ) {
-      return { entity: entity as any };
-    }
+    if (isPeerEntity(entity)) return { entity };
   }
   if (names.length) return { fqdn: names[0] };
   return ip ? { ip } : undefined;
