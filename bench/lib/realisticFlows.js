@@ -4,6 +4,16 @@
 // 1.8 KB per GetFlowsResponse on the wire, like the flows measured in
 // reference/hubble-ingest-measurements.md.
 'use strict';
+const path = require('path');
+
+require(require.resolve('sucrase/register/ts', {
+  paths: [path.resolve(__dirname, '../..')],
+}));
+// The stand-in's seeded generator: one definition for the stand-in, the fuzz
+// test and the benchmarks.
+const {
+  seededRandom,
+} = require('../../packages/hubble-relay-sim/src/random.ts');
 
 const NAMESPACES = [
   'storefront',
@@ -16,17 +26,6 @@ const NAMESPACES = [
   'search',
 ];
 const APPS = ['api', 'web', 'worker', 'db', 'cache', 'gateway'];
-
-function rnd(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function endpoint(ns, app, replica) {
   return {
@@ -66,7 +65,7 @@ function policy(name, ns) {
 
 /** n GetFlowsResponse objects (protojson), deterministic. */
 function realisticFlows(n, seed = 1) {
-  const r = rnd(seed);
+  const r = seededRandom(seed);
   const out = [];
   const t0 = Date.parse('2026-03-01T00:00:00Z');
   for (let i = 0; i < n; i++) {
