@@ -181,6 +181,21 @@ export interface Config {
       flushIntervalMs?: number;
       /** How often the catalog is re-read to map workloads to entities, in seconds. Default 10. */
       catalogRefreshSeconds?: number;
+      /** Limits on the browsers' live flow streams (server-sent events). */
+      streams?: {
+        /** Streams open at once over every caller; more are answered 429. Default 200. */
+        maxTotal?: number;
+        /** Streams open at once per user (or service); more are answered 429. Default 5. */
+        maxPerUser?: number;
+        /**
+         * Longest a stream stays open, in seconds. A stream also ends when the
+         * caller's token expires; the browser reconnects with a fresh one.
+         * Default 3600.
+         */
+        maxDurationSeconds?: number;
+        /** Whether service tokens may open streams. Default false. */
+        allowServiceTokens?: boolean;
+      };
     };
     /** Connectivity change requests. */
     requests?: {

@@ -119,6 +119,7 @@ describe('live traffic routes', () => {
     permission:
       | AuthorizeResult.ALLOW
       | AuthorizeResult.DENY = AuthorizeResult.ALLOW,
+    streams?: Record<string, number | boolean>,
   ) {
     return startTestBackend({
       features: [
@@ -129,7 +130,7 @@ describe('live traffic routes', () => {
               clusters: [
                 { name: 'dev', hubble: { address: `127.0.0.1:${port}` } },
               ],
-              live: { flushIntervalMs: 50 },
+              live: { flushIntervalMs: 50, ...(streams ? { streams } : {}) },
             },
           },
         }),
@@ -311,6 +312,100 @@ describe('live traffic routes', () => {
         expect(res.body.error.message).toMatch(/cilium.flows.read/);
       }
     } finally {
+      await backend.stop();
+    }
+  });
+
+  /** Opens the checkout flow stream; resolves with the status once the headers arrive. */
+  function openStream(server: http.Server, authorization: string) {
+    const { port: backendPort } = server.address() as AddressInfo;
+    const events: string[] = [];
+    let body = '';
+    let ended = false;
+    return new Promise<{
+      status: number;
+      events: string[];
+      body: () => string;
+      ended: () => boolean;
+      close: () => void;
+    }>((resolve, reject) => {
+      const req = http.get(
+        {
+          host: '127.0.0.1',
+          port: backendPort,
+          path: '/api/cilium/entities/component/default/checkout/flows/stream',
+          headers: { authorization },
+        },
+        res => {
+          res.on('data', chunk => {
+            body += chunk.toString();
+            for (const m of chunk.toString().matchAll(/^event: (\w+)$/gm))
+              events.push(m[1]);
+          });
+          res.on('end', () => {
+            ended = true;
+          });
+          res.on('error', () => {});
+          resolve({
+            status: res.statusCode ?? 0,
+            events,
+            body: () => body,
+            ended: () => ended,
+            close: () => req.destroy(),
+          });
+        },
+      );
+      req.on('error', reject);
+    });
+  }
+
+  it('caps live streams per user, refuses service tokens, releases a closed stream and ends streams at the maximum duration', async () => {
+    const backend = await start(AuthorizeResult.ALLOW, {
+      maxPerUser: 1,
+      maxDurationSeconds: 2,
+    });
+    const server = backend.server as unknown as http.Server;
+    const alice = mockCredentials.user.header('user:default/alice');
+    const bob = mockCredentials.user.header('user:default/bob');
+    const open: Array<{ close: () => void }> = [];
+    try {
+      const first = await openStream(server, alice);
+      open.push(first);
+      expect(first.status).toBe(200);
+
+      const second = await openStream(server, alice);
+      open.push(second);
+      expect(second.status).toBe(429);
+      await eventually(async () => (second.ended() ? true : undefined));
+      expect(JSON.parse(second.body()).error.message).toMatch(
+        /already have 1 live flow streams open \(at most 1\)/,
+      );
+
+      const other = await openStream(server, bob);
+      open.push(other);
+      expect(other.status).toBe(200);
+
+      const service = await openStream(
+        server,
+        mockCredentials.service.header(),
+      );
+      open.push(service);
+      expect(service.status).toBe(403);
+
+      // A closed browser tab gives its place back.
+      first.close();
+      const again = await eventually(async () => {
+        const s = await openStream(server, alice);
+        open.push(s);
+        return s.status === 200 ? s : undefined;
+      });
+
+      // The stream ends by itself (here at the 2 s maximum; with a real
+      // token at its expiry) and says so, so the browser reconnects.
+      await eventually(async () => (again.ended() ? true : undefined));
+      expect(again.events).toContain('end');
+    } finally {
+      open.forEach(s => s.close());
       await backend.stop();
     }
   });

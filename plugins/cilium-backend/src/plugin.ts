@@ -13,6 +13,7 @@ import { EntityAccess } from './services/EntityAccess';
 import { EntityResolver } from './services/EntityResolver';
 import { readMappableEntities } from './services/live/catalogEntities';
 import { LiveFlowService } from './services/live/LiveFlowService';
+import { StreamLimits } from './services/live/StreamLimits';
 import { WorkloadService } from './services/WorkloadService';
 
 /**
@@ -118,6 +119,7 @@ export const ciliumPlugin = createBackendPlugin({
             access: new EntityAccess(permissions),
             workloads: new WorkloadService(clusters),
             live,
+            streams: StreamLimits.fromConfig(config),
             connectivity: new ConnectivityService({
               clusters,
               live,

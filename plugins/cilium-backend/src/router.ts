@@ -1,9 +1,10 @@
 import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
+import { InputError, serializeError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
 import {
   ciliumFlowsReadPermission,
+  ciliumPolicyReadPermission,
   CiliumHealthResponse,
   EntityWorkloadsResponse,
 } from '@cilium-zero-trust/plugin-cilium-common';
@@ -13,6 +14,11 @@ import { EntityAccess } from './services/EntityAccess';
 import { withAuditEvent } from './services/auditing';
 import { EntityResolver } from './services/EntityResolver';
 import { LiveFlowService } from './services/live/LiveFlowService';
+import {
+  StreamLease,
+  StreamLimits,
+  TooManyStreamsError,
+} from './services/live/StreamLimits';
 import { WorkloadService } from './services/WorkloadService';
 import { openEventStream } from './sse';
 
@@ -25,6 +31,8 @@ export interface RouterOptions {
   access: EntityAccess;
   workloads: WorkloadService;
   live: LiveFlowService;
+  /** Admission control for the live flow streams. */
+  streams: StreamLimits;
   connectivity: ConnectivityService;
 }
 
@@ -51,6 +59,7 @@ export async function createRouter(
     access,
     workloads,
     live,
+    streams,
     connectivity,
   } = options;
   const router = Router();
@@ -149,7 +158,8 @@ export async function createRouter(
   );
 
   router.get('/clusters/:cluster/policy-file', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    await access.requireBasic(ciliumPolicyReadPermission, credentials);
     const path = req.query.path;
     if (typeof path !== 'string' || path === '' || path.includes('..')) {
       throw new InputError(
@@ -180,12 +190,38 @@ export async function createRouter(
       const entityRef = await audited(req, 'flow-stream', () =>
         readableEntity(req),
       );
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
+      });
+      let lease: StreamLease;
+      try {
+        lease = streams.acquire(credentials);
+      } catch (error) {
+        if (!(error instanceof TooManyStreamsError)) throw error;
+        res.status(429).json({
+          error: serializeError(error),
+          request: { method: req.method, url: req.originalUrl },
+          response: { statusCode: 429 },
+        });
+        return;
+      }
       const stream = openEventStream(req, res);
       const subscriber = live.subscribe(entityRef, batch =>
         stream.write('flows', batch),
       );
       stream.onDrain(() => subscriber.resume());
-      stream.onClose(() => live.unsubscribe(entityRef, subscriber));
+      // At the token's expiry (or the maximum duration) the stream ends; the
+      // browser reconnects with a fresh token.
+      const end = setTimeout(() => {
+        stream.write('end', { reason: 'credentials expired; reconnect' });
+        stream.close();
+      }, Math.max(0, lease.endsAt - Date.now()));
+      end.unref?.();
+      stream.onClose(() => {
+        clearTimeout(end);
+        live.unsubscribe(entityRef, subscriber);
+        lease.release();
+      });
     },
   );
 
