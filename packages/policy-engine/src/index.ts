@@ -29,15 +29,7 @@ export type {
 } from './model/inventory';
 export { parseLabelKey, lookupLabel } from './model/labels';
 export type { LabelKey, LabelSource, EndpointLabels } from './model/labels';
-export {
-  CidrError,
-  parseAddress,
-  parseCidr,
-  formatRange,
-  parseRangeText,
-  rangeInside,
-} from './model/ip';
-export type { IpRange, IpFamily } from './model/ip';
+export { formatRange, parseRangeText } from './model/ip';
 
 export { parseYamlText } from './parse/yaml';
 export type { SourceDocument, ParsedText } from './parse/yaml';
@@ -62,20 +54,7 @@ export type {
   SelectorOperator,
 } from './selectors/selector';
 export { LabelIndex } from './selectors/label-index';
-export {
-  isValidLabelKey,
-  isValidLabelValue,
-  labelsMatch,
-  requirementHolds,
-  requirementsMatch,
-  requirementsOf,
-  selectorObjectOf,
-} from './selectors/requirements';
-export type {
-  LabelRequirement,
-  LabelSelectorObject,
-} from './selectors/requirements';
-export { compileDnsPattern, dnsCovers } from './evaluate/fqdn';
+export * from './rules';
 
 export { PolicyEngine } from './evaluate/engine';
 export type {

@@ -4,6 +4,7 @@ import {
   type EntityName,
 } from '../model/entities';
 import { CidrError, parseCidr } from '../model/ip';
+import { PEER_FIELDS } from '../parse/policy-cilium';
 import { isValidLabelValue } from '../selectors/requirements';
 import { MAX_POLICY_NAME } from './naming';
 import type { Finding, GenerateRequest } from './types';
@@ -229,23 +230,6 @@ export function checkRequest(request: GenerateRequest): Finding[] {
 }
 
 type Obj = Record<string, unknown>;
-
-const PEER_FIELDS = [
-  'toEndpoints',
-  'toEntities',
-  'toCIDR',
-  'toCIDRSet',
-  'toFQDNs',
-  'toServices',
-  'toNodes',
-  'toGroups',
-  'fromEndpoints',
-  'fromEntities',
-  'fromCIDR',
-  'fromCIDRSet',
-  'fromNodes',
-  'fromGroups',
-];
 
 /**
  * The agent's sanitiser checks (cilium-policy-semantics §10, layer 2) that a

@@ -119,6 +119,17 @@ const EGRESS_FIELDS: FieldSpec[] = [
   { field: 'toRequires', kind: 'requires' },
 ];
 
+/**
+ * The L3 peer fields of a Cilium rule element (ingress and egress, without
+ * the `*Requires` fields, which restrict other peers and select nothing).
+ */
+export const PEER_FIELDS: readonly string[] = [
+  ...EGRESS_FIELDS,
+  ...INGRESS_FIELDS,
+]
+  .filter(f => f.kind !== 'requires')
+  .map(f => f.field);
+
 const FQDN_NAME_RE = /^([-a-zA-Z0-9_]+[.]?)+$/;
 const FQDN_PATTERN_RE = /^([-a-zA-Z0-9_*]+[.]?)+$/;
 

@@ -243,16 +243,4 @@ export function sampleConfig(
   });
 }
 
-/** Polls until fn returns a value. */
-export async function eventually<T>(
-  fn: () => Promise<T | undefined>,
-  timeoutMs = 15000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise(r => setTimeout(r, 100));
-  }
-}
+export { eventually } from '@internal/test-shared-data';

@@ -2,11 +2,10 @@ import { Entity } from '@backstage/catalog-model';
 import {
   ANNOTATION_CILIUM_CIDR,
   ANNOTATION_CILIUM_FQDN,
-  ANNOTATION_KUBERNETES_LABEL_SELECTOR,
-  ANNOTATION_KUBERNETES_NAMESPACE,
 } from '@cilium-zero-trust/plugin-cilium-common';
 import { parseCidr } from '@cilium-zero-trust/cilium-policy-engine';
 import { toPeer } from '../connectivity/toApi';
+import { kubernetesComponent } from '../__testUtils__/sampleWorld';
 import { EntityWorkloadIndex } from './EntityWorkloadIndex';
 
 function resource(name: string, annotations: Record<string, string>): Entity {
@@ -18,19 +17,11 @@ function resource(name: string, annotations: Record<string, string>): Entity {
   };
 }
 
-const component: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'checkout',
-    namespace: 'default',
-    annotations: {
-      [ANNOTATION_KUBERNETES_NAMESPACE]: 'shop',
-      [ANNOTATION_KUBERNETES_LABEL_SELECTOR]: 'app=checkout,tier notin (batch)',
-    },
-  },
-  spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
-};
+const component = kubernetesComponent(
+  'checkout',
+  'shop',
+  'app=checkout,tier notin (batch)',
+);
 
 const index = new EntityWorkloadIndex(
   [
