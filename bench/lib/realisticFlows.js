@@ -15,53 +15,13 @@ const {
   seededRandom,
 } = require('../../packages/hubble-relay-sim/src/random.ts');
 
-const NAMESPACES = [
-  'storefront',
-  'checkout',
-  'catalog',
-  'fulfilment',
-  'identity',
-  'analytics',
-  'payments',
-  'search',
-];
-const APPS = ['api', 'web', 'worker', 'db', 'cache', 'gateway'];
-
-function endpoint(ns, app, replica) {
-  return {
-    ID: 1000 + NAMESPACES.indexOf(ns) * 10 + APPS.indexOf(app),
-    identity: 20000 + NAMESPACES.indexOf(ns) * 10 + APPS.indexOf(app),
-    cluster_name: 'default',
-    namespace: ns,
-    labels: [
-      `k8s:app.kubernetes.io/name=${ns}-${app}`,
-      `k8s:app.kubernetes.io/part-of=${ns}`,
-      'k8s:app.kubernetes.io/version=1.42.0',
-      `k8s:backstage.io/kubernetes-id=${ns}-${app}`,
-      `k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=${ns}`,
-      'k8s:io.cilium.k8s.policy.cluster=default',
-      `k8s:io.cilium.k8s.policy.serviceaccount=${ns}-${app}`,
-      `k8s:io.kubernetes.pod.namespace=${ns}`,
-    ],
-    pod_name: `${ns}-${app}-7d9f8b6c5d-${String(replica).padStart(5, 'x')}`,
-    workloads: [{ name: `${ns}-${app}`, kind: 'Deployment' }],
-  };
-}
-
-function policy(name, ns) {
-  return {
-    name,
-    namespace: ns,
-    labels: [
-      'k8s:io.cilium.k8s.policy.derived-from=CiliumNetworkPolicy',
-      `k8s:io.cilium.k8s.policy.name=${name}`,
-      `k8s:io.cilium.k8s.policy.namespace=${ns}`,
-      'k8s:io.cilium.k8s.policy.uid=2f8c6a51-0d6e-4c3a-9d0b-5b8e6f1a2c3d',
-    ],
-    revision: '1234',
-    kind: 'CiliumNetworkPolicy',
-  };
-}
+// The endpoint and policy builders are shared with the lean-decoder tests.
+const {
+  SYNTHETIC_NAMESPACES: NAMESPACES,
+  SYNTHETIC_APPS: APPS,
+  syntheticEndpoint: endpoint,
+  syntheticPolicy: policy,
+} = require('../../plugins/cilium-node/src/hubble/__testUtils__/syntheticFlows.ts');
 
 /** n GetFlowsResponse objects (protojson), deterministic. */
 function realisticFlows(n, seed = 1) {
