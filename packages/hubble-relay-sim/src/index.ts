@@ -18,3 +18,9 @@ export { ReplayGenerator, readCaptures, listCaptureFiles } from './replay';
 export type { ReplayOptions } from './replay';
 export { loadCatalogEntities, catalogEntityRef } from './catalog';
 export { seededRandom } from './random';
+export {
+  decodeGetFlowsRequest,
+  encodeGetFlowsResponse,
+  encodeGetNodesResponse,
+  encodeServerStatusResponse,
+} from './relayCodec';

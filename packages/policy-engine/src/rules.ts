@@ -35,5 +35,6 @@ export type {
   RequestableEntity,
 } from './model/entities';
 export { compileDnsPattern, dnsCovers } from './evaluate/fqdn';
+export type { DnsPattern } from './evaluate/fqdn';
 export { CidrError, parseAddress, parseCidr, rangeInside } from './model/ip';
 export type { IpFamily, IpRange } from './model/ip';

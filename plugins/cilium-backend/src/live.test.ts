@@ -12,6 +12,7 @@ import { Entity } from '@backstage/catalog-model';
 import { HubbleRelaySim } from '@cilium-zero-trust/hubble-relay-sim';
 import type { FlowJson } from '@cilium-zero-trust/plugin-cilium-node';
 import { ciliumPlugin } from './plugin';
+import { LiveFlowService } from './services/live/LiveFlowService';
 import { eventually, kubernetesComponent } from './__testUtils__/sampleWorld';
 
 const component = kubernetesComponent;
@@ -298,6 +299,50 @@ describe('live traffic routes', () => {
       req.destroy();
     } finally {
       await backend.stop();
+    }
+  });
+
+  it('stores no flow twice when the catalog changes and the Relay stream is re-filtered mid-stream', async () => {
+    const live = new LiveFlowService({
+      clusters: [{ name: 'dev', hubble: { address: `127.0.0.1:${port}` } }],
+      defaultCluster: 'dev',
+      logger: mockServices.logger.mock(),
+    });
+    const checkout = 'component:default/checkout';
+    const uuids = () =>
+      live.flows(checkout).flows.map(r => (r.flow as { uuid: string }).uuid);
+    try {
+      live.updateEntities([component('checkout', 'shop', 'app=checkout')]);
+      await eventually(async () => (sim.followerCount > 0 ? true : undefined));
+      for (let i = 0; i < 5; i++)
+        sim.publish(HubbleRelaySim.event({ flow: checkoutToPayments() }));
+      await eventually(async () => (uuids().length === 5 ? true : undefined));
+
+      // A new entity in another namespace: the Relay filter changes, and the
+      // stream resumes at its newest flow (Relay includes that flow again).
+      live.updateEntities([
+        component('checkout', 'shop', 'app=checkout'),
+        component('storefront', 'web', 'app=storefront'),
+      ]);
+      await eventually(async () =>
+        sim.followerCount === 1 ? true : undefined,
+      );
+      for (let i = 0; i < 3; i++)
+        sim.publish(HubbleRelaySim.event({ flow: storefrontToCheckout() }));
+      await eventually(async () => (uuids().length >= 8 ? true : undefined));
+      await new Promise(r => setTimeout(r, 300));
+      const seen = uuids();
+      expect(seen).toHaveLength(8);
+      expect(new Set(seen).size).toBe(8);
+      const counted = live
+        .traffic(checkout)
+        .edges.reduce(
+          (n, e) => n + Object.values(e.verdicts).reduce((a, b) => a + b, 0),
+          0,
+        );
+      expect(counted).toBe(8);
+    } finally {
+      live.stop();
     }
   });
 

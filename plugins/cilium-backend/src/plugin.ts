@@ -4,7 +4,10 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { ciliumPermissions } from '@cilium-zero-trust/plugin-cilium-common';
-import { ciliumPublishersExtensionPoint } from '@cilium-zero-trust/plugin-cilium-node';
+import {
+  ciliumManifestSourcesExtensionPoint,
+  ciliumPublishersExtensionPoint,
+} from '@cilium-zero-trust/plugin-cilium-node';
 import { ConnectivityService } from './connectivity/ConnectivityService';
 import { createRouter } from './router';
 import { PublisherRegistry, setupRequests } from './requests';
@@ -14,6 +17,7 @@ import { EntityResolver } from './services/EntityResolver';
 import { readMappableEntities } from './services/live/catalogEntities';
 import { LiveFlowService } from './services/live/LiveFlowService';
 import { StreamLimits } from './services/live/StreamLimits';
+import { ManifestSourceRegistry } from './services/sources/ManifestSourceRegistry';
 import { WorkloadService } from './services/WorkloadService';
 
 /**
@@ -25,6 +29,10 @@ export const ciliumPlugin = createBackendPlugin({
   register(env) {
     const publishers = new PublisherRegistry();
     env.registerExtensionPoint(ciliumPublishersExtensionPoint, publishers);
+    // The built-in source types are added through the same interface a
+    // module uses; modules' types are added before init runs.
+    const sources = ManifestSourceRegistry.withBuiltins();
+    env.registerExtensionPoint(ciliumManifestSourcesExtensionPoint, sources);
     env.registerInit({
       deps: {
         httpRouter: coreServices.httpRouter,
@@ -53,7 +61,7 @@ export const ciliumPlugin = createBackendPlugin({
           catalog,
         } = deps;
         deps.permissionsRegistry.addPermissions(ciliumPermissions);
-        const clusters = ClusterRegistry.fromConfig(config, logger);
+        const clusters = ClusterRegistry.fromConfig(config, logger, sources);
         if (clusters.names().length === 0) {
           logger.warn(
             'No clusters configured under cilium.clusters; the Network tab will be empty',

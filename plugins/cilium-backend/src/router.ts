@@ -79,8 +79,8 @@ export async function createRouter(
     return entityRef;
   }
 
-  /** Wraps a read in an auditor event (created before validation, so failures are audited too). */
-  function audited<T>(
+  /** Runs a read inside an `entity-network-read` auditor event (created before validation, so failures are audited too). */
+  function auditEntityRead<T>(
     req: express.Request,
     queryType: string,
     fn: () => Promise<T>,
@@ -111,7 +111,7 @@ export async function createRouter(
   });
 
   router.get('/entities/:kind/:namespace/:name/workloads', async (req, res) => {
-    const body = await audited(req, 'workloads', async () => {
+    const body = await auditEntityRead(req, 'workloads', async () => {
       const { kind, namespace, name } = req.params;
       const credentials = await httpAuth.credentials(req, {
         allow: ['user', 'service'],
@@ -133,7 +133,7 @@ export async function createRouter(
   router.get(
     '/entities/:kind/:namespace/:name/connectivity',
     async (req, res) => {
-      const body = await audited(req, 'connectivity', async () => {
+      const body = await auditEntityRead(req, 'connectivity', async () => {
         const { kind, namespace, name } = req.params;
         const credentials = await httpAuth.credentials(req, {
           allow: ['user', 'service'],
@@ -171,14 +171,14 @@ export async function createRouter(
 
   router.get('/entities/:kind/:namespace/:name/flows', async (req, res) => {
     const limit = parseLimit(req.query.limit);
-    const body = await audited(req, 'flows', async () =>
+    const body = await auditEntityRead(req, 'flows', async () =>
       live.flows(await readableEntity(req), limit),
     );
     res.json(body);
   });
 
   router.get('/entities/:kind/:namespace/:name/traffic', async (req, res) => {
-    const body = await audited(req, 'traffic', async () =>
+    const body = await auditEntityRead(req, 'traffic', async () =>
       live.traffic(await readableEntity(req)),
     );
     res.json(body);
@@ -187,7 +187,7 @@ export async function createRouter(
   router.get(
     '/entities/:kind/:namespace/:name/flows/stream',
     async (req, res) => {
-      const entityRef = await audited(req, 'flow-stream', () =>
+      const entityRef = await auditEntityRead(req, 'flow-stream', () =>
         readableEntity(req),
       );
       const credentials = await httpAuth.credentials(req, {

@@ -1,5 +1,5 @@
 import type { LeanFlow } from '@cilium-zero-trust/plugin-cilium-node';
-import { planChange } from './engine';
+import { planChange } from '@cilium-zero-trust/cilium-policy-engine';
 import { replayFlows } from './replay';
 import { sampleEngine } from '../__testUtils__/sampleWorld';
 

@@ -1,7 +1,11 @@
 import { RequestReplay } from '@cilium-zero-trust/plugin-cilium-common';
 import type { LeanFlow } from '@cilium-zero-trust/plugin-cilium-node';
 import { podLabelsFromEndpointLabels as podLabels } from '../services/EntityWorkloadIndex';
-import { isPeerEntity, type PeerQuery, type PolicyEngine } from './engine';
+import {
+  isPeerEntity,
+  type PeerQuery,
+  type PolicyEngine,
+} from '@cilium-zero-trust/cilium-policy-engine';
 
 const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
 

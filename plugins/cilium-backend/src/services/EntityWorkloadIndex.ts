@@ -9,6 +9,7 @@ import {
 import {
   compileDnsPattern,
   dnsCovers,
+  DnsPattern,
   IpRange,
   parseAddress,
   parseCidr,
@@ -23,7 +24,7 @@ interface WorkloadClaim {
 interface ExternalClaim {
   entityRef: string;
   /** `cilium.backstage.io/fqdn` names and patterns, with Cilium's meaning. */
-  fqdns: RegExp[];
+  fqdns: DnsPattern[];
   cidrs: IpRange[];
 }
 
