@@ -20,7 +20,7 @@ const {
   SYNTHETIC_NAMESPACES: NAMESPACES,
   SYNTHETIC_APPS: APPS,
   syntheticEndpoint: endpoint,
-  syntheticPolicy: policy,
+  setSyntheticVerdict,
 } = require('../../plugins/cilium-node/src/hubble/__testUtils__/syntheticFlows.ts');
 
 /** n GetFlowsResponse objects (protojson), deterministic. */
@@ -77,15 +77,11 @@ function realisticFlows(n, seed = 1) {
         ? 'HTTP/1.1 GET http://api:8080/api/v1/items'
         : 'TCP Flags: SYN',
     };
-    if (dropped) {
-      flow.drop_reason = 133;
-      flow.drop_reason_desc = 'POLICY_DENIED';
-    } else {
-      flow.egress_allowed_by = [policy(`allow-egress-${sapp}-to-${dapp}`, sns)];
-      flow.ingress_allowed_by = [
-        policy(`allow-ingress-${dapp}-from-${sapp}`, dns),
-      ];
-    }
+    setSyntheticVerdict(flow, {
+      dropped,
+      src: { ns: sns, app: sapp },
+      dst: { ns: dns, app: dapp },
+    });
     if (l7) {
       flow.l7 = {
         type: 'REQUEST',

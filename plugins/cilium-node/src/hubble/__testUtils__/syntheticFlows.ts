@@ -1,4 +1,4 @@
-import type { EndpointJson, PolicyJson } from '../types';
+import type { EndpointJson, FlowJson, PolicyJson } from '../types';
 
 /**
  * The synthetic endpoints of the Hubble ingest benchmark
@@ -70,4 +70,33 @@ export function syntheticPolicy(name: string, ns: string): PolicyJson {
     revision: '1234',
     kind: 'CiliumNetworkPolicy',
   };
+}
+
+/**
+ * Sets a synthetic flow's verdict fields: a policy drop (with the denying
+ * policy when `deniedBy`), or the egress and ingress policies that allowed it.
+ */
+export function setSyntheticVerdict(
+  flow: FlowJson,
+  options: {
+    dropped: boolean;
+    deniedBy?: boolean;
+    src: { ns: string; app: string };
+    dst: { ns: string; app: string };
+  },
+): void {
+  const { src, dst } = options;
+  if (options.dropped) {
+    flow.drop_reason = 133;
+    flow.drop_reason_desc = 'POLICY_DENIED';
+    if (options.deniedBy)
+      flow.egress_denied_by = [syntheticPolicy(`deny-${src.app}`, src.ns)];
+  } else {
+    flow.egress_allowed_by = [
+      syntheticPolicy(`allow-egress-${src.app}-to-${dst.app}`, src.ns),
+    ];
+    flow.ingress_allowed_by = [
+      syntheticPolicy(`allow-ingress-${dst.app}-from-${src.app}`, dst.ns),
+    ];
+  }
 }

@@ -2,8 +2,8 @@ import { readCorpusFlows } from '../__testUtils__/corpusFlows';
 import {
   SYNTHETIC_APPS,
   SYNTHETIC_NAMESPACES,
+  setSyntheticVerdict,
   syntheticEndpoint,
-  syntheticPolicy,
 } from '../__testUtils__/syntheticFlows';
 import { flowToJson, getFlowsResponseToJson } from '../protojson/flowToJson';
 import { encodeGetFlowsResponse } from '../__testUtils__/relayMessages';
@@ -130,7 +130,6 @@ function expectMatchesReference(bytes: Buffer) {
 const NAMESPACES = SYNTHETIC_NAMESPACES.slice(0, 4);
 const APPS = SYNTHETIC_APPS;
 const endpoint = syntheticEndpoint;
-const policy = syntheticPolicy;
 
 function realisticLines(n: number): GetFlowsResponseJson[] {
   const out: GetFlowsResponseJson[] = [];
@@ -173,16 +172,12 @@ function realisticLines(n: number): GetFlowsResponseJson[] {
       is_reply: false,
       Summary: 'TCP Flags: SYN',
     };
-    if (dropped) {
-      flow.drop_reason = 133;
-      flow.drop_reason_desc = 'POLICY_DENIED';
-      flow.egress_denied_by = [policy(`deny-${sapp}`, sns)];
-    } else {
-      flow.egress_allowed_by = [policy(`allow-egress-${sapp}-to-${dapp}`, sns)];
-      flow.ingress_allowed_by = [
-        policy(`allow-ingress-${dapp}-from-${sapp}`, dns),
-      ];
-    }
+    setSyntheticVerdict(flow, {
+      dropped,
+      deniedBy: true,
+      src: { ns: sns, app: sapp },
+      dst: { ns: dns, app: dapp },
+    });
     if (l7) {
       flow.l7 = {
         type: 'REQUEST',
