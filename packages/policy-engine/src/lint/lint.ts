@@ -9,7 +9,11 @@ import {
   Section,
 } from '../model/policy';
 
-/** A guardrail finding. */
+/**
+ * A guardrail finding.
+ *
+ * @public
+ */
 export interface LintFinding {
   severity: 'error' | 'warning' | 'info';
   code:
@@ -57,6 +61,8 @@ function selectsReserved(s: Selector): boolean {
  * inventory holds workloads (the cluster is described), also subjects and
  * endpoint peers that select no workload: a typo in a label, or a policy for
  * something that is not deployed.
+ *
+ * @public
  */
 export function lint(engine: PolicyEngine): LintFinding[] {
   const out: LintFinding[] = [];
