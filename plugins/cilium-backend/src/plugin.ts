@@ -99,14 +99,13 @@ export const ciliumPlugin = createBackendPlugin({
         });
         deps.lifecycle.addShutdownHook(() => live.stop());
 
-        httpRouter.use(
-          await setupRequests({
-            ...deps,
-            publishers,
-            clusters,
-            recentFlows: ref => live.recentFlows(ref),
-          }),
-        );
+        const requests = await setupRequests({
+          ...deps,
+          publishers,
+          clusters,
+          recentFlows: ref => live.recentFlows(ref),
+        });
+        httpRouter.use(requests.router);
         httpRouter.use(
           await createRouter({
             httpAuth,
@@ -118,6 +117,8 @@ export const ciliumPlugin = createBackendPlugin({
             access: new EntityAccess(permissions),
             workloads: new WorkloadService(clusters),
             live,
+            permissions,
+            publishing: requests.publishing,
             connectivity: new ConnectivityService({
               clusters,
               live,

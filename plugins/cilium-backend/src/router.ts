@@ -1,10 +1,18 @@
-import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
+import {
+  AuditorService,
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import {
   ciliumFlowsReadPermission,
   CiliumHealthResponse,
+  CiliumPublishingStatus,
+  ciliumStatusReadPermission,
+  CiliumStatusResponse,
   EntityWorkloadsResponse,
 } from '@cilium-zero-trust/plugin-cilium-common';
 import { ConnectivityService } from './connectivity/ConnectivityService';
@@ -26,6 +34,9 @@ export interface RouterOptions {
   workloads: WorkloadService;
   live: LiveFlowService;
   connectivity: ConnectivityService;
+  permissions: PermissionsService;
+  /** Whether approved requests are published (shown by `GET /status`). */
+  publishing: CiliumPublishingStatus;
 }
 
 function parseLimit(value: unknown): number | undefined {
@@ -97,8 +108,23 @@ export async function createRouter(
   });
 
   router.get('/status', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    res.json(live.status());
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const [decision] = await options.permissions.authorize(
+      [{ permission: ciliumStatusReadPermission }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You are not allowed to ${ciliumStatusReadPermission.name}`,
+      );
+    }
+    const body: CiliumStatusResponse = {
+      ...live.status(),
+      publishing: options.publishing,
+    };
+    res.json(body);
   });
 
   router.get('/entities/:kind/:namespace/:name/workloads', async (req, res) => {

@@ -33,6 +33,16 @@ export const ciliumRequestReviewPermission = createPermission({
 });
 
 /**
+ * Read the plugin's status: Hubble Relay connections per cluster and whether
+ * publishing is configured (`GET /status`).
+ * @public
+ */
+export const ciliumStatusReadPermission = createPermission({
+  name: 'cilium.status.read',
+  attributes: { action: 'read' },
+});
+
+/**
  * Every permission of the Cilium plugins.
  * @public
  */
@@ -40,4 +50,5 @@ export const ciliumPermissions = [
   ciliumFlowsReadPermission,
   ciliumRequestCreatePermission,
   ciliumRequestReviewPermission,
+  ciliumStatusReadPermission,
 ];

@@ -10,6 +10,7 @@ import {
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
+import type { CiliumPublishingStatus } from '@cilium-zero-trust/plugin-cilium-common';
 import {
   CiliumPublishersExtensionPoint,
   GitHubPublisher,
@@ -24,6 +25,7 @@ import { OutboxWorker } from './outbox/OutboxWorker';
 import { RequestTracker } from './outbox/RequestTracker';
 import { RequestService } from './RequestService';
 import { migrateRequestStore, RequestStore } from './RequestStore';
+import { requestLinksFromConfig } from './portalLinks';
 import { createRequestsRouter } from './router';
 
 /** Default reviewer group. */
@@ -37,20 +39,29 @@ export class PublisherRegistry implements CiliumPublishersExtensionPoint {
     this.publishers.set(publisher.type, publisher);
   }
 
-  /** The publisher `cilium.requests.publisher.type` names (default: local-git). */
-  select(config: RootConfigService): PolicyPublisher {
+  /**
+   * The publisher `cilium.requests.publisher.type` names; without that
+   * setting, the one publisher a module added, if exactly one was; else none:
+   * requests are then filed and reviewed but not published.
+   */
+  select(config: RootConfigService): PolicyPublisher | undefined {
     const c = config.getOptionalConfig('cilium.requests.publisher');
-    const type = c?.getOptionalString('type') ?? 'local-git';
+    if (!c) {
+      return this.publishers.size === 1
+        ? [...this.publishers.values()][0]
+        : undefined;
+    }
+    const type = c.getString('type');
     const added = this.publishers.get(type);
     if (added) return added;
     if (type === 'local-git') {
       return new LocalGitPublisher({
-        path: c?.getOptionalString('path') ?? './data/gitops.git',
-        seedFrom: c?.getOptionalString('seedFrom'),
-        baseBranch: c?.getOptionalString('baseBranch'),
+        path: c.getString('path'),
+        seedFrom: c.getOptionalString('seedFrom'),
+        baseBranch: c.getOptionalString('baseBranch'),
       });
     }
-    if (type === 'github' && c) return GitHubPublisher.fromConfig(config, c);
+    if (type === 'github') return GitHubPublisher.fromConfig(config, c);
     throw new Error(
       `cilium.requests.publisher.type "${type}" is unknown; use local-git, github, or add a publisher through ciliumPublishersExtensionPoint`,
     );
@@ -75,38 +86,45 @@ export interface SetupRequestsOptions {
   recentFlows?: (entityRef: string) => LeanFlow[];
 }
 
+/** What {@link setupRequests} gives the plugin. */
+export interface RequestsSetup {
+  router: express.Router;
+  /** Whether (and with which publisher) approved requests are published. */
+  publishing: CiliumPublishingStatus;
+}
+
 /**
- * Wires the change-request feature: migrations, store, engines, publisher,
- * outbox and tracking tasks, and the router.
+ * Wires the change-request feature: migrations, store, engines, publisher
+ * (if one is configured), outbox and tracking tasks, and the router.
  */
 export async function setupRequests(
   options: SetupRequestsOptions,
-): Promise<express.Router> {
+): Promise<RequestsSetup> {
   const { config, logger, scheduler, auditor } = options;
   const knex = await options.database.getClient();
   if (!options.database.migrations?.skip) await migrateRequestStore(knex);
   const store = new RequestStore(knex);
   const engines = new EngineProvider(options.clusters);
   const publisher = options.publishers.select(config);
-  // The embedded local-git repository exists from the start, so a cluster
-  // whose policy source is that repository (the default setup) reads the
-  // seeded policies before any request is published.
-  await publisher.init?.();
-  const appBaseUrl = config.getOptionalString('app.baseUrl');
-  const worker = new OutboxWorker({
-    store,
-    publisher,
-    auditor,
-    logger,
-    lockMs:
-      (config.getOptionalNumber('cilium.requests.publishLockSeconds') ?? 120) *
-      1000,
-    linkFor: id =>
-      appBaseUrl ? `${appBaseUrl}/cilium/requests/${id}` : undefined,
-  });
+  // A local-git repository exists from the start, so a cluster whose policy
+  // source is that repository reads the seeded policies before any request
+  // is published.
+  await publisher?.init?.();
+  const worker = publisher
+    ? new OutboxWorker({
+        store,
+        publisher,
+        auditor,
+        logger,
+        lockMs:
+          (config.getOptionalNumber('cilium.requests.publishLockSeconds') ??
+            120) * 1000,
+        linkFor: requestLinksFromConfig(config),
+      })
+    : undefined;
   const kick = () => {
     worker
-      .runOnce()
+      ?.runOnce()
       .catch(e => logger.warn(`Publishing from the outbox failed: ${e}`));
   };
   const tracker = new RequestTracker({
@@ -144,7 +162,7 @@ export async function setupRequests(
     timeout: { minutes: 5 },
     initialDelay: { seconds: 1 },
     fn: async () => {
-      await worker.runOnce();
+      await worker?.runOnce();
       await tracker.runOnce();
     },
   });
@@ -162,14 +180,21 @@ export async function setupRequests(
   });
   // Deliver whatever a previous run left in the outbox right away.
   options.lifecycle?.addStartupHook(() => kick());
-  options.lifecycle?.addShutdownHook(() => worker.stop());
+  options.lifecycle?.addShutdownHook(() => worker?.stop());
   logger.info(
-    `Connectivity requests publish with the ${publisher.type} publisher`,
+    publisher
+      ? `Connectivity requests publish with the ${publisher.type} publisher`
+      : 'Publishing is not configured (cilium.requests.publisher): requests are filed and reviewed, not published',
   );
-  return createRequestsRouter({
-    httpAuth: options.httpAuth,
-    auditor,
-    service,
-    tracker,
-  });
+  return {
+    router: await createRequestsRouter({
+      httpAuth: options.httpAuth,
+      auditor,
+      service,
+      tracker,
+    }),
+    publishing: publisher
+      ? { configured: true, type: publisher.type }
+      : { configured: false },
+  };
 }
