@@ -19,6 +19,10 @@ import {
   PolicyPublisher,
 } from '@cilium-zero-trust/plugin-cilium-node';
 import express from 'express';
+import {
+  DEFAULT_CILIUM_REVIEWER_GROUPS,
+  readCiliumReviewerGroups,
+} from '../permissions';
 import { ClusterRegistry } from '../services/ClusterRegistry';
 import { EngineProvider } from './EngineProvider';
 import { OutboxWorker } from './outbox/OutboxWorker';
@@ -29,7 +33,7 @@ import { requestLinksFromConfig } from './portalLinks';
 import { createRequestsRouter } from './router';
 
 /** Default reviewer group. */
-export const DEFAULT_REVIEWERS = ['group:default/platform-team'];
+export const DEFAULT_REVIEWERS = DEFAULT_CILIUM_REVIEWER_GROUPS;
 
 /** Collects publishers added through `ciliumPublishersExtensionPoint`. */
 export class PublisherRegistry implements CiliumPublishersExtensionPoint {
@@ -143,9 +147,7 @@ export async function setupRequests(
     engines,
     auditor,
     logger,
-    reviewers:
-      config.getOptionalStringArray('cilium.requests.reviewers') ??
-      DEFAULT_REVIEWERS,
+    reviewers: readCiliumReviewerGroups(config),
     defaultCluster: options.clusters.defaultCluster(),
     recentFlows: options.recentFlows,
     onApproved: kick,
