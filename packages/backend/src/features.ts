@@ -4,6 +4,7 @@ import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backen
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import ciliumPlugin from '@cilium-zero-trust/plugin-cilium-backend';
+import ciliumModuleGithub from '@cilium-zero-trust/plugin-cilium-backend-module-github';
 import scaffolderModuleCilium from '@cilium-zero-trust/plugin-scaffolder-backend-module-cilium';
 import { authModuleDevProvider } from './modules/devAuthProvider';
 import { devSignInUsersPlugin } from './modules/devSignInUsersPlugin';
@@ -24,4 +25,5 @@ export const backendFeatures = [
   permissionPlugin,
   permissionModuleCiliumPolicy,
   ciliumPlugin,
+  ciliumModuleGithub,
 ];

@@ -1,14 +1,10 @@
-import {
-  AuditorService,
-  HttpAuthService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
+import { InputError, serializeError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
 import {
   ciliumFlowsReadPermission,
+  ciliumPolicyReadPermission,
   CiliumHealthResponse,
   CiliumPublishingStatus,
   ciliumStatusReadPermission,
@@ -21,6 +17,11 @@ import { EntityAccess } from './services/EntityAccess';
 import { withAuditEvent } from './services/auditing';
 import { EntityResolver } from './services/EntityResolver';
 import { LiveFlowService } from './services/live/LiveFlowService';
+import {
+  StreamLease,
+  StreamLimits,
+  TooManyStreamsError,
+} from './services/live/StreamLimits';
 import { WorkloadService } from './services/WorkloadService';
 import { openEventStream } from './sse';
 
@@ -33,8 +34,9 @@ export interface RouterOptions {
   access: EntityAccess;
   workloads: WorkloadService;
   live: LiveFlowService;
+  /** Admission control for the live flow streams. */
+  streams: StreamLimits;
   connectivity: ConnectivityService;
-  permissions: PermissionsService;
   /** Whether approved requests are published (shown by `GET /status`). */
   publishing: CiliumPublishingStatus;
 }
@@ -62,6 +64,7 @@ export async function createRouter(
     access,
     workloads,
     live,
+    streams,
     connectivity,
   } = options;
   const router = Router();
@@ -81,8 +84,8 @@ export async function createRouter(
     return entityRef;
   }
 
-  /** Wraps a read in an auditor event (created before validation, so failures are audited too). */
-  function audited<T>(
+  /** Runs a read inside an `entity-network-read` auditor event (created before validation, so failures are audited too). */
+  function auditEntityRead<T>(
     req: express.Request,
     queryType: string,
     fn: () => Promise<T>,
@@ -111,15 +114,7 @@ export async function createRouter(
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
-    const [decision] = await options.permissions.authorize(
-      [{ permission: ciliumStatusReadPermission }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `You are not allowed to ${ciliumStatusReadPermission.name}`,
-      );
-    }
+    await access.requireBasic(ciliumStatusReadPermission, credentials);
     const body: CiliumStatusResponse = {
       ...live.status(),
       publishing: options.publishing,
@@ -128,7 +123,7 @@ export async function createRouter(
   });
 
   router.get('/entities/:kind/:namespace/:name/workloads', async (req, res) => {
-    const body = await audited(req, 'workloads', async () => {
+    const body = await auditEntityRead(req, 'workloads', async () => {
       const { kind, namespace, name } = req.params;
       const credentials = await httpAuth.credentials(req, {
         allow: ['user', 'service'],
@@ -150,7 +145,7 @@ export async function createRouter(
   router.get(
     '/entities/:kind/:namespace/:name/connectivity',
     async (req, res) => {
-      const body = await audited(req, 'connectivity', async () => {
+      const body = await auditEntityRead(req, 'connectivity', async () => {
         const { kind, namespace, name } = req.params;
         const credentials = await httpAuth.credentials(req, {
           allow: ['user', 'service'],
@@ -175,7 +170,8 @@ export async function createRouter(
   );
 
   router.get('/clusters/:cluster/policy-file', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    await access.requireBasic(ciliumPolicyReadPermission, credentials);
     const path = req.query.path;
     if (typeof path !== 'string' || path === '' || path.includes('..')) {
       throw new InputError(
@@ -187,14 +183,14 @@ export async function createRouter(
 
   router.get('/entities/:kind/:namespace/:name/flows', async (req, res) => {
     const limit = parseLimit(req.query.limit);
-    const body = await audited(req, 'flows', async () =>
+    const body = await auditEntityRead(req, 'flows', async () =>
       live.flows(await readableEntity(req), limit),
     );
     res.json(body);
   });
 
   router.get('/entities/:kind/:namespace/:name/traffic', async (req, res) => {
-    const body = await audited(req, 'traffic', async () =>
+    const body = await auditEntityRead(req, 'traffic', async () =>
       live.traffic(await readableEntity(req)),
     );
     res.json(body);
@@ -203,15 +199,41 @@ export async function createRouter(
   router.get(
     '/entities/:kind/:namespace/:name/flows/stream',
     async (req, res) => {
-      const entityRef = await audited(req, 'flow-stream', () =>
+      const entityRef = await auditEntityRead(req, 'flow-stream', () =>
         readableEntity(req),
       );
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
+      });
+      let lease: StreamLease;
+      try {
+        lease = streams.acquire(credentials);
+      } catch (error) {
+        if (!(error instanceof TooManyStreamsError)) throw error;
+        res.status(429).json({
+          error: serializeError(error),
+          request: { method: req.method, url: req.originalUrl },
+          response: { statusCode: 429 },
+        });
+        return;
+      }
       const stream = openEventStream(req, res);
       const subscriber = live.subscribe(entityRef, batch =>
         stream.write('flows', batch),
       );
       stream.onDrain(() => subscriber.resume());
-      stream.onClose(() => live.unsubscribe(entityRef, subscriber));
+      // At the token's expiry (or the maximum duration) the stream ends; the
+      // browser reconnects with a fresh token.
+      const end = setTimeout(() => {
+        stream.write('end', { reason: 'credentials expired; reconnect' });
+        stream.close();
+      }, Math.max(0, lease.endsAt - Date.now()));
+      end.unref?.();
+      stream.onClose(() => {
+        clearTimeout(end);
+        live.unsubscribe(entityRef, subscriber);
+        lease.release();
+      });
     },
   );
 

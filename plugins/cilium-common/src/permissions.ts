@@ -33,6 +33,17 @@ export const ciliumRequestReviewPermission = createPermission({
 });
 
 /**
+
+ * Read the policy files of a cluster's policy source (the YAML behind an
+ * edge). A basic permission: policy files are not owned by one entity.
+ * @public
+ */
+export const ciliumPolicyReadPermission = createPermission({
+  name: 'cilium.policy.read',
+  attributes: { action: 'read' },
+});
+
+/**
  * Read the plugin's status: Hubble Relay connections per cluster and whether
  * publishing is configured (`GET /status`).
  * @public
@@ -50,5 +61,6 @@ export const ciliumPermissions = [
   ciliumFlowsReadPermission,
   ciliumRequestCreatePermission,
   ciliumRequestReviewPermission,
+  ciliumPolicyReadPermission,
   ciliumStatusReadPermission,
 ];

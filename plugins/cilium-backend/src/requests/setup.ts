@@ -13,7 +13,6 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import type { CiliumPublishingStatus } from '@cilium-zero-trust/plugin-cilium-common';
 import {
   CiliumPublishersExtensionPoint,
-  GitHubPublisher,
   LeanFlow,
   LocalGitPublisher,
   PolicyPublisher,
@@ -24,12 +23,16 @@ import {
   readCiliumReviewerGroups,
 } from '../permissions';
 import { ClusterRegistry } from '../services/ClusterRegistry';
-import { EngineProvider } from './EngineProvider';
+import { TargetResolver } from '../services/TargetResolver';
+import { ClusterPolicies } from './ClusterPolicies';
 import { OutboxWorker } from './outbox/OutboxWorker';
 import { RequestTracker } from './outbox/RequestTracker';
+import { RequestAuthorizer } from './RequestAuthorizer';
+import { RequestPlanner } from './RequestPlanner';
 import { RequestService } from './RequestService';
 import { migrateRequestStore, RequestStore } from './RequestStore';
 import { requestLinksFromConfig } from './portalLinks';
+import { RequestTransitions } from './RequestTransitions';
 import { createRequestsRouter } from './router';
 
 /** Default reviewer group. */
@@ -65,9 +68,8 @@ export class PublisherRegistry implements CiliumPublishersExtensionPoint {
         baseBranch: c.getOptionalString('baseBranch'),
       });
     }
-    if (type === 'github') return GitHubPublisher.fromConfig(config, c);
     throw new Error(
-      `cilium.requests.publisher.type "${type}" is unknown; use local-git, github, or add a publisher through ciliumPublishersExtensionPoint`,
+      `cilium.requests.publisher.type "${type}" is unknown: no installed module adds a publisher of that type; use local-git, or add the module that provides "${type}" (for github: @cilium-zero-trust/plugin-cilium-backend-module-github) to the backend`,
     );
   }
 }
@@ -98,8 +100,8 @@ export interface RequestsSetup {
 }
 
 /**
- * Wires the change-request feature: migrations, store, engines, publisher
- * (if one is configured), outbox and tracking tasks, and the router.
+ * Wires the change-request feature: migrations, store, cluster policies,
+ * publisher (if one is configured), outbox and tracking tasks, and the router.
  */
 export async function setupRequests(
   options: SetupRequestsOptions,
@@ -108,7 +110,8 @@ export async function setupRequests(
   const knex = await options.database.getClient();
   if (!options.database.migrations?.skip) await migrateRequestStore(knex);
   const store = new RequestStore(knex);
-  const engines = new EngineProvider(options.clusters);
+  const transitions = new RequestTransitions(store, auditor);
+  const policies = new ClusterPolicies(options.clusters);
   const publisher = options.publishers.select(config);
   // A local-git repository exists from the start, so a cluster whose policy
   // source is that repository reads the seeded policies before any request
@@ -118,7 +121,7 @@ export async function setupRequests(
     ? new OutboxWorker({
         store,
         publisher,
-        auditor,
+        transitions,
         logger,
         lockMs:
           (config.getOptionalNumber('cilium.requests.publishLockSeconds') ??
@@ -134,22 +137,31 @@ export async function setupRequests(
   const tracker = new RequestTracker({
     store,
     publisher,
-    engines,
-    auditor,
+    policies,
+    transitions,
     logger,
     onApproved: kick,
   });
+  const reviewers = readCiliumReviewerGroups(config);
   const service = new RequestService({
     store,
-    catalog: options.catalog,
-    userInfo: options.userInfo,
-    permissions: options.permissions,
-    engines,
-    auditor,
-    logger,
-    reviewers: readCiliumReviewerGroups(config),
-    defaultCluster: options.clusters.defaultCluster(),
-    recentFlows: options.recentFlows,
+    authorizer: new RequestAuthorizer({
+      userInfo: options.userInfo,
+      permissions: options.permissions,
+      catalog: options.catalog,
+      reviewers,
+    }),
+    targets: new TargetResolver(options.catalog, () =>
+      options.clusters.defaultCluster(),
+    ),
+    planner: new RequestPlanner({
+      policies,
+      recentFlows: options.recentFlows,
+      now: () => new Date(),
+    }),
+    transitions,
+    merger: tracker,
+    reviewers,
     onApproved: kick,
   });
 
@@ -193,7 +205,6 @@ export async function setupRequests(
       httpAuth: options.httpAuth,
       auditor,
       service,
-      tracker,
     }),
     publishing: publisher
       ? { configured: true, type: publisher.type }
