@@ -5,19 +5,22 @@ import {
   parseLabelKey,
 } from '../model/labels';
 
-/** Label selector operator. */
-export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+import { LabelRequirement, requirementHolds } from './requirements';
 
-/** One requirement of a selector; all requirements of a selector are ANDed. */
-export interface Requirement {
-  key: LabelKey;
-  operator: SelectorOperator;
-  values: string[];
-}
+export type { SelectorOperator } from './requirements';
+
+/**
+ * One requirement of a Cilium selector: its key carries a label source.
+ *
+ * @public
+ */
+export type Requirement = LabelRequirement<LabelKey>;
 
 /**
  * A normalised Kubernetes/Cilium label selector (matchLabels become `In`).
  * `key` is a canonical string used to memoise resolution.
+ *
+ * @public
  */
 export interface Selector {
   requirements: Requirement[];
@@ -43,7 +46,11 @@ function reqKey(r: Requirement): string {
     .join(',')}`;
 }
 
-/** Builds a selector from requirements, computing its canonical key. */
+/**
+ * Builds a selector from requirements, computing its canonical key.
+ *
+ * @public
+ */
 export function makeSelector(requirements: Requirement[]): Selector {
   const sorted = [...requirements].sort((a, b) =>
     reqKey(a) < reqKey(b) ? -1 : 1,
@@ -61,6 +68,8 @@ export function makeSelector(requirements: Requirement[]): Selector {
 /**
  * Parses a LabelSelector. `mapKey` can rewrite keys (KNP namespaceSelector keys
  * become `io.cilium.k8s.namespace.labels.<key>`).
+ *
+ * @public
  */
 export function parseSelector(
   raw: unknown,
@@ -109,34 +118,22 @@ export function parseSelector(
   return makeSelector(reqs);
 }
 
-/** Does a requirement hold for these labels? */
-export function requirementMatches(
-  r: Requirement,
-  labels: EndpointLabels,
-): boolean {
-  const v = lookupLabel(labels, r.key);
-  switch (r.operator) {
-    case 'In':
-      return v !== undefined && r.values.includes(v);
-    case 'NotIn':
-      return v === undefined || !r.values.includes(v);
-    case 'Exists':
-      return v !== undefined;
-    case 'DoesNotExist':
-      return v === undefined;
-    default:
-      return false;
-  }
-}
-
-/** Does the selector match these labels? */
+/**
+ * Does the selector match these labels?
+ *
+ * @public
+ */
 export function selectorMatches(s: Selector, labels: EndpointLabels): boolean {
   for (const r of s.requirements)
-    if (!requirementMatches(r, labels)) return false;
+    if (!requirementHolds(r, lookupLabel(labels, r.key))) return false;
   return true;
 }
 
-/** Human-readable form, e.g. `k8s:app=web, any:tier in (a,b)`. */
+/**
+ * Human-readable form, e.g. `k8s:app=web, any:tier in (a,b)`.
+ *
+ * @public
+ */
 export function formatSelector(s: Selector): string {
   if (!s.requirements.length) return '{}';
   return s.requirements

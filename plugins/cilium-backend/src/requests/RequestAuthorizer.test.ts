@@ -1,127 +1,162 @@
-import { mockCredentials } from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { ConnectivityRequest } from '@cilium-zero-trust/plugin-cilium-common';
-import { RequestAuthorizer } from './RequestAuthorizer';
-
-const groups: Record<string, string[]> = {
-  'user:default/grace': ['group:default/platform', 'group:default/payments'],
-  'user:default/priya': ['group:default/platform'],
-  'user:default/omar': ['group:default/platform', 'group:default/checkout'],
-  'user:default/noah': ['group:default/payments'],
-  'user:default/hidden': ['group:default/platform'],
-};
+import { Caller, RequestAuthorizer } from './RequestAuthorizer';
 
 function component(name: string, owner: string): Entity {
   return {
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Component',
     metadata: { name, namespace: 'default' },
-    spec: { owner, type: 'service', lifecycle: 'production' },
+    spec: { type: 'service', owner, lifecycle: 'production' },
     relations: [{ type: 'ownedBy', targetRef: owner }],
   };
 }
 
-const catalogEntities: Record<string, Entity> = {
-  'component:default/checkout': component('checkout', 'group:default/checkout'),
-  'component:default/payments': component('payments', 'group:default/payments'),
-};
+const checkout = component('checkout', 'group:default/team-checkout');
+const payments = component('payments', 'group:default/team-payments');
 
-function authorizer() {
-  return new RequestAuthorizer({
-    userInfo: {
-      async getUserInfo(credentials: any) {
-        const ref = credentials.principal.userEntityRef;
-        return { userEntityRef: ref, ownershipEntityRefs: groups[ref] ?? [] };
-      },
-    },
-    permissions: {
-      async authorize(requests: unknown[]) {
-        return requests.map(() => ({ result: AuthorizeResult.ALLOW }));
-      },
-    } as any,
-    // `hidden` sees nothing (as a catalog permission policy can arrange).
-    catalog: {
-      async getEntityByRef(ref: string, { credentials }: any) {
-        if (credentials.principal.userEntityRef === 'user:default/hidden')
-          return undefined;
-        return catalogEntities[ref];
-      },
-    } as any,
-    reviewers: ['group:default/platform'],
-  });
+function caller(user: string, ...groups: string[]): Caller {
+  return {
+    credentials: mockCredentials.user(user),
+    userEntityRef: user,
+    claims: [user, ...groups],
+  };
 }
 
-const request: ConnectivityRequest = {
+const request = {
   id: 'req-0000abcd',
   kind: 'grant',
   state: 'submitted',
-  cluster: 'dev',
+  requester: 'user:default/jane.doe',
   source: 'component:default/checkout',
   target: { type: 'entity', ref: 'component:default/payments' },
-  ports: [{ port: 8443, protocol: 'TCP' }],
-  justification: 'Card payments.',
-  requester: 'user:default/jane',
-  createdAt: '2030-01-01T00:00:00.000Z',
-  updatedAt: '2030-01-01T00:00:00.000Z',
-  policies: [],
-  findings: [],
-  diff: { added: [], removed: [] },
-  destinationOwners: ['group:default/payments'],
   consentNeeded: true,
+  destinationOwners: ['group:default/team-payments'],
   approvals: [],
-};
+} as Partial<ConnectivityRequest> as ConnectivityRequest;
 
-const as = (ref: string) =>
-  authorizer().caller(mockCredentials.user(`user:default/${ref}`));
-
-describe('RequestAuthorizer separation of duties', () => {
-  it('never lets one person who is both reviewer and destination owner complete both approvals', async () => {
-    const a = authorizer();
-    const grace = await as('grace');
-    const roles = await a.requireDecider(request, grace);
-    expect(roles).toEqual(['reviewer', 'destination-owner']);
-    const at = '2030-01-02T00:00:00.000Z';
-    const alone = roles.map(role => ({ role, by: grace.userEntityRef, at }));
-    expect(a.isComplete(request, alone)).toBe(false);
-    // A second person completes it, in either role.
-    expect(
-      a.isComplete(request, [
-        ...alone,
-        { role: 'reviewer', by: 'user:default/priya', at },
-      ]),
-    ).toBe(true);
-    expect(
-      a.isComplete(request, [
-        ...alone,
-        { role: 'destination-owner', by: 'user:default/noah', at },
-      ]),
-    ).toBe(true);
+function authorizer(result: AuthorizeResult = AuthorizeResult.ALLOW) {
+  const permissions = mockServices.permissions.mock();
+  permissions.authorize.mockImplementation(async reqs =>
+    reqs.map(() => ({ result } as { result: AuthorizeResult.ALLOW })),
+  );
+  return new RequestAuthorizer({
+    userInfo: mockServices.userInfo.mock(),
+    permissions,
+    catalog: catalogServiceMock({ entities: [checkout, payments] }),
+    reviewers: ['group:default/platform-team'],
   });
+}
 
-  it('refuses, saying why, a reviewer who cannot see the source entity', async () => {
+describe('RequestAuthorizer', () => {
+  it('lets only the owners of the source file, and says who they are', async () => {
     await expect(
-      authorizer().requireDecider(
-        { ...request, consentNeeded: false },
-        await as('hidden'),
+      authorizer().requireMayFile(
+        checkout,
+        'component:default/checkout',
+        caller('user:default/jane.doe', 'group:default/team-checkout'),
+      ),
+    ).resolves.toBeUndefined();
+    await expect(
+      authorizer().requireMayFile(
+        checkout,
+        'component:default/checkout',
+        caller('user:default/sam', 'group:default/team-payments'),
       ),
     ).rejects.toThrow(
-      /you cannot see component:default\/checkout in the catalog, so your independence from its owning team cannot be checked/,
+      'Only the owners of component:default/checkout (group:default/team-checkout) may request connectivity for it; you are user:default/sam (member of group:default/team-payments)',
+    );
+    await expect(
+      authorizer(AuthorizeResult.DENY).requireMayFile(
+        checkout,
+        'component:default/checkout',
+        caller('user:default/jane.doe', 'group:default/team-checkout'),
+      ),
+    ).rejects.toThrow(/Only the owners of component:default\/checkout/);
+  });
+
+  it('gives reviewers and destination owners their roles, never the requester', async () => {
+    const a = authorizer();
+    await expect(
+      a.requireDecider(
+        request,
+        caller('user:default/priya', 'group:default/platform-team'),
+      ),
+    ).resolves.toEqual(['reviewer']);
+    await expect(
+      a.requireDecider(
+        request,
+        caller('user:default/sam', 'group:default/team-payments'),
+      ),
+    ).resolves.toEqual(['destination-owner']);
+    await expect(
+      a.requireDecider(
+        request,
+        caller('user:default/jane.doe', 'group:default/platform-team'),
+      ),
+    ).rejects.toThrow('You filed req-0000abcd; someone else must decide on it');
+  });
+
+  it('names who may decide when the caller may not, and why a reviewer owning the source may not', async () => {
+    const a = authorizer();
+    await expect(
+      a.requireDecider(request, caller('user:default/guest')),
+    ).rejects.toThrow(
+      'Only members of group:default/platform-team (with cilium.request.review) or the owners of component:default/payments (group:default/team-payments) may decide on req-0000abcd',
+    );
+    await expect(
+      a.requireDecider(
+        request,
+        caller(
+          'user:default/lee',
+          'group:default/platform-team',
+          'group:default/team-checkout',
+        ),
+      ),
+    ).rejects.toThrow(
+      'you own component:default/checkout, so a reviewer outside its owning team must review it',
     );
   });
 
-  it("refuses a merge by a reviewer from the source's owning team or one who cannot see it", async () => {
-    const published = { ...request, state: 'published' as const };
-    await expect(
-      authorizer().requireMayMerge(published, await as('omar')),
-    ).rejects.toThrow(
-      /You may not merge req-0000abcd: you own component:default\/checkout/,
+  it('needs consent only for ingress into workloads the requester does not own', () => {
+    const a = authorizer();
+    const payer = caller('user:default/sam', 'group:default/team-payments');
+    const other = caller(
+      'user:default/jane.doe',
+      'group:default/team-checkout',
     );
-    await expect(
-      authorizer().requireMayMerge(published, await as('hidden')),
-    ).rejects.toThrow(/you cannot see component:default\/checkout/);
-    await expect(
-      authorizer().requireMayMerge(published, await as('priya')),
-    ).resolves.toBeUndefined();
+    const into = {
+      destinationOwners: ['group:default/team-payments'],
+      ingressIntoService: true,
+    };
+    expect(a.consentNeeded(into, other)).toBe(true);
+    expect(a.consentNeeded(into, payer)).toBe(false);
+    expect(a.consentNeeded({ ...into, ingressIntoService: false }, other)).toBe(
+      false,
+    );
+  });
+
+  it('lists a submitted request for a reviewer until some reviewer approved it', () => {
+    const a = authorizer();
+    const priya = caller('user:default/priya', 'group:default/platform-team');
+    expect(a.awaitsDecisionFrom(request, priya, true)).toBe(true);
+    expect(
+      a.awaitsDecisionFrom(
+        {
+          ...request,
+          approvals: [
+            { role: 'reviewer', by: 'user:default/other', at: '2030-01-01' },
+          ],
+        },
+        priya,
+        true,
+      ),
+    ).toBe(false);
+    expect(
+      a.awaitsDecisionFrom(request, caller('user:default/jane.doe'), true),
+    ).toBe(false);
   });
 });

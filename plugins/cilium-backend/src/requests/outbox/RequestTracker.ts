@@ -17,7 +17,8 @@ import { RequestTransitions, TransitionChange } from '../RequestTransitions';
 /** Options of {@link RequestTracker}. */
 export interface RequestTrackerOptions {
   store: RequestStore;
-  publisher: PolicyPublisher;
+  /** Where approved requests are published; none when publishing is not configured. */
+  publisher?: PolicyPublisher;
   policies: ClusterPolicies;
   transitions: RequestTransitions;
   logger: LoggerService;
@@ -79,6 +80,11 @@ export class RequestTracker {
   /** Merges a published request from the portal (publishers such as local-git). */
   async merge(request: ConnectivityRequest, actor: string): Promise<void> {
     const { publisher } = this.options;
+    if (!publisher) {
+      throw new ConflictError(
+        `Publishing is not configured (cilium.requests.publisher), so ${request.id} has nothing to merge`,
+      );
+    }
     if (!publisher.merge) {
       throw new ConflictError(
         `Requests published on ${publisher.type} are merged on the Git host, not in the portal`,
@@ -157,42 +163,44 @@ export class RequestTracker {
   /** One pass over published, merged and expiring requests. */
   async runOnce(): Promise<void> {
     const { store, publisher, logger } = this.options;
-    for await (const request of store.inStates(['published'])) {
-      if (!request.publication) continue;
-      try {
-        const state = await publisher.status(
-          toPublication(request.publication),
-        );
-        if (state === 'merged') {
-          await this.move(
-            request,
-            'merged',
-            `publisher:${publisher.type}`,
-            `${
-              request.publication.url ?? request.publication.branch
-            } was merged`,
-            {
-              publication: { ...request.publication, state: 'merged' },
-            },
+    if (publisher) {
+      for await (const request of store.inStates(['published'])) {
+        if (!request.publication) continue;
+        try {
+          const state = await publisher.status(
+            toPublication(request.publication),
           );
-          this.options.policies.invalidate();
-        } else if (state === 'closed') {
-          await this.move(
-            request,
-            'rejected',
-            `publisher:${publisher.type}`,
-            `${
-              request.publication.url ?? request.publication.branch
-            } was closed without merging`,
-            {
-              rejectReason: 'The pull request was closed without merging',
-            },
+          if (state === 'merged') {
+            await this.move(
+              request,
+              'merged',
+              `publisher:${publisher.type}`,
+              `${
+                request.publication.url ?? request.publication.branch
+              } was merged`,
+              {
+                publication: { ...request.publication, state: 'merged' },
+              },
+            );
+            this.options.policies.invalidate();
+          } else if (state === 'closed') {
+            await this.move(
+              request,
+              'rejected',
+              `publisher:${publisher.type}`,
+              `${
+                request.publication.url ?? request.publication.branch
+              } was closed without merging`,
+              {
+                rejectReason: 'The pull request was closed without merging',
+              },
+            );
+          }
+        } catch (e) {
+          logger.warn(
+            `Could not read the state of ${request.id} on ${publisher.type}: ${e}`,
           );
         }
-      } catch (e) {
-        logger.warn(
-          `Could not read the state of ${request.id} on ${publisher.type}: ${e}`,
-        );
       }
     }
     for await (const request of store.inStates(['merged'])) {
