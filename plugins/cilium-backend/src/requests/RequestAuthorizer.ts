@@ -138,7 +138,11 @@ export class RequestAuthorizer {
     const roles: DecidingRole[] = [];
     const notes: string[] = [];
     if (await this.isReviewer(caller)) {
-      const independence = await this.independenceFromSource(request, caller);
+      const independence = await this.independenceFromSource(
+        request,
+        caller,
+        'review',
+      );
       if (independence) notes.push(independence);
       else roles.push('reviewer');
     }
@@ -179,15 +183,16 @@ export class RequestAuthorizer {
   private async independenceFromSource(
     request: ConnectivityRequest,
     caller: Caller,
+    act: 'review' | 'merge',
   ): Promise<string | undefined> {
     const source = await this.options.catalog.getEntityByRef(request.source, {
       credentials: caller.credentials,
     });
     if (!source) {
-      return `you cannot see ${request.source} in the catalog, so your independence from its owning team cannot be checked; a reviewer who can see it must act`;
+      return `you cannot see ${request.source} in the catalog, so your independence from its owning team cannot be checked; a reviewer who can see it must ${act} it`;
     }
     if (this.owns(caller, ownersOf(source))) {
-      return `you own ${request.source}, so a reviewer outside its owning team must act`;
+      return `you own ${request.source}, so a reviewer outside its owning team must ${act} it`;
     }
     return undefined;
   }
@@ -251,7 +256,11 @@ export class RequestAuthorizer {
     if (!(await this.isReviewer(caller))) {
       throw new NotAllowedError(`Only reviewers may merge ${request.id}`);
     }
-    const independence = await this.independenceFromSource(request, caller);
+    const independence = await this.independenceFromSource(
+      request,
+      caller,
+      'merge',
+    );
     if (independence) {
       throw new NotAllowedError(
         `You may not merge ${request.id}: ${independence}`,
