@@ -4,6 +4,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import {
   ciliumFlowsReadPermission,
+  ciliumPolicyReadPermission,
   CiliumHealthResponse,
   EntityWorkloadsResponse,
 } from '@cilium-zero-trust/plugin-cilium-common';
@@ -149,7 +150,8 @@ export async function createRouter(
   );
 
   router.get('/clusters/:cluster/policy-file', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    await access.requireBasic(ciliumPolicyReadPermission, credentials);
     const path = req.query.path;
     if (typeof path !== 'string' || path === '' || path.includes('..')) {
       throw new InputError(

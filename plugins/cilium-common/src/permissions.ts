@@ -33,6 +33,16 @@ export const ciliumRequestReviewPermission = createPermission({
 });
 
 /**
+ * Read the policy files of a cluster's policy source (the YAML behind an
+ * edge). A basic permission: policy files are not owned by one entity.
+ * @public
+ */
+export const ciliumPolicyReadPermission = createPermission({
+  name: 'cilium.policy.read',
+  attributes: { action: 'read' },
+});
+
+/**
  * Every permission of the Cilium plugins.
  * @public
  */
@@ -40,4 +50,5 @@ export const ciliumPermissions = [
   ciliumFlowsReadPermission,
   ciliumRequestCreatePermission,
   ciliumRequestReviewPermission,
+  ciliumPolicyReadPermission,
 ];

@@ -1,3 +1,5 @@
+import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import request from 'supertest';
 import {
@@ -21,6 +23,7 @@ describe('connectivity route over the sample world', () => {
     permission:
       | AuthorizeResult.ALLOW
       | AuthorizeResult.DENY = AuthorizeResult.ALLOW,
+    policiesPath = path.join(examples, 'gitops/policies'),
   ) {
     return startTestBackend({
       features: [
@@ -33,7 +36,7 @@ describe('connectivity route over the sample world', () => {
                   name: 'dev',
                   policies: {
                     type: 'directory',
-                    path: path.join(examples, 'gitops/policies'),
+                    path: policiesPath,
                     url: 'https://git.example.com/gitops/blob/main/policies/{path}',
                   },
                   workloads: {
@@ -174,6 +177,51 @@ describe('connectivity route over the sample world', () => {
       expect(missing.status).toBe(404);
     } finally {
       await backend.stop();
+    }
+  });
+
+  it('serves policy files only to users allowed cilium.policy.read, and only files that hold policies', async () => {
+    const policies = fs.mkdtempSync(path.join(os.tmpdir(), 'policies-'));
+    fs.cpSync(path.join(examples, 'gitops/policies'), policies, {
+      recursive: true,
+    });
+    fs.writeFileSync(
+      path.join(policies, 'kustomization.yaml'),
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n',
+    );
+    fs.writeFileSync(path.join(policies, 'notes.json'), '{"password": "x"}');
+    const allowed = await start(AuthorizeResult.ALLOW, policies);
+    const denied = await start(AuthorizeResult.DENY, policies);
+    const get = (server: any, file: string) =>
+      request(server).get(`/api/cilium/clusters/dev/policy-file?path=${file}`);
+    try {
+      for (const other of ['kustomization.yaml', 'notes.json']) {
+        const res = await get(allowed.server, other).set(
+          'authorization',
+          mockCredentials.user.header(),
+        );
+        expect(res.status).toBe(404);
+      }
+      const noPermission = await get(
+        denied.server,
+        'checkout/default-deny.yaml',
+      ).set('authorization', mockCredentials.user.header());
+      expect(noPermission.status).toBe(403);
+      expect(noPermission.body.error.message).toContain('cilium.policy.read');
+      const service = await get(
+        allowed.server,
+        'checkout/default-deny.yaml',
+      ).set('authorization', mockCredentials.service.header());
+      expect(service.status).toBe(403);
+      const anonymous = await get(
+        allowed.server,
+        'checkout/default-deny.yaml',
+      ).set('authorization', mockCredentials.none.header());
+      expect(anonymous.status).toBe(401);
+    } finally {
+      await allowed.stop();
+      await denied.stop();
+      fs.rmSync(policies, { recursive: true, force: true });
     }
   });
 

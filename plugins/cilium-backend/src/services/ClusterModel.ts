@@ -11,7 +11,11 @@ export interface ClusterSnapshot {
   engine: PolicyEngine;
   loadedAt: Date;
   diagnostics: SourceDiagnostic[];
-  /** Policy files by path (relative to the policy source's root). */
+  /**
+   * The policy source's files that hold at least one parsed policy, by path
+   * (relative to the source's root). Other files (broken YAML, unrelated
+   * manifests) are reported in `diagnostics`, never served.
+   */
   policyFiles: Map<string, string>;
   /**
    * Why the policy source could not be read at all (missing folder,
@@ -86,14 +90,16 @@ export class ClusterModel {
       workloads?.read(),
     ]);
     const builder = new InventoryBuilder();
-    const policyFiles = new Map<string, string>();
     for (const f of workloadSnapshot?.files ?? [])
       builder.addText(f.text, `${WORKLOADS_PREFIX}${f.path}`);
-    for (const f of policySnapshot?.files ?? []) {
+    for (const f of policySnapshot?.files ?? [])
       builder.addText(f.text, f.path);
-      policyFiles.set(f.path, f.text);
-    }
     const inventory = builder.build();
+    const withPolicies = new Set(inventory.policies.map(p => p.ref.file));
+    const policyFiles = new Map<string, string>();
+    for (const f of policySnapshot?.files ?? []) {
+      if (withPolicies.has(f.path)) policyFiles.set(f.path, f.text);
+    }
     const diagnostics: SourceDiagnostic[] = [
       ...[
         ...(policySnapshot?.problems ?? []),

@@ -5,10 +5,11 @@ import {
 import { NotAllowedError } from '@backstage/errors';
 import {
   AuthorizeResult,
+  BasicPermission,
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 
-/** Checks a catalog-entity resource permission for the caller. */
+/** Checks the caller's permissions (catalog-entity resource permissions and basic ones). */
 export class EntityAccess {
   constructor(private readonly permissions: PermissionsService) {}
 
@@ -27,6 +28,19 @@ export class EntityAccess {
       throw new NotAllowedError(
         `You are not allowed to ${permission.name} on ${entityRef}`,
       );
+    }
+  }
+
+  /** Throws NotAllowedError unless the caller is allowed the basic permission. */
+  async requireBasic(
+    permission: BasicPermission,
+    credentials: BackstageCredentials,
+  ): Promise<void> {
+    const [decision] = await this.permissions.authorize([{ permission }], {
+      credentials,
+    });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`You are not allowed to ${permission.name}`);
     }
   }
 }

@@ -50,6 +50,40 @@ describe('DirectoryManifestSource', () => {
     expect(await source.version()).not.toBe(v3);
   });
 
+  it('never follows a symbolic link out of its root, and says so', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'outside-'));
+    try {
+      fs.writeFileSync(path.join(outside, 'secret.yaml'), 'token: hunter2\n');
+      fs.mkdirSync(path.join(outside, 'more'));
+      fs.writeFileSync(path.join(outside, 'more', 'x.yaml'), 'kind: Secret\n');
+      fs.symlinkSync(
+        path.join(outside, 'secret.yaml'),
+        path.join(dir, 'checkout', 'leak.yaml'),
+      );
+      fs.symlinkSync(path.join(outside, 'more'), path.join(dir, 'more'));
+      // A link to a file inside the root is an ordinary file of the source.
+      fs.symlinkSync(
+        path.join(dir, 'list.json'),
+        path.join(dir, 'checkout', 'alias.json'),
+      );
+      const snapshot = await new DirectoryManifestSource(dir).read();
+      expect(snapshot.files.map(f => f.path)).toEqual([
+        'checkout/alias.json',
+        'checkout/default-deny.yaml',
+        'list.json',
+      ]);
+      expect(JSON.stringify(snapshot.files)).not.toContain('hunter2');
+      expect(snapshot.problems).toEqual([
+        {
+          source: 'checkout/leak.yaml',
+          message: expect.stringContaining('leads out of the source folder'),
+        },
+      ]);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('reports a missing folder instead of throwing', async () => {
     const snapshot = await new DirectoryManifestSource(
       path.join(dir, 'nope'),

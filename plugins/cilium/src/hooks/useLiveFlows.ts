@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/core-plugin-api';
+import { toError } from '@backstage/errors';
 import { FlowRecord } from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef, statusOf } from '../api';
 
@@ -110,14 +111,14 @@ export function useLiveFlows(
         if (controller.signal.aborted) return;
         const status = statusOf(error);
         if (status && status >= 400 && status < 500) {
-          setState(s => ({ ...s, state: 'error', error }));
+          setState(s => ({ ...s, state: 'error', error: toError(error) }));
           return;
         }
         attempt++;
         const delay =
           Math.min(30000, 1000 * 2 ** (attempt - 1)) *
           (0.5 + Math.random() / 2);
-        setState(s => ({ ...s, state: 'reconnecting', error }));
+        setState(s => ({ ...s, state: 'reconnecting', error: toError(error) }));
         timer = setTimeout(run, delay);
       }
     };
