@@ -18,6 +18,9 @@
 #   ADOPTION_APPS       "nfs legacy" (default), or one of them
 #   ADOPTION_PORT       first backend port (default 7117; the second app uses +1)
 #   ADOPTION_KEEP=1     keep the apps after a successful run
+#   ADOPTION_TARBALLS   a folder already holding scripts/pack-all.js output
+#                       (packages.json + tarballs): skip building and packing
+#   ADOPTION_RELEASE_CUTOFF  see pin_release() (default 2026-11-17T00:00:00Z)
 #   CHROMIUM            the browser (default /usr/bin/chromium)
 #
 # Output: one "PASS|FAIL <app> <step> (<seconds>s)" line per step, a timing table,
@@ -36,6 +39,12 @@ NODE_VERSION=22
 YARN_VERSION=1
 PLAYWRIGHT_VERSION=1.64.1
 CREATE_APP_VERSION=0.9.2
+# Backstage 1.55.0 is what create-app 0.9.2 writes. This registry also holds
+# part of the next release (published from 2026-11-17: cli 0.36.8,
+# frontend-plugin-api 1.0.0, plugin-catalog-react 4.0.0, a signals-backend that
+# needs a newer backend-defaults, …), which the template's caret ranges pick up
+# and with which the untouched template does not even start. See pin_release().
+RELEASE_CUTOFF="${ADOPTION_RELEASE_CUTOFF:-2026-11-17T00:00:00Z}"
 
 mkdir -p "$WORK/logs"
 LOGS="$WORK/logs"
@@ -99,6 +108,12 @@ tools_env() {
 }
 
 pack_tarballs() {
+  if [ -n "${ADOPTION_TARBALLS:-}" ]; then
+    rm -rf "$WORK/tarballs" && cp -a "$ADOPTION_TARBALLS" "$WORK/tarballs" || return 1
+    echo "using the tarballs in $ADOPTION_TARBALLS"
+    cat "$WORK/tarballs/packages.json"
+    return 0
+  fi
   rm -rf "$WORK/tarballs"
   # The repository's own tooling (the machine's Node and the workspace's
   # node_modules) builds and packs, before PATH points at the tools folder;
@@ -119,11 +134,39 @@ create_app() {
   test -f "$dir/backstage.json" && cat "$dir/backstage.json"
 }
 
+# The app as it was on its release: Yarn's own age gate (the template already
+# sets npmMinimalAgeGate: 3d and exempts @backstage/*) moved to the first day
+# of the next release, without the exemption, so every package — ours come
+# from file: tarballs and are not gated — resolves as it did for 1.55.0.
+pin_release() {
+  local dir="$1" minutes
+  minutes=$(node -e 'const c = Date.parse(process.argv[1]); if (!c) process.exit(1);
+    console.log(Math.max(0, Math.ceil((Date.now() - c) / 60000)))' "$RELEASE_CUTOFF") || return 1
+  sed -i -e "s/^npmMinimalAgeGate: .*/npmMinimalAgeGate: ${minutes}m/" \
+    -e '/^npmPreapprovedPackages:/,/^[^ ]/{/^npmPreapprovedPackages:/d;/^  - /d}' "$dir/.yarnrc.yml"
+  grep -q "^npmMinimalAgeGate: ${minutes}m" "$dir/.yarnrc.yml" || return 1
+  ! grep -q npmPreapprovedPackages "$dir/.yarnrc.yml" || return 1
+  cat "$dir/.yarnrc.yml"
+}
+
+# `yarn build:backend` builds the app too (the backend bundles it); check both.
+build_backend() {
+  local dir="$1"
+  (cd "$dir" && yarn build:backend) || return 1
+  test -f "$dir/packages/app/dist/index.html" && test -f "$dir/packages/backend/dist/bundle.tar.gz"
+}
+
+# Runs the built backend: its bundle (backend and app dist) unpacked into a
+# folder of the app, so its dependencies resolve from the app's node_modules as
+# a production image's would after `yarn workspaces focus --production`.
 start_backend() {
-  local dir="$1" port="$2"
+  local dir="$1" port="$2" run="$1/.adoption-bundle"
+  rm -rf "$run" && mkdir -p "$run/node_modules" || return 1
+  tar -xzf "$dir/packages/backend/dist/bundle.tar.gz" -C "$run" || return 1
+  ln -s ../packages/app "$run/node_modules/app"
   (
-    cd "$dir/packages/backend" &&
-      exec node . --config ../../app-config.yaml --config ../../app-config.adoption.yaml
+    cd "$run" &&
+      exec node packages/backend --config ../app-config.yaml --config ../app-config.adoption.yaml
   ) >"$LOGS/$3-backend-server.log" 2>&1 &
   echo $! >"$WORK/$3-backend.pid"
   node "$HERE/lib/wait-for.mjs" "http://127.0.0.1:$port/api/cilium/health" 180
@@ -134,19 +177,21 @@ stop_backend() {
   if [ -f "$pidfile" ]; then
     kill "$(cat "$pidfile")" 2>/dev/null
     rm -f "$pidfile"
+    # a backend that failed to start keeps running until its plugins settle
+    sleep 2
   fi
 }
 
 run_app() {
   local app="$1" port="$2" dir="$WORK/$1-app"
   step "$app" create create_app "$app" &&
+    step "$app" pin-release pin_release "$dir" &&
     step "$app" add-packages node "$HERE/lib/add-packages.mjs" "$dir" "$WORK/tarballs/packages.json" &&
     step "$app" yarn-install bash -c "cd '$dir' && yarn install" &&
     step "$app" apply-guide node "$HERE/lib/apply-guide.mjs" "$app" "$dir" "$REPO/docs/install.md" &&
     step "$app" config node "$HERE/lib/write-config.mjs" "$dir" "$REPO" "$port" &&
     step "$app" tsc bash -c "cd '$dir' && yarn tsc" &&
-    step "$app" build-app bash -c "cd '$dir' && yarn workspace app build" &&
-    step "$app" build-backend bash -c "cd '$dir' && yarn build:backend" &&
+    step "$app" build build_backend "$dir" &&
     step "$app" start-backend start_backend "$dir" "$port" "$app" &&
     step "$app" backend-api node "$HERE/lib/check-backend.mjs" "http://127.0.0.1:$port" &&
     step "$app" browser node "$HERE/lib/check-browser.mjs" "http://localhost:$port" "$LOGS/$app-network-tab.png"
