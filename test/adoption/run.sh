@@ -17,7 +17,8 @@
 #                       (default ${TMPDIR:-/tmp}/cilium-adoption)
 #   ADOPTION_APPS       "nfs legacy" (default), or one of them
 #   ADOPTION_PORT       first backend port (default 7117; the second app uses +1)
-#   ADOPTION_KEEP=1     keep the apps after a successful run
+#   ADOPTION_CLEAN=1    delete each app after its checks (by default it stays
+#                       in the work folder until the next run replaces it)
 #   ADOPTION_TARBALLS   a folder already holding scripts/pack-all.js output
 #                       (packages.json + tarballs): skip building and packing
 #   ADOPTION_RELEASE_CUTOFF  see pin_release() (default 2026-11-17T00:00:00Z)
@@ -210,7 +211,9 @@ run_app() {
     step "$app" browser node "$HERE/lib/check-browser.mjs" "http://localhost:$port" "$LOGS/$app-network-tab.png"
   local rc=$?
   stop_backend "$app"
-  if [ "$rc" -eq 0 ] && [ -z "${ADOPTION_KEEP:-}" ]; then
+  # Deleting 1.1 GiB of small files takes minutes on a busy disk: the app
+  # stays (outside the repository) until the next run replaces it.
+  if [ -n "${ADOPTION_CLEAN:-}" ]; then
     rm -rf "$dir"
   fi
   return "$rc"

@@ -44,8 +44,12 @@ try {
   console.log('signed in as guest');
 
   await page.goto(`${base}/catalog/default/component/checkout/network`);
-  const tab = page.getByRole('tab', { name: 'Network' });
-  await tab.waitFor();
+  // The entity page's tabs: MUI tabs in the legacy EntityLayout, tabs or
+  // links in the new frontend system's entity page.
+  const tab = page
+    .getByRole('tab', { name: 'Network', exact: true })
+    .or(page.getByRole('link', { name: 'Network', exact: true }));
+  await tab.first().waitFor();
   console.log('entity page has a Network tab');
   for (const text of [
     'Ingress: default deny',
