@@ -16,7 +16,11 @@ export interface Config {
         /** host:port of Hubble Relay; its default port is 4245. */
         address: string;
         tls?: {
-          /** Use TLS (as `hubble observe --tls`). Default false. */
+          /**
+           * Use TLS (as `hubble observe --tls`). Default: true when any of
+           * caFile, certFile, keyFile or serverName is set, else false;
+           * `false` together with any of them is refused at startup.
+           */
           enabled?: boolean;
           /** Path to the CA bundle that signed Relay's server certificate. */
           caFile?: string;
@@ -181,6 +185,21 @@ export interface Config {
       flushIntervalMs?: number;
       /** How often the catalog is re-read to map workloads to entities, in seconds. Default 10. */
       catalogRefreshSeconds?: number;
+      /** Limits on the browsers' live flow streams (server-sent events). */
+      streams?: {
+        /** Streams open at once over every caller; more are answered 429. Default 200. */
+        maxTotal?: number;
+        /** Streams open at once per user (or service); more are answered 429. Default 5. */
+        maxPerUser?: number;
+        /**
+         * Longest a stream stays open, in seconds. A stream also ends when the
+         * caller's token expires; the browser reconnects with a fresh one.
+         * Default 3600.
+         */
+        maxDurationSeconds?: number;
+        /** Whether service tokens may open streams. Default false. */
+        allowServiceTokens?: boolean;
+      };
     };
     /** Connectivity change requests. */
     requests?: {
@@ -196,25 +215,19 @@ export interface Config {
       publisher?: {
         /**
          * `local-git`: a bare git repository on the backend's disk (a branch per
-         * request; reviewers merge in the portal). `github`: a pull request per
-         * request, with credentials from `integrations.github`. Other values
-         * name a publisher added through `ciliumPublishersExtensionPoint`.
+         * request; reviewers merge in the portal). Other values name a
+         * publisher a backend module adds through
+         * `ciliumPublishersExtensionPoint`, e.g. `github` from
+         * `@cilium-zero-trust/plugin-cilium-backend-module-github` (whose
+         * config schema adds its own fields here).
          */
-        type: 'local-git' | 'github' | string;
+        type: 'local-git' | string;
         /** local-git: the repository folder, relative to the backend's working folder. */
         path?: string;
         /** local-git: a folder whose files seed a new repository (e.g. `../../examples/gitops`). */
         seedFrom?: string;
-        /** github: the repository, e.g. `https://github.com/org/gitops`. */
-        repoUrl?: string;
-        /** The branch changes target. Default: `main` (local-git) / the repository's default branch (github). */
+        /** The branch changes target. Default: `main` (local-git); other publishers document theirs. */
         baseBranch?: string;
-        /** github: users asked to review each pull request. */
-        reviewers?: string[];
-        /** github: team slugs asked to review each pull request. */
-        teamReviewers?: string[];
-        /** github: labels put on each pull request. Default `network-policy`. */
-        labels?: string[];
       };
       /** How often the outbox is delivered and published requests are followed, in seconds. Default 15. */
       pollSeconds?: number;

@@ -1,5 +1,8 @@
+import fs from 'fs';
 import path from 'path';
 import request from 'supertest';
+import { parse as parseYaml } from 'yaml';
+import { ConfigReader } from '@backstage/config';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { authServiceFactory } from '@backstage/backend-defaults/auth';
 import { databaseServiceFactory } from '@backstage/backend-defaults/database';
@@ -14,12 +17,16 @@ const repoRoot = path.resolve(__dirname, '../../..');
 const postgres =
   process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
 
-function config(environment: string, database?: object) {
+function config(
+  environment: string,
+  database?: object,
+  auth: object = { environment, providers: { dev: {} } },
+) {
   return mockServices.rootConfig.factory({
     data: {
       ...(database ? { backend: { database } } : {}),
       app: { baseUrl: 'http://localhost:3000' },
-      auth: { environment, providers: { dev: {} } },
+      auth,
       permission: { enabled: true },
       catalog: {
         rules: [
@@ -215,5 +222,79 @@ describe('the sample backend', () => {
     } finally {
       await backend.stop();
     }
+  });
+
+  describe('with NODE_ENV=production', () => {
+    const nodeEnv = process.env.NODE_ENV;
+    beforeEach(() => {
+      (process.env as any).NODE_ENV = 'production';
+    });
+    afterEach(() => {
+      (process.env as any).NODE_ENV = nodeEnv;
+    });
+
+    it('refuses to start the dev sign-in without dangerouslyAllowOutsideDevelopment', async () => {
+      await expect(
+        startTestBackend({
+          features: [...backendFeatures, config('development')],
+        }),
+      ).rejects.toThrow(
+        /The dev sign-in provider .* refuses to start with NODE_ENV=production\. Layer app-config\.production\.yaml .* or, for a demo only, set auth\.providers\.dev\.dangerouslyAllowOutsideDevelopment: true/,
+      );
+    });
+
+    it('starts the dev sign-in when dangerouslyAllowOutsideDevelopment is true', async () => {
+      const backend = await startTestBackend({
+        features: [
+          ...backendFeatures,
+          ...realAuth,
+          config('development', undefined, {
+            environment: 'development',
+            providers: { dev: { dangerouslyAllowOutsideDevelopment: true } },
+          }),
+        ],
+      });
+      try {
+        const users = await eventually(async () => {
+          const res = await request(backend.server).get('/api/devsignin/users');
+          return res.body.users?.length ? res.body.users : undefined;
+        });
+        const refresh = await request(backend.server)
+          .get('/api/auth/dev/refresh')
+          .set('x-dev-user', users[0].name);
+        expect(refresh.status).toBe(200);
+      } finally {
+        await backend.stop();
+      }
+    });
+
+    it('has no dev sign-in with app-config.production.yaml layered on app-config.yaml', async () => {
+      const read = (file: string) => ({
+        context: file,
+        data: parseYaml(fs.readFileSync(path.join(repoRoot, file), 'utf8')),
+      });
+      const layered = ConfigReader.fromConfigs([
+        read('app-config.yaml'),
+        read('app-config.production.yaml'),
+      ]);
+      expect(layered.getOptional('catalog.locations')).toEqual([]);
+      const backend = await startTestBackend({
+        features: [
+          ...backendFeatures,
+
+          config('production', undefined, layered.get('auth')),
+        ],
+      });
+      try {
+        const refresh = await request(backend.server)
+          .get('/api/auth/dev/refresh')
+          .set('x-dev-user', 'jane.doe');
+        expect(refresh.status).toBe(404);
+        const users = await request(backend.server).get('/api/devsignin/users');
+        expect(users.status).toBe(404);
+      } finally {
+        await backend.stop();
+      }
+    });
   });
 });

@@ -2,6 +2,7 @@ import authPlugin from '@backstage/plugin-auth-backend';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import ciliumPlugin from '@cilium-zero-trust/plugin-cilium-backend';
+import ciliumModuleGithub from '@cilium-zero-trust/plugin-cilium-backend-module-github';
 import { authModuleDevProvider } from './modules/devAuthProvider';
 import { devSignInUsersPlugin } from './modules/devSignInUsersPlugin';
 import { permissionModuleCiliumPolicy } from './modules/permissionPolicyModule';
@@ -18,4 +19,5 @@ export const backendFeatures = [
   permissionPlugin,
   permissionModuleCiliumPolicy,
   ciliumPlugin,
+  ciliumModuleGithub,
 ];

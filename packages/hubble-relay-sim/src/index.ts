@@ -16,3 +16,9 @@ export { Timeline, timelineTime, timelineUuid } from './timeline';
 export type { FlowGenerator, TimelineOptions } from './timeline';
 export { ReplayGenerator, readCaptures, listCaptureFiles } from './replay';
 export type { ReplayOptions } from './replay';
+export {
+  decodeGetFlowsRequest,
+  encodeGetFlowsResponse,
+  encodeGetNodesResponse,
+  encodeServerStatusResponse,
+} from './relayCodec';

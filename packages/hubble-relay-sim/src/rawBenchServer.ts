@@ -1,10 +1,7 @@
 import http2 from 'node:http2';
-import {
-  decodeGetFlowsRequest,
-  encodeGetFlowsResponse,
-} from '@cilium-zero-trust/plugin-cilium-node';
 import type { FlowJson } from '@cilium-zero-trust/plugin-cilium-node';
 import { compileFlowFilters } from './filters';
+import { decodeGetFlowsRequest, encodeGetFlowsResponse } from './relayCodec';
 import type { SimEvent } from './server';
 
 /**

@@ -1,9 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
 import {
-  decodeGetFlowsRequest,
-  encodeGetFlowsResponse,
-  encodeGetNodesResponse,
-  encodeServerStatusResponse,
   formatTimestamp,
   parseTimestamp,
 } from '@cilium-zero-trust/plugin-cilium-node';
@@ -14,6 +10,12 @@ import type {
 } from '@cilium-zero-trust/plugin-cilium-node';
 import { compileFlowFilters, FilterError } from './filters';
 import { applyFieldMask } from './fieldMask';
+import {
+  decodeGetFlowsRequest,
+  encodeGetFlowsResponse,
+  encodeGetNodesResponse,
+  encodeServerStatusResponse,
+} from './relayCodec';
 
 /**
  * A Hubble Relay stand-in: a real gRPC server for `observer.Observer`

@@ -4,12 +4,12 @@ import path from 'node:path';
 import {
   decodeGetFlowsResponseLean,
   DirectoryManifestSource,
-  encodeGetFlowsResponse,
   GitManifestSource,
   LocalGitPublisher,
 } from '@cilium-zero-trust/plugin-cilium-node';
 import type { FlowJson } from '@cilium-zero-trust/plugin-cilium-node';
 import { EngineVerdictSource, toSimVerdict } from './engineVerdicts';
+import { encodeGetFlowsResponse } from './relayCodec';
 import { SyntheticGenerator } from './synthetic';
 import { timelineTime } from './timeline';
 import type { SimVerdict, VerdictSource } from './verdicts';

@@ -31,6 +31,15 @@ export { parseLabelKey, lookupLabel } from './model/labels';
 export type { LabelKey, LabelSource, EndpointLabels } from './model/labels';
 export { parseCidr, formatRange, parseRangeText } from './model/ip';
 export type { IpRange, IpFamily } from './model/ip';
+export {
+  codePointName,
+  controlCharacterProblem,
+  findControlCharacter,
+  isControlCharacter,
+  plainLines,
+  singleLine,
+} from './model/text';
+export type { ControlCharacterFound } from './model/text';
 
 export { parseYamlText } from './parse/yaml';
 export type { SourceDocument, ParsedText } from './parse/yaml';

@@ -81,22 +81,24 @@ exports.up = async function up(knex) {
     });
   });
 
-  await knex.schema.createTable('cilium_request_events', table => {
-    table.comment('Append-only event log of every request (audit trail)');
-    table.increments('id');
-    table.string('request_id', 32).notNullable();
-    table.string('at', 40).notNullable();
-    table.string('actor', 255).notNullable();
-    table.string('type', 32).notNullable();
-    table.string('from_state', 16).nullable();
-    table.string('to_state', 16).nullable();
-    table.text('message').notNullable();
-    table.text('data').nullable().comment('JSON');
-    table.string('source_ref', 255).notNullable();
-    table.string('target_ref', 255).nullable();
-    table.index(['request_id'], 'cilium_request_events_request_idx');
-    table.index(['at'], 'cilium_request_events_at_idx');
-  });
+  // Kept by `down` (audit rows outlive a rollback), so it may exist already.
+  if (!(await knex.schema.hasTable('cilium_request_events')))
+    await knex.schema.createTable('cilium_request_events', table => {
+      table.comment('Append-only event log of every request (audit trail)');
+      table.increments('id');
+      table.string('request_id', 32).notNullable();
+      table.string('at', 40).notNullable();
+      table.string('actor', 255).notNullable();
+      table.string('type', 32).notNullable();
+      table.string('from_state', 16).nullable();
+      table.string('to_state', 16).nullable();
+      table.text('message').notNullable();
+      table.text('data').nullable().comment('JSON');
+      table.string('source_ref', 255).notNullable();
+      table.string('target_ref', 255).nullable();
+      table.index(['request_id'], 'cilium_request_events_request_idx');
+      table.index(['at'], 'cilium_request_events_at_idx');
+    });
 
   await knex.schema.createTable('cilium_request_outbox', table => {
     table.comment(
@@ -126,10 +128,15 @@ exports.up = async function up(knex) {
   });
 };
 
-/** @param {import('knex').Knex} knex */
+/**
+ * Drops the working tables. The event log (`cilium_request_events`, the audit
+ * trail) is kept: a migration never destroys audit rows; drop it by hand if
+ * you really mean to.
+ *
+ * @param {import('knex').Knex} knex
+ */
 exports.down = async function down(knex) {
   await knex.schema.dropTable('cilium_request_outbox');
-  await knex.schema.dropTable('cilium_request_events');
   await knex.schema.dropTable('cilium_request_approvals');
   await knex.schema.dropTable('cilium_requests');
 };

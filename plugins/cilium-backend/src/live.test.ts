@@ -12,6 +12,7 @@ import { Entity } from '@backstage/catalog-model';
 import { HubbleRelaySim } from '@cilium-zero-trust/hubble-relay-sim';
 import type { FlowJson } from '@cilium-zero-trust/plugin-cilium-node';
 import { ciliumPlugin } from './plugin';
+import { LiveFlowService } from './services/live/LiveFlowService';
 import { eventually, kubernetesComponent } from './__testUtils__/sampleWorld';
 
 const component = kubernetesComponent;
@@ -119,6 +120,7 @@ describe('live traffic routes', () => {
     permission:
       | AuthorizeResult.ALLOW
       | AuthorizeResult.DENY = AuthorizeResult.ALLOW,
+    streams?: Record<string, number | boolean>,
   ) {
     return startTestBackend({
       features: [
@@ -129,7 +131,7 @@ describe('live traffic routes', () => {
               clusters: [
                 { name: 'dev', hubble: { address: `127.0.0.1:${port}` } },
               ],
-              live: { flushIntervalMs: 50 },
+              live: { flushIntervalMs: 50, ...(streams ? { streams } : {}) },
             },
           },
         }),
@@ -300,6 +302,50 @@ describe('live traffic routes', () => {
     }
   });
 
+  it('stores no flow twice when the catalog changes and the Relay stream is re-filtered mid-stream', async () => {
+    const live = new LiveFlowService({
+      clusters: [{ name: 'dev', hubble: { address: `127.0.0.1:${port}` } }],
+      defaultCluster: 'dev',
+      logger: mockServices.logger.mock(),
+    });
+    const checkout = 'component:default/checkout';
+    const uuids = () =>
+      live.flows(checkout).flows.map(r => (r.flow as { uuid: string }).uuid);
+    try {
+      live.updateEntities([component('checkout', 'shop', 'app=checkout')]);
+      await eventually(async () => (sim.followerCount > 0 ? true : undefined));
+      for (let i = 0; i < 5; i++)
+        sim.publish(HubbleRelaySim.event({ flow: checkoutToPayments() }));
+      await eventually(async () => (uuids().length === 5 ? true : undefined));
+
+      // A new entity in another namespace: the Relay filter changes, and the
+      // stream resumes at its newest flow (Relay includes that flow again).
+      live.updateEntities([
+        component('checkout', 'shop', 'app=checkout'),
+        component('storefront', 'web', 'app=storefront'),
+      ]);
+      await eventually(async () =>
+        sim.followerCount === 1 ? true : undefined,
+      );
+      for (let i = 0; i < 3; i++)
+        sim.publish(HubbleRelaySim.event({ flow: storefrontToCheckout() }));
+      await eventually(async () => (uuids().length >= 8 ? true : undefined));
+      await new Promise(r => setTimeout(r, 300));
+      const seen = uuids();
+      expect(seen).toHaveLength(8);
+      expect(new Set(seen).size).toBe(8);
+      const counted = live
+        .traffic(checkout)
+        .edges.reduce(
+          (n, e) => n + Object.values(e.verdicts).reduce((a, b) => a + b, 0),
+          0,
+        );
+      expect(counted).toBe(8);
+    } finally {
+      live.stop();
+    }
+  });
+
   it('refuses flows, traffic and the stream without cilium.flows.read', async () => {
     const backend = await start(AuthorizeResult.DENY);
     try {
@@ -311,6 +357,100 @@ describe('live traffic routes', () => {
         expect(res.body.error.message).toMatch(/cilium.flows.read/);
       }
     } finally {
+      await backend.stop();
+    }
+  });
+
+  /** Opens the checkout flow stream; resolves with the status once the headers arrive. */
+  function openStream(server: http.Server, authorization: string) {
+    const { port: backendPort } = server.address() as AddressInfo;
+    const events: string[] = [];
+    let body = '';
+    let ended = false;
+    return new Promise<{
+      status: number;
+      events: string[];
+      body: () => string;
+      ended: () => boolean;
+      close: () => void;
+    }>((resolve, reject) => {
+      const req = http.get(
+        {
+          host: '127.0.0.1',
+          port: backendPort,
+          path: '/api/cilium/entities/component/default/checkout/flows/stream',
+          headers: { authorization },
+        },
+        res => {
+          res.on('data', chunk => {
+            body += chunk.toString();
+            for (const m of chunk.toString().matchAll(/^event: (\w+)$/gm))
+              events.push(m[1]);
+          });
+          res.on('end', () => {
+            ended = true;
+          });
+          res.on('error', () => {});
+          resolve({
+            status: res.statusCode ?? 0,
+            events,
+            body: () => body,
+            ended: () => ended,
+            close: () => req.destroy(),
+          });
+        },
+      );
+      req.on('error', reject);
+    });
+  }
+
+  it('caps live streams per user, refuses service tokens, releases a closed stream and ends streams at the maximum duration', async () => {
+    const backend = await start(AuthorizeResult.ALLOW, {
+      maxPerUser: 1,
+      maxDurationSeconds: 2,
+    });
+    const server = backend.server as unknown as http.Server;
+    const alice = mockCredentials.user.header('user:default/alice');
+    const bob = mockCredentials.user.header('user:default/bob');
+    const open: Array<{ close: () => void }> = [];
+    try {
+      const first = await openStream(server, alice);
+      open.push(first);
+      expect(first.status).toBe(200);
+
+      const second = await openStream(server, alice);
+      open.push(second);
+      expect(second.status).toBe(429);
+      await eventually(async () => (second.ended() ? true : undefined));
+      expect(JSON.parse(second.body()).error.message).toMatch(
+        /already have 1 live flow streams open \(at most 1\)/,
+      );
+
+      const other = await openStream(server, bob);
+      open.push(other);
+      expect(other.status).toBe(200);
+
+      const service = await openStream(
+        server,
+        mockCredentials.service.header(),
+      );
+      open.push(service);
+      expect(service.status).toBe(403);
+
+      // A closed browser tab gives its place back.
+      first.close();
+      const again = await eventually(async () => {
+        const s = await openStream(server, alice);
+        open.push(s);
+        return s.status === 200 ? s : undefined;
+      });
+
+      // The stream ends by itself (here at the 2 s maximum; with a real
+      // token at its expiry) and says so, so the browser reconnects.
+      await eventually(async () => (again.ended() ? true : undefined));
+      expect(again.events).toContain('end');
+    } finally {
+      open.forEach(s => s.close());
       await backend.stop();
     }
   });

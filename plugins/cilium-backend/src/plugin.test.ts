@@ -8,7 +8,9 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { createBackendModule } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
+import { ciliumManifestSourcesExtensionPoint } from '@cilium-zero-trust/plugin-cilium-node';
 import { ciliumPlugin } from './plugin';
 
 const checkout: Entity = {
@@ -173,6 +175,67 @@ describe('cilium backend plugin', () => {
       .set('authorization', mockCredentials.user.header());
     expect(res.status).toBe(404);
     expect(res.body.error.message).toMatch(/component:default\/nope/);
+  });
+
+  it('reads workloads from a source type a module added through ciliumManifestSourcesExtensionPoint', async () => {
+    const inlineSources = createBackendModule({
+      pluginId: 'cilium',
+      moduleId: 'inline-sources',
+      register(reg) {
+        reg.registerInit({
+          deps: { sources: ciliumManifestSourcesExtensionPoint },
+          async init({ sources }) {
+            sources.addSourceFactory({
+              type: 'inline',
+              create: ({ config }) => {
+                const text = config.getString('text');
+                return {
+                  source: {
+                    description: 'inline',
+                    version: async () => 'v1',
+                    read: async () => ({
+                      files: [{ path: 'inline.yaml', text }],
+                      version: 'v1',
+                      problems: [],
+                    }),
+                  },
+                };
+              },
+            });
+          },
+        });
+      },
+    });
+    const { server } = await startTestBackend({
+      features: [
+        ciliumPlugin,
+        inlineSources,
+        auditor.factory,
+        mockServices.rootConfig.factory({
+          data: {
+            cilium: {
+              clusters: [
+                {
+                  name: 'dev',
+                  workloads: {
+                    type: 'inline',
+                    text: deployment('shop', 'checkout', { app: 'checkout' }),
+                  },
+                },
+              ],
+            },
+          },
+        }),
+        catalogServiceMock.factory({ entities: [checkout] }),
+      ],
+    });
+    const res = await request(server)
+      .get('/api/cilium/entities/component/default/checkout/workloads')
+      .set('authorization', mockCredentials.user.header());
+    expect(res.status).toBe(200);
+    expect(
+      res.body.workloads.map((w: any) => `${w.namespace}/${w.name}`),
+    ).toEqual(['shop/checkout']);
   });
 
   it('answers 400 naming the configured clusters when the entity names an unknown one', async () => {

@@ -4,7 +4,10 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { ciliumPermissions } from '@cilium-zero-trust/plugin-cilium-common';
-import { ciliumPublishersExtensionPoint } from '@cilium-zero-trust/plugin-cilium-node';
+import {
+  ciliumManifestSourcesExtensionPoint,
+  ciliumPublishersExtensionPoint,
+} from '@cilium-zero-trust/plugin-cilium-node';
 import { ConnectivityService } from './connectivity/ConnectivityService';
 import { createRouter } from './router';
 import { PublisherRegistry, setupRequests } from './requests';
@@ -13,6 +16,8 @@ import { EntityAccess } from './services/EntityAccess';
 import { EntityResolver } from './services/EntityResolver';
 import { readMappableEntities } from './services/live/catalogEntities';
 import { LiveFlowService } from './services/live/LiveFlowService';
+import { StreamLimits } from './services/live/StreamLimits';
+import { ManifestSourceRegistry } from './services/sources/ManifestSourceRegistry';
 import { WorkloadService } from './services/WorkloadService';
 
 /**
@@ -24,6 +29,10 @@ export const ciliumPlugin = createBackendPlugin({
   register(env) {
     const publishers = new PublisherRegistry();
     env.registerExtensionPoint(ciliumPublishersExtensionPoint, publishers);
+    // The built-in source types are added through the same interface a
+    // module uses; modules' types are added before init runs.
+    const sources = ManifestSourceRegistry.withBuiltins();
+    env.registerExtensionPoint(ciliumManifestSourcesExtensionPoint, sources);
     env.registerInit({
       deps: {
         httpRouter: coreServices.httpRouter,
@@ -52,7 +61,7 @@ export const ciliumPlugin = createBackendPlugin({
           catalog,
         } = deps;
         deps.permissionsRegistry.addPermissions(ciliumPermissions);
-        const clusters = ClusterRegistry.fromConfig(config, logger);
+        const clusters = ClusterRegistry.fromConfig(config, logger, sources);
         if (clusters.names().length === 0) {
           logger.warn(
             'No clusters configured under cilium.clusters; the Network tab will be empty',
@@ -118,6 +127,7 @@ export const ciliumPlugin = createBackendPlugin({
             access: new EntityAccess(permissions),
             workloads: new WorkloadService(clusters),
             live,
+            streams: StreamLimits.fromConfig(config),
             connectivity: new ConnectivityService({
               clusters,
               live,

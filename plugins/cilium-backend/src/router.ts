@@ -1,5 +1,5 @@
 import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
+import { InputError, serializeError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
 import {
@@ -14,6 +14,11 @@ import { EntityAccess } from './services/EntityAccess';
 import { withAuditEvent } from './services/auditing';
 import { EntityResolver } from './services/EntityResolver';
 import { LiveFlowService } from './services/live/LiveFlowService';
+import {
+  StreamLease,
+  StreamLimits,
+  TooManyStreamsError,
+} from './services/live/StreamLimits';
 import { WorkloadService } from './services/WorkloadService';
 import { openEventStream } from './sse';
 
@@ -26,6 +31,8 @@ export interface RouterOptions {
   access: EntityAccess;
   workloads: WorkloadService;
   live: LiveFlowService;
+  /** Admission control for the live flow streams. */
+  streams: StreamLimits;
   connectivity: ConnectivityService;
 }
 
@@ -52,6 +59,7 @@ export async function createRouter(
     access,
     workloads,
     live,
+    streams,
     connectivity,
   } = options;
   const router = Router();
@@ -71,8 +79,8 @@ export async function createRouter(
     return entityRef;
   }
 
-  /** Wraps a read in an auditor event (created before validation, so failures are audited too). */
-  function audited<T>(
+  /** Runs a read inside an `entity-network-read` auditor event (created before validation, so failures are audited too). */
+  function auditEntityRead<T>(
     req: express.Request,
     queryType: string,
     fn: () => Promise<T>,
@@ -103,7 +111,7 @@ export async function createRouter(
   });
 
   router.get('/entities/:kind/:namespace/:name/workloads', async (req, res) => {
-    const body = await audited(req, 'workloads', async () => {
+    const body = await auditEntityRead(req, 'workloads', async () => {
       const { kind, namespace, name } = req.params;
       const credentials = await httpAuth.credentials(req, {
         allow: ['user', 'service'],
@@ -125,7 +133,7 @@ export async function createRouter(
   router.get(
     '/entities/:kind/:namespace/:name/connectivity',
     async (req, res) => {
-      const body = await audited(req, 'connectivity', async () => {
+      const body = await auditEntityRead(req, 'connectivity', async () => {
         const { kind, namespace, name } = req.params;
         const credentials = await httpAuth.credentials(req, {
           allow: ['user', 'service'],
@@ -163,14 +171,14 @@ export async function createRouter(
 
   router.get('/entities/:kind/:namespace/:name/flows', async (req, res) => {
     const limit = parseLimit(req.query.limit);
-    const body = await audited(req, 'flows', async () =>
+    const body = await auditEntityRead(req, 'flows', async () =>
       live.flows(await readableEntity(req), limit),
     );
     res.json(body);
   });
 
   router.get('/entities/:kind/:namespace/:name/traffic', async (req, res) => {
-    const body = await audited(req, 'traffic', async () =>
+    const body = await auditEntityRead(req, 'traffic', async () =>
       live.traffic(await readableEntity(req)),
     );
     res.json(body);
@@ -179,15 +187,41 @@ export async function createRouter(
   router.get(
     '/entities/:kind/:namespace/:name/flows/stream',
     async (req, res) => {
-      const entityRef = await audited(req, 'flow-stream', () =>
+      const entityRef = await auditEntityRead(req, 'flow-stream', () =>
         readableEntity(req),
       );
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
+      });
+      let lease: StreamLease;
+      try {
+        lease = streams.acquire(credentials);
+      } catch (error) {
+        if (!(error instanceof TooManyStreamsError)) throw error;
+        res.status(429).json({
+          error: serializeError(error),
+          request: { method: req.method, url: req.originalUrl },
+          response: { statusCode: 429 },
+        });
+        return;
+      }
       const stream = openEventStream(req, res);
       const subscriber = live.subscribe(entityRef, batch =>
         stream.write('flows', batch),
       );
       stream.onDrain(() => subscriber.resume());
-      stream.onClose(() => live.unsubscribe(entityRef, subscriber));
+      // At the token's expiry (or the maximum duration) the stream ends; the
+      // browser reconnects with a fresh token.
+      const end = setTimeout(() => {
+        stream.write('end', { reason: 'credentials expired; reconnect' });
+        stream.close();
+      }, Math.max(0, lease.endsAt - Date.now()));
+      end.unref?.();
+      stream.onClose(() => {
+        clearTimeout(end);
+        live.unsubscribe(entityRef, subscriber);
+        lease.release();
+      });
     },
   );
 

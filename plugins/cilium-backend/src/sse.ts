@@ -22,10 +22,14 @@ export function openEventStream(
   );
   heartbeat.unref?.();
   const closeHandlers: Array<() => void> = [];
-  req.on('close', () => {
+  let closed = false;
+  const onClose = () => {
+    if (closed) return;
+    closed = true;
     clearInterval(heartbeat);
     closeHandlers.forEach(h => h());
-  });
+  };
+  req.on('close', onClose);
   return {
     write(event: string, data: unknown): boolean {
       return res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -35,6 +39,11 @@ export function openEventStream(
     },
     onClose(handler: () => void) {
       closeHandlers.push(handler);
+    },
+    /** Ends the stream from the server side (close handlers run once). */
+    close() {
+      res.end();
+      onClose();
     },
   };
 }

@@ -2,6 +2,7 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
 import { AuthenticationError } from '@backstage/errors';
 import {
   authProvidersExtensionPoint,
@@ -30,7 +31,7 @@ const devAuthenticator = createProxyAuthenticator({
         `Missing the ${DEV_USER_HEADER} header; set it to the name of a User entity, e.g. ${DEV_USER_HEADER}: jane.doe`,
       );
     }
-    if (!USER_NAME.test(userName) || userName.length > 63) {
+    if (userName.length > 63 || !USER_NAME.test(userName)) {
       throw new AuthenticationError(
         `${DEV_USER_HEADER} "${userName}" is not a valid User entity name`,
       );
@@ -39,10 +40,42 @@ const devAuthenticator = createProxyAuthenticator({
   },
 });
 
+/** The config key that allows the dev sign-in outside development (like the guest provider's). */
+export const DEV_ALLOW_OUTSIDE_DEVELOPMENT_KEY =
+  'auth.providers.dev.dangerouslyAllowOutsideDevelopment';
+
+/**
+ * Is the development sign-in on? Only when `auth.environment` is
+ * `development`. When it is on but `NODE_ENV` is `production`, this throws
+ * (the backend refuses to start) unless
+ * `auth.providers.dev.dangerouslyAllowOutsideDevelopment` is true: a
+ * production deployment that layers its config on app-config.yaml without
+ * app-config.production.yaml must not keep a provider that signs anyone in as
+ * anyone, reviewers included, from one header.
+ */
+export function devSignInEnabled(config: Config): boolean {
+  if (config.getOptionalString('auth.environment') !== 'development')
+    return false;
+  if (
+    process.env.NODE_ENV === 'production' &&
+    config.getOptionalBoolean(DEV_ALLOW_OUTSIDE_DEVELOPMENT_KEY) !== true
+  ) {
+    throw new Error(
+      `The dev sign-in provider (sign in as any user from the ${DEV_USER_HEADER} header) refuses to start with NODE_ENV=production. ` +
+        `Layer app-config.production.yaml (it sets auth.environment: production) and configure a real sign-in provider, ` +
+        `or, for a demo only, set ${DEV_ALLOW_OUTSIDE_DEVELOPMENT_KEY}: true.`,
+    );
+  }
+  return true;
+}
+
 /**
  * Adds the `dev` auth provider — sign in as any User entity of the catalog —
- * but only when `auth.environment` is `development`. Anywhere else the
- * provider does not exist and `/api/auth/dev/*` answers 404.
+ * but only when `auth.environment` is `development`, and with
+ * `NODE_ENV=production` only when
+ * `auth.providers.dev.dangerouslyAllowOutsideDevelopment` is true (see
+ * {@link devSignInEnabled}). Anywhere else the provider does not exist and
+ * `/api/auth/dev/*` answers 404.
  */
 export const authModuleDevProvider = createBackendModule({
   pluginId: 'auth',
@@ -55,15 +88,18 @@ export const authModuleDevProvider = createBackendModule({
         logger: coreServices.logger,
       },
       async init({ providers, config, logger }) {
-        const environment = config.getOptionalString('auth.environment');
-        if (environment !== 'development') {
+        if (!devSignInEnabled(config)) {
           logger.info(
             `The dev sign-in provider is off: auth.environment is ${
-              environment ?? 'not set'
+              config.getOptionalString('auth.environment') ?? 'not set'
             }, not development`,
           );
           return;
         }
+        if (process.env.NODE_ENV === 'production')
+          logger.warn(
+            `The dev sign-in provider is on with NODE_ENV=production because ${DEV_ALLOW_OUTSIDE_DEVELOPMENT_KEY} is true: anyone who can reach the backend can sign in as any user`,
+          );
         providers.registerProvider({
           providerId: 'dev',
           factory: createProxyAuthProviderFactory({

@@ -9,6 +9,7 @@ import {
 } from '@backstage/catalog-model';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import Router from 'express-promise-router';
+import { devSignInEnabled } from './devAuthProvider';
 
 /** One sample user the development sign-in page offers. */
 export interface DevSignInUser {
@@ -21,8 +22,10 @@ export interface DevSignInUser {
 
 /**
  * Lists the catalog's User entities, without authentication, so the
- * development sign-in page can offer them. Registered only when
- * `auth.environment` is `development`, like the `dev` auth provider; anywhere
+ * development sign-in page can offer them. Registered exactly when the `dev`
+ * auth provider is (`auth.environment: development`, and with
+ * `NODE_ENV=production` only with
+ * `auth.providers.dev.dangerouslyAllowOutsideDevelopment: true`); anywhere
  * else `/api/devsignin/users` answers 404.
  */
 export const devSignInUsersPlugin = createBackendPlugin({
@@ -36,8 +39,7 @@ export const devSignInUsersPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
       },
       async init({ httpRouter, config, auth, catalog }) {
-        if (config.getOptionalString('auth.environment') !== 'development')
-          return;
+        if (!devSignInEnabled(config)) return;
         const router = Router();
         router.get('/users', async (_req, res) => {
           const credentials = await auth.getOwnServiceCredentials();

@@ -28,6 +28,7 @@ import {
 import { LabelIndex } from '../selectors/label-index';
 import { selectorMatches } from '../selectors/selector';
 import { dnsCovers } from './fqdn';
+import type { DnsPattern } from './fqdn';
 import {
   elementConn,
   elementL7,
@@ -65,7 +66,7 @@ export interface DirectionProfile {
   /** Workloads explicitly named by the allow elements (when not open). */
   candidates: number[];
   /** DNS patterns visible to the DNS proxy (egress). */
-  dns: RegExp[];
+  dns: DnsPattern[];
 }
 
 /** A peer given to a query. */

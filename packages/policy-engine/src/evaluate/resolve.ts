@@ -21,6 +21,7 @@ import {
   selectorMatches,
 } from '../selectors/selector';
 import { compileDnsPattern } from './fqdn';
+import type { DnsPattern } from './fqdn';
 import { isNamed, l7Of, portsConn } from './ports';
 import type { L7Rules } from '../model/policy';
 
@@ -43,9 +44,9 @@ export interface ResolvedElement {
   rawExt: IpRange[];
   /** Covers every external address (world, all, 0.0.0.0/0 + ::/0). */
   extAll: boolean;
-  fqdns: Array<{ text: string; re: RegExp }>;
+  fqdns: Array<{ text: string; re: DnsPattern }>;
   /** DNS L7 patterns this element installs (egress allow with `rules.dns`). */
-  dns: RegExp[];
+  dns: DnsPattern[];
   /** Constant connection set, when the element has no named ports. */
   constConn?: ConnSet;
   constL7?: Array<{ conn: ConnSet; rules: L7Rules }>;

@@ -3,6 +3,7 @@ import { ConnSet, Protocol } from '../model/connset';
 import type { Workload } from '../model/inventory';
 import { parseCidr, formatAddress } from '../model/ip';
 import { formatPolicyRef, PolicyRef, RuleRef } from '../model/policy';
+import { findControlCharacter, singleLine } from '../model/text';
 import type { PeerQuery, PolicyEngine } from '../evaluate/engine';
 import { compileDnsPattern, dnsCovers } from '../evaluate/fqdn';
 import { checkRequest, sanitize } from './guardrails';
@@ -66,9 +67,9 @@ export function describePorts(ports: GeneratePort[]): string {
     .join(', ');
 }
 
+/** Untrusted text for a YAML comment or value: one line, no control characters. */
 function oneLine(text: string, max = 200): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return singleLine(text, max);
 }
 
 function portEntries(ports: GeneratePort[]): Array<Record<string, unknown>> {
@@ -179,10 +180,10 @@ function document(
       },
       annotations: {
         [REQUEST_ID_KEY]: request.id,
-        [REQUESTER_KEY]: request.requester,
+        [REQUESTER_KEY]: oneLine(request.requester, 255),
         [JUSTIFICATION_KEY]: oneLine(request.justification, 1000),
-        [SOURCE_KEY]: request.source.entityRef,
-        [TARGET_KEY]: target,
+        [SOURCE_KEY]: oneLine(request.source.entityRef, 255),
+        [TARGET_KEY]: oneLine(target, 300),
         ...(request.expiresAt ? { [EXPIRES_KEY]: request.expiresAt } : {}),
       },
     },
@@ -213,7 +214,10 @@ function document(
           `# Temporary: expires ${request.expiresAt}; a removal request is filed then.`,
         ]
       : []),
-  ].join('\n');
+  ]
+    // Every header line is one YAML comment line, whatever the request holds.
+    .map(line => `# ${oneLine(line.slice(2), 1200)}`)
+    .join('\n');
   return {
     path: policyPath(request, namespace, name),
     yaml: `${header}\n${stringify(object, { lineWidth: 0 })}`,
@@ -443,6 +447,18 @@ export function generate(
       });
     }
   }
-  for (const p of policies) findings.push(...sanitize(p.object));
+  for (const p of policies) {
+    findings.push(...sanitize(p.object));
+    // Last line of defence: a value that slipped past the guardrails (a label
+    // from a catalog annotation, say) must not put a line break that a YAML 1.1
+    // reader sees (NEL, LS, PS, CR) or any other control character in the file.
+    const found = findControlCharacter(p.yaml.split('\n').join(' '));
+    if (found)
+      findings.push({
+        severity: 'error',
+        code: 'control-character',
+        message: `The generated ${p.path} would contain the control character ${found.name}; check the names, labels and HTTP rules of the request.`,
+      });
+  }
   return { policies, expected, findings };
 }

@@ -1,4 +1,7 @@
-import { CidrError, parseCidr } from '../model/ip';
+import { isDnsName, MAX_DNS_NAME_LENGTH } from '../evaluate/fqdn';
+import ipaddr from 'ipaddr.js';
+import { canonicalCidr, CidrError, parseCidr } from '../model/ip';
+import { controlCharacterProblem } from '../model/text';
 import { MAX_POLICY_NAME } from './naming';
 import type { Finding, GenerateRequest } from './types';
 
@@ -17,8 +20,12 @@ const PLATFORM_ONLY_ENTITIES: Record<string, string> = {
   cluster: 'it allows every endpoint of the cluster',
 };
 
-const FQDN_NAME = /^([-a-zA-Z0-9_]+[.]?)+$/;
-const FQDN_PATTERN = /^(\*\.)?([-a-zA-Z0-9_]+[.]?)+$/;
+/** The longest HTTP path or method regular expression a request may carry. */
+export const MAX_HTTP_RULE_LENGTH = 1024;
+
+/** The longest CIDR or Cilium entity name looked at (an IPv6 CIDR has at most 49 characters). */
+const MAX_CIDR_LENGTH = 64;
+
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 function error(code: string, message: string): Finding {
@@ -35,6 +42,20 @@ function isValidRegex(text: string): boolean {
   }
 }
 
+/** Why a CIDR is not canonical, for the refusal message ('' when only the spelling differs). */
+function cidrOddity(cidr: string): string {
+  const [address, bits] = cidr.split('/');
+  const range = parseCidr(cidr);
+  if (range.family === 4 && !ipaddr.IPv4.isValidFourPartDecimal(address))
+    return ': a leading 0 reads as octal and 0x as hexadecimal';
+  if (
+    parseCidr(`${address}/${range.family === 4 ? 32 : 128}`).start !==
+    range.start
+  )
+    return `: the address has bits set after the /${Number(bits)} prefix`;
+  return '';
+}
+
 /**
  * Guardrails on the request itself, before anything is generated: ports in
  * range, L7 only on TCP, no world / all / cluster / 0.0.0.0/0, valid names.
@@ -43,6 +64,48 @@ function isValidRegex(text: string): boolean {
 export function checkRequest(request: GenerateRequest): Finding[] {
   const out: Finding[] = [];
   const { target, ports, http } = request;
+  // Single-line fields that end up as YAML values: no control characters or
+  // line breaks (the justification is free text, made one line where written).
+  const singleLineFields: Array<[string, string | undefined, number]> = [
+    ...(http ?? []).flatMap(
+      (r, i): Array<[string, string | undefined, number]> => [
+        [`http[${i}].path`, r.path, MAX_HTTP_RULE_LENGTH],
+        [`http[${i}].method`, r.method, MAX_HTTP_RULE_LENGTH],
+      ],
+    ),
+    [
+      'target name',
+      target.type === 'fqdn' ? target.name : undefined,
+      MAX_DNS_NAME_LENGTH,
+    ],
+    [
+      'target CIDR',
+      target.type === 'cidr' ? target.cidr : undefined,
+      MAX_CIDR_LENGTH,
+    ],
+    [
+      'target entity',
+      target.type === 'cilium-entity' ? target.entity : undefined,
+      MAX_CIDR_LENGTH,
+    ],
+  ];
+  for (const [field, value, max] of singleLineFields) {
+    if (value === undefined) continue;
+    if (value.length > max) {
+      // Refused on length below (or here), before any character is looked at.
+      if (field.startsWith('target C') || field.startsWith('target e'))
+        out.push(
+          error(
+            'too-long',
+            `${field} may be at most ${max} characters; it has ${value.length}.`,
+          ),
+        );
+      continue;
+    }
+    const problem = controlCharacterProblem(value);
+    if (problem) out.push(error('control-character', `${field} ${problem}.`));
+  }
+  if (out.length) return out;
   if (ports.length === 0)
     out.push(
       error(
@@ -89,6 +152,21 @@ export function checkRequest(request: GenerateRequest): Finding[] {
     }
     for (const r of http) {
       if (
+        (r.path?.length ?? 0) > MAX_HTTP_RULE_LENGTH ||
+        (r.method?.length ?? 0) > MAX_HTTP_RULE_LENGTH
+      ) {
+        out.push(
+          error(
+            'http-too-long',
+            `An HTTP path or method may be at most ${MAX_HTTP_RULE_LENGTH} characters; this one has ${Math.max(
+              r.path?.length ?? 0,
+              r.method?.length ?? 0,
+            )}.`,
+          ),
+        );
+        continue;
+      }
+      if (
         r.path !== undefined &&
         (!r.path.startsWith('/') || !isValidRegex(r.path))
       ) {
@@ -124,6 +202,18 @@ export function checkRequest(request: GenerateRequest): Finding[] {
       }
       break;
     case 'fqdn': {
+      if (target.name.length > MAX_DNS_NAME_LENGTH) {
+        out.push(
+          error(
+            'fqdn-too-long',
+            `A domain name may be at most ${MAX_DNS_NAME_LENGTH} characters; "${target.name.slice(
+              0,
+              40,
+            )}…" has ${target.name.length}.`,
+          ),
+        );
+        break;
+      }
       const name = target.name.replace(/\.$/, '');
       if (
         name === '*' ||
@@ -136,8 +226,7 @@ export function checkRequest(request: GenerateRequest): Finding[] {
           ),
         );
       } else if (
-        !(name.startsWith('*.') ? FQDN_PATTERN : FQDN_NAME).test(name) ||
-        name.length > 255 ||
+        !isDnsName(name.startsWith('*.') ? name.slice(2) : name) ||
         !name.includes('.')
       ) {
         out.push(
@@ -170,6 +259,17 @@ export function checkRequest(request: GenerateRequest): Finding[] {
               `"${target.cidr}" is an address; write it as a CIDR (${
                 target.cidr
               }/${range.family === 4 ? 32 : 128}).`,
+            ),
+          );
+        } else if (canonicalCidr(target.cidr) !== target.cidr) {
+          out.push(
+            error(
+              'cidr-not-canonical',
+              `"${
+                target.cidr
+              }" is not written the way Cilium writes it${cidrOddity(
+                target.cidr,
+              )}; did you mean ${canonicalCidr(target.cidr)}?`,
             ),
           );
         } else if (prefix === 0) {
@@ -277,7 +377,7 @@ export function sanitize(doc: Obj): Finding[] {
     );
   }
   for (const [k, v] of Object.entries((meta.labels ?? {}) as Obj)) {
-    if (typeof v !== 'string' || !LABEL_VALUE.test(v) || v.length > 63)
+    if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v))
       out.push(
         error('invalid-label', `Label ${k}="${v}" is not a valid label value.`),
       );

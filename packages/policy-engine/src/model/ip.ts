@@ -75,6 +75,28 @@ export function parseCidr(text: string): IpRange {
   }
 }
 
+/**
+ * The canonical text of a CIDR: decimal dotted quad (IPv4) or RFC 5952 form
+ * (IPv6) of the network address, host bits cleared, prefix without leading
+ * zeros — what Cilium (Go's net/netip) writes. `010.0.0.0/8` (octal),
+ * `0xa.0.0.0/8` (hex) and `10.0.0.1/8` (host bits) are not canonical; their
+ * canonical forms are `8.0.0.0/8`, `10.0.0.0/8` and `10.0.0.0/8`.
+ * Throws {@link CidrError} when the text is not a CIDR.
+ */
+export function canonicalCidr(text: string): string {
+  const t = String(text).trim();
+  try {
+    const [addr, bits] = ipaddr.parseCIDR(t);
+    const network =
+      addr.kind() === 'ipv4'
+        ? ipaddr.IPv4.networkAddressFromCIDR(t)
+        : ipaddr.IPv6.networkAddressFromCIDR(t);
+    return `${network.toString()}/${bits}`;
+  } catch (e) {
+    throw new CidrError(`invalid CIDR "${t}"`);
+  }
+}
+
 /** Formats an address. */
 export function formatAddress(family: IpFamily, v: bigint): string {
   if (family === 4) {

@@ -6,6 +6,7 @@ import {
   rangeInside,
   subtractRanges,
 } from '../model/ip';
+import { isDnsName, isDnsPattern } from '../evaluate/fqdn';
 import { NAMESPACE_LABELS_PREFIX, POD_NAMESPACE_LABEL } from '../model/labels';
 import {
   Direction,
@@ -118,9 +119,6 @@ const EGRESS_FIELDS: FieldSpec[] = [
   { field: 'toServices', kind: 'services' },
   { field: 'toRequires', kind: 'requires' },
 ];
-
-const FQDN_NAME_RE = /^([-a-zA-Z0-9_]+[.]?)+$/;
-const FQDN_PATTERN_RE = /^([-a-zA-Z0-9_*]+[.]?)+$/;
 
 /** Normalises a DNS name or pattern: lower case, no trailing dot. */
 export function normalizeDnsName(s: string): string {
@@ -264,13 +262,11 @@ function parsePeerField(
           }
           if (hasName) {
             const n = String(o.matchName);
-            if (!FQDN_NAME_RE.test(n) || n.length > 255)
-              p.error(ip, `invalid matchName "${n}"`);
+            if (!isDnsName(n)) p.error(ip, `invalid matchName "${n}"`);
             else out.push({ type: 'fqdn', matchName: normalizeDnsName(n) });
           } else {
             const n = String(o.matchPattern);
-            if (!FQDN_PATTERN_RE.test(n) || n.length > 255)
-              p.error(ip, `invalid matchPattern "${n}"`);
+            if (!isDnsPattern(n)) p.error(ip, `invalid matchPattern "${n}"`);
             else out.push({ type: 'fqdn', matchPattern: normalizeDnsName(n) });
           }
           break;

@@ -17,15 +17,19 @@ export interface ParsedText {
   diagnostics: Diagnostic[];
 }
 
-const TEMPLATE_RE = /\{\{[^]*?\}\}/;
+/** Does the text hold `{{ … }}`? Two scans, not a lazy regex that rescans from every `{{`. */
+function hasTemplateText(s: string): boolean {
+  const open = s.indexOf('{{');
+  return open >= 0 && s.indexOf('}}', open + 2) >= 0;
+}
 
 function hasTemplate(v: unknown, depth = 0): boolean {
   if (depth > 64) return false;
-  if (typeof v === 'string') return TEMPLATE_RE.test(v);
+  if (typeof v === 'string') return hasTemplateText(v);
   if (Array.isArray(v)) return v.some(x => hasTemplate(x, depth + 1));
   if (v && typeof v === 'object') {
     for (const [k, x] of Object.entries(v))
-      if (TEMPLATE_RE.test(k) || hasTemplate(x, depth + 1)) return true;
+      if (hasTemplateText(k) || hasTemplate(x, depth + 1)) return true;
   }
   return false;
 }
@@ -97,7 +101,7 @@ function parseOnce(text: string, file?: string): ParsedText {
     const start = doc.range?.[0] ?? 0;
     const pos = lineCounter.linePos(start);
     const srcText = text.slice(start, doc.range?.[2] ?? text.length);
-    const templated = TEMPLATE_RE.test(stripComments(srcText));
+    const templated = hasTemplateText(stripComments(srcText));
     if (doc.errors.length) {
       const err = doc.errors[0];
       const p = err.linePos?.[0] ?? pos;

@@ -1,140 +1,53 @@
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
-  AuditorService,
-  BackstageCredentials,
-  LoggerService,
-  PermissionsService,
-  UserInfoService,
-} from '@backstage/backend-plugin-api';
-import {
-  Entity,
-  parseEntityRef,
-  RELATION_OWNED_BY,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
-import {
-  ConflictError,
-  InputError,
-  NotAllowedError,
-  NotFoundError,
-} from '@backstage/errors';
-import { CatalogService } from '@backstage/plugin-catalog-node';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import {
-  ANNOTATION_CILIUM_CIDR,
-  ANNOTATION_CILIUM_FQDN,
-  ciliumRequestCreatePermission,
-  ciliumRequestReviewPermission,
   ConnectivityPreview,
   ConnectivityRequest,
   ConnectivityRequestState,
-  getWorkloadIdentity,
-  LabelSelectorRequirement,
-  RequestApproval,
   RequestEvent,
-  RequestReplay,
 } from '@cilium-zero-trust/plugin-cilium-common';
-import type { LeanFlow } from '@cilium-zero-trust/plugin-cilium-node';
 import { randomBytes } from 'crypto';
-import { auditTransition } from './audit';
 import {
-  ChangePlan,
-  GenerateLabelSelector,
-  GenerateRequest,
-  GenerateTarget,
-  planChange,
-} from './engine';
-import { EngineProvider } from './EngineProvider';
-import { replayFlows } from './replay';
+  normalizeEntityRef,
+  ResolvedPeers,
+  TargetResolver,
+} from '../services/TargetResolver';
+import { Caller, RequestAuthorizer } from './RequestAuthorizer';
+import { RequestPlan, RequestPlanner } from './RequestPlanner';
 import { RequestStore, StoredRequest } from './RequestStore';
+import { RequestTransitions } from './RequestTransitions';
 import { RequestBody } from './schema';
 import { assertTransition } from './stateMachine';
-
-/** The signed-in caller, resolved server-side. */
-export interface Caller {
-  credentials: BackstageCredentials;
-  userEntityRef: string;
-  /** The user ref and the groups they belong to (`ownershipEntityRefs`). */
-  claims: string[];
-}
 
 /** What the service needs; everything is injected so tests can swap it. */
 export interface RequestServiceOptions {
   store: RequestStore;
-  catalog: CatalogService;
-  userInfo: UserInfoService;
-  permissions: PermissionsService;
-  engines: EngineProvider;
-  auditor: AuditorService;
-  logger: LoggerService;
+  authorizer: RequestAuthorizer;
+  targets: TargetResolver;
+  planner: RequestPlanner;
+  transitions: RequestTransitions;
+  /** Merges published requests in the portal (the tracker). */
+  merger: {
+    merge(request: ConnectivityRequest, actor: string): Promise<void>;
+  };
   /** Entity refs of the reviewer groups (`cilium.requests.reviewers`). */
   reviewers: string[];
-  defaultCluster: string;
-  /** Recent flows of an entity from the live buffer (for the replay). */
-  recentFlows?: (entityRef: string) => LeanFlow[];
   /** Called after a request became approved (kicks the outbox). */
   onApproved?: (id: string) => void;
   newId?: () => string;
   now?: () => Date;
 }
 
-const NO_REPLAY: RequestReplay = {
-  flowsReplayed: 0,
-  newlyAllowed: [],
-  newlyDropped: [],
-};
-
-function ownersOf(entity: Entity): string[] {
-  return (entity.relations ?? [])
-    .filter(r => r.type === RELATION_OWNED_BY)
-    .map(r => r.targetRef);
-}
-
-function toSelector(
-  requirements: LabelSelectorRequirement[],
-): GenerateLabelSelector {
-  const matchLabels: Record<string, string> = {};
-  const matchExpressions: NonNullable<
-    GenerateLabelSelector['matchExpressions']
-  > = [];
-  for (const r of requirements) {
-    if (r.operator === 'In' && r.values.length === 1 && !(r.key in matchLabels))
-      matchLabels[r.key] = r.values[0];
-    else
-      matchExpressions.push({
-        key: r.key,
-        operator: r.operator,
-        ...(r.values.length ? { values: r.values } : {}),
-      });
-  }
-  return {
-    ...(Object.keys(matchLabels).length ? { matchLabels } : {}),
-    ...(matchExpressions.length ? { matchExpressions } : {}),
-  };
-}
-
-function normalizeRef(ref: string, field: string): string {
-  try {
-    return stringifyEntityRef(parseEntityRef(ref));
-  } catch (e) {
-    throw new InputError(
-      `${field} "${ref}" is not an entity ref; write it as kind:namespace/name, e.g. component:default/checkout`,
-    );
-  }
-}
-
-interface Prepared {
-  cluster: string;
-  sourceRef: string;
-  destinationOwners: string[];
+/** A request checked, resolved and planned, before it is stored. */
+interface Prepared extends RequestPlan {
+  peers: ResolvedPeers;
   consentNeeded: boolean;
-  plan: ChangePlan;
-  replay: RequestReplay;
 }
 
 /**
- * Connectivity change requests: the ownership gate, generation and tests
- * (via the policy engine), approvals and the state machine. Routes are thin
- * wrappers around these methods.
+ * Connectivity change requests, one method per route: each asks the
+ * authorizer who may, the target resolver and planner what the change is,
+ * and moves state only through `RequestTransitions`.
  */
 export class RequestService {
   private readonly now: () => Date;
@@ -147,172 +60,40 @@ export class RequestService {
   }
 
   /** Resolves the caller's identity and groups from their credentials. */
-  async caller(credentials: BackstageCredentials): Promise<Caller> {
-    const info = await this.options.userInfo.getUserInfo(credentials);
-    return {
-      credentials,
-      userEntityRef: info.userEntityRef,
-      claims: [...new Set([info.userEntityRef, ...info.ownershipEntityRefs])],
-    };
+  caller(credentials: BackstageCredentials): Promise<Caller> {
+    return this.options.authorizer.caller(credentials);
   }
 
-  private async entity(
-    ref: string,
-    caller: Caller,
-    field: string,
-  ): Promise<Entity> {
-    const entity = await this.options.catalog.getEntityByRef(ref, {
-      credentials: caller.credentials,
-    });
-    if (!entity)
-      throw new NotFoundError(
-        `${field} ${ref} is not in the catalog, or you may not see it`,
-      );
-    return entity;
-  }
-
-  private identity(entity: Entity, field: string) {
-    const result = getWorkloadIdentity(entity, {
-      defaultCluster: this.options.defaultCluster,
-    });
-    if (!result.ok)
-      throw new InputError(
-        `${field} ${stringifyEntityRef(entity)} has no workload identity: ${
-          result.message
-        }`,
-      );
-    return result.identity;
-  }
-
-  /** The gate, then generation, validation and the tests. Nothing is stored. */
+  /** The gate, then target resolution and planning. Nothing is stored. */
   private async prepare(
     body: RequestBody,
     caller: Caller,
     id: string,
   ): Promise<Prepared> {
-    const sourceRef = normalizeRef(body.source, 'source');
-    const source = await this.entity(sourceRef, caller, 'source');
-    const [decision] = await this.options.permissions.authorize(
-      [{ permission: ciliumRequestCreatePermission, resourceRef: sourceRef }],
-      { credentials: caller.credentials },
+    const { authorizer, targets, planner } = this.options;
+    const sourceRef = normalizeEntityRef(body.source, 'source');
+    const source = await targets.entity(
+      sourceRef,
+      caller.credentials,
+      'source',
     );
-    const owners = ownersOf(source);
-    if (
-      decision.result !== AuthorizeResult.ALLOW ||
-      !owners.some(o => caller.claims.includes(o))
-    ) {
-      throw new NotAllowedError(
-        `Only the owners of ${sourceRef} (${
-          owners.join(', ') || 'it has no owner'
-        }) may request connectivity for it; you are ${caller.userEntityRef}${
-          caller.claims.length > 1
-            ? ` (member of ${caller.claims
-                .filter(c => c !== caller.userEntityRef)
-                .join(', ')})`
-            : ''
-        }`,
-      );
-    }
-    const src = this.identity(source, 'source');
-    const sourceEnd = {
-      type: 'workloads' as const,
-      entityRef: sourceRef,
-      name: source.metadata.name,
-      namespace: src.namespace,
-      selector: toSelector(src.requirements),
-    };
-
-    let target: GenerateTarget;
-    let destinationOwners: string[] = [];
-    let ingressIntoService = false;
-    if (body.target.type === 'entity') {
-      const targetRef = normalizeRef(body.target.ref, 'target.ref');
-      const dst = await this.entity(targetRef, caller, 'target');
-      const a = dst.metadata.annotations ?? {};
-      const result = getWorkloadIdentity(dst, {
-        defaultCluster: this.options.defaultCluster,
-      });
-      if (result.ok) {
-        if (result.identity.cluster !== src.cluster) {
-          throw new InputError(
-            `${targetRef} runs in cluster ${result.identity.cluster} and ${sourceRef} in ${src.cluster}; cross-cluster requests are not supported`,
-          );
-        }
-        target = {
-          type: 'workloads',
-          entityRef: targetRef,
-          name: dst.metadata.name,
-          namespace: result.identity.namespace,
-          selector: toSelector(result.identity.requirements),
-        };
-        destinationOwners = ownersOf(dst);
-        ingressIntoService = true;
-      } else if (a[ANNOTATION_CILIUM_FQDN]) {
-        target = {
-          type: 'fqdn',
-          name: a[ANNOTATION_CILIUM_FQDN].split(',')[0].trim(),
-        };
-      } else if (a[ANNOTATION_CILIUM_CIDR]) {
-        target = {
-          type: 'cidr',
-          cidr: a[ANNOTATION_CILIUM_CIDR].split(',')[0].trim(),
-        };
-      } else {
-        throw new InputError(
-          `target ${targetRef} has no workloads and no ${ANNOTATION_CILIUM_FQDN} / ${ANNOTATION_CILIUM_CIDR} annotation: ${result.message}`,
-        );
-      }
-    } else if (body.target.type === 'fqdn') {
-      target = { type: 'fqdn', name: body.target.name };
-    } else if (body.target.type === 'cidr') {
-      target = { type: 'cidr', cidr: body.target.cidr };
-    } else {
-      target = { type: 'cilium-entity', entity: body.target.entity };
-    }
-
-    const before = await this.options.engines.engine(src.cluster);
-    const generateRequest: GenerateRequest = {
+    await authorizer.requireMayFile(source, sourceRef, caller);
+    const peers = await targets.resolve(
+      source,
+      sourceRef,
+      body.target,
+      caller.credentials,
+    );
+    const planned = await planner.plan({
       id,
       requester: caller.userEntityRef,
-      justification: body.justification,
-      expiresAt: body.expiresAt
-        ? new Date(body.expiresAt).toISOString()
-        : undefined,
-      source: sourceEnd,
-      target,
-      ports: body.ports,
-      http: body.http,
-    };
-    if (
-      body.expiresAt &&
-      new Date(body.expiresAt).getTime() <= this.now().getTime()
-    ) {
-      throw new InputError(
-        `expiresAt ${body.expiresAt} is in the past; give a future date-time or leave it out`,
-      );
-    }
-    const plan = planChange(generateRequest, before);
-    const replay =
-      plan.after && this.options.recentFlows
-        ? replayFlows(this.options.recentFlows(sourceRef), before, plan.after)
-        : NO_REPLAY;
-    if (replay.newlyDropped.length) {
-      plan.findings.push({
-        severity: 'error',
-        code: 'replay-newly-dropped',
-        message: `${replay.newlyDropped.length} recently forwarded flow(s) would be dropped after this change; a grant must not remove traffic.`,
-      });
-    }
+      body,
+      peers,
+    });
     return {
-      cluster: src.cluster,
-      sourceRef,
-      destinationOwners,
-      consentNeeded:
-        ingressIntoService &&
-        destinationOwners.length > 0 &&
-        !destinationOwners.some(o => caller.claims.includes(o)),
-      plan,
-      replay,
+      ...planned,
+      peers,
+      consentNeeded: authorizer.consentNeeded(peers, caller),
     };
   }
 
@@ -329,7 +110,7 @@ export class RequestService {
       diff: p.plan.diff,
       replay: p.replay,
       approvals: {
-        destinationOwners: p.consentNeeded ? p.destinationOwners : [],
+        destinationOwners: p.consentNeeded ? p.peers.destinationOwners : [],
         reviewerGroups: this.options.reviewers,
       },
     };
@@ -353,12 +134,9 @@ export class RequestService {
       id,
       kind: 'grant',
       state: 'submitted',
-      cluster: p.cluster,
-      source: p.sourceRef,
-      target:
-        body.target.type === 'entity'
-          ? { type: 'entity', ref: normalizeRef(body.target.ref, 'target.ref') }
-          : body.target,
+      cluster: p.peers.cluster,
+      source: p.peers.source.entityRef,
+      target: p.peers.requested,
       ports: body.ports,
       ...(body.http ? { http: body.http } : {}),
       justification: body.justification,
@@ -372,24 +150,19 @@ export class RequestService {
       findings: p.plan.findings,
       diff: p.plan.diff,
       replay: p.replay,
-      destinationOwners: p.destinationOwners,
+      destinationOwners: p.peers.destinationOwners,
       consentNeeded: p.consentNeeded,
     };
-    await this.options.store.create(stored, {
-      actor: caller.userEntityRef,
-      type: 'state',
-      toState: 'submitted',
-      message: `${caller.userEntityRef} requested ${p.plan.diff.added.length} new edge(s): ${body.justification}`,
-      data: { policies: stored.policies.map(x => x.path) },
-    });
-    await auditTransition(this.options.auditor, {
-      requestId: id,
-      from: '',
-      to: 'submitted',
-      actor: caller.userEntityRef,
-      message: 'submitted',
-    });
-    return (await this.options.store.get(id))!;
+    const filed = await this.options.transitions.file(
+      stored,
+      {
+        actor: caller.userEntityRef,
+        message: `${caller.userEntityRef} requested ${p.plan.diff.added.length} new edge(s): ${body.justification}`,
+        data: { policies: stored.policies.map(x => x.path) },
+      },
+      'submitted',
+    );
+    return filed ?? this.get(id);
   }
 
   /** A request with its event timeline. */
@@ -400,79 +173,8 @@ export class RequestService {
   }
 
   /** Whether the caller may review: a member of a reviewer group, allowed `cilium.request.review`. */
-  async isReviewer(caller: Caller): Promise<boolean> {
-    if (!caller.claims.some(c => this.options.reviewers.includes(c)))
-      return false;
-    const [decision] = await this.options.permissions.authorize(
-      [{ permission: ciliumRequestReviewPermission }],
-      {
-        credentials: caller.credentials,
-      },
-    );
-    return decision.result === AuthorizeResult.ALLOW;
-  }
-
-  /** The roles in which the caller may decide on a request, and why not otherwise. */
-  private async roles(
-    request: ConnectivityRequest,
-    caller: Caller,
-  ): Promise<{ roles: RequestApproval['role'][]; why: string }> {
-    if (caller.userEntityRef === request.requester) {
-      throw new NotAllowedError(
-        `You filed ${request.id}; someone else must decide on it (nobody approves their own request)`,
-      );
-    }
-    const roles: RequestApproval['role'][] = [];
-    const notes: string[] = [];
-    if (await this.isReviewer(caller)) {
-      const source = await this.options.catalog.getEntityByRef(request.source, {
-        credentials: caller.credentials,
-      });
-      if (source && ownersOf(source).some(o => caller.claims.includes(o))) {
-        notes.push(
-          `you own ${request.source}, so a reviewer outside its owning team must review it`,
-        );
-      } else {
-        roles.push('reviewer');
-      }
-    }
-    if (request.consentNeeded && request.target.type === 'entity') {
-      const dst = await this.options.catalog.getEntityByRef(
-        request.target.ref,
-        { credentials: caller.credentials },
-      );
-      if (dst && ownersOf(dst).some(o => caller.claims.includes(o)))
-        roles.push('destination-owner');
-    }
-    const who = [
-      `members of ${this.options.reviewers.join(
-        ', ',
-      )} (with cilium.request.review)`,
-      ...(request.consentNeeded
-        ? [
-            `the owners of ${
-              (request.target as any).ref
-            } (${request.destinationOwners.join(', ')})`,
-          ]
-        : []),
-    ].join(' or ');
-    return {
-      roles,
-      why: `Only ${who} may decide on ${request.id}${
-        notes.length ? `; ${notes.join('; ')}` : ''
-      }`,
-    };
-  }
-
-  private complete(
-    request: ConnectivityRequest,
-    approvals: RequestApproval[],
-  ): boolean {
-    return (
-      approvals.some(a => a.role === 'reviewer') &&
-      (!request.consentNeeded ||
-        approvals.some(a => a.role === 'destination-owner'))
-    );
+  isReviewer(caller: Caller): Promise<boolean> {
+    return this.options.authorizer.isReviewer(caller);
   }
 
   /** Records the caller's approval (reviewer) and/or consent (destination owner). */
@@ -481,9 +183,9 @@ export class RequestService {
     caller: Caller,
     comment?: string,
   ): Promise<ConnectivityRequest> {
+    const { authorizer, store } = this.options;
     const request = await this.get(id);
-    const { roles, why } = await this.roles(request, caller);
-    if (!roles.length) throw new NotAllowedError(why);
+    const roles = await authorizer.requireDecider(request, caller);
     if (request.state !== 'submitted') {
       if (
         request.approvals.some(
@@ -495,22 +197,29 @@ export class RequestService {
         `Request ${id} is ${request.state}; only submitted requests can be approved`,
       );
     }
-    const result = await this.options.store.approve(
-      id,
-      roles.map(role => ({ role, approver: caller.userEntityRef, comment })),
-      approvals => this.complete(request, approvals),
-    );
-    if (result.transitioned) {
-      await auditTransition(this.options.auditor, {
-        requestId: id,
-        from: 'submitted',
-        to: 'approved',
+    const approved = await this.options.transitions.transition(
+      request,
+      'approved',
+      {
         actor: caller.userEntityRef,
         message: 'approved',
-      });
-      this.options.onApproved?.(id);
-    }
-    return this.get(id);
+        // Approvals, the state change and the outbox row in one transaction.
+        move: async () =>
+          (
+            await store.approve(
+              id,
+              roles.map(role => ({
+                role,
+                approver: caller.userEntityRef,
+                comment,
+              })),
+              approvals => authorizer.isComplete(request, approvals),
+            )
+          ).transitioned,
+      },
+    );
+    if (approved) this.options.onApproved?.(id);
+    return approved ?? this.get(id);
   }
 
   /** Rejects a submitted request with a reason (reviewers and destination owners). */
@@ -520,38 +229,29 @@ export class RequestService {
     reason: string,
   ): Promise<ConnectivityRequest> {
     const request = await this.get(id);
-    const { roles, why } = await this.roles(request, caller);
-    if (!roles.length) throw new NotAllowedError(why);
+    const roles = await this.options.authorizer.requireDecider(request, caller);
     assertTransition(id, request.state, 'rejected');
     if (request.state !== 'submitted')
       throw new ConflictError(
         `Request ${id} is ${request.state}; only submitted requests can be rejected here`,
       );
-    const ok = await this.options.store.transition(
-      id,
-      'submitted',
+    const rejected = await this.options.transitions.transition(
+      request,
       'rejected',
       {
         actor: caller.userEntityRef,
-        type: 'state',
         message: `Rejected by ${caller.userEntityRef} (${roles.join(
           ', ',
         )}): ${reason}`,
+        auditMessage: reason,
+        patch: { rejectReason: reason },
       },
-      { rejectReason: reason },
     );
-    if (!ok)
+    if (!rejected)
       throw new ConflictError(
         `Request ${id} changed state while you rejected it; reload it`,
       );
-    await auditTransition(this.options.auditor, {
-      requestId: id,
-      from: 'submitted',
-      to: 'rejected',
-      actor: caller.userEntityRef,
-      message: reason,
-    });
-    return this.get(id);
+    return rejected;
   }
 
   /** Withdraws the caller's own request before it is published. */
@@ -561,38 +261,31 @@ export class RequestService {
     comment?: string,
   ): Promise<ConnectivityRequest> {
     const request = await this.get(id);
-    if (
-      request.requester !== caller.userEntityRef ||
-      request.kind !== 'grant'
-    ) {
-      throw new NotAllowedError(
-        `Only the requester (${request.requester}) may withdraw ${id}`,
-      );
-    }
+    this.options.authorizer.requireMayWithdraw(request, caller);
     assertTransition(id, request.state, 'withdrawn');
-    const ok = await this.options.store.transition(
-      id,
-      ['submitted', 'approved'],
+    const withdrawn = await this.options.transitions.transition(
+      request,
       'withdrawn',
       {
         actor: caller.userEntityRef,
-        type: 'state',
+        from: ['submitted', 'approved'],
         message: `Withdrawn by ${caller.userEntityRef}${
           comment ? `: ${comment}` : ''
         }`,
+        auditMessage: 'withdrawn',
       },
     );
-    if (!ok)
+    if (!withdrawn)
       throw new ConflictError(
         `Request ${id} changed state while you withdrew it (it may have been published); reload it`,
       );
-    await auditTransition(this.options.auditor, {
-      requestId: id,
-      from: request.state,
-      to: 'withdrawn',
-      actor: caller.userEntityRef,
-      message: 'withdrawn',
-    });
+    return withdrawn;
+  }
+
+  /** Merges a published request in the portal (publishers such as local-git). */
+  async merge(id: string, caller: Caller): Promise<ConnectivityRequest> {
+    await this.options.authorizer.requireMayMerge(id, caller);
+    await this.options.merger.merge(await this.get(id), caller.userEntityRef);
     return this.get(id);
   }
 
@@ -611,27 +304,17 @@ export class RequestService {
       : undefined;
     if (filter.toReview) states = ['submitted'];
     const items = await this.options.store.list({
-      entity: filter.entity ? normalizeRef(filter.entity, 'entity') : undefined,
+      entity: filter.entity
+        ? normalizeEntityRef(filter.entity, 'entity')
+        : undefined,
       states,
       requester: filter.mine ? caller.userEntityRef : undefined,
     });
     if (!filter.toReview) return items;
     const reviewer = await this.isReviewer(caller);
-    return items.filter(r => {
-      if (r.requester === caller.userEntityRef) return false;
-      const mine = r.approvals
-        .filter(a => a.by === caller.userEntityRef)
-        .map(a => a.role);
-      const asReviewer =
-        reviewer &&
-        !mine.includes('reviewer') &&
-        !r.approvals.some(a => a.role === 'reviewer');
-      const asOwner =
-        r.consentNeeded &&
-        r.destinationOwners.some(o => caller.claims.includes(o)) &&
-        !mine.includes('destination-owner');
-      return asReviewer || asOwner;
-    });
+    return items.filter(r =>
+      this.options.authorizer.awaitsDecisionFrom(r, caller, reviewer),
+    );
   }
 
   /** The event log for the audit export (reviewers only). */
@@ -639,17 +322,13 @@ export class RequestService {
     filter: { from?: string; to?: string; entity?: string },
     caller: Caller,
   ): Promise<RequestEvent[]> {
-    if (!(await this.isReviewer(caller))) {
-      throw new NotAllowedError(
-        `Only members of ${this.options.reviewers.join(
-          ', ',
-        )} (with cilium.request.review) may export the audit log`,
-      );
-    }
+    await this.options.authorizer.requireMayExport(caller);
     return this.options.store.events({
       from: filter.from,
       to: filter.to,
-      entity: filter.entity ? normalizeRef(filter.entity, 'entity') : undefined,
+      entity: filter.entity
+        ? normalizeEntityRef(filter.entity, 'entity')
+        : undefined,
     });
   }
 }

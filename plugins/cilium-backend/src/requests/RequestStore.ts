@@ -6,11 +6,18 @@ import {
   RequestEvent,
 } from '@cilium-zero-trust/plugin-cilium-common';
 import { Knex } from 'knex';
+import { OutboxItem, OutboxQueue } from './outbox/OutboxQueue';
+import {
+  approvalFromRow,
+  eventFromRow,
+  fromRow,
+  StoredRequest,
+  toRow,
+} from './requestRows';
 
 const REQUESTS = 'cilium_requests';
 const APPROVALS = 'cilium_request_approvals';
 const EVENTS = 'cilium_request_events';
-const OUTBOX = 'cilium_request_outbox';
 
 /** Runs the plugin's migrations (knex, `plugins/cilium-backend/migrations`). */
 export async function migrateRequestStore(knex: Knex): Promise<void> {
@@ -33,104 +40,25 @@ export interface NewEvent {
   data?: Record<string, unknown>;
 }
 
-/** A claimed outbox row. */
-export interface OutboxItem {
-  id: number;
-  requestId: string;
-  action: 'publish' | 'merge';
-  attempts: number;
-}
+export type { OutboxItem } from './outbox/OutboxQueue';
 
-/** The stored part of a request (everything but approvals and events). */
-export type StoredRequest = Omit<ConnectivityRequest, 'approvals' | 'events'>;
-
-function json<T>(text: string | null | undefined, fallback: T): T {
-  if (text === null || text === undefined || text === '') return fallback;
-  return JSON.parse(text) as T;
-}
-
-function toRow(r: StoredRequest) {
-  return {
-    id: r.id,
-    kind: r.kind,
-    removes: r.removes ?? null,
-    state: r.state,
-    cluster: r.cluster,
-    source_ref: r.source,
-    target_ref: r.target.type === 'entity' ? r.target.ref : null,
-    target: JSON.stringify(r.target),
-    ports: JSON.stringify(r.ports),
-    http: r.http ? JSON.stringify(r.http) : null,
-    justification: r.justification,
-    expires_at: r.expiresAt ?? null,
-    requester: r.requester,
-    destination_owners: JSON.stringify(r.destinationOwners),
-    consent_needed: r.consentNeeded,
-    policies: JSON.stringify(r.policies),
-    findings: JSON.stringify(r.findings),
-    diff: JSON.stringify(r.diff),
-    replay: r.replay ? JSON.stringify(r.replay) : null,
-    publication: r.publication ? JSON.stringify(r.publication) : null,
-    reject_reason: r.rejectReason ?? null,
-    created_at: r.createdAt,
-    updated_at: r.updatedAt,
-  };
-}
-
-function fromRow(row: any, approvals: RequestApproval[]): ConnectivityRequest {
-  return {
-    id: row.id,
-    kind: row.kind,
-    ...(row.removes ? { removes: row.removes } : {}),
-    state: row.state,
-    cluster: row.cluster,
-    source: row.source_ref,
-    target: json(row.target, { type: 'entity', ref: '' }),
-    ports: json(row.ports, []),
-    ...(row.http ? { http: json(row.http, []) } : {}),
-    justification: row.justification,
-    ...(row.expires_at ? { expiresAt: row.expires_at } : {}),
-    requester: row.requester,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    policies: json(row.policies, []),
-    findings: json(row.findings, []),
-    diff: json(row.diff, { added: [], removed: [] }),
-    ...(row.replay ? { replay: json(row.replay, undefined as any) } : {}),
-    destinationOwners: json(row.destination_owners, []),
-    consentNeeded: Boolean(row.consent_needed),
-    approvals,
-    ...(row.publication
-      ? { publication: json(row.publication, undefined as any) }
-      : {}),
-    ...(row.reject_reason ? { rejectReason: row.reject_reason } : {}),
-  };
-}
-
-function eventFromRow(row: any): RequestEvent {
-  return {
-    id: Number(row.id),
-    requestId: row.request_id,
-    at: row.at,
-    actor: row.actor,
-    type: row.type,
-    ...(row.from_state ? { fromState: row.from_state } : {}),
-    ...(row.to_state ? { toState: row.to_state } : {}),
-    message: row.message,
-    ...(row.data ? { data: json(row.data, {}) } : {}),
-  };
-}
+export type { StoredRequest } from './requestRows';
 
 /**
- * Requests, approvals, the append-only event log and the outbox in the
- * plugin's database. State changes are conditional updates (`where state =
+ * Requests, approvals and the append-only event log in the plugin's
+ * database (the outbox rows through `outbox`). State changes are conditional updates (`where state =
  * from`), so concurrent callers cannot both win a transition.
  */
 export class RequestStore {
+  /** The outbox; its rows are written in the same transactions as state changes. */
+  readonly outbox: OutboxQueue;
+
   constructor(
     private readonly db: Knex,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.outbox = new OutboxQueue(db, now);
+  }
 
   private iso(): string {
     return this.now().toISOString();
@@ -159,34 +87,13 @@ export class RequestStore {
     });
   }
 
-  private async enqueue(
-    tx: Knex,
-    requestId: string,
-    action: OutboxItem['action'],
-  ) {
-    const at = this.iso();
-    await tx(OUTBOX)
-      .insert({
-        request_id: requestId,
-        action,
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: this.now().getTime(),
-        locked_until: 0,
-        created_at: at,
-        updated_at: at,
-      })
-      .onConflict(['request_id', 'action'])
-      .ignore();
-  }
-
   /** Stores a new request with its first event (and, for approved ones, its outbox row). */
   async create(request: StoredRequest, event: NewEvent): Promise<void> {
     await this.db.transaction(async tx => {
       await tx(REQUESTS).insert(toRow(request));
       await this.appendEvent(tx, request, event);
       if (request.state === 'approved')
-        await this.enqueue(tx, request.id, 'publish');
+        await this.outbox.enqueue(tx, request.id, 'publish');
     });
   }
 
@@ -213,12 +120,7 @@ export class RequestStore {
       .orderBy('id');
     for (const r of rows) {
       const list = out.get(r.request_id) ?? [];
-      list.push({
-        role: r.role,
-        by: r.approver,
-        at: r.at,
-        ...(r.comment ? { comment: r.comment } : {}),
-      });
+      list.push(approvalFromRow(r));
       out.set(r.request_id, list);
     }
     return out;
@@ -299,13 +201,7 @@ export class RequestStore {
       }
       const all = (
         await tx(APPROVALS).where({ request_id: id }).orderBy('id')
-      ).map(
-        (r: any): RequestApproval => ({
-          role: r.role,
-          by: r.approver,
-          at: r.at,
-        }),
-      );
+      ).map(approvalFromRow);
       if (row.state !== 'submitted' || !isComplete(all))
         return { recorded, transitioned: false };
       const updated = await tx(REQUESTS)
@@ -323,7 +219,7 @@ export class RequestStore {
         toState: 'approved',
         message: `Approved: ${all.map(a => `${a.role} ${a.by}`).join(', ')}`,
       });
-      await this.enqueue(tx, id, 'publish');
+      await this.outbox.enqueue(tx, id, 'publish');
       return { recorded, transitioned: true };
     });
   }
@@ -362,7 +258,7 @@ export class RequestStore {
         fromState: row.state,
         toState: to,
       });
-      if (enqueue) await this.enqueue(tx, id, enqueue);
+      if (enqueue) await this.outbox.enqueue(tx, id, enqueue);
       return true;
     });
   }
@@ -403,101 +299,5 @@ export class RequestStore {
       q.where(b => b.where('source_ref', entity).orWhere('target_ref', entity));
     }
     return (await q).map(eventFromRow);
-  }
-
-  /** Queues outbox work (idempotent: one row per request and action). */
-  async enqueueWork(
-    requestId: string,
-    action: OutboxItem['action'],
-  ): Promise<void> {
-    await this.enqueue(this.db, requestId, action);
-  }
-
-  /**
-   * Claims due outbox rows: each is taken by a conditional update, so two
-   * workers (or two backend instances) never run the same row at once. A
-   * claim expires after `lockMs`; a crashed worker's row is then retried.
-   */
-  async claimDue(lockMs: number, limit = 10): Promise<OutboxItem[]> {
-    const now = this.now().getTime();
-    const candidates = await this.db(OUTBOX)
-      .where(b =>
-        b
-          .where(w =>
-            w.where('status', 'pending').where('next_attempt_at', '<=', now),
-          )
-          .orWhere(w =>
-            w.where('status', 'running').where('locked_until', '<', now),
-          ),
-      )
-      .orderBy('id')
-      .limit(limit);
-    const claimed: OutboxItem[] = [];
-    for (const c of candidates) {
-      const updated = await this.db(OUTBOX)
-        .where({
-          id: c.id,
-          status: c.status,
-          locked_until: c.locked_until,
-          attempts: c.attempts,
-        })
-        .update({
-          status: 'running',
-          locked_until: now + lockMs,
-          attempts: c.attempts + 1,
-          updated_at: this.iso(),
-        });
-      if (updated === 1)
-        claimed.push({
-          id: c.id,
-          requestId: c.request_id,
-          action: c.action,
-          attempts: c.attempts + 1,
-        });
-    }
-    return claimed;
-  }
-
-  /** Marks claimed work done. */
-  async completeWork(id: number): Promise<void> {
-    await this.db(OUTBOX)
-      .where({ id })
-      .update({ status: 'done', last_error: null, updated_at: this.iso() });
-  }
-
-  /** Marks claimed work for a retry at `retryAt` (or failed for good). */
-  async failWork(
-    id: number,
-    error: string,
-    retryAt: number | undefined,
-  ): Promise<void> {
-    await this.db(OUTBOX)
-      .where({ id })
-      .update({
-        status: retryAt === undefined ? 'failed' : 'pending',
-        next_attempt_at: retryAt ?? 0,
-        locked_until: 0,
-        last_error: error.slice(0, 2000),
-        updated_at: this.iso(),
-      });
-  }
-
-  /** Outbox rows of a request (for status and tests). */
-  async work(requestId: string): Promise<
-    Array<{
-      action: string;
-      status: string;
-      attempts: number;
-      lastError?: string;
-    }>
-  > {
-    return (
-      await this.db(OUTBOX).where({ request_id: requestId }).orderBy('id')
-    ).map(r => ({
-      action: r.action,
-      status: r.status,
-      attempts: Number(r.attempts),
-      ...(r.last_error ? { lastError: r.last_error } : {}),
-    }));
   }
 }

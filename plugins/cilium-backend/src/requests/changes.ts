@@ -3,7 +3,7 @@ import {
   ConnectivityTarget,
 } from '@cilium-zero-trust/plugin-cilium-common';
 import type { PolicyChange } from '@cilium-zero-trust/plugin-cilium-node';
-import { describePorts } from './engine';
+import { describePorts } from '@cilium-zero-trust/cilium-policy-engine';
 
 /** How a target is written in titles and messages. */
 export function targetText(target: ConnectivityTarget): string {

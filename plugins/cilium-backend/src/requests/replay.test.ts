@@ -1,6 +1,10 @@
 import type { LeanFlow } from '@cilium-zero-trust/plugin-cilium-node';
 import path from 'path';
-import { loadDirectory, planChange, PolicyEngine } from './engine';
+import {
+  loadDirectory,
+  planChange,
+  PolicyEngine,
+} from '@cilium-zero-trust/cilium-policy-engine';
 import { replayFlows } from './replay';
 import { examples } from '../__testUtils__/sampleWorld';
 

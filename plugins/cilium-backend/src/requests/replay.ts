@@ -1,7 +1,10 @@
 import { RequestReplay } from '@cilium-zero-trust/plugin-cilium-common';
 import type { LeanFlow } from '@cilium-zero-trust/plugin-cilium-node';
 import { podLabelsFromEndpointLabels as podLabels } from '../services/EntityWorkloadIndex';
-import type { PeerQuery, PolicyEngine } from './engine';
+import type {
+  PeerQuery,
+  PolicyEngine,
+} from '@cilium-zero-trust/cilium-policy-engine';
 
 const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
 

@@ -285,6 +285,79 @@ describe.each(databases.eachSupportedId())(
       }
     });
 
+    it('refuses control characters, non-canonical CIDRs and control characters in HTTP rules with 400 naming the field', async () => {
+      const { backend, server } = await start();
+      try {
+        const post = (body: object) =>
+          request(server)
+            .post('/api/cilium/requests/preview')
+            .set('authorization', jane)
+            .send({ ...demo, ...body });
+        const nel = await post({
+          justification:
+            'Card payme\u0085---\u0085{kind: CiliumClusterwideNetworkPolicy}',
+        });
+        expect(nel.status).toBe(400);
+        expect(nel.body.error.message).toBe(
+          'Invalid request body: justification must not contain control characters or line breaks other than new lines (found U+0085 at position 11)',
+        );
+        for (const ch of [
+          '\u2028',
+          '\u2029',
+          '\r',
+          '\u000b',
+          '\u000c',
+          '\u0000',
+          '\u009b',
+        ]) {
+          const res = await post({
+            justification: `Checkout takes card${ch}payments.`,
+          });
+          expect(res.status).toBe(400);
+          expect(res.body.error.message).toMatch(
+            /justification must not contain control characters .* \(found U\+[0-9A-F]{4} at position 20\)/,
+          );
+        }
+        // A multi-line justification typed in a text area is fine.
+        const multiLine = await post({
+          justification: 'Checkout takes card payments.\r\nSee ticket PAY-12.',
+        });
+        expect(multiLine.status).toBe(200);
+
+        const httpPath = await post({
+          http: [
+            {
+              method: 'GET',
+              path: '/v1\nApproved-by: user:default/priya.raman',
+            },
+          ],
+        });
+        expect(httpPath.status).toBe(400);
+        expect(httpPath.body.error.message).toBe(
+          'Invalid request body: http.0.path must not contain control characters or line breaks (found U+000A at position 4)',
+        );
+
+        const cidr = await post({
+          target: { type: 'cidr', cidr: '10.0.0.1/8' },
+        });
+        expect(cidr.status).toBe(200);
+        expect(cidr.body.ok).toBe(false);
+        expect(cidr.body.findings.map((f: any) => f.message)).toContain(
+          '"10.0.0.1/8" is not written the way Cilium writes it: the address has bits set after the /8 prefix; did you mean 10.0.0.0/8?',
+        );
+        const filed = await request(server)
+          .post('/api/cilium/requests')
+          .set('authorization', jane)
+          .send({ ...demo, target: { type: 'cidr', cidr: '010.0.0.0/8' } });
+        expect(filed.status).toBe(400);
+        expect(filed.body.error.message).toMatch(
+          /did you mean 8\.0\.0\.0\/8\?/,
+        );
+      } finally {
+        await backend.stop();
+      }
+    });
+
     it("needs the destination owners' consent for ingress into another team's service", async () => {
       const { backend, server } = await start();
       try {

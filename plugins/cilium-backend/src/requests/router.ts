@@ -1,9 +1,9 @@
 import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
-import { audited, eventsToCsv, eventsToJsonLines } from './audit';
-import { RequestTracker } from './outbox/RequestTracker';
+import { auditRequestAction } from './auditEvents';
+import { eventsToCsv, eventsToJsonLines } from './auditExport';
 import { RequestService } from './RequestService';
 import {
   auditQuerySchema,
@@ -19,7 +19,6 @@ export interface RequestsRouterOptions {
   httpAuth: HttpAuthService;
   auditor: AuditorService;
   service: RequestService;
-  tracker: RequestTracker;
 }
 
 const REQUEST_ID = /^req-[0-9a-f]{8}(-rm)?$/;
@@ -33,6 +32,13 @@ function requestId(req: express.Request): string {
   return id;
 }
 
+/** The `type` body-parser puts on its errors (e.g. `entity.parse.failed`). */
+function bodyParserErrorType(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null || !('type' in err))
+    return undefined;
+  return typeof err.type === 'string' ? err.type : undefined;
+}
+
 /**
  * The connectivity change-request routes, mounted under `/api/cilium`:
  * preview, create, list, get, approve, reject, withdraw, merge and the audit
@@ -41,7 +47,7 @@ function requestId(req: express.Request): string {
 export async function createRequestsRouter(
   options: RequestsRouterOptions,
 ): Promise<express.Router> {
-  const { httpAuth, auditor, service, tracker } = options;
+  const { httpAuth, auditor, service } = options;
   const router = Router();
   router.use(
     ['/requests', '/audit'],
@@ -50,28 +56,30 @@ export async function createRequestsRouter(
   router.use(
     ['/requests', '/audit'],
     (
-      err: any,
+      err: unknown,
       _req: express.Request,
       _res: express.Response,
       next: express.NextFunction,
     ) => {
-      if (err?.type === 'entity.parse.failed') {
+      const type = bodyParserErrorType(err);
+      const message = err instanceof Error ? err.message : String(err);
+      if (type === 'entity.parse.failed') {
         next(
           new InputError(
-            `The body is not valid JSON (${err.message}); send a JSON object`,
+            `The body is not valid JSON (${message}); send a JSON object`,
           ),
         );
-      } else if (err?.type === 'entity.too.large') {
+      } else if (type === 'entity.too.large') {
         next(
           new InputError(
             'The body is larger than 64 kB; send a smaller JSON object',
           ),
         );
       } else if (
-        err?.type === 'charset.unsupported' ||
-        err?.type === 'encoding.unsupported'
+        type === 'charset.unsupported' ||
+        type === 'encoding.unsupported'
       ) {
-        next(new InputError(`${err.message}; send UTF-8 JSON`));
+        next(new InputError(`${message}; send UTF-8 JSON`));
       } else {
         next(err);
       }
@@ -84,13 +92,19 @@ export async function createRequestsRouter(
   }
 
   router.post('/requests/preview', async (req, res) => {
-    const body = await audited(auditor, req, 'preview', {}, async () => {
-      const who = await caller(req);
-      return service.preview(
-        parseOrThrow(requestBodySchema, req.body, 'request body'),
-        who,
-      );
-    });
+    const body = await auditRequestAction(
+      auditor,
+      req,
+      'preview',
+      {},
+      async () => {
+        const who = await caller(req);
+        return service.preview(
+          parseOrThrow(requestBodySchema, req.body, 'request body'),
+          who,
+        );
+      },
+    );
     res.json(body);
   });
 
@@ -99,7 +113,7 @@ export async function createRequestsRouter(
       typeof req.body?.source === 'string'
         ? req.body.source.slice(0, 255)
         : undefined;
-    const body = await audited(
+    const body = await auditRequestAction(
       auditor,
       req,
       'create',
@@ -145,7 +159,7 @@ export async function createRequestsRouter(
     ) => Promise<unknown>,
   ) {
     router.post(`/requests/:id/${action}`, async (req, res) => {
-      const body = await audited(
+      const body = await auditRequestAction(
         auditor,
         req,
         action,
@@ -175,19 +189,14 @@ export async function createRequestsRouter(
   });
 
   router.post('/requests/:id/merge', async (req, res) => {
-    const body = await audited(
+    const body = await auditRequestAction(
       auditor,
       req,
       'merge',
       { requestId: req.params.id },
       async () => {
         const who = await caller(req);
-        const id = requestId(req);
-        if (!(await service.isReviewer(who))) {
-          throw new NotAllowedError(`Only reviewers may merge ${id}`);
-        }
-        await tracker.merge(await service.get(id), who.userEntityRef);
-        return service.get(id);
+        return service.merge(requestId(req), who);
       },
     );
     res.json(body);
@@ -195,7 +204,7 @@ export async function createRequestsRouter(
 
   router.get('/audit', async (req, res) => {
     const q = parseOrThrow(auditQuerySchema, req.query, 'query');
-    const events = await audited(
+    const events = await auditRequestAction(
       auditor,
       req,
       'export',

@@ -1,5 +1,22 @@
 import { InputError } from '@backstage/errors';
+import { controlCharacterProblem } from '@cilium-zero-trust/cilium-policy-engine';
 import { z } from 'zod';
+
+/**
+ * Refuses control characters and line terminators (C0, DEL, C1 such as NEL,
+ * LS, PS): single-line fields allow none, free text (`multiLine`) allows LF,
+ * CRLF and TAB. The message names the code point and where it is.
+ */
+function noControlCharacters(multiLine = false) {
+  return (value: string | undefined, ctx: z.RefinementCtx) => {
+    if (value === undefined) return;
+    const problem = controlCharacterProblem(value, {
+      allowNewLines: multiLine,
+    });
+    if (problem)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  };
+}
 
 const entityRef = z
   .string({
@@ -9,7 +26,8 @@ const entityRef = z
   })
   .trim()
   .min(3, 'must be an entity ref such as component:default/checkout')
-  .max(255, 'must be at most 255 characters');
+  .max(255, 'must be at most 255 characters')
+  .superRefine(noControlCharacters());
 
 const target = z.discriminatedUnion(
   'type',
@@ -22,7 +40,8 @@ const target = z.discriminatedUnion(
           .string()
           .trim()
           .min(1, 'must be a host name such as api.example.com')
-          .max(255),
+          .max(255)
+          .superRefine(noControlCharacters()),
       })
       .strict(),
     z
@@ -32,7 +51,8 @@ const target = z.discriminatedUnion(
           .string()
           .trim()
           .min(1, 'must be a CIDR such as 10.20.0.0/16')
-          .max(64),
+          .max(64)
+          .superRefine(noControlCharacters()),
       })
       .strict(),
     z
@@ -42,7 +62,8 @@ const target = z.discriminatedUnion(
           .string()
           .trim()
           .min(1, 'must be a Cilium entity such as kube-apiserver')
-          .max(32),
+          .max(32)
+          .superRefine(noControlCharacters()),
       })
       .strict(),
   ],
@@ -92,8 +113,20 @@ export const requestBodySchema = z
       .array(
         z
           .object({
-            method: z.string().trim().min(1).max(64).optional(),
-            path: z.string().trim().min(1).max(1024).optional(),
+            method: z
+              .string()
+              .trim()
+              .min(1)
+              .max(64)
+              .superRefine(noControlCharacters())
+              .optional(),
+            path: z
+              .string()
+              .trim()
+              .min(1)
+              .max(1024)
+              .superRefine(noControlCharacters())
+              .optional(),
           })
           .strict(),
       )
@@ -106,7 +139,8 @@ export const requestBodySchema = z
       })
       .trim()
       .min(10, 'must say why the connection is needed (at least 10 characters)')
-      .max(2000, 'must be at most 2000 characters'),
+      .max(2000, 'must be at most 2000 characters')
+      .superRefine(noControlCharacters(true)),
     expiresAt: z
       .string({ invalid_type_error: 'must be an ISO-8601 date-time string' })
       .datetime({
@@ -130,7 +164,8 @@ export const rejectBodySchema = z
       })
       .trim()
       .min(3, 'must tell the requester why (at least 3 characters)')
-      .max(2000),
+      .max(2000)
+      .superRefine(noControlCharacters(true)),
   })
   .strict();
 
@@ -141,6 +176,7 @@ export const commentBodySchema = z
       .string()
       .trim()
       .max(2000, 'must be at most 2000 characters')
+      .superRefine(noControlCharacters(true))
       .optional(),
   })
   .strict();

@@ -12,18 +12,21 @@ import {
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   CiliumPublishersExtensionPoint,
-  GitHubPublisher,
   LeanFlow,
   LocalGitPublisher,
   PolicyPublisher,
 } from '@cilium-zero-trust/plugin-cilium-node';
 import express from 'express';
 import { ClusterRegistry } from '../services/ClusterRegistry';
-import { EngineProvider } from './EngineProvider';
+import { TargetResolver } from '../services/TargetResolver';
+import { ClusterPolicies } from './ClusterPolicies';
 import { OutboxWorker } from './outbox/OutboxWorker';
 import { RequestTracker } from './outbox/RequestTracker';
+import { RequestAuthorizer } from './RequestAuthorizer';
+import { RequestPlanner } from './RequestPlanner';
 import { RequestService } from './RequestService';
 import { migrateRequestStore, RequestStore } from './RequestStore';
+import { RequestTransitions } from './RequestTransitions';
 import { createRequestsRouter } from './router';
 
 /** Default reviewer group. */
@@ -50,9 +53,8 @@ export class PublisherRegistry implements CiliumPublishersExtensionPoint {
         baseBranch: c?.getOptionalString('baseBranch'),
       });
     }
-    if (type === 'github' && c) return GitHubPublisher.fromConfig(config, c);
     throw new Error(
-      `cilium.requests.publisher.type "${type}" is unknown; use local-git, github, or add a publisher through ciliumPublishersExtensionPoint`,
+      `cilium.requests.publisher.type "${type}" is unknown: no installed module adds a publisher of that type; use local-git, or add the module that provides "${type}" (for github: @cilium-zero-trust/plugin-cilium-backend-module-github) to the backend`,
     );
   }
 }
@@ -76,7 +78,7 @@ export interface SetupRequestsOptions {
 }
 
 /**
- * Wires the change-request feature: migrations, store, engines, publisher,
+ * Wires the change-request feature: migrations, store, cluster policies, publisher,
  * outbox and tracking tasks, and the router.
  */
 export async function setupRequests(
@@ -86,7 +88,8 @@ export async function setupRequests(
   const knex = await options.database.getClient();
   if (!options.database.migrations?.skip) await migrateRequestStore(knex);
   const store = new RequestStore(knex);
-  const engines = new EngineProvider(options.clusters);
+  const transitions = new RequestTransitions(store, auditor);
+  const policies = new ClusterPolicies(options.clusters);
   const publisher = options.publishers.select(config);
   // The embedded local-git repository exists from the start, so a cluster
   // whose policy source is that repository (the default setup) reads the
@@ -96,7 +99,7 @@ export async function setupRequests(
   const worker = new OutboxWorker({
     store,
     publisher,
-    auditor,
+    transitions,
     logger,
     lockMs:
       (config.getOptionalNumber('cilium.requests.publishLockSeconds') ?? 120) *
@@ -112,24 +115,33 @@ export async function setupRequests(
   const tracker = new RequestTracker({
     store,
     publisher,
-    engines,
-    auditor,
+    policies,
+    transitions,
     logger,
     onApproved: kick,
   });
+  const reviewers =
+    config.getOptionalStringArray('cilium.requests.reviewers') ??
+    DEFAULT_REVIEWERS;
   const service = new RequestService({
     store,
-    catalog: options.catalog,
-    userInfo: options.userInfo,
-    permissions: options.permissions,
-    engines,
-    auditor,
-    logger,
-    reviewers:
-      config.getOptionalStringArray('cilium.requests.reviewers') ??
-      DEFAULT_REVIEWERS,
-    defaultCluster: options.clusters.defaultCluster(),
-    recentFlows: options.recentFlows,
+    authorizer: new RequestAuthorizer({
+      userInfo: options.userInfo,
+      permissions: options.permissions,
+      catalog: options.catalog,
+      reviewers,
+    }),
+    targets: new TargetResolver(options.catalog, () =>
+      options.clusters.defaultCluster(),
+    ),
+    planner: new RequestPlanner({
+      policies,
+      recentFlows: options.recentFlows,
+      now: () => new Date(),
+    }),
+    transitions,
+    merger: tracker,
+    reviewers,
     onApproved: kick,
   });
 
@@ -170,6 +182,5 @@ export async function setupRequests(
     httpAuth: options.httpAuth,
     auditor,
     service,
-    tracker,
   });
 }

@@ -2,9 +2,12 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { ScmIntegrations } from '@backstage/integration';
-import { HubbleTlsOptions } from '@cilium-zero-trust/plugin-cilium-node';
+import {
+  ConfiguredManifestSource,
+  HubbleTlsOptions,
+} from '@cilium-zero-trust/plugin-cilium-node';
 import { ClusterModel } from './ClusterModel';
-import { ConfiguredSource, createManifestSource } from './manifestSources';
+import { ManifestSourceRegistry } from './sources/ManifestSourceRegistry';
 
 /** One configured cluster and its sources. */
 export interface ClusterEntry {
@@ -16,12 +19,57 @@ export interface ClusterEntry {
   policyUrl?: string;
 }
 
+const TLS_SETTINGS = ['caFile', 'certFile', 'keyFile', 'serverName'] as const;
+
+/**
+ * Reads `hubble.tls` of one cluster. Any of caFile, certFile, keyFile or
+ * serverName implies TLS: without `enabled`, TLS is on; with `enabled: false`
+ * the config is refused (it would silently mean plaintext). A client
+ * certificate needs its key and the other way round.
+ */
+export function hubbleTlsFromConfig(
+  cluster: Config,
+  key: string,
+): HubbleTlsOptions | undefined {
+  const enabled = cluster.getOptionalBoolean('hubble.tls.enabled');
+  const settings = Object.fromEntries(
+    TLS_SETTINGS.map(s => [s, cluster.getOptionalString(`hubble.tls.${s}`)]),
+  ) as Record<(typeof TLS_SETTINGS)[number], string | undefined>;
+  const given = TLS_SETTINGS.filter(s => settings[s] !== undefined);
+  if (enabled === false && given.length) {
+    throw new Error(
+      `${key}: ${given.join(
+        ', ',
+      )} set but enabled is false, which would connect to Hubble Relay in plaintext; remove enabled: false (TLS is implied) or remove ${
+        given.length > 1 ? 'those settings' : 'that setting'
+      }`,
+    );
+  }
+  if ((settings.certFile === undefined) !== (settings.keyFile === undefined)) {
+    throw new Error(
+      `${key}: mutual TLS needs both certFile and keyFile; only ${
+        settings.certFile !== undefined ? 'certFile' : 'keyFile'
+      } is set`,
+    );
+  }
+  if (!enabled && !given.length) return undefined;
+  return { enabled: true, ...settings };
+}
+
 /**
  * The clusters configured under `cilium.clusters`, in order; the first is the
  * default for entities that do not name one.
  */
 export class ClusterRegistry {
-  static fromConfig(config: Config, logger: LoggerService): ClusterRegistry {
+  /**
+   * @param sources - the source types (default: the built-in ones); the
+   *   plugin passes the registry modules added their types to.
+   */
+  static fromConfig(
+    config: Config,
+    logger: LoggerService,
+    sources: ManifestSourceRegistry = ManifestSourceRegistry.withBuiltins(),
+  ): ClusterRegistry {
     const integrations = ScmIntegrations.fromConfig(config);
     const clusters = (
       config.getOptionalConfigArray('cilium.clusters') ?? []
@@ -29,9 +77,9 @@ export class ClusterRegistry {
       const name = c.getString('name');
       const source = (
         role: 'policies' | 'workloads',
-      ): ConfiguredSource | undefined =>
+      ): ConfiguredManifestSource | undefined =>
         c.has(role)
-          ? createManifestSource(c.getConfig(role), {
+          ? sources.create(c.getConfig(role), {
               role,
               key: `cilium.clusters[${i}].${role}`,
               logger,
@@ -49,15 +97,7 @@ export class ClusterRegistry {
         hubble: c.has('hubble')
           ? {
               address: c.getString('hubble.address'),
-              tls: c.getOptionalBoolean('hubble.tls.enabled')
-                ? {
-                    enabled: true,
-                    caFile: c.getOptionalString('hubble.tls.caFile'),
-                    certFile: c.getOptionalString('hubble.tls.certFile'),
-                    keyFile: c.getOptionalString('hubble.tls.keyFile'),
-                    serverName: c.getOptionalString('hubble.tls.serverName'),
-                  }
-                : undefined,
+              tls: hubbleTlsFromConfig(c, `cilium.clusters[${i}].hubble.tls`),
             }
           : undefined,
         policyUrl: policies?.fileUrl,

@@ -2,8 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import { EventEmitter } from 'node:events';
 import { backoffDelay, BackoffOptions } from './backoff';
 import type { HubbleClock, HubbleLogger } from './HubbleRelayClient';
-import type { LeanResponse } from './leanFlowDecoder';
-import { formatTimestamp } from './protojson';
+import type { LeanResponse } from './ingest/decodeFlowFast';
+import { formatTimestamp } from './protojson/protojson';
 import { RecentFlowKeys } from './recentFlowKeys';
 import type {
   FlowFilterJson,
@@ -142,6 +142,7 @@ export class FlowStream extends EventEmitter {
   private timer: unknown;
   private cancelled = false;
   private readonly recent: RecentFlowKeys;
+  private readonly request: FlowStreamRequest;
   private newestSec = -1;
   private newestNanos = 0;
   private newestMicros = 0;
@@ -169,10 +170,11 @@ export class FlowStream extends EventEmitter {
 
   constructor(
     private readonly deps: FlowStreamDeps,
-    private readonly request: FlowStreamRequest,
+    request: FlowStreamRequest,
     private readonly settings: FlowStreamSettings,
   ) {
     super();
+    this.request = { ...request };
     this.recent = new RecentFlowKeys(
       settings.dedupCapacity,
       (settings.resumeOverlapMs + 2000) * 1000,
@@ -207,6 +209,32 @@ export class FlowStream extends EventEmitter {
       call.cancel();
     }
     this.stop('stopped');
+  }
+
+  /**
+   * Follows with other Relay-side filters (e.g. when the set of namespaces of
+   * interest changed): the current call is replaced by one that resumes at
+   * the newest flow seen, and the duplicate filter carries over, so a flow at
+   * exactly that time (Relay's `since` includes it) is not delivered twice.
+   */
+  setFilters(
+    filters: Pick<FlowStreamRequest, 'whitelist' | 'blacklist'>,
+  ): void {
+    if (this.cancelled) return;
+    this.request.whitelist = filters.whitelist;
+    this.request.blacklist = filters.blacklist;
+    if (this.timer !== undefined) {
+      // In back-off: the next attempt already uses the new filters.
+      return;
+    }
+    const call = this.call;
+    this.call = undefined;
+    call?.cancel();
+    if (this.newestSec >= 0) {
+      this.resumeSec = this.newestSec;
+      this.resumeNanos = this.newestNanos;
+    }
+    this.connect();
   }
 
   /** @internal */

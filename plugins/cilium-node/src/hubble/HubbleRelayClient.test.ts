@@ -4,12 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { backoffDelay } from './backoff';
+import { encodeGetFlowsResponse } from './__testUtils__/relayMessages';
 import {
-  decodeGetFlowsRequest,
-  encodeGetFlowsResponse,
-  encodeGetNodesResponse,
-  encodeServerStatusResponse,
-} from './hubbleCodec';
+  decodeHubbleMessage,
+  encodeHubbleMessage,
+} from './protojson/observerMessages';
 import { HubbleClock, HubbleRelayClient } from './HubbleRelayClient';
 import type {
   FlowGap,
@@ -61,7 +60,10 @@ async function startServer(
     },
     {
       GetFlows: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
-        const req = decodeGetFlowsRequest(call.request);
+        const req = decodeHubbleMessage(
+          'observer.GetFlowsRequest',
+          call.request,
+        ) as GetFlowsRequestJson;
         requests.push(req);
         const h = handlers.shift();
         if (h) h(call, req);
@@ -70,7 +72,7 @@ async function startServer(
       ServerStatus: (_c: unknown, cb: grpc.sendUnaryData<Buffer>) =>
         cb(
           null,
-          encodeServerStatusResponse({
+          encodeHubbleMessage('observer.ServerStatusResponse', {
             num_flows: '7',
             max_flows: '4095',
             version: 'test',
@@ -81,7 +83,7 @@ async function startServer(
       GetNodes: (_c: unknown, cb: grpc.sendUnaryData<Buffer>) =>
         cb(
           null,
-          encodeGetNodesResponse({
+          encodeHubbleMessage('observer.GetNodesResponse', {
             nodes: [
               {
                 name: 'kind-worker',

@@ -2,13 +2,16 @@ import * as grpc from '@grpc/grpc-js';
 import { createHash } from 'node:crypto';
 import { BackoffOptions } from './backoff';
 import { FlowStream, FlowStreamRequest } from './FlowStream';
-import { decodeGetFlowsResponseLean, LeanResponse } from './leanFlowDecoder';
+import {
+  decodeGetFlowsResponseLean,
+  LeanResponse,
+} from './ingest/decodeFlowFast';
 import {
   decodeGetNodesResponse,
   decodeServerStatusResponse,
   EMPTY_MESSAGE,
   encodeGetFlowsRequest,
-} from './hubbleCodec';
+} from './protojson/observerMessages';
 import {
   createHubbleCredentials,
   HubbleTlsOptions,

@@ -25,20 +25,22 @@ export {
   decodeFlowLean,
   decodeGetFlowsResponseLean,
   WireFormatError,
-} from './leanFlowDecoder';
-export type { LeanResponse } from './leanFlowDecoder';
-export { flowToJson, getFlowsResponseToJson } from './flowToJson';
+} from './ingest/decodeFlowFast';
+export type { LeanResponse } from './ingest/decodeFlowFast';
+export { flowToJson, getFlowsResponseToJson } from './protojson/flowToJson';
 export {
-  decodeGetFlowsRequest,
   decodeGetNodesResponse,
+  decodeHubbleMessage,
   decodeServerStatusResponse,
   EMPTY_MESSAGE,
   encodeGetFlowsRequest,
-  encodeGetFlowsResponse,
-  encodeGetNodesResponse,
-  encodeServerStatusResponse,
-} from './hubbleCodec';
-export { hubbleProtoDir, hubbleProtoRoot, hubbleType } from './protoRoot';
+  encodeHubbleMessage,
+} from './protojson/observerMessages';
+export {
+  hubbleProtoDir,
+  hubbleProtoRoot,
+  hubbleType,
+} from './protojson/hubbleSchema';
 export {
   decodeToProtoJson,
   encodeProtoJson,
@@ -46,6 +48,6 @@ export {
   messageToProtoJson,
   parseTimestamp,
   protoJsonToObject,
-} from './protojson';
-export type { ProtoJson } from './protojson';
+} from './protojson/protojson';
+export type { ProtoJson } from './protojson/protojson';
 export type * from './types';

@@ -1,6 +1,7 @@
 import fs from 'fs';
 import path from 'path';
 import git from 'isomorphic-git';
+import { singleLine } from '@cilium-zero-trust/cilium-policy-engine';
 import { renderCommitMessage } from './markdown';
 import {
   changeBranch,
@@ -253,7 +254,9 @@ export class LocalGitPublisher implements PolicyPublisher {
           const oid = await this.commit(
             [head],
             tree,
-            `${change.title} (updated)\n\n${renderCommitMessage(change)}`,
+            `${singleLine(change.title)} (updated)\n\n${renderCommitMessage(
+              change,
+            )}`,
           );
           await this.setBranch(branch, oid);
         }
@@ -326,7 +329,9 @@ export class LocalGitPublisher implements PolicyPublisher {
         oid = await this.commit(
           [baseHead, head],
           tree,
-          `Merge ${publication.branch}: ${change.title}`,
+          `Merge ${singleLine(publication.branch)}: ${singleLine(
+            change.title,
+          )}`,
         );
       }
       await this.setBranch(this.base, oid);

@@ -1,8 +1,76 @@
+import {
+  plainLines,
+  singleLine,
+} from '@cilium-zero-trust/cilium-policy-engine';
 import type { PolicyChange } from './types';
 
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** ASCII punctuation that can open Markdown or HTML structure anywhere in a line. */
+const MARKDOWN_SPECIAL = new Set('\\`*_[]<>#|~&'.split(''));
+
+/**
+ * Untrusted text as literal Markdown inline text: one line (no control
+ * characters or line breaks), the punctuation that can open emphasis, code,
+ * links, HTML, headings, tables or entities backslash-escaped (CommonMark
+ * renders an escaped punctuation character as itself), and a leading list
+ * or setext marker (`-`, `+`, `=`, `1.`, `1)`) escaped too.
+ */
+export function markdownText(text: string): string {
+  const flat = singleLine(text);
+  let digits = 0;
+  while (digits < flat.length && flat[digits] >= '0' && flat[digits] <= '9')
+    digits++;
+  let out = '';
+  for (let i = 0; i < flat.length; i++) {
+    const c = flat[i];
+    const lineStartMarker =
+      (i === 0 && (c === '-' || c === '+' || c === '=')) ||
+      (i === digits && digits > 0 && (c === '.' || c === ')'));
+    out += MARKDOWN_SPECIAL.has(c) || lineStartMarker ? `\\${c}` : c;
+  }
+  return out;
 }
+
+/** The longest run of backticks in text. */
+function longestBacktickRun(text: string): number {
+  let longest = 0;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    run = text.charCodeAt(i) === 0x60 ? run + 1 : 0;
+    if (run > longest) longest = run;
+  }
+  return longest;
+}
+
+/**
+ * Untrusted multi-line text as a fenced code block whose fence is longer than
+ * any backtick run in the text, so nothing inside can close it, open a
+ * heading or hide in an HTML comment.
+ */
+export function markdownFence(text: string, info = ''): string[] {
+  const body = plainLines(text).trimEnd();
+  const fence = '`'.repeat(Math.max(3, longestBacktickRun(body) + 1));
+  return [`${fence}${info}`, body, fence];
+}
+
+/** Untrusted text as an inline code span (paths): one line, delimited by a longer backtick run. */
+export function markdownCode(text: string): string {
+  const flat = singleLine(text);
+  const ticks = '`'.repeat(longestBacktickRun(flat) + 1);
+  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
+  return `${ticks}${pad}${flat}${pad}${ticks}`;
+}
+
+/** A link target for `[text](url)`: characters that could end or break it are percent-encoded. */
+function linkTarget(url: string): string {
+  let out = '';
+  for (const c of singleLine(url))
+    out += ' ()<>[]`'.includes(c)
+      ? `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`
+      : c;
+  return out;
+}
+
+const cell = markdownText;
 
 /**
  * The pull request body: summary, requester, justification, approvals, the
@@ -12,24 +80,34 @@ function cell(text: string): string {
  */
 export function renderChangeBody(change: PolicyChange): string {
   const lines: string[] = [];
-  lines.push(`## Summary`, '', change.summary, '');
+  lines.push(`## Summary`, '', markdownText(change.summary), '');
   lines.push(
-    `**Requester:** ${change.requester}${
-      change.link ? ` ([request in Backstage](${change.link}))` : ''
+    `**Requester:** ${markdownText(change.requester)}${
+      change.link ? ` ([request in Backstage](${linkTarget(change.link)}))` : ''
     }`,
     '',
   );
-  lines.push(`## Justification`, '', change.justification, '');
+  // Free text from the requester: a code block it cannot close.
+  lines.push(
+    `## Justification`,
+    '',
+    ...markdownFence(change.justification, 'text'),
+    '',
+  );
   if (change.expiresAt)
     lines.push(
-      `**Temporary:** expires ${change.expiresAt}; a removal change is opened then.`,
+      `**Temporary:** expires ${markdownText(
+        change.expiresAt,
+      )}; a removal change is opened then.`,
       '',
     );
   if (change.approvals.length) {
     lines.push(
       `## Approvals`,
       '',
-      ...change.approvals.map(a => `- ${a.role}: ${a.by}`),
+      ...change.approvals.map(
+        a => `- ${markdownText(a.role)}: ${markdownText(a.by)}`,
+      ),
       '',
     );
   }
@@ -61,7 +139,8 @@ export function renderChangeBody(change: PolicyChange): string {
     `- Schema and Cilium sanitiser checks: ${errors.length ? '✘' : '✔'}`,
   );
   lines.push(`- Guardrails: ${errors.length ? '✘' : '✔'}`);
-  for (const f of change.findings) lines.push(`- ${f.severity}: ${f.message}`);
+  for (const f of change.findings)
+    lines.push(`- ${markdownText(f.severity)}: ${markdownText(f.message)}`);
   lines.push('');
   if (change.replay) {
     lines.push(
@@ -72,7 +151,9 @@ export function renderChangeBody(change: PolicyChange): string {
     );
     for (const f of change.replay.newlyAllowed.slice(0, 20)) {
       lines.push(
-        `- ${f.time} ${f.source} → ${f.destination} ${f.protocol} ${f.port}: DROPPED → allowed`,
+        `- ${markdownText(
+          `${f.time} ${f.source} → ${f.destination} ${f.protocol} ${f.port}`,
+        )}: DROPPED → allowed`,
       );
     }
     if (change.replay.newlyAllowed.length) lines.push('');
@@ -80,14 +161,12 @@ export function renderChangeBody(change: PolicyChange): string {
   lines.push(`## Files`, '');
   for (const file of change.files) {
     if (file.content === null) {
-      lines.push(`Delete \`${file.path}\``, '');
+      lines.push(`Delete ${markdownCode(file.path)}`, '');
     } else {
       lines.push(
-        `\`${file.path}\``,
+        markdownCode(file.path),
         '',
-        '```yaml',
-        file.content.trimEnd(),
-        '```',
+        ...markdownFence(file.content, 'yaml'),
         '',
       );
     }
@@ -96,7 +175,7 @@ export function renderChangeBody(change: PolicyChange): string {
     `## Rollback`,
     '',
     `Revert this change (files: ${change.files
-      .map(f => `\`${f.path}\``)
+      .map(f => markdownCode(f.path))
       .join(', ')}).`,
     '',
   );
@@ -114,19 +193,23 @@ export function renderChangeBody(change: PolicyChange): string {
 }
 
 /**
- * The commit message: the title, then the rationale.
+ * The commit message: the title, then the rationale. Every value is made one
+ * line, so no text from a request can add a line, and with it a forged
+ * trailer such as `Approved-by:`.
  * @public
  */
 export function renderCommitMessage(change: PolicyChange): string {
   return [
-    change.title,
+    singleLine(change.title),
     '',
-    change.summary,
+    singleLine(change.summary),
     '',
-    `Requested-by: ${change.requester}`,
-    `Justification: ${change.justification.replace(/\s+/g, ' ').trim()}`,
-    ...(change.expiresAt ? [`Expires: ${change.expiresAt}`] : []),
-    ...change.approvals.map(a => `Approved-by: ${a.by} (${a.role})`),
-    `Request: ${change.id}`,
+    `Requested-by: ${singleLine(change.requester)}`,
+    `Justification: ${singleLine(change.justification)}`,
+    ...(change.expiresAt ? [`Expires: ${singleLine(change.expiresAt)}`] : []),
+    ...change.approvals.map(
+      a => `Approved-by: ${singleLine(a.by)} (${singleLine(a.role)})`,
+    ),
+    `Request: ${singleLine(change.id)}`,
   ].join('\n');
 }

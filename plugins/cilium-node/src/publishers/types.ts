@@ -90,9 +90,29 @@ export const ciliumPublishersExtensionPoint =
   });
 
 /**
- * The branch a change is published on.
+ * The branch a change is published on: `netpol/<id>`. The id may hold only
+ * letters, digits, `.`, `_` and `-` (and not start with `.` or `-`), so a
+ * branch name never carries control characters, spaces or ref syntax.
  * @public
  */
 export function changeBranch(change: { id: string }): string {
-  return `netpol/${change.id}`;
+  const id = change.id;
+  let ok = id.length > 0 && id.length <= 128 && id[0] !== '.' && id[0] !== '-';
+  for (let i = 0; ok && i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    ok =
+      (c >= 0x30 && c <= 0x39) ||
+      (c >= 0x41 && c <= 0x5a) ||
+      (c >= 0x61 && c <= 0x7a) ||
+      c === 0x2d ||
+      c === 0x2e ||
+      c === 0x5f;
+  }
+  if (!ok || id.includes('..'))
+    throw new Error(
+      `Change id ${JSON.stringify(
+        id.slice(0, 64),
+      )} cannot name a branch: use letters, digits, '.', '_' and '-' only`,
+    );
+  return `netpol/${id}`;
 }

@@ -7,3 +7,11 @@ export type {
   KubernetesManifestSourceOptions,
   KubernetesSourceRole,
 } from './KubernetesManifestSource';
+export { ciliumManifestSourcesExtensionPoint } from './extensionPoint';
+export type {
+  CiliumManifestSourcesExtensionPoint,
+  ConfiguredManifestSource,
+  ManifestSourceFactory,
+  ManifestSourceFactoryContext,
+  ManifestSourceRole,
+} from './extensionPoint';

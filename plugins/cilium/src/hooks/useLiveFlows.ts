@@ -110,7 +110,8 @@ export function useLiveFlows(
       } catch (error) {
         if (controller.signal.aborted) return;
         const status = statusOf(error);
-        if (status && status >= 400 && status < 500) {
+        // A refusal stays an error; "too many streams" (429) is retried with back-off.
+        if (status && status >= 400 && status < 500 && status !== 429) {
           setState(s => ({ ...s, state: 'error', error: toError(error) }));
           return;
         }

@@ -1,14 +1,15 @@
-import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
+import { LoggerService } from '@backstage/backend-plugin-api';
 import type { PolicyPublisher } from '@cilium-zero-trust/plugin-cilium-node';
-import { auditTransition } from '../audit';
 import { buildChange } from '../changes';
-import { OutboxItem, RequestStore } from '../RequestStore';
+import { RequestStore } from '../RequestStore';
+import { OutboxItem } from './OutboxQueue';
+import { RequestTransitions } from '../RequestTransitions';
 
 /** Options of {@link OutboxWorker}. */
 export interface OutboxWorkerOptions {
   store: RequestStore;
   publisher: PolicyPublisher;
-  auditor: AuditorService;
+  transitions: RequestTransitions;
   logger: LoggerService;
   /** How long a claim lasts; a crashed worker's item is retried after it. Default 2 minutes. */
   lockMs?: number;
@@ -60,7 +61,7 @@ export class OutboxWorker {
   private async drain(): Promise<number> {
     let count = 0;
     while (!this.stopped) {
-      const items = await this.options.store.claimDue(this.lockMs);
+      const items = await this.options.store.outbox.claimDue(this.lockMs);
       if (!items.length) return count;
       for (const item of items) {
         await this.process(item);
@@ -88,7 +89,7 @@ export class OutboxWorker {
     try {
       const request = await store.get(item.requestId);
       if (!request || request.state !== 'approved') {
-        await store.completeWork(item.id);
+        await store.outbox.completeWork(item.id);
         return;
       }
       const publication = await this.withTimeout(
@@ -96,30 +97,16 @@ export class OutboxWorker {
           buildChange(request, this.options.linkFor?.(request.id)),
         ),
       );
-      const moved = await store.transition(
-        request.id,
-        'approved',
-        'published',
-        {
-          actor: `publisher:${publisher.type}`,
-          type: 'state',
-          message: `Published on ${publisher.type}: ${
-            publication.url ?? publication.branch
-          }`,
-          data: { ...publication },
-        },
-        { publication },
-      );
-      if (moved) {
-        await auditTransition(this.options.auditor, {
-          requestId: request.id,
-          from: 'approved',
-          to: 'published',
-          actor: `publisher:${publisher.type}`,
-          message: publication.url ?? publication.branch,
-        });
-      }
-      await store.completeWork(item.id);
+      await this.options.transitions.transition(request, 'published', {
+        actor: `publisher:${publisher.type}`,
+        message: `Published on ${publisher.type}: ${
+          publication.url ?? publication.branch
+        }`,
+        auditMessage: publication.url ?? publication.branch,
+        data: { ...publication },
+        patch: { publication },
+      });
+      await store.outbox.completeWork(item.id);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const retry = item.attempts < this.maxAttempts;
@@ -127,7 +114,7 @@ export class OutboxWorker {
       logger.warn(
         `Publishing ${item.requestId} failed (attempt ${item.attempts}): ${message}`,
       );
-      await store.failWork(
+      await store.outbox.failWork(
         item.id,
         message,
         retry ? this.now() + delay : undefined,

@@ -1,19 +1,25 @@
-import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError, NotAllowedError } from '@backstage/errors';
-import { ConnectivityRequest } from '@cilium-zero-trust/plugin-cilium-common';
-import type { PolicyPublisher } from '@cilium-zero-trust/plugin-cilium-node';
+import {
+  ConnectivityRequest,
+  RequestPublication,
+} from '@cilium-zero-trust/plugin-cilium-common';
+import type {
+  PolicyPublisher,
+  Publication,
+} from '@cilium-zero-trust/plugin-cilium-node';
 import { parseAllDocuments } from 'yaml';
-import { auditTransition } from '../audit';
 import { buildChange } from '../changes';
-import { EngineProvider } from '../EngineProvider';
+import { ClusterPolicies } from '../ClusterPolicies';
 import { RequestStore, StoredRequest } from '../RequestStore';
+import { RequestTransitions, TransitionChange } from '../RequestTransitions';
 
 /** Options of {@link RequestTracker}. */
 export interface RequestTrackerOptions {
   store: RequestStore;
   publisher: PolicyPublisher;
-  engines: EngineProvider;
-  auditor: AuditorService;
+  policies: ClusterPolicies;
+  transitions: RequestTransitions;
   logger: LoggerService;
   now?: () => Date;
   /** Called when removal requests were filed (kicks the outbox). */
@@ -21,6 +27,27 @@ export interface RequestTrackerOptions {
 }
 
 const REQUEST_ID_ANNOTATION = 'cilium.backstage.io/request-id';
+
+/** A stored publication as the publisher's type (older rows may lack a state). */
+function toPublication(p: RequestPublication): Publication {
+  return { ...p, state: p.state ?? 'open' };
+}
+
+/** Whether a YAML document carries the request-id annotation `id`. */
+function hasRequestId(doc: unknown, id: string): boolean {
+  if (typeof doc !== 'object' || doc === null || !('metadata' in doc))
+    return false;
+  const { metadata } = doc;
+  if (typeof metadata !== 'object' || metadata === null) return false;
+  if (!('annotations' in metadata)) return false;
+  const { annotations } = metadata;
+  return (
+    typeof annotations === 'object' &&
+    annotations !== null &&
+    REQUEST_ID_ANNOTATION in annotations &&
+    annotations[REQUEST_ID_ANNOTATION] === id
+  );
+}
 
 /**
  * Follows requests after publishing: pull request merged (or closed), policy
@@ -39,25 +66,14 @@ export class RequestTracker {
     to: ConnectivityRequest['state'],
     actor: string,
     message: string,
-    patch = {},
+    patch: TransitionChange['patch'] = {},
   ): Promise<boolean> {
-    const ok = await this.options.store.transition(
-      request.id,
-      request.state,
-      to,
-      { actor, type: 'state', message },
+    const moved = await this.options.transitions.transition(request, to, {
+      actor,
+      message,
       patch,
-    );
-    if (ok) {
-      await auditTransition(this.options.auditor, {
-        requestId: request.id,
-        from: request.state,
-        to,
-        actor,
-        message,
-      });
-    }
-    return ok;
+    });
+    return moved !== undefined;
   }
 
   /** Merges a published request from the portal (publishers such as local-git). */
@@ -80,7 +96,7 @@ export class RequestTracker {
     }
     const publication = await publisher.merge(
       buildChange(request),
-      request.publication as any,
+      toPublication(request.publication),
     );
     await this.move(
       request,
@@ -89,7 +105,7 @@ export class RequestTracker {
       `Merged ${publication.branch} by ${actor}`,
       { publication },
     );
-    this.options.engines.invalidate();
+    this.options.policies.invalidate();
     // When the cluster's policy source is the repository merged into (the
     // embedded setup), the request is enforced right away.
     const merged = await this.options.store.get(request.id);
@@ -117,7 +133,7 @@ export class RequestTracker {
    * files are relative to its root, usually that `policies` folder.
    */
   async inPolicySource(request: ConnectivityRequest): Promise<boolean> {
-    const files = await this.options.engines.policyFiles(request.cluster);
+    const files = await this.options.policies.policyFiles(request.cluster);
     if (!files) return false;
     const wanted = request.removes ?? request.id;
     return request.policies.every(p => {
@@ -127,11 +143,8 @@ export class RequestTracker {
       let present = false;
       if (text !== undefined) {
         try {
-          present = parseAllDocuments(text).some(
-            d =>
-              (d.toJS() as any)?.metadata?.annotations?.[
-                REQUEST_ID_ANNOTATION
-              ] === wanted,
+          present = parseAllDocuments(text).some(d =>
+            hasRequestId(d.toJS(), wanted),
           );
         } catch {
           present = false;
@@ -147,7 +160,9 @@ export class RequestTracker {
     for (const request of await store.list({ states: ['published'] })) {
       if (!request.publication) continue;
       try {
-        const state = await publisher.status(request.publication as any);
+        const state = await publisher.status(
+          toPublication(request.publication),
+        );
         if (state === 'merged') {
           await this.move(
             request,
@@ -160,7 +175,7 @@ export class RequestTracker {
               publication: { ...request.publication, state: 'merged' },
             },
           );
-          this.options.engines.invalidate();
+          this.options.policies.invalidate();
         } else if (state === 'closed') {
           await this.move(
             request,
@@ -231,20 +246,15 @@ export class RequestTracker {
           consentNeeded: false,
         };
         try {
-          await store.create(removal, {
-            actor: 'system:expiry',
-            type: 'state',
-            toState: 'approved',
-            message: `Filed automatically: ${request.id} expired at ${request.expiresAt}; removing its policies needs no further approval`,
-          });
+          await this.options.transitions.file(
+            removal,
+            {
+              actor: 'system:expiry',
+              message: `Filed automatically: ${request.id} expired at ${request.expiresAt}; removing its policies needs no further approval`,
+            },
+            `removal of ${request.id}`,
+          );
           filed.push(removalId);
-          await auditTransition(this.options.auditor, {
-            requestId: removalId,
-            from: '',
-            to: 'approved',
-            actor: 'system:expiry',
-            message: `removal of ${request.id}`,
-          });
         } catch (e) {
           if (!(await store.get(removalId))) throw e;
         }

@@ -5,7 +5,7 @@ import fs from 'fs';
 import path from 'path';
 import { ConfigReader } from '@backstage/config';
 import { ClusterRegistry } from '../../services/ClusterRegistry';
-import { EngineProvider } from '../EngineProvider';
+import { ClusterPolicies } from '../ClusterPolicies';
 import {
   migrateRequestStore,
   RequestStore,
@@ -16,6 +16,7 @@ import {
   examples,
   tempDir,
 } from '../../__testUtils__/sampleWorld';
+import { RequestTransitions } from '../RequestTransitions';
 import { OutboxWorker } from './OutboxWorker';
 import { RequestTracker } from './RequestTracker';
 
@@ -75,12 +76,12 @@ function grant(
   };
 }
 
-/** Requests' engines over a cluster whose policy source is a folder (re-read on every check). */
-function folderEngines(
+/** The policies of a cluster whose policy source is a folder (re-read on every check). */
+function folderPolicies(
   policiesDir: string,
   logger: LoggerService,
-): EngineProvider {
-  return new EngineProvider(
+): ClusterPolicies {
+  return new ClusterPolicies(
     ClusterRegistry.fromConfig(
       new ConfigReader({
         cilium: {
@@ -119,24 +120,25 @@ describe.each(databases.eachSupportedId())(
       const logger = mockServices.logger.mock();
       // The policy source is a folder here (one a GitOps controller syncs);
       // the sample backend's test covers the embedded git setup.
-      const engines = folderEngines(policiesDir, logger);
+      const policies = folderPolicies(policiesDir, logger);
       const git = new LocalGitPublisher({
         path: path.join(tempDir('git-'), 'gitops.git'),
         seedFrom: path.join(examples, 'gitops'),
       });
       const auditor = mockServices.auditor.mock();
+      const transitions = new RequestTransitions(store, auditor);
       const tracker = new RequestTracker({
         store,
         publisher: git,
-        engines,
-        auditor,
+        policies,
+        transitions,
         logger,
         now: () => now,
       });
       const worker = new OutboxWorker({
         store,
         publisher: git,
-        auditor,
+        transitions,
         logger,
         now: () => now.getTime(),
       });
@@ -201,10 +203,10 @@ describe.each(databases.eachSupportedId())(
       );
       await tracker.runOnce();
       expect((await store.get(`${id}-rm`))!.state).toBe('enforced');
-      const transitions = auditor.createEvent.mock.calls.map(
+      const audited = auditor.createEvent.mock.calls.map(
         ([e]: any) => `${e.meta.requestId}:${e.meta.to}`,
       );
-      expect(transitions).toEqual([
+      expect(audited).toEqual([
         `${id}:enforced`,
         `${id}-rm:approved`,
         `${id}:expired`,
@@ -222,12 +224,12 @@ describe.each(databases.eachSupportedId())(
         () => new Date('2030-02-01T00:00:00Z'),
       );
       const repoRoot = tempDir('checkout-');
-      const engines = folderEngines(repoRoot, mockServices.logger.mock());
+      const policies = folderPolicies(repoRoot, mockServices.logger.mock());
       const tracker = new RequestTracker({
         store,
         publisher: { type: 'none', publish: jest.fn(), status: jest.fn() },
-        engines,
-        auditor: mockServices.auditor.mock(),
+        policies,
+        transitions: new RequestTransitions(store, mockServices.auditor.mock()),
         logger: mockServices.logger.mock(),
       });
       const id = 'req-0000000c';
@@ -272,7 +274,7 @@ describe.each(databases.eachSupportedId())(
       const worker = new OutboxWorker({
         store,
         publisher: flaky,
-        auditor: mockServices.auditor.mock(),
+        transitions: new RequestTransitions(store, mockServices.auditor.mock()),
         logger: mockServices.logger.mock(),
         now: () => now,
       });
@@ -286,7 +288,7 @@ describe.each(databases.eachSupportedId())(
         },
       );
       await worker.runOnce();
-      expect(await store.work('req-0000000b')).toEqual([
+      expect(await store.outbox.work('req-0000000b')).toEqual([
         {
           action: 'publish',
           status: 'pending',

@@ -1,8 +1,8 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { EventEmitter } from 'events';
+import { encodeGetFlowsResponse } from '@cilium-zero-trust/hubble-relay-sim';
 import {
   decodeGetFlowsResponseLean,
-  encodeGetFlowsResponse,
   FlowJson,
   HubbleRelayClient,
   LeanFlow,
@@ -152,7 +152,10 @@ describe('LiveFlowService streams', () => {
           follows.push(request.whitelist?.[0]?.source_pod ?? []);
           return Object.assign(new EventEmitter(), {
             cancel: () => undefined,
-            status: () => ({}),
+            status: () => ({ state: 'connected' }),
+            setFilters: (filters: {
+              whitelist?: Array<{ source_pod?: string[] }>;
+            }) => follows.push(filters.whitelist?.[0]?.source_pod ?? []),
           });
         },
         close: () => undefined,

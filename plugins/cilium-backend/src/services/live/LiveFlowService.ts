@@ -193,17 +193,28 @@ export class LiveFlowService {
         ? this.deps.clientFactory(options)
         : new HubbleRelayClient(options);
     }
+    const prefixes = state.namespaces.map(ns => `${ns}/`);
+    const whitelist =
+      prefixes.length > 0
+        ? [{ source_pod: prefixes }, { destination_pod: prefixes }]
+        : undefined;
+    if (state.stream && state.stream.status().state !== 'failed') {
+      // Same stream, new filters: it resumes at its newest flow and keeps its
+      // duplicate filter, so no flow is stored or counted twice.
+      state.stream.setFilters({ whitelist });
+      this.deps.logger.info(
+        `Following Hubble Relay ${cluster.hubble.address} for cluster ${
+          cluster.name
+        } with new filters (namespaces: ${
+          state.namespaces.join(', ') || 'all'
+        })`,
+      );
+      return;
+    }
     const since = state.stream?.status().lastFlowTime;
     state.stream?.removeAllListeners();
     state.stream?.cancel();
-    const prefixes = state.namespaces.map(ns => `${ns}/`);
-    const stream = state.client.follow({
-      whitelist:
-        prefixes.length > 0
-          ? [{ source_pod: prefixes }, { destination_pod: prefixes }]
-          : undefined,
-      since,
-    });
+    const stream = state.client.follow({ whitelist, since });
     stream.on('flow', (flow: LeanFlow) => this.ingest(cluster.name, flow));
     stream.on('gap', gap =>
       this.deps.logger.warn(

@@ -9,19 +9,20 @@ import {
   DirectoryManifestSource,
   GitManifestSource,
   KubernetesManifestSource,
+  ManifestSourceFactory,
 } from '@cilium-zero-trust/plugin-cilium-node';
-import { ClusterRegistry } from './ClusterRegistry';
-import { createManifestSource } from './manifestSources';
+import { ClusterRegistry } from '../ClusterRegistry';
+import { ManifestSourceRegistry } from './ManifestSourceRegistry';
 
 const logger = mockServices.logger.mock();
-const examples = path.resolve(__dirname, '../../../../examples');
+const examples = path.resolve(__dirname, '../../../../../examples');
 
 function build(
   block: object,
   role: 'policies' | 'workloads' = 'policies',
   integrationsConfig: object = {},
 ) {
-  return createManifestSource(new ConfigReader(block), {
+  return ManifestSourceRegistry.withBuiltins().create(new ConfigReader(block), {
     role,
     key: `cilium.clusters[0].${role}`,
     logger,
@@ -31,7 +32,7 @@ function build(
   });
 }
 
-describe('createManifestSource', () => {
+describe('the built-in source types', () => {
   it('builds a directory source, also for the workloads type "manifests" and when the type is left out', () => {
     const dir = build({
       type: 'directory',
@@ -124,6 +125,69 @@ describe('createManifestSource', () => {
     );
     expect(() => build({ type: 'directory' })).toThrow(
       'cilium.clusters[0].policies.path is required',
+    );
+  });
+});
+
+describe('ManifestSourceRegistry', () => {
+  const inline: ManifestSourceFactory = {
+    type: 'inline',
+    create: ({ config }) => {
+      const text = config.getString('text');
+      return {
+        source: {
+          description: 'inline',
+          version: async () => text,
+          read: async () => ({
+            files: [{ path: 'inline.yaml', text }],
+            version: text,
+            problems: [],
+          }),
+        },
+        checkSeconds: 1,
+      };
+    },
+  };
+
+  it('builds a source of a type a module added, next to the built-in ones', async () => {
+    const registry = ManifestSourceRegistry.withBuiltins();
+    registry.addSourceFactory(inline);
+    expect(registry.types()).toEqual([
+      'directory',
+      'git',
+      'kubernetes',
+      'inline',
+    ]);
+    const built = registry.create(
+      new ConfigReader({ type: 'inline', text: 'kind: Namespace' }),
+      {
+        role: 'workloads',
+        key: 'cilium.clusters[0].workloads',
+        logger,
+        integrations: ScmIntegrations.fromConfig(new ConfigReader({})),
+      },
+    );
+    expect(built.checkSeconds).toBe(1);
+    expect((await built.source.read()).files).toEqual([
+      { path: 'inline.yaml', text: 'kind: Namespace' },
+    ]);
+  });
+
+  it('refuses a type added twice, and names the added types for an unknown one', () => {
+    const registry = ManifestSourceRegistry.withBuiltins();
+    expect(() => registry.addSourceFactory({ ...inline, type: 'git' })).toThrow(
+      'A policy/workload source type "git" is already registered',
+    );
+    registry.addSourceFactory(inline);
+    expect(() =>
+      registry.create(new ConfigReader({ type: 's3' }), {
+        role: 'policies',
+        key: 'cilium.clusters[1].policies',
+        logger,
+        integrations: ScmIntegrations.fromConfig(new ConfigReader({})),
+      }),
+    ).toThrow(
+      'cilium.clusters[1].policies.type: unknown source type "s3"; use one of directory, git, kubernetes, inline, or add the backend module that provides "s3"',
     );
   });
 });

@@ -1,9 +1,9 @@
-import { readCorpusFlows } from './__testUtils__/corpusFlows';
+import { readCorpusFlows } from '../__testUtils__/corpusFlows';
 import { flowToJson, getFlowsResponseToJson } from './flowToJson';
-import { encodeGetFlowsResponse } from './hubbleCodec';
-import { decodeGetFlowsResponseLean } from './leanFlowDecoder';
+import { encodeGetFlowsResponse } from '../__testUtils__/relayMessages';
+import { decodeGetFlowsResponseLean } from '../ingest/decodeFlowFast';
 import { formatTimestamp, parseTimestamp } from './protojson';
-import type { GetFlowsResponseJson } from './types';
+import type { GetFlowsResponseJson } from '../types';
 
 function corpusLines(): GetFlowsResponseJson[] | undefined {
   return readCorpusFlows('corpus codec tests');

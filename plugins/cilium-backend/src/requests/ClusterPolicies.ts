@@ -1,16 +1,16 @@
 import { InputError, ServiceUnavailableError } from '@backstage/errors';
 import { ClusterRegistry } from '../services/ClusterRegistry';
 import type { ClusterSnapshot } from '../services/ClusterModel';
-import { PolicyEngine } from './engine';
+import { PolicyEngine } from '@cilium-zero-trust/cilium-policy-engine';
 
 /**
- * The requests' view of a cluster's policies: the same evaluated snapshot the
+ * The requests' view of each cluster's policies: the same evaluated snapshot the
  * Network tab uses (`cilium.clusters[].policies` of any source type —
  * directory, git, kubernetes — and `workloads`), so a request is generated
  * and tested against exactly what the tab shows, and "enforced" means the
  * configured policy source now contains the change.
  */
-export class EngineProvider {
+export class ClusterPolicies {
   constructor(private readonly clusters: ClusterRegistry) {}
 
   private async snapshot(cluster: string): Promise<ClusterSnapshot> {
@@ -24,11 +24,11 @@ export class EngineProvider {
   }
 
   /**
-   * The engine of a cluster. ServiceUnavailableError while its policy source
+   * The policy engine evaluating a cluster's policies. ServiceUnavailableError while its policy source
    * cannot be read: an empty policy set would make every request look
    * already allowed.
    */
-  async engine(cluster: string): Promise<PolicyEngine> {
+  async engineFor(cluster: string): Promise<PolicyEngine> {
     const snapshot = await this.snapshot(cluster);
     if (snapshot.policiesUnavailable) {
       throw new ServiceUnavailableError(

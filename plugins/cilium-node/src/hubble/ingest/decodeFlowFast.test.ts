@@ -1,8 +1,8 @@
-import { readCorpusFlows } from './__testUtils__/corpusFlows';
-import { flowToJson, getFlowsResponseToJson } from './flowToJson';
-import { encodeGetFlowsResponse } from './hubbleCodec';
-import { decodeFlowLean, decodeGetFlowsResponseLean } from './leanFlowDecoder';
-import { parseTimestamp } from './protojson';
+import { readCorpusFlows } from '../__testUtils__/corpusFlows';
+import { flowToJson, getFlowsResponseToJson } from '../protojson/flowToJson';
+import { encodeGetFlowsResponse } from '../__testUtils__/relayMessages';
+import { decodeFlowLean, decodeGetFlowsResponseLean } from './decodeFlowFast';
+import { parseTimestamp } from '../protojson/protojson';
 import type {
   EndpointJson,
   FlowJson,
@@ -10,7 +10,7 @@ import type {
   LeanEndpoint,
   LeanFlow,
   PolicyJson,
-} from './types';
+} from '../types';
 
 /**
  * The lean decoder is hand-optimised (interned strings, a hashed endpoint

@@ -4,7 +4,7 @@ import type {
   LeanFlow,
   LostEventsEvent,
   NodeStatusEvent,
-} from './types';
+} from '../types';
 
 /**
  * A hand-written protobuf wire reader for `observer.GetFlowsResponse` that

@@ -4,7 +4,7 @@ import { createHash } from 'crypto';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { GitHubPublisher } from './GitHubPublisher';
-import { PolicyChange } from './types';
+import type { PolicyChange } from '@cilium-zero-trust/plugin-cilium-node';
 
 /** A small in-memory GitHub: refs, trees, commits, pull requests. */
 class FakeGitHub {
@@ -277,7 +277,8 @@ describe('GitHubPublisher', () => {
     expect(pr.body).toContain('**Requester:** user:default/jane.doe');
     expect(pr.body).toContain(change.justification);
     expect(pr.body).toContain(
-      '| added | checkout/checkout[Deployment] | checkout/payments[Deployment] | No Connections | TCP 8443 |',
+      // Brackets escaped (they could start a link); rendered as typed.
+      '| added | checkout/checkout\\[Deployment\\] | checkout/payments\\[Deployment\\] | No Connections | TCP 8443 |',
     );
     expect(pr.body).toContain(
       '```yaml\nkind: CiliumNetworkPolicy\n# egress\n```',

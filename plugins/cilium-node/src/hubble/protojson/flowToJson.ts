@@ -1,6 +1,6 @@
-import { hubbleType } from './protoRoot';
+import { hubbleType } from './hubbleSchema';
 import { decodeToProtoJson } from './protojson';
-import type { FlowJson, GetFlowsResponseJson } from './types';
+import type { FlowJson, GetFlowsResponseJson } from '../types';
 
 /**
  * Full decode of a `flow.Flow` (bytes, as kept by the lean decoder) into the

@@ -6,13 +6,15 @@ import {
   ScmIntegrations,
 } from '@backstage/integration';
 import { Octokit } from '@octokit/rest';
-import { renderChangeBody, renderCommitMessage } from './markdown';
+import { singleLine } from '@cilium-zero-trust/cilium-policy-engine';
 import {
   changeBranch,
   PolicyChange,
   PolicyPublisher,
   Publication,
-} from './types';
+  renderChangeBody,
+  renderCommitMessage,
+} from '@cilium-zero-trust/plugin-cilium-node';
 
 /** Options of {@link GitHubPublisher}. */
 export interface GitHubPublisherOptions {
@@ -206,7 +208,7 @@ export class GitHubPublisher implements PolicyPublisher {
         owner,
         repo,
         pull_number: open.number,
-        title: change.title,
+        title: singleLine(change.title, 256),
         body,
       });
       return this.publication(branch, open.html_url, open.number, 'open');
@@ -214,7 +216,7 @@ export class GitHubPublisher implements PolicyPublisher {
     const { data: pr } = await octokit.rest.pulls.create({
       owner,
       repo,
-      title: change.title,
+      title: singleLine(change.title, 256),
       head: branch,
       base,
       body,
