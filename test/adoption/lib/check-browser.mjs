@@ -39,8 +39,9 @@ try {
 
   // The template's sign-in page offers the guest provider ("Enter").
   await page.goto(base);
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await page.getByRole('navigation').first().waitFor();
+  const enter = page.getByRole('button', { name: 'Enter' });
+  await enter.click();
+  await enter.waitFor({ state: 'detached' });
   console.log('signed in as guest');
 
   await page.goto(`${base}/catalog/default/component/checkout/network`);
