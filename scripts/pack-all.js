@@ -6,8 +6,9 @@
  * prepack), so package.json points at dist/ and config.d.ts becomes
  * config.schema.json.
  *
- *   node scripts/pack-all.js <outdir> [--skip-build]
+ *   node scripts/pack-all.js <outdir> [--skip-build] [package-name...]
  *
+ * With package names, packs only those (e.g. the CLIs and what they need).
  * Builds first (`npm run build`: tsc to dist-types, then backstage-cli repo
  * build) unless --skip-build is given. Prints one tarball path per line on
  * stdout (progress goes to stderr) and writes <outdir>/packages.json:
@@ -23,7 +24,7 @@ const root = path.resolve(__dirname, '..');
 
 function usage(message) {
   process.stderr.write(
-    `${message}\nusage: node scripts/pack-all.js <outdir> [--skip-build]\n`,
+    `${message}\nusage: node scripts/pack-all.js <outdir> [--skip-build] [package-name...]\n`,
   );
   process.exit(2);
 }
@@ -57,8 +58,18 @@ function main(argv) {
   for (const f of flags) {
     if (f !== '--skip-build') usage(`unknown option ${f}`);
   }
-  if (args.length !== 1) usage('give exactly one output folder');
+  if (args.length < 1) usage('give an output folder');
   const outDir = path.resolve(args[0]);
+  const wanted = args.slice(1);
+  const all = publishablePackages();
+  for (const name of wanted) {
+    if (!all.some(p => p.name === name)) {
+      usage(`${name} is not a publishable package of this workspace`);
+    }
+  }
+  const selected = wanted.length
+    ? all.filter(p => wanted.includes(p.name))
+    : all;
   fs.mkdirSync(outDir, { recursive: true });
 
   const run = (cmd, cmdArgs, cwd) =>
@@ -77,7 +88,7 @@ function main(argv) {
   }
 
   const packed = [];
-  for (const pkg of publishablePackages()) {
+  for (const pkg of selected) {
     if (!fs.existsSync(path.join(pkg.dir, 'dist'))) {
       throw new Error(`${pkg.name} has no dist/: run npm run build first`);
     }

@@ -78,6 +78,7 @@ async function waitFor<T>(attempt: () => Promise<T>): Promise<T> {
   }
 }
 
+/** @public */
 export async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,

@@ -9,6 +9,8 @@ import type {
  * any value may match; whitelist = any filter matches (empty = all); the
  * result is whitelist minus blacklist. Filter fields we do not implement are
  * rejected with an error, which the server reports like Relay: a NODE_ERROR.
+ *
+ * @public
  */
 
 export class FilterError extends Error {}
@@ -401,6 +403,8 @@ function compileOne(filter: FlowFilterJson): Predicate {
 /**
  * Compiles a request's whitelist/blacklist into one predicate over flows.
  * Throws {@link FilterError} for filters Relay's nodes would reject.
+ *
+ * @public
  */
 export function compileFlowFilters(
   whitelist: FlowFilterJson[] | undefined,

@@ -8,7 +8,11 @@ import { timelineUuid } from './timeline';
  * Replay of `hubble observe -o json` captures (one GetFlowsResponse per line).
  */
 
-/** Lists capture files: the given files, and `*.json`/`*.jsonl` under given folders, sorted. */
+/**
+ * Lists capture files: the given files, and `*.json`/`*.jsonl` under given folders, sorted.
+ *
+ * @public
+ */
 export function listCaptureFiles(paths: string[]): string[] {
   const out: string[] = [];
   const walk = (p: string) => {
@@ -26,7 +30,11 @@ export function listCaptureFiles(paths: string[]): string[] {
   return out;
 }
 
-/** Reads capture lines; throws with file:line on bad JSON. */
+/**
+ * Reads capture lines; throws with file:line on bad JSON.
+ *
+ * @public
+ */
 export function readCaptures(paths: string[]): GetFlowsResponseJson[] {
   const lines: GetFlowsResponseJson[] = [];
   for (const file of listCaptureFiles(paths)) {
@@ -43,6 +51,7 @@ export function readCaptures(paths: string[]): GetFlowsResponseJson[] {
   return lines;
 }
 
+/** @public */
 export interface ReplayOptions {
   /**
    * `original`: send each line as captured (time, uuid, everything), once.
@@ -56,6 +65,7 @@ export interface ReplayOptions {
   flowsOnly?: boolean;
 }
 
+/** @public */
 export class ReplayGenerator implements FlowGenerator {
   private readonly lines: GetFlowsResponseJson[];
 

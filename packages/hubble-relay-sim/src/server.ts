@@ -26,7 +26,11 @@ import {
  * out to following clients as pre-encoded bytes.
  */
 
-/** One buffered event: its protojson (for filters) and its encoded bytes. */
+/**
+ * One buffered event: its protojson (for filters) and its encoded bytes.
+ *
+ * @public
+ */
 export interface SimEvent {
   json: GetFlowsResponseJson;
   bytes: Buffer;
@@ -34,6 +38,7 @@ export interface SimEvent {
   nanos: number;
 }
 
+/** @public */
 export interface RelaySimTlsOptions {
   cert: Buffer;
   key: Buffer;
@@ -42,6 +47,7 @@ export interface RelaySimTlsOptions {
   requireClientCert?: boolean;
 }
 
+/** @public */
 export interface HubbleRelaySimOptions {
   /** Relay's own name (GetFlowsResponse.node_name of node_status messages). */
   relayName?: string;
@@ -81,18 +87,27 @@ function method(
   };
 }
 
-/** The observer.Observer service definition with pass-through (de)serializers. */
+/**
+ * The observer.Observer service definition with pass-through (de)serializers.
+ *
+ * @public
+ */
 export const OBSERVER_SERVICE: grpc.ServiceDefinition = {
   GetFlows: method('/observer.Observer/GetFlows', true),
   GetNodes: method('/observer.Observer/GetNodes', false),
   ServerStatus: method('/observer.Observer/ServerStatus', false),
 };
 
-/** Bench mode: stream pre-encoded messages as fast as the transport takes them. */
+/**
+ * Bench mode: stream pre-encoded messages as fast as the transport takes them.
+ *
+ * @public
+ */
 export interface BenchPool {
   events: SimEvent[];
 }
 
+/** @public */
 export class HubbleRelaySim {
   readonly relayName: string;
   readonly nodes: string[];

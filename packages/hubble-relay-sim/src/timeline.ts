@@ -7,11 +7,14 @@ import { HubbleRelaySim, SimEvent } from './server';
  * Something that yields the k-th event of a deterministic sequence. `time` is
  * the timeline's time for event k (RFC 3339); generators that keep the
  * original time may ignore it. Return undefined when the sequence is over.
+ *
+ * @public
  */
 export interface FlowGenerator {
   eventAt(k: number, time: string): GetFlowsResponseJson | undefined;
 }
 
+/** @public */
 export interface TimelineOptions {
   /** Events per second. */
   rate: number;
@@ -28,7 +31,11 @@ export interface TimelineOptions {
   now?: () => number;
 }
 
-/** Deterministic uuid for event k of a timeline with the given seed. */
+/**
+ * Deterministic uuid for event k of a timeline with the given seed.
+ *
+ * @public
+ */
 export function timelineUuid(seed: string | number, k: number): string {
   const h = createHash('sha1').update(`${seed}:${k}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${(
@@ -37,7 +44,11 @@ export function timelineUuid(seed: string | number, k: number): string {
   ).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** RFC 3339 time of event k: epoch + k / rate, with nanosecond precision. */
+/**
+ * RFC 3339 time of event k: epoch + k / rate, with nanosecond precision.
+ *
+ * @public
+ */
 export function timelineTime(epochMs: number, rate: number, k: number): string {
   const intervalNs = Math.round(1e9 / rate);
   const epochSec = Math.floor(epochMs / 1000);
@@ -52,6 +63,8 @@ export function timelineTime(epochMs: number, rate: number, k: number): string {
  * fixed timeline: event k happens at epoch + k/rate. Restarting with the same
  * epoch and generator reproduces the same events, which is what lets a client
  * resume after the stand-in restarts.
+ *
+ * @public
  */
 export class Timeline {
   private next = 0;

@@ -27,7 +27,7 @@ export type {
   ContainerPort,
   Diagnostic,
 } from './model/inventory';
-export { parseLabelKey, lookupLabel } from './model/labels';
+export { parseLabelKey, lookupLabel, LABEL_SOURCES } from './model/labels';
 export type { LabelKey, LabelSource, EndpointLabels } from './model/labels';
 export { parseCidr, formatRange, parseRangeText } from './model/ip';
 export type { IpRange, IpFamily } from './model/ip';
@@ -76,6 +76,7 @@ export type {
   DirectionProfile,
 } from './evaluate/engine';
 export type { Edge, Graph, Grant, Peer, SideResult } from './evaluate/types';
+export type { ResolvedElement } from './evaluate/resolve';
 export { diffGraphs, diffEngines } from './evaluate/diff';
 export type { DiffEntry } from './evaluate/diff';
 export { lint } from './lint/lint';

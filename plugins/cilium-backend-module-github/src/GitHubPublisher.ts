@@ -16,7 +16,11 @@ import {
   renderCommitMessage,
 } from '@cilium-zero-trust/plugin-cilium-node';
 
-/** Options of {@link GitHubPublisher}. */
+/**
+ * Options of {@link GitHubPublisher}.
+ *
+ * @public
+ */
 export interface GitHubPublisherOptions {
   /** `https://github.com/<owner>/<repo>` (or `github.com?owner=<owner>&repo=<repo>`). */
   repoUrl: string;
@@ -32,7 +36,11 @@ export interface GitHubPublisherOptions {
   credentialsProvider?: GithubCredentialsProvider;
 }
 
-/** Parses the two repoUrl forms Backstage uses. */
+/**
+ * Parses the two repoUrl forms Backstage uses.
+ *
+ * @public
+ */
 export function parseGitHubRepoUrl(repoUrl: string): {
   host: string;
   owner: string;

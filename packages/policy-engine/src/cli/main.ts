@@ -14,7 +14,11 @@ import { opt, parseArgs, ParsedArgs, UsageError } from './args';
 /** Error for unreadable input (exit code 2). */
 class InputError extends Error {}
 
-/** Where the CLI writes. */
+/**
+ * Where the CLI writes.
+ *
+ * @public
+ */
 export interface CliIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
@@ -274,7 +278,11 @@ function cmdLint(args: ParsedArgs, io: CliIo): number {
   return findings.length ? 1 : 0;
 }
 
-/** Runs the CLI and returns the exit code. */
+/**
+ * Runs the CLI and returns the exit code.
+ *
+ * @public
+ */
 export function run(argv: string[], io: CliIo): number {
   try {
     const args = parseArgs(argv);
@@ -308,7 +316,11 @@ export function run(argv: string[], io: CliIo): number {
   }
 }
 
-/** Entry point used by `bin/cilium-connect`. */
+/**
+ * Entry point used by `bin/cilium-connect`.
+ *
+ * @public
+ */
 export function main(): void {
   const code = run(process.argv.slice(2), {
     stdout: s => process.stdout.write(s),

@@ -4,7 +4,11 @@ import { formatRange, IpFamily } from '../model/ip';
 import type { PolicyEngine } from './engine';
 import type { Edge, Graph } from './types';
 
-/** One difference between two graphs (netpol-analyzer `diff` semantics). */
+/**
+ * One difference between two graphs (netpol-analyzer `diff` semantics).
+ *
+ * @public
+ */
 export interface DiffEntry {
   type: 'added' | 'removed' | 'changed';
   src: string;
@@ -91,6 +95,8 @@ function pieces(edges: readonly Edge[], cuts: Cuts): Map<string, Piece> {
  * Diffs two graphs: edges added, removed and changed (`ref1` = `a`, the
  * baseline; `ref2` = `b`). External ranges of both graphs are refined to common
  * boundaries first, so differently cut address spaces compare correctly.
+ *
+ * @public
  */
 export function diffGraphs(
   a: Pick<Graph, 'edges' | 'peers'>,
@@ -174,6 +180,8 @@ function stable(v: unknown): string {
  * Diffs two engines. When both have the same workloads, namespaces and
  * services, only workloads selected by a policy that differs are recomputed
  * (a one-policy change costs two workload views, not two full graphs).
+ *
+ * @public
  */
 export function diffEngines(a: PolicyEngine, b: PolicyEngine): DiffEntry[] {
   const sameWorld =

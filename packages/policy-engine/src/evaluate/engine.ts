@@ -37,7 +37,11 @@ import {
 } from './resolve';
 import type { Edge, Grant, Graph, Peer, SideResult } from './types';
 
-/** Options of the engine. */
+/**
+ * Options of the engine.
+ *
+ * @public
+ */
 export interface EngineOptions {
   /** Local cluster name (label `io.cilium.k8s.policy.cluster`); default `default`. */
   clusterName?: string;
@@ -53,7 +57,11 @@ export interface EngineOptions {
   ipv6?: boolean;
 }
 
-/** Per-workload, per-direction policy state. */
+/**
+ * Per-workload, per-direction policy state.
+ *
+ * @public
+ */
 export interface DirectionProfile {
   isolated: boolean;
   isolatedBy: PolicyRef[];
@@ -69,7 +77,11 @@ export interface DirectionProfile {
   dns: DnsPattern[];
 }
 
-/** A peer given to a query. */
+/**
+ * A peer given to a query.
+ *
+ * @public
+ */
 export type PeerQuery =
   | string
   | { workload: string }
@@ -98,7 +110,11 @@ type Endpoint =
   | { t: 'range'; family: IpFamily; start: bigint; end: bigint; key: string }
   | { t: 'fqdn'; name: string; key: string };
 
-/** One side's decision for a single flow. */
+/**
+ * One side's decision for a single flow.
+ *
+ * @public
+ */
 export interface SideDecision {
   direction: Direction;
   /** False when the side is not policed (external or entity endpoint). */
@@ -113,7 +129,11 @@ export interface SideDecision {
   l7: Array<{ rule: RuleRef; rules: unknown }>;
 }
 
-/** Verdict for one flow. */
+/**
+ * Verdict for one flow.
+ *
+ * @public
+ */
 export interface FlowVerdict {
   allowed: boolean;
   /** `allowed`; `denied` = an explicit deny rule; `default-deny` = isolated and no allow rule. */
@@ -143,6 +163,8 @@ function emptyProfile(): DirectionProfile {
  * The connectivity engine: resolves every policy against the workload universe
  * once (selectors indexed by label, selected workloads precomputed per rule)
  * and answers graph, per-workload and single-flow questions.
+ *
+ * @public
  */
 export class PolicyEngine {
   readonly inventory: Inventory;
@@ -983,7 +1005,11 @@ export class PolicyEngine {
   }
 }
 
-/** One workload's neighbourhood. */
+/**
+ * One workload's neighbourhood.
+ *
+ * @public
+ */
 export interface WorkloadView {
   workload: Workload;
   ingress: {
@@ -1000,7 +1026,11 @@ export interface WorkloadView {
   };
 }
 
-/** Isolation of one workload. */
+/**
+ * Isolation of one workload.
+ *
+ * @public
+ */
 export interface CoverageEntry {
   workload: Workload;
   ingress: {

@@ -25,7 +25,11 @@ import type { DnsPattern } from './fqdn';
 import { isNamed, l7Of, portsConn } from './ports';
 import type { L7Rules } from '../model/policy';
 
-/** A rule element with its peers resolved against the workload universe. */
+/**
+ * A rule element with its peers resolved against the workload universe.
+ *
+ * @public
+ */
 export interface ResolvedElement {
   el: RuleElement;
   /** Every peer (wildcard or entity `all`). */

@@ -9,7 +9,11 @@ import type {
 } from '../model/policy';
 import type { Workload } from '../model/inventory';
 
-/** A node of the connectivity graph. */
+/**
+ * A node of the connectivity graph.
+ *
+ * @public
+ */
 export type Peer =
   | { type: 'workload'; id: string; workload: Workload }
   | {
@@ -22,7 +26,11 @@ export type Peer =
   | { type: 'entity'; id: string; entity: PeerEntity }
   | { type: 'fqdn'; id: string; pattern: string };
 
-/** Why a part of a connection is allowed or denied on one side. */
+/**
+ * Why a part of a connection is allowed or denied on one side.
+ *
+ * @public
+ */
 export interface Grant {
   /** The connections this rule element grants (or denies) towards this peer. */
   conn: ConnSet;
@@ -33,7 +41,11 @@ export interface Grant {
   ineffective?: string;
 }
 
-/** The verdict of one side (egress of the source or ingress of the destination). */
+/**
+ * The verdict of one side (egress of the source or ingress of the destination).
+ *
+ * @public
+ */
 export interface SideResult {
   direction: Direction;
   /** Is the endpoint in default deny for this direction? */
@@ -52,7 +64,11 @@ export interface SideResult {
   defaultAllow?: 'not-isolated' | 'allow-localhost';
 }
 
-/** An edge of the graph: what `src` may open towards `dst`. */
+/**
+ * An edge of the graph: what `src` may open towards `dst`.
+ *
+ * @public
+ */
 export interface Edge {
   src: Peer;
   dst: Peer;
@@ -66,7 +82,11 @@ export interface Edge {
   denied: ConnSet;
 }
 
-/** The whole graph. */
+/**
+ * The whole graph.
+ *
+ * @public
+ */
 export interface Graph {
   peers: Peer[];
   /** Edges with a non-empty `conn` or a non-empty `denied`. */

@@ -31,7 +31,11 @@ import type {
   GenerateResult,
 } from './types';
 
-/** Where DNS is served when the request does not say: CoreDNS / kube-dns. */
+/**
+ * Where DNS is served when the request does not say: CoreDNS / kube-dns.
+ *
+ * @public
+ */
 export const DEFAULT_DNS_SERVER: {
   namespace: string;
   selector: GenerateLabelSelector;
@@ -42,7 +46,11 @@ export const DEFAULT_DNS_SERVER: {
 
 const PORT_PROTOCOLS: Protocol[] = ['TCP', 'UDP', 'SCTP'];
 
-/** The connections a list of requested ports stands for. */
+/**
+ * The connections a list of requested ports stands for.
+ *
+ * @public
+ */
 export function requestedConnections(ports: GeneratePort[]): ConnSet {
   let out = ConnSet.NONE;
   for (const p of ports) {
@@ -55,7 +63,11 @@ export function requestedConnections(ports: GeneratePort[]): ConnSet {
   return out;
 }
 
-/** Human form of requested ports: `TCP 8443-8444, UDP 53`. */
+/**
+ * Human form of requested ports: `TCP 8443-8444, UDP 53`.
+ *
+ * @public
+ */
 export function describePorts(ports: GeneratePort[]): string {
   return ports
     .map(
@@ -234,6 +246,8 @@ function document(
  * and a DNS rule through the DNS proxy when an egress-isolated source asks for
  * an FQDN its DNS rules do not cover. A request that is already allowed is
  * refused with the rules that allow it.
+ *
+ * @public
  */
 export function generate(
   request: GenerateRequest,

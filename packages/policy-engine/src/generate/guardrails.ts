@@ -5,7 +5,11 @@ import { controlCharacterProblem } from '../model/text';
 import { MAX_POLICY_NAME } from './naming';
 import type { Finding, GenerateRequest } from './types';
 
-/** Cilium entities a request may name; the others are platform decisions. */
+/**
+ * Cilium entities a request may name; the others are platform decisions.
+ *
+ * @public
+ */
 export const REQUESTABLE_ENTITIES = [
   'kube-apiserver',
   'host',
@@ -60,6 +64,8 @@ function cidrOddity(cidr: string): string {
  * Guardrails on the request itself, before anything is generated: ports in
  * range, L7 only on TCP, no world / all / cluster / 0.0.0.0/0, valid names.
  * Every error says what to change.
+ *
+ * @public
  */
 export function checkRequest(request: GenerateRequest): Finding[] {
   const out: Finding[] = [];
@@ -363,8 +369,10 @@ const PEER_FIELDS = [
  * ports parse as 16-bit numbers, at most 40 per element, one kind of L3 peer
  * per element, L7 only on TCP and not on port 0, DNS rules need a port and
  * only on egress, a name Cilium can turn into a label value.
+ *
+ * @public
  */
-export function sanitize(doc: Obj): Finding[] {
+export function sanitize(doc: Record<string, unknown>): Finding[] {
   const out: Finding[] = [];
   const meta = (doc.metadata ?? {}) as Obj;
   const name = String(meta.name ?? '');

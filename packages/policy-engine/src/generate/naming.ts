@@ -1,24 +1,60 @@
 import type { GenerateRequest, GenerateTarget } from './types';
 
-/** Cilium turns policy names into label values, so they stay within 63 characters. */
+/**
+ * Cilium turns policy names into label values, so they stay within 63 characters.
+ *
+ * @public
+ */
 export const MAX_POLICY_NAME = 63;
 
-/** Label, annotation and prefix names the generated policies carry. */
+/**
+ * Label, annotation and prefix names the generated policies carry.
+ *
+ * @public
+ */
 export const GENERATED_BY = 'backstage-cilium';
-/** Label and annotation: the request id. */
+/**
+ * Label and annotation: the request id.
+ *
+ * @public
+ */
 export const REQUEST_ID_KEY = 'cilium.backstage.io/request-id';
-/** Annotation: the requester's user entity ref. */
+/**
+ * Annotation: the requester's user entity ref.
+ *
+ * @public
+ */
 export const REQUESTER_KEY = 'cilium.backstage.io/requester';
-/** Annotation: the justification given in the request. */
+/**
+ * Annotation: the justification given in the request.
+ *
+ * @public
+ */
 export const JUSTIFICATION_KEY = 'cilium.backstage.io/justification';
-/** Annotation: the source entity ref. */
+/**
+ * Annotation: the source entity ref.
+ *
+ * @public
+ */
 export const SOURCE_KEY = 'cilium.backstage.io/source';
-/** Annotation: the target (entity ref, FQDN, CIDR or Cilium entity). */
+/**
+ * Annotation: the target (entity ref, FQDN, CIDR or Cilium entity).
+ *
+ * @public
+ */
 export const TARGET_KEY = 'cilium.backstage.io/target';
-/** Annotation: expiry of a temporary grant. */
+/**
+ * Annotation: expiry of a temporary grant.
+ *
+ * @public
+ */
 export const EXPIRES_KEY = 'cilium.backstage.io/expires-at';
 
-/** Lower-case DNS-label form of any text: `api.example.com` → `api-example-com`. */
+/**
+ * Lower-case DNS-label form of any text: `api.example.com` → `api-example-com`.
+ *
+ * @public
+ */
 export function slug(text: string): string {
   return text
     .toLowerCase()
@@ -26,7 +62,11 @@ export function slug(text: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
-/** A short slug of the target for names. */
+/**
+ * A short slug of the target for names.
+ *
+ * @public
+ */
 export function targetSlug(target: GenerateTarget): string {
   switch (target.type) {
     case 'workloads':
@@ -40,7 +80,11 @@ export function targetSlug(target: GenerateTarget): string {
   }
 }
 
-/** How the target is written in annotations and messages. */
+/**
+ * How the target is written in annotations and messages.
+ *
+ * @public
+ */
 export function describeTarget(target: GenerateTarget): string {
   switch (target.type) {
     case 'workloads':
@@ -72,7 +116,11 @@ function bounded(prefix: string, parts: string[], id: string): string {
   return out.join('-').replace(/-+/g, '-');
 }
 
-/** The egress (client side) policy name: `allow-egress-from-<src>-to-<dst>-<id>`. */
+/**
+ * The egress (client side) policy name: `allow-egress-from-<src>-to-<dst>-<id>`.
+ *
+ * @public
+ */
 export function egressPolicyName(request: GenerateRequest): string {
   return bounded(
     'allow-egress-from',
@@ -81,7 +129,11 @@ export function egressPolicyName(request: GenerateRequest): string {
   );
 }
 
-/** The ingress (server side) policy name: `allow-ingress-to-<dst>-from-<src>-<id>`. */
+/**
+ * The ingress (server side) policy name: `allow-ingress-to-<dst>-from-<src>-<id>`.
+ *
+ * @public
+ */
 export function ingressPolicyName(request: GenerateRequest): string {
   return bounded(
     'allow-ingress-to',
@@ -90,7 +142,11 @@ export function ingressPolicyName(request: GenerateRequest): string {
   );
 }
 
-/** The file path of a policy in the GitOps layout. */
+/**
+ * The file path of a policy in the GitOps layout.
+ *
+ * @public
+ */
 export function policyPath(
   request: GenerateRequest,
   namespace: string,

@@ -14,7 +14,11 @@ import type {
 } from './types';
 import { covers, verifyDiff } from './verify';
 
-/** A new engine: the same world and policies plus the given documents. */
+/**
+ * A new engine: the same world and policies plus the given documents.
+ *
+ * @public
+ */
 export function withPolicies(
   before: PolicyEngine,
   policies: Array<{ path: string; yaml: string }>,
@@ -55,14 +59,22 @@ function destinationQueries(dst: string): PeerQuery[] {
   return [{ workload: dst }];
 }
 
-/** Whether an engine allows an expected edge completely. */
+/**
+ * Whether an engine allows an expected edge completely.
+ *
+ * @public
+ */
 export function allowsEdge(engine: PolicyEngine, edge: ExpectedEdge): boolean {
   return destinationQueries(edge.dst).every(q =>
     covers(engine.connection({ workload: edge.src }, q)?.conn, edge.conn),
   );
 }
 
-/** Generation plus the test: the diff of the whole graph before and after. */
+/**
+ * Generation plus the test: the diff of the whole graph before and after.
+ *
+ * @public
+ */
 export interface ChangePlan extends GenerateResult {
   diff: ConnectivityDiff;
   /** The engine with the generated policies applied (for replaying flows). */
@@ -74,6 +86,8 @@ export interface ChangePlan extends GenerateResult {
  * the policies added, diffs the whole graph and checks that exactly the
  * requested edges are added. Findings with severity `error` mean the request
  * must not be filed as it is.
+ *
+ * @public
  */
 export function planChange(
   request: GenerateRequest,
@@ -114,7 +128,11 @@ export function planChange(
   };
 }
 
-/** The documents of a plan, for storing. */
+/**
+ * The documents of a plan, for storing.
+ *
+ * @public
+ */
 export function planFiles(plan: {
   policies: GeneratedPolicy[];
 }): Array<{ path: string; yaml: string }> {

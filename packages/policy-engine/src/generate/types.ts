@@ -4,7 +4,11 @@
  * the generator returns.
  */
 
-/** A Kubernetes LabelSelector as written in a policy. */
+/**
+ * A Kubernetes LabelSelector as written in a policy.
+ *
+ * @public
+ */
 export interface GenerateLabelSelector {
   matchLabels?: Record<string, string>;
   matchExpressions?: Array<{
@@ -14,7 +18,11 @@ export interface GenerateLabelSelector {
   }>;
 }
 
-/** Pods of one catalog entity: where they run and how to select them. */
+/**
+ * Pods of one catalog entity: where they run and how to select them.
+ *
+ * @public
+ */
 export interface GenerateWorkloadEnd {
   type: 'workloads';
   /** The catalog entity, e.g. `component:default/checkout`. */
@@ -25,27 +33,43 @@ export interface GenerateWorkloadEnd {
   selector: GenerateLabelSelector;
 }
 
-/** The destination of a request. */
+/**
+ * The destination of a request.
+ *
+ * @public
+ */
 export type GenerateTarget =
   | GenerateWorkloadEnd
   | { type: 'fqdn'; name: string }
   | { type: 'cidr'; cidr: string }
   | { type: 'cilium-entity'; entity: string };
 
-/** One requested port or port range. */
+/**
+ * One requested port or port range.
+ *
+ * @public
+ */
 export interface GeneratePort {
   port: number;
   endPort?: number;
   protocol: 'TCP' | 'UDP' | 'SCTP' | 'ANY';
 }
 
-/** An HTTP rule (L7) of a request. */
+/**
+ * An HTTP rule (L7) of a request.
+ *
+ * @public
+ */
 export interface GenerateHttpRule {
   method?: string;
   path?: string;
 }
 
-/** A connectivity request, resolved to Kubernetes terms. */
+/**
+ * A connectivity request, resolved to Kubernetes terms.
+ *
+ * @public
+ */
 export interface GenerateRequest {
   /** Request id, e.g. `req-3f9a1c2e`; it ends up in names, labels and annotations. */
   id: string;
@@ -64,7 +88,11 @@ export interface GenerateRequest {
   baseDir?: string;
 }
 
-/** A generated policy file. */
+/**
+ * A generated policy file.
+ *
+ * @public
+ */
 export interface GeneratedPolicy {
   /** Path in the GitOps repository, `policies/<namespace>/<name>.yaml`. */
   path: string;
@@ -76,12 +104,18 @@ export interface GeneratedPolicy {
   side: 'egress' | 'ingress';
 }
 
-/** Severity of a finding. */
+/**
+ * Severity of a finding.
+ *
+ * @public
+ */
 export type FindingSeverity = 'error' | 'warning' | 'info';
 
 /**
  * Something the generator or the checks found. Errors refuse the request;
  * warnings and infos are shown to requester and reviewers.
+ *
+ * @public
  */
 export interface Finding {
   severity: FindingSeverity;
@@ -92,7 +126,11 @@ export interface Finding {
   policies?: string[];
 }
 
-/** An edge the request is meant to add (the diff must add exactly these). */
+/**
+ * An edge the request is meant to add (the diff must add exactly these).
+ *
+ * @public
+ */
 export interface ExpectedEdge {
   /** Source workload id, `ns/name[Kind]`. */
   src: string;
@@ -104,14 +142,22 @@ export interface ExpectedEdge {
   kind: 'requested' | 'dns';
 }
 
-/** The outcome of {@link generate}. */
+/**
+ * The outcome of {@link generate}.
+ *
+ * @public
+ */
 export interface GenerateResult {
   policies: GeneratedPolicy[];
   expected: ExpectedEdge[];
   findings: Finding[];
 }
 
-/** One row of a connectivity diff, ready to show. */
+/**
+ * One row of a connectivity diff, ready to show.
+ *
+ * @public
+ */
 export interface ConnectivityChange {
   src: string;
   dst: string;
@@ -123,7 +169,11 @@ export interface ConnectivityChange {
   expected: boolean;
 }
 
-/** The diff of the whole graph, before and after the generated policies. */
+/**
+ * The diff of the whole graph, before and after the generated policies.
+ *
+ * @public
+ */
 export interface ConnectivityDiff {
   added: ConnectivityChange[];
   removed: ConnectivityChange[];

@@ -40,6 +40,8 @@ function dstMatches(
  * connections between requested peers, nothing may be removed or narrowed, and
  * every requested edge must be allowed afterwards. Returns the diff in display
  * form and findings (errors for anything unexpected).
+ *
+ * @public
  */
 export function verifyDiff(
   expected: ExpectedEdge[],

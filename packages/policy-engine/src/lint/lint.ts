@@ -8,7 +8,11 @@ import {
   Section,
 } from '../model/policy';
 
-/** A guardrail finding. */
+/**
+ * A guardrail finding.
+ *
+ * @public
+ */
 export interface LintFinding {
   severity: 'error' | 'warning' | 'info';
   code:
@@ -46,6 +50,8 @@ function where(
  * Guardrails for a GitOps repository: refused/broken documents, grants to
  * world/all/0.0.0.0/0, empty sections, ports out of range, toFQDNs without a
  * DNS rule, named ports that resolve nowhere, deny-only policies.
+ *
+ * @public
  */
 export function lint(engine: PolicyEngine): LintFinding[] {
   const out: LintFinding[] = [];

@@ -5,7 +5,11 @@ import { InventoryBuilder } from '../parse/inventory';
 
 const EXT = /\.(ya?ml|json)$/i;
 
-/** Lists YAML/JSON files under a directory (recursive, sorted, dot-folders skipped). */
+/**
+ * Lists YAML/JSON files under a directory (recursive, sorted, dot-folders skipped).
+ *
+ * @public
+ */
 export function listManifestFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
@@ -28,6 +32,8 @@ export function listManifestFiles(dir: string): string[] {
  * Reads every YAML/JSON manifest under one or more directories (or files) into
  * an inventory. File paths in diagnostics are relative to the first directory.
  * This and the CLI are the only parts of the package that do I/O.
+ *
+ * @public
  */
 export function loadDirectory(dirs: string | string[]): Inventory {
   const list = Array.isArray(dirs) ? dirs : [dirs];

@@ -3,10 +3,18 @@
  * pairs: TCP/UDP/SCTP ports 1-65535 and ICMP/ICMPv6 types 0-255.
  */
 
-/** Protocols the engine models. `ANY` in policies expands to TCP, UDP and SCTP. */
+/**
+ * Protocols the engine models. `ANY` in policies expands to TCP, UDP and SCTP.
+ *
+ * @public
+ */
 export type Protocol = 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6';
 
-/** All protocols, in output order. */
+/**
+ * All protocols, in output order.
+ *
+ * @public
+ */
 export const PROTOCOLS: readonly Protocol[] = [
   'SCTP',
   'TCP',
@@ -14,7 +22,11 @@ export const PROTOCOLS: readonly Protocol[] = [
   'ICMP',
   'ICMPv6',
 ];
-/** The L4 protocols that carry ports. */
+/**
+ * The L4 protocols that carry ports.
+ *
+ * @public
+ */
 export const PORT_PROTOCOLS: readonly Protocol[] = ['SCTP', 'TCP', 'UDP'];
 
 const MAX: Record<Protocol, number> = {
@@ -265,6 +277,8 @@ export class ConnSet {
  * Parses the netpol-analyzer connection text (`All Connections`, `TCP 80,UDP 53`,
  * `TCP 1-100`, `No Connections`) back into a set. Named ports (`TCP http`) are
  * ignored. `All Connections` means TCP/UDP/SCTP on all ports.
+ *
+ * @public
  */
 export function parseConnString(text: string): ConnSet {
   const t = text.trim();

@@ -2,7 +2,11 @@ import type { Policy, SourcePosition } from './policy';
 import type { Selector } from '../selectors/selector';
 import type { IpRange } from './ip';
 
-/** Workload kinds (top-level owners of pods). */
+/**
+ * Workload kinds (top-level owners of pods).
+ *
+ * @public
+ */
 export type WorkloadKind =
   | 'Pod'
   | 'Deployment'
@@ -14,14 +18,22 @@ export type WorkloadKind =
   | 'ReplicationController'
   | 'DeploymentConfig';
 
-/** A named container port. */
+/**
+ * A named container port.
+ *
+ * @public
+ */
 export interface ContainerPort {
   name?: string;
   port: number;
   protocol: 'TCP' | 'UDP' | 'SCTP';
 }
 
-/** A workload: pods grouped by their top-level owner. */
+/**
+ * A workload: pods grouped by their top-level owner.
+ *
+ * @public
+ */
 export interface Workload {
   /** `ns/name[Kind]`. */
   id: string;
@@ -35,13 +47,21 @@ export interface Workload {
   position?: SourcePosition;
 }
 
-/** A namespace and its labels (`kubernetes.io/metadata.name` is always set). */
+/**
+ * A namespace and its labels (`kubernetes.io/metadata.name` is always set).
+ *
+ * @public
+ */
 export interface Namespace {
   name: string;
   labels: Record<string, string>;
 }
 
-/** A Kubernetes Service (for toServices). */
+/**
+ * A Kubernetes Service (for toServices).
+ *
+ * @public
+ */
 export interface Service {
   namespace: string;
   name: string;
@@ -52,14 +72,22 @@ export interface Service {
   addresses: IpRange[];
 }
 
-/** A CiliumCIDRGroup. */
+/**
+ * A CiliumCIDRGroup.
+ *
+ * @public
+ */
 export interface CidrGroup {
   name: string;
   labels: Record<string, string>;
   cidrs: IpRange[];
 }
 
-/** A problem found while reading input. */
+/**
+ * A problem found while reading input.
+ *
+ * @public
+ */
 export interface Diagnostic {
   severity: 'error' | 'warning';
   message: string;
@@ -79,7 +107,11 @@ export interface Diagnostic {
     | 'ignored';
 }
 
-/** Everything the engine reads: policies, workloads, namespaces, services. */
+/**
+ * Everything the engine reads: policies, workloads, namespaces, services.
+ *
+ * @public
+ */
 export interface Inventory {
   policies: Policy[];
   workloads: Workload[];

@@ -1,10 +1,18 @@
 import { cmp } from './compare';
 import ipaddr from 'ipaddr.js';
 
-/** Address family. */
+/**
+ * Address family.
+ *
+ * @public
+ */
 export type IpFamily = 4 | 6;
 
-/** An inclusive address range within one family. */
+/**
+ * An inclusive address range within one family.
+ *
+ * @public
+ */
 export interface IpRange {
   family: IpFamily;
   start: bigint;
@@ -54,6 +62,8 @@ export class CidrError extends Error {}
  * Host bits set below the mask are rejected like Cilium does ("contiguous masks"
  * are enforced by the syntax, but `10.0.0.1/8` is accepted and truncated by Go's
  * net.ParseCIDR, so we truncate as well).
+ *
+ * @public
  */
 export function parseCidr(text: string): IpRange {
   const t = String(text).trim();
@@ -108,7 +118,11 @@ export function formatAddress(family: IpFamily, v: bigint): string {
   return ipaddr.IPv6.parse(parts.map(p => p.toString(16)).join(':')).toString();
 }
 
-/** Formats a range the netpol-analyzer way: `start-end`. */
+/**
+ * Formats a range the netpol-analyzer way: `start-end`.
+ *
+ * @public
+ */
 export function formatRange(r: IpRange): string {
   return `${formatAddress(r.family, r.start)}-${formatAddress(
     r.family,
@@ -116,7 +130,11 @@ export function formatRange(r: IpRange): string {
   )}`;
 }
 
-/** Parses `a.b.c.d-e.f.g.h` (or a CIDR, or a single address) into a range. */
+/**
+ * Parses `a.b.c.d-e.f.g.h` (or a CIDR, or a single address) into a range.
+ *
+ * @public
+ */
 export function parseRangeText(text: string): IpRange {
   const t = text.trim();
   const dash = t.indexOf('-');

@@ -3,7 +3,11 @@
  * `any:app`). No prefix means source `any`.
  */
 
-/** Label sources Cilium knows. */
+/**
+ * Label sources Cilium knows.
+ *
+ * @public
+ */
 export const LABEL_SOURCES = [
   'k8s',
   'any',
@@ -17,16 +21,28 @@ export const LABEL_SOURCES = [
   'kvstore',
 ] as const;
 
-/** A label source. */
+/**
+ * A label source.
+ *
+ * @public
+ */
 export type LabelSource = (typeof LABEL_SOURCES)[number];
 
-/** A parsed label key. */
+/**
+ * A parsed label key.
+ *
+ * @public
+ */
 export interface LabelKey {
   source: LabelSource;
   key: string;
 }
 
-/** Splits `source:key`; keys without a known source get source `any`. `$host` is `reserved:host`. */
+/**
+ * Splits `source:key`; keys without a known source get source `any`. `$host` is `reserved:host`.
+ *
+ * @public
+ */
 export function parseLabelKey(raw: string): LabelKey {
   if (raw === '$host') return { source: 'reserved', key: 'host' };
   const i = raw.indexOf(':');
@@ -48,10 +64,16 @@ export const CLUSTER_LABEL = 'io.cilium.k8s.policy.cluster';
 /**
  * The labels of an endpoint as Cilium sees them: `source:key` → value.
  * Workloads carry `k8s:` labels, entities carry `reserved:` labels.
+ *
+ * @public
  */
 export type EndpointLabels = ReadonlyMap<string, string>;
 
-/** Looks a selector key up in endpoint labels, honouring the `any` source. */
+/**
+ * Looks a selector key up in endpoint labels, honouring the `any` source.
+ *
+ * @public
+ */
 export function lookupLabel(
   labels: EndpointLabels,
   key: LabelKey,

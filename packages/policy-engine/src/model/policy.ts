@@ -1,19 +1,35 @@
 import type { Selector } from '../selectors/selector';
 import type { IpRange } from './ip';
 
-/** Policy object kinds. */
+/**
+ * Policy object kinds.
+ *
+ * @public
+ */
 export type PolicyKind =
   | 'CiliumNetworkPolicy'
   | 'CiliumClusterwideNetworkPolicy'
   | 'NetworkPolicy';
 
-/** Traffic direction, seen from the selected (subject) endpoint. */
+/**
+ * Traffic direction, seen from the selected (subject) endpoint.
+ *
+ * @public
+ */
 export type Direction = 'ingress' | 'egress';
 
-/** Rule sections of a Cilium rule. */
+/**
+ * Rule sections of a Cilium rule.
+ *
+ * @public
+ */
 export type Section = 'ingress' | 'egress' | 'ingressDeny' | 'egressDeny';
 
-/** Cilium entities (CRD enum). */
+/**
+ * Cilium entities (CRD enum).
+ *
+ * @public
+ */
 export const ENTITIES = [
   'all',
   'world',
@@ -28,10 +44,18 @@ export const ENTITIES = [
   'kube-apiserver',
 ] as const;
 
-/** A Cilium entity name. */
+/**
+ * A Cilium entity name.
+ *
+ * @public
+ */
 export type EntityName = (typeof ENTITIES)[number];
 
-/** Entities that are peers of their own in the graph (world is the external IP space). */
+/**
+ * Entities that are peers of their own in the graph (world is the external IP space).
+ *
+ * @public
+ */
 export const PEER_ENTITIES = [
   'host',
   'remote-node',
@@ -42,10 +66,18 @@ export const PEER_ENTITIES = [
   'unmanaged',
 ] as const;
 
-/** An entity that is a graph peer. */
+/**
+ * An entity that is a graph peer.
+ *
+ * @public
+ */
 export type PeerEntity = (typeof PEER_ENTITIES)[number];
 
-/** Identifies a policy object. */
+/**
+ * Identifies a policy object.
+ *
+ * @public
+ */
 export interface PolicyRef {
   kind: PolicyKind;
   /** Undefined for CCNP. */
@@ -55,7 +87,11 @@ export interface PolicyRef {
   file?: string;
 }
 
-/** Identifies one element of one section of one rule of a policy (the provenance of a grant). */
+/**
+ * Identifies one element of one section of one rule of a policy (the provenance of a grant).
+ *
+ * @public
+ */
 export interface RuleRef extends PolicyRef {
   /** Index of the rule: 0 for `spec`, then `specs[i]` as 1+i when both exist; for KNP always 0. */
   ruleIndex: number;
@@ -66,14 +102,22 @@ export interface RuleRef extends PolicyRef {
   deny: boolean;
 }
 
-/** L7 rules attached to a `toPorts` element (recorded on the edge, not enforced). */
+/**
+ * L7 rules attached to a `toPorts` element (recorded on the edge, not enforced).
+ *
+ * @public
+ */
 export interface L7Rules {
   type: 'http' | 'kafka' | 'dns' | 'l7';
   l7proto?: string;
   rules: unknown[];
 }
 
-/** One port entry of a rule element. */
+/**
+ * One port entry of a rule element.
+ *
+ * @public
+ */
 export interface PortRule {
   /** `ANY` = TCP+UDP+SCTP. */
   protocol: 'TCP' | 'UDP' | 'SCTP' | 'ANY' | 'ICMP' | 'ICMPv6';
@@ -87,7 +131,11 @@ export interface PortRule {
   serverNames?: string[];
 }
 
-/** A peer of a rule element. */
+/**
+ * A peer of a rule element.
+ *
+ * @public
+ */
 export type PeerSpec =
   | { type: 'endpoints'; selector: Selector }
   | { type: 'entities'; entities: EntityName[] }
@@ -103,7 +151,11 @@ export type PeerSpec =
   | { type: 'nodes'; selector: Selector }
   | { type: 'unsupported'; field: string; reason: string };
 
-/** One element of an `ingress`/`egress`/`ingressDeny`/`egressDeny` list, after translation. */
+/**
+ * One element of an `ingress`/`egress`/`ingressDeny`/`egressDeny` list, after translation.
+ *
+ * @public
+ */
 export interface RuleElement {
   ref: RuleRef;
   /** `'any'` = every peer (no L3 field given, e.g. toPorts only, or KNP without from/to). */
@@ -112,7 +164,11 @@ export interface RuleElement {
   ports: PortRule[] | 'all';
 }
 
-/** One Cilium rule (a `spec` or an entry of `specs`, or a translated KNP). */
+/**
+ * One Cilium rule (a `spec` or an entry of `specs`, or a translated KNP).
+ *
+ * @public
+ */
 export interface PolicyRule {
   policy: PolicyRef;
   ruleIndex: number;
@@ -126,7 +182,11 @@ export interface PolicyRule {
   description?: string;
 }
 
-/** A parsed, validated policy object. */
+/**
+ * A parsed, validated policy object.
+ *
+ * @public
+ */
 export interface Policy {
   ref: PolicyRef;
   rules: PolicyRule[];
@@ -138,7 +198,11 @@ export interface Policy {
   position?: SourcePosition;
 }
 
-/** Position of a document inside a file. */
+/**
+ * Position of a document inside a file.
+ *
+ * @public
+ */
 export interface SourcePosition {
   file?: string;
   /** 0-based document index in a multi-document file. */
@@ -148,12 +212,20 @@ export interface SourcePosition {
   column: number;
 }
 
-/** Formats a policy reference as `Kind ns/name`. */
+/**
+ * Formats a policy reference as `Kind ns/name`.
+ *
+ * @public
+ */
 export function formatPolicyRef(p: PolicyRef): string {
   return `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`;
 }
 
-/** Formats a rule reference, e.g. `CiliumNetworkPolicy a/allow-db rule 0 egress[1]`. */
+/**
+ * Formats a rule reference, e.g. `CiliumNetworkPolicy a/allow-db rule 0 egress[1]`.
+ *
+ * @public
+ */
 export function formatRuleRef(r: RuleRef): string {
   const idx = r.elementIndex < 0 ? '' : `[${r.elementIndex}]`;
   return `${formatPolicyRef(r)} rule ${r.ruleIndex} ${r.section}${idx}`;

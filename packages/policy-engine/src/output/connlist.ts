@@ -2,17 +2,29 @@ import { cmp } from '../model/compare';
 import type { Edge } from '../evaluate/types';
 import { formatRuleRef } from '../model/policy';
 
-/** Output formats of `list`. */
+/**
+ * Output formats of `list`.
+ *
+ * @public
+ */
 export type ListFormat = 'txt' | 'json' | 'md' | 'csv' | 'dot';
 
-/** One connlist line. */
+/**
+ * One connlist line.
+ *
+ * @public
+ */
 export interface ConnLine {
   src: string;
   dst: string;
   conn: string;
 }
 
-/** Edges with something allowed, as sorted netpol-analyzer style lines. */
+/**
+ * Edges with something allowed, as sorted netpol-analyzer style lines.
+ *
+ * @public
+ */
 export function connLines(edges: readonly Edge[]): ConnLine[] {
   return edges
     .filter(e => !e.conn.isEmpty())
@@ -66,6 +78,8 @@ function jsonEdge(e: Edge): Record<string, unknown> {
 /**
  * Formats edges. `txt`, `csv`, `md` and the `src`/`dst`/`conn` fields of `json`
  * match netpol-analyzer's connlist; `json` adds provenance per side.
+ *
+ * @public
  */
 export function formatConnlist(
   edges: readonly Edge[],
@@ -124,7 +138,11 @@ export function formatConnlist(
   }
 }
 
-/** Parses connlist text (`src => dst : conn` lines) into lines. */
+/**
+ * Parses connlist text (`src => dst : conn` lines) into lines.
+ *
+ * @public
+ */
 export function parseConnlistText(text: string): ConnLine[] {
   const out: ConnLine[] = [];
   for (const raw of text.split('\n')) {

@@ -1,9 +1,17 @@
 import type { DiffEntry } from '../evaluate/diff';
 
-/** Output formats of `diff`. */
+/**
+ * Output formats of `diff`.
+ *
+ * @public
+ */
 export type DiffFormat = 'txt' | 'csv' | 'md' | 'json';
 
-/** Formats a diff like netpol-analyzer (`txt`: empty output when there is no difference). */
+/**
+ * Formats a diff like netpol-analyzer (`txt`: empty output when there is no difference).
+ *
+ * @public
+ */
 export function formatDiff(
   entries: readonly DiffEntry[],
   format: DiffFormat,

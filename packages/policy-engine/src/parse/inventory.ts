@@ -62,7 +62,11 @@ function podSpecPorts(spec: unknown): ContainerPort[] {
   return out;
 }
 
-/** Builder that accumulates objects from many files into an {@link Inventory}. */
+/**
+ * Builder that accumulates objects from many files into an {@link Inventory}.
+ *
+ * @public
+ */
 export class InventoryBuilder {
   private readonly inv: Inventory = {
     policies: [],
@@ -375,7 +379,11 @@ export class InventoryBuilder {
   }
 }
 
-/** Parses several texts (e.g. the files of a directory) into an inventory. */
+/**
+ * Parses several texts (e.g. the files of a directory) into an inventory.
+ *
+ * @public
+ */
 export function parseInventory(
   files: Array<{ text: string; file?: string }>,
 ): Inventory {

@@ -31,7 +31,11 @@ import {
 } from '../selectors/selector';
 import { parseIcmps, parseToPorts, Problems } from './ports';
 
-/** Result of parsing one policy object: a policy, or the reasons it is refused. */
+/**
+ * Result of parsing one policy object: a policy, or the reasons it is refused.
+ *
+ * @public
+ */
 export interface PolicyParseResult {
   policy?: Policy;
   errors: string[];
@@ -47,6 +51,8 @@ const isNamespaceReq = (r: Requirement) =>
  * a selector naming the pod namespace, a reserved label or namespace labels is
  * left alone; otherwise CNP peers get `k8s:io.kubernetes.pod.namespace=<ns>`,
  * CCNP peers get `k8s:io.kubernetes.pod.namespace` Exists.
+ *
+ * @public
  */
 export function defaultPeerSelector(
   sel: Selector,
@@ -70,7 +76,11 @@ export function defaultPeerSelector(
   return makeSelector([...reqs, add]);
 }
 
-/** Subject defaulting: CNP subjects are always confined to the policy namespace. */
+/**
+ * Subject defaulting: CNP subjects are always confined to the policy namespace.
+ *
+ * @public
+ */
 export function defaultSubjectSelector(
   sel: Selector,
   namespace: string | undefined,
@@ -376,6 +386,8 @@ const SECTIONS: Array<{
 /**
  * Parses and sanitises a CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy
  * object. Like the Cilium agent, one bad rule refuses the whole object.
+ *
+ * @public
  */
 export function parseCiliumPolicy(
   obj: Record<string, unknown>,

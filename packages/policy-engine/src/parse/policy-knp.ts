@@ -168,6 +168,8 @@ function parseKnpPorts(
  * ingress default deny when the policy has no ingress rules and its
  * policyTypes contain Ingress or do not contain Egress; likewise for Egress
  * when policyTypes contain Egress. All KNP entries are default-deny.
+ *
+ * @public
  */
 export function parseKubernetesPolicy(
   obj: Record<string, unknown>,

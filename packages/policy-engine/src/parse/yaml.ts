@@ -1,7 +1,11 @@
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { Diagnostic } from '../model/inventory';
 
-/** One YAML document with its position. */
+/**
+ * One YAML document with its position.
+ *
+ * @public
+ */
 export interface SourceDocument {
   file?: string;
   /** 0-based index in the file. */
@@ -11,7 +15,11 @@ export interface SourceDocument {
   value: unknown;
 }
 
-/** Result of parsing a text. */
+/**
+ * Result of parsing a text.
+ *
+ * @public
+ */
 export interface ParsedText {
   documents: SourceDocument[];
   diagnostics: Diagnostic[];
@@ -46,6 +54,8 @@ function stripComments(src: string): string {
  * diagnostics with file, line and column; the others are returned. Documents
  * that still contain unrendered `{{ }}` templates are refused with code
  * `template`.
+ *
+ * @public
  */
 export function parseYamlText(text: string, file?: string): ParsedText {
   const first = parseOnce(text, file);

@@ -5,6 +5,8 @@ import { Selector, selectorMatches } from './selector';
  * Inverted index of endpoint labels: `key=value` and `key` → endpoint indices.
  * Resolves a selector by starting from the smallest posting list of its
  * positive requirements and filtering, and memoises results by selector key.
+ *
+ * @public
  */
 export class LabelIndex {
   private readonly byKV = new Map<string, number[]>();

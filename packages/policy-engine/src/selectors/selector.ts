@@ -5,10 +5,18 @@ import {
   parseLabelKey,
 } from '../model/labels';
 
-/** Label selector operator. */
+/**
+ * Label selector operator.
+ *
+ * @public
+ */
 export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 
-/** One requirement of a selector; all requirements of a selector are ANDed. */
+/**
+ * One requirement of a selector; all requirements of a selector are ANDed.
+ *
+ * @public
+ */
 export interface Requirement {
   key: LabelKey;
   operator: SelectorOperator;
@@ -18,6 +26,8 @@ export interface Requirement {
 /**
  * A normalised Kubernetes/Cilium label selector (matchLabels become `In`).
  * `key` is a canonical string used to memoise resolution.
+ *
+ * @public
  */
 export interface Selector {
   requirements: Requirement[];
@@ -43,7 +53,11 @@ function reqKey(r: Requirement): string {
     .join(',')}`;
 }
 
-/** Builds a selector from requirements, computing its canonical key. */
+/**
+ * Builds a selector from requirements, computing its canonical key.
+ *
+ * @public
+ */
 export function makeSelector(requirements: Requirement[]): Selector {
   const sorted = [...requirements].sort((a, b) =>
     reqKey(a) < reqKey(b) ? -1 : 1,
@@ -61,6 +75,8 @@ export function makeSelector(requirements: Requirement[]): Selector {
 /**
  * Parses a LabelSelector. `mapKey` can rewrite keys (KNP namespaceSelector keys
  * become `io.cilium.k8s.namespace.labels.<key>`).
+ *
+ * @public
  */
 export function parseSelector(
   raw: unknown,
@@ -129,14 +145,22 @@ export function requirementMatches(
   }
 }
 
-/** Does the selector match these labels? */
+/**
+ * Does the selector match these labels?
+ *
+ * @public
+ */
 export function selectorMatches(s: Selector, labels: EndpointLabels): boolean {
   for (const r of s.requirements)
     if (!requirementMatches(r, labels)) return false;
   return true;
 }
 
-/** Human-readable form, e.g. `k8s:app=web, any:tier in (a,b)`. */
+/**
+ * Human-readable form, e.g. `k8s:app=web, any:tier in (a,b)`.
+ *
+ * @public
+ */
 export function formatSelector(s: Selector): string {
   if (!s.requirements.length) return '{}';
   return s.requirements

@@ -168,6 +168,7 @@ export class FlowStream extends EventEmitter {
     gaps: [],
   };
 
+  /** @internal */
   constructor(
     private readonly deps: FlowStreamDeps,
     request: FlowStreamRequest,

@@ -13,7 +13,7 @@ export interface BackoffOptions {
 /**
  * Exponential back-off with jitter: attempt 1 waits about `initialMs`, each
  * further attempt `multiplier` times longer, capped at `maxMs`, each spread by
- * ±`jitter` using `random()` (0 ≤ r < 1).
+ * ±`jitter` using `random()` (a number in [0, 1)).
  * @public
  */
 export function backoffDelay(

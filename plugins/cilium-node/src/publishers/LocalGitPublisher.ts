@@ -10,7 +10,11 @@ import {
   Publication,
 } from './types';
 
-/** Options of {@link LocalGitPublisher}. */
+/**
+ * Options of {@link LocalGitPublisher}.
+ *
+ * @public
+ */
 export interface LocalGitPublisherOptions {
   /** The bare repository's folder (created when missing), e.g. `./data/gitops.git`. */
   path: string;

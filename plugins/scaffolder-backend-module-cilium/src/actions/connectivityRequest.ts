@@ -2,7 +2,11 @@ import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { examples } from './connectivityRequest.examples';
 
-/** Dependencies of the action. */
+/**
+ * Dependencies of the action.
+ *
+ * @public
+ */
 export interface ConnectivityRequestActionOptions {
   discovery: DiscoveryService;
   auth: AuthService;
