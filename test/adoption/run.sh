@@ -21,6 +21,7 @@
 #                       in the work folder until the next run replaces it)
 #   ADOPTION_TARBALLS   a folder already holding scripts/pack-all.js output
 #                       (packages.json + tarballs): skip building and packing
+#   ADOPTION_SKIP_BUILD=1  pack the packages' existing dist/ (after npm run build)
 #   ADOPTION_RELEASE_CUTOFF  see pin_release() (default 2026-11-17T00:00:00Z)
 #   CHROMIUM            the browser (default /usr/bin/chromium)
 #
@@ -132,7 +133,9 @@ pack_tarballs() {
   # The repository's own tooling (the machine's Node and the workspace's
   # node_modules) builds and packs, before PATH points at the tools folder;
   # the apps never see the workspace.
-  (cd "$REPO" && node scripts/pack-all.js "$WORK/tarballs") || return 1
+  local build=()
+  [ -n "${ADOPTION_SKIP_BUILD:-}" ] && build=(--skip-build)
+  (cd "$REPO" && node scripts/pack-all.js "$WORK/tarballs" "${build[@]}") || return 1
   test -s "$WORK/tarballs/packages.json"
 }
 
