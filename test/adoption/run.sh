@@ -255,5 +255,5 @@ main() {
   [ "$failed" -eq 0 ]
 }
 
-main "$@"
-exit $?
+# One line: bash has read `exit` before main runs, so an edit cannot shift it.
+main "$@"; exit $?
