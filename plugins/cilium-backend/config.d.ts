@@ -209,8 +209,16 @@ export interface Config {
        */
       reviewers?: string[];
       /**
-       * Where approved requests are published. Default: `local-git` at
-       * `./data/gitops.git`.
+       * Where the app mounts the Cilium page (`CiliumPage`), e.g. `/cilium`
+       * (the default) or `/platform/network`. Pull request bodies link to
+       * `app.baseUrl` + this path + `/requests/<id>`.
+       */
+      portalPath?: string;
+      /**
+       * Where approved requests are published. Without it (and without a
+       * publisher added through `ciliumPublishersExtensionPoint`), requests
+       * are previewed, filed and reviewed and approvals recorded, but nothing
+       * is published; `GET /status` and the UI say so.
        */
       publisher?: {
         /**
@@ -222,9 +230,9 @@ export interface Config {
          * config schema adds its own fields here).
          */
         type: 'local-git' | string;
-        /** local-git: the repository folder, relative to the backend's working folder. */
+        /** local-git (required): the repository folder, relative to the backend's working folder, e.g. `./data/gitops.git`. */
         path?: string;
-        /** local-git: a folder whose files seed a new repository (e.g. `../../examples/gitops`). */
+        /** local-git: a folder whose files seed a new repository (e.g. a checkout of your GitOps repository). */
         seedFrom?: string;
         /** The branch changes target. Default: `main` (local-git); other publishers document theirs. */
         baseBranch?: string;

@@ -9,6 +9,7 @@ import {
 } from '@backstage/plugin-catalog';
 import { CatalogGraphPage } from '@backstage/plugin-catalog-graph';
 import { orgPlugin } from '@backstage/plugin-org';
+import { ScaffolderPage, scaffolderPlugin } from '@backstage/plugin-scaffolder';
 import { CiliumPage } from '@cilium-zero-trust/plugin-cilium';
 import { apis } from './apis';
 import { entityPage } from './components/catalog/EntityPage';
@@ -20,6 +21,9 @@ const app = createApp({
   bindRoutes({ bind }) {
     bind(orgPlugin.externalRoutes, {
       catalogIndex: catalogPlugin.routes.catalogIndex,
+    });
+    bind(catalogPlugin.externalRoutes, {
+      createComponent: scaffolderPlugin.routes.root,
     });
   },
   components: {
@@ -38,6 +42,7 @@ const routes = (
       {entityPage}
     </Route>
     <Route path="/catalog-graph" element={<CatalogGraphPage />} />
+    <Route path="/create" element={<ScaffolderPage />} />
     <Route path="/cilium" element={<CiliumPage />} />
   </FlatRoutes>
 );

@@ -80,7 +80,7 @@ export function toSimVerdict(v: EngineFlowVerdict): SimVerdict {
 }
 
 export interface EngineVerdictSourceOptions {
-  /** The cluster's workload manifests (examples/cluster). */
+  /** The cluster's workload manifests (a folder of Kubernetes YAML). */
   clusterDir: string;
   /**
    * Where the policies come from: a folder (`DirectoryManifestSource`) or a

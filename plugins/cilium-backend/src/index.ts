@@ -4,3 +4,4 @@
  * @packageDocumentation
  */
 export { ciliumPlugin as default } from './plugin';
+export * from './permissions';

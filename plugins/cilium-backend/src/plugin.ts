@@ -108,14 +108,13 @@ export const ciliumPlugin = createBackendPlugin({
         });
         deps.lifecycle.addShutdownHook(() => live.stop());
 
-        httpRouter.use(
-          await setupRequests({
-            ...deps,
-            publishers,
-            clusters,
-            recentFlows: ref => live.recentFlows(ref),
-          }),
-        );
+        const requests = await setupRequests({
+          ...deps,
+          publishers,
+          clusters,
+          recentFlows: ref => live.recentFlows(ref),
+        });
+        httpRouter.use(requests.router);
         httpRouter.use(
           await createRouter({
             httpAuth,
@@ -128,6 +127,7 @@ export const ciliumPlugin = createBackendPlugin({
             workloads: new WorkloadService(clusters),
             live,
             streams: StreamLimits.fromConfig(config),
+            publishing: requests.publishing,
             connectivity: new ConnectivityService({
               clusters,
               live,

@@ -6,6 +6,9 @@ import {
   ciliumFlowsReadPermission,
   ciliumPolicyReadPermission,
   CiliumHealthResponse,
+  CiliumPublishingStatus,
+  ciliumStatusReadPermission,
+  CiliumStatusResponse,
   EntityWorkloadsResponse,
 } from '@cilium-zero-trust/plugin-cilium-common';
 import { ConnectivityService } from './connectivity/ConnectivityService';
@@ -34,6 +37,8 @@ export interface RouterOptions {
   /** Admission control for the live flow streams. */
   streams: StreamLimits;
   connectivity: ConnectivityService;
+  /** Whether approved requests are published (shown by `GET /status`). */
+  publishing: CiliumPublishingStatus;
 }
 
 function parseLimit(value: unknown): number | undefined {
@@ -106,8 +111,15 @@ export async function createRouter(
   });
 
   router.get('/status', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    res.json(live.status());
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    await access.requireBasic(ciliumStatusReadPermission, credentials);
+    const body: CiliumStatusResponse = {
+      ...live.status(),
+      publishing: options.publishing,
+    };
+    res.json(body);
   });
 
   router.get('/entities/:kind/:namespace/:name/workloads', async (req, res) => {

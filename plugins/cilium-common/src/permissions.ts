@@ -33,12 +33,23 @@ export const ciliumRequestReviewPermission = createPermission({
 });
 
 /**
+
  * Read the policy files of a cluster's policy source (the YAML behind an
  * edge). A basic permission: policy files are not owned by one entity.
  * @public
  */
 export const ciliumPolicyReadPermission = createPermission({
   name: 'cilium.policy.read',
+  attributes: { action: 'read' },
+});
+
+/**
+ * Read the plugin's status: Hubble Relay connections per cluster and whether
+ * publishing is configured (`GET /status`).
+ * @public
+ */
+export const ciliumStatusReadPermission = createPermission({
+  name: 'cilium.status.read',
   attributes: { action: 'read' },
 });
 
@@ -51,4 +62,5 @@ export const ciliumPermissions = [
   ciliumRequestCreatePermission,
   ciliumRequestReviewPermission,
   ciliumPolicyReadPermission,
+  ciliumStatusReadPermission,
 ];

@@ -115,7 +115,24 @@ export interface ClusterTrafficStatus {
   }>;
 }
 
+/**
+ * Whether approved change requests are published, and where.
+ * @public
+ */
+export interface CiliumPublishingStatus {
+  /**
+   * Whether a publisher is configured (`cilium.requests.publisher`). Without
+   * one, requests are previewed, filed and reviewed, and approvals recorded,
+   * but nothing is published.
+   */
+  configured: boolean;
+  /** The publisher's type, e.g. `local-git` or `github`, when configured. */
+  type?: string;
+}
+
 /** @public */
 export interface CiliumStatusResponse {
   clusters: ClusterTrafficStatus[];
+  /** Publishing of approved change requests. */
+  publishing: CiliumPublishingStatus;
 }

@@ -19,19 +19,20 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import {
-  ciliumFlowsReadPermission,
-  ciliumRequestCreatePermission,
-  ciliumRequestReviewPermission,
-} from '@cilium-zero-trust/plugin-cilium-common';
+  decideCiliumPermission,
+  isCiliumReviewer,
+} from '@cilium-zero-trust/plugin-cilium-backend';
 
 /**
- * The sample portal's permission policy:
+ * The sample portal's permission policy, built on the Cilium plugin's
+ * building blocks:
  *
  * - members of a platform group (`cilium.requests.reviewers`) may do anything;
- * - `cilium.request.review`: platform groups only;
- * - `cilium.request.create`: owners of the source entity only;
- * - `cilium.flows.read`: every signed-in user (network visibility is not a secret
- *   inside the company; change it here to owners-only if yours is);
+ * - the Cilium permissions as the plugin recommends (`decideCiliumPermission`):
+ *   `cilium.request.review` for reviewer groups only, `cilium.request.create`
+ *   for owners of the source entity, `cilium.flows.read` and
+ *   `cilium.status.read` for every signed-in user (network visibility is not a
+ *   secret inside the company; make it owners-only if yours is);
  * - catalog: everyone reads; deleting or refreshing an entity is for its owners;
  *   registering or removing locations is for platform groups;
  * - everything else: allowed.
@@ -43,30 +44,24 @@ export class CiliumPermissionPolicy implements PermissionPolicy {
     request: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
-    const claims = user?.info.ownershipEntityRefs ?? [];
-    const isPlatform = claims.some(ref => this.platformGroups.includes(ref));
-    const ownerOnly = () =>
-      createCatalogConditionalDecision(
-        request.permission as any,
-        catalogConditions.isEntityOwner({ claims }),
-      );
+    if (isCiliumReviewer(user, this.platformGroups)) {
+      return { result: AuthorizeResult.ALLOW };
+    }
+    const cilium = decideCiliumPermission(request, user, {
+      reviewerGroups: this.platformGroups,
+    });
+    if (cilium) return cilium;
 
-    if (isPlatform) return { result: AuthorizeResult.ALLOW };
-
-    if (isPermission(request.permission, ciliumRequestReviewPermission)) {
-      return { result: AuthorizeResult.DENY };
-    }
-    if (isPermission(request.permission, ciliumRequestCreatePermission)) {
-      return ownerOnly();
-    }
-    if (isPermission(request.permission, ciliumFlowsReadPermission)) {
-      return { result: user ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
-    }
     if (
       isPermission(request.permission, catalogEntityDeletePermission) ||
       isPermission(request.permission, catalogEntityRefreshPermission)
     ) {
-      return ownerOnly();
+      return createCatalogConditionalDecision(
+        request.permission,
+        catalogConditions.isEntityOwner({
+          claims: user?.info.ownershipEntityRefs ?? [],
+        }),
+      );
     }
     if (
       isPermission(request.permission, catalogLocationCreatePermission) ||

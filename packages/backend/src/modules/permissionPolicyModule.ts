@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import { readCiliumReviewerGroups } from '@cilium-zero-trust/plugin-cilium-backend';
 import { CiliumPermissionPolicy } from './CiliumPermissionPolicy';
 
 /** Installs {@link CiliumPermissionPolicy} with the configured platform groups. */
@@ -13,10 +14,9 @@ export const permissionModuleCiliumPolicy = createBackendModule({
     reg.registerInit({
       deps: { policy: policyExtensionPoint, config: coreServices.rootConfig },
       async init({ policy, config }) {
-        const reviewers = config.getOptionalStringArray(
-          'cilium.requests.reviewers',
-        ) ?? ['group:default/platform-team'];
-        policy.setPolicy(new CiliumPermissionPolicy(reviewers));
+        policy.setPolicy(
+          new CiliumPermissionPolicy(readCiliumReviewerGroups(config)),
+        );
       },
     });
   },

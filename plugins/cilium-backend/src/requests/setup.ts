@@ -10,6 +10,7 @@ import {
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
+import type { CiliumPublishingStatus } from '@cilium-zero-trust/plugin-cilium-common';
 import {
   CiliumPublishersExtensionPoint,
   LeanFlow,
@@ -17,6 +18,10 @@ import {
   PolicyPublisher,
 } from '@cilium-zero-trust/plugin-cilium-node';
 import express from 'express';
+import {
+  DEFAULT_CILIUM_REVIEWER_GROUPS,
+  readCiliumReviewerGroups,
+} from '../permissions';
 import { ClusterRegistry } from '../services/ClusterRegistry';
 import { TargetResolver } from '../services/TargetResolver';
 import { ClusterPolicies } from './ClusterPolicies';
@@ -26,11 +31,12 @@ import { RequestAuthorizer } from './RequestAuthorizer';
 import { RequestPlanner } from './RequestPlanner';
 import { RequestService } from './RequestService';
 import { migrateRequestStore, RequestStore } from './RequestStore';
+import { requestLinksFromConfig } from './portalLinks';
 import { RequestTransitions } from './RequestTransitions';
 import { createRequestsRouter } from './router';
 
 /** Default reviewer group. */
-export const DEFAULT_REVIEWERS = ['group:default/platform-team'];
+export const DEFAULT_REVIEWERS = DEFAULT_CILIUM_REVIEWER_GROUPS;
 
 /** Collects publishers added through `ciliumPublishersExtensionPoint`. */
 export class PublisherRegistry implements CiliumPublishersExtensionPoint {
@@ -40,17 +46,26 @@ export class PublisherRegistry implements CiliumPublishersExtensionPoint {
     this.publishers.set(publisher.type, publisher);
   }
 
-  /** The publisher `cilium.requests.publisher.type` names (default: local-git). */
-  select(config: RootConfigService): PolicyPublisher {
+  /**
+   * The publisher `cilium.requests.publisher.type` names; without that
+   * setting, the one publisher a module added, if exactly one was; else none:
+   * requests are then filed and reviewed but not published.
+   */
+  select(config: RootConfigService): PolicyPublisher | undefined {
     const c = config.getOptionalConfig('cilium.requests.publisher');
-    const type = c?.getOptionalString('type') ?? 'local-git';
+    if (!c) {
+      return this.publishers.size === 1
+        ? [...this.publishers.values()][0]
+        : undefined;
+    }
+    const type = c.getString('type');
     const added = this.publishers.get(type);
     if (added) return added;
     if (type === 'local-git') {
       return new LocalGitPublisher({
-        path: c?.getOptionalString('path') ?? './data/gitops.git',
-        seedFrom: c?.getOptionalString('seedFrom'),
-        baseBranch: c?.getOptionalString('baseBranch'),
+        path: c.getString('path'),
+        seedFrom: c.getOptionalString('seedFrom'),
+        baseBranch: c.getOptionalString('baseBranch'),
       });
     }
     throw new Error(
@@ -77,13 +92,20 @@ export interface SetupRequestsOptions {
   recentFlows?: (entityRef: string) => LeanFlow[];
 }
 
+/** What {@link setupRequests} gives the plugin. */
+export interface RequestsSetup {
+  router: express.Router;
+  /** Whether (and with which publisher) approved requests are published. */
+  publishing: CiliumPublishingStatus;
+}
+
 /**
- * Wires the change-request feature: migrations, store, cluster policies, publisher,
- * outbox and tracking tasks, and the router.
+ * Wires the change-request feature: migrations, store, cluster policies,
+ * publisher (if one is configured), outbox and tracking tasks, and the router.
  */
 export async function setupRequests(
   options: SetupRequestsOptions,
-): Promise<express.Router> {
+): Promise<RequestsSetup> {
   const { config, logger, scheduler, auditor } = options;
   const knex = await options.database.getClient();
   if (!options.database.migrations?.skip) await migrateRequestStore(knex);
@@ -91,25 +113,25 @@ export async function setupRequests(
   const transitions = new RequestTransitions(store, auditor);
   const policies = new ClusterPolicies(options.clusters);
   const publisher = options.publishers.select(config);
-  // The embedded local-git repository exists from the start, so a cluster
-  // whose policy source is that repository (the default setup) reads the
-  // seeded policies before any request is published.
-  await publisher.init?.();
-  const appBaseUrl = config.getOptionalString('app.baseUrl');
-  const worker = new OutboxWorker({
-    store,
-    publisher,
-    transitions,
-    logger,
-    lockMs:
-      (config.getOptionalNumber('cilium.requests.publishLockSeconds') ?? 120) *
-      1000,
-    linkFor: id =>
-      appBaseUrl ? `${appBaseUrl}/cilium/requests/${id}` : undefined,
-  });
+  // A local-git repository exists from the start, so a cluster whose policy
+  // source is that repository reads the seeded policies before any request
+  // is published.
+  await publisher?.init?.();
+  const worker = publisher
+    ? new OutboxWorker({
+        store,
+        publisher,
+        transitions,
+        logger,
+        lockMs:
+          (config.getOptionalNumber('cilium.requests.publishLockSeconds') ??
+            120) * 1000,
+        linkFor: requestLinksFromConfig(config),
+      })
+    : undefined;
   const kick = () => {
     worker
-      .runOnce()
+      ?.runOnce()
       .catch(e => logger.warn(`Publishing from the outbox failed: ${e}`));
   };
   const tracker = new RequestTracker({
@@ -120,9 +142,7 @@ export async function setupRequests(
     logger,
     onApproved: kick,
   });
-  const reviewers =
-    config.getOptionalStringArray('cilium.requests.reviewers') ??
-    DEFAULT_REVIEWERS;
+  const reviewers = readCiliumReviewerGroups(config);
   const service = new RequestService({
     store,
     authorizer: new RequestAuthorizer({
@@ -156,7 +176,7 @@ export async function setupRequests(
     timeout: { minutes: 5 },
     initialDelay: { seconds: 1 },
     fn: async () => {
-      await worker.runOnce();
+      await worker?.runOnce();
       await tracker.runOnce();
     },
   });
@@ -174,13 +194,20 @@ export async function setupRequests(
   });
   // Deliver whatever a previous run left in the outbox right away.
   options.lifecycle?.addStartupHook(() => kick());
-  options.lifecycle?.addShutdownHook(() => worker.stop());
+  options.lifecycle?.addShutdownHook(() => worker?.stop());
   logger.info(
-    `Connectivity requests publish with the ${publisher.type} publisher`,
+    publisher
+      ? `Connectivity requests publish with the ${publisher.type} publisher`
+      : 'Publishing is not configured (cilium.requests.publisher): requests are filed and reviewed, not published',
   );
-  return createRequestsRouter({
-    httpAuth: options.httpAuth,
-    auditor,
-    service,
-  });
+  return {
+    router: await createRequestsRouter({
+      httpAuth: options.httpAuth,
+      auditor,
+      service,
+    }),
+    publishing: publisher
+      ? { configured: true, type: publisher.type }
+      : { configured: false },
+  };
 }

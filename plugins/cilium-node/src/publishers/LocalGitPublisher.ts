@@ -18,7 +18,7 @@ import {
 export interface LocalGitPublisherOptions {
   /** The bare repository's folder (created when missing), e.g. `./data/gitops.git`. */
   path: string;
-  /** A folder whose files become the first commit of a new repository (e.g. `examples/gitops`). */
+  /** A folder whose files become the first commit of a new repository (e.g. a checkout of the GitOps repository). */
   seedFrom?: string;
   /** The branch changes are merged into. Default `main`. */
   baseBranch?: string;

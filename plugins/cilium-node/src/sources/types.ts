@@ -35,7 +35,7 @@ export interface ManifestSnapshot {
  * @public
  */
 export interface ManifestSource {
-  /** For logs and errors, e.g. `directory ../../examples/gitops/policies`. */
+  /** For logs and errors, e.g. `directory ./gitops/policies`. */
   readonly description: string;
   /** A cheap token that changes when the content changes (for reload-on-change). */
   version(): Promise<string>;

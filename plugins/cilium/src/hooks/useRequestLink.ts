@@ -2,11 +2,11 @@ import { useRouteRef } from '@backstage/core-plugin-api';
 import { requestRouteRef } from '../routes';
 
 /**
- * Links to a request's page. Uses the plugin's route when the app mounts the
- * Cilium page, else the conventional `/cilium/requests/<id>` (where the
- * backend's pull request bodies link).
+ * Links to a request's page, from the plugin's route refs: wherever the app
+ * mounts the Cilium page. Undefined when the app does not mount it (then
+ * there is no page to link to).
  */
-export function useRequestLink(): (id: string) => string {
+export function useRequestLink(): (id: string) => string | undefined {
   let route: ((params: { id: string }) => string) | undefined;
   try {
     // Called on every render, in the same order: the try only catches the
@@ -18,10 +18,9 @@ export function useRequestLink(): (id: string) => string {
   }
   return (id: string) => {
     try {
-      if (route) return route({ id });
+      return route?.({ id });
     } catch {
-      // not mounted
+      return undefined;
     }
-    return `/cilium/requests/${encodeURIComponent(id)}`;
   };
 }

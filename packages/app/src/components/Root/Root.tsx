@@ -2,6 +2,7 @@ import { PropsWithChildren } from 'react';
 import HomeIcon from '@material-ui/icons/Home';
 import GroupIcon from '@material-ui/icons/People';
 import SecurityIcon from '@material-ui/icons/Security';
+import CreateComponentIcon from '@material-ui/icons/AddCircleOutline';
 import {
   Sidebar,
   SidebarDivider,
@@ -24,6 +25,7 @@ export const Root = ({ children }: PropsWithChildren<{}>) => (
             to="catalog?filters[kind]=group"
             text="Teams"
           />
+          <SidebarItem icon={CreateComponentIcon} to="create" text="Create…" />
           <SidebarItem icon={SecurityIcon} to="cilium" text="Network policy" />
         </SidebarScrollWrapper>
       </SidebarGroup>

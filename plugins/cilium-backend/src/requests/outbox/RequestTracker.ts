@@ -17,7 +17,8 @@ import { RequestTransitions, TransitionChange } from '../RequestTransitions';
 /** Options of {@link RequestTracker}. */
 export interface RequestTrackerOptions {
   store: RequestStore;
-  publisher: PolicyPublisher;
+  /** Where approved requests are published; none when publishing is not configured. */
+  publisher?: PolicyPublisher;
   policies: ClusterPolicies;
   transitions: RequestTransitions;
   logger: LoggerService;
@@ -79,6 +80,11 @@ export class RequestTracker {
   /** Merges a published request from the portal (publishers such as local-git). */
   async merge(request: ConnectivityRequest, actor: string): Promise<void> {
     const { publisher } = this.options;
+    if (!publisher) {
+      throw new ConflictError(
+        `Publishing is not configured (cilium.requests.publisher), so ${request.id} has nothing to merge`,
+      );
+    }
     if (!publisher.merge) {
       throw new ConflictError(
         `Requests published on ${publisher.type} are merged on the Git host, not in the portal`,
@@ -157,8 +163,11 @@ export class RequestTracker {
   /** One pass over published, merged and expiring requests. */
   async runOnce(): Promise<void> {
     const { store, publisher, logger } = this.options;
-    for (const request of await store.list({ states: ['published'] })) {
-      if (!request.publication) continue;
+    const published = publisher
+      ? await store.list({ states: ['published'] })
+      : [];
+    for (const request of published) {
+      if (!publisher || !request.publication) continue;
       try {
         const state = await publisher.status(
           toPublication(request.publication),

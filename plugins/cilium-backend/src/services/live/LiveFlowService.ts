@@ -415,7 +415,7 @@ export class LiveFlowService {
   }
 
   /** Per cluster: connection state, rate, lag, nodes, last error. */
-  status(): CiliumStatusResponse {
+  status(): Pick<CiliumStatusResponse, 'clusters'> {
     const now = this.now();
     const second = Math.floor(now / 1000);
     const clusters: ClusterTrafficStatus[] = [...this.clusters.values()].map(

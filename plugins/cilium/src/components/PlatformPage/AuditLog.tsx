@@ -1,12 +1,12 @@
 import { useState } from 'react';
-import { Link, Table, TableColumn } from '@backstage/core-components';
+import { Table, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { Box, Button, Paper, TextField, Typography } from '@material-ui/core';
 import GetAppIcon from '@material-ui/icons/GetApp';
 import Alert from '@material-ui/lab/Alert';
 import { RequestEvent } from '@cilium-zero-trust/plugin-cilium-common';
 import { AuditQuery, ciliumApiRef, errorMessage } from '../../api';
-import { useRequestLink } from '../../hooks/useRequestLink';
+import { RequestIdLink } from '../Requests/RequestIdLink';
 
 function toIso(local: string): string | undefined {
   if (!local) return undefined;
@@ -26,7 +26,6 @@ function download(text: string, name: string, type: string) {
 /** The request event log (reviewers): filters by time and entity, a table, and CSV / JSON-lines export. */
 export const AuditLog = () => {
   const api = useApi(ciliumApiRef);
-  const requestLink = useRequestLink();
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [entity, setEntity] = useState('');
@@ -84,7 +83,7 @@ export const AuditLog = () => {
     {
       title: 'Request',
       field: 'requestId',
-      render: e => <Link to={requestLink(e.requestId)}>{e.requestId}</Link>,
+      render: e => <RequestIdLink id={e.requestId} />,
     },
     { title: 'Actor', field: 'actor' },
     { title: 'Event', field: 'type' },

@@ -32,6 +32,12 @@ describe('CiliumPage', () => {
       return HttpResponse.json(current);
     };
     server.use(
+      http.get(`${base}/status`, () =>
+        HttpResponse.json({
+          clusters: [],
+          publishing: { configured: true, type: 'local-git' },
+        }),
+      ),
       http.get(`${base}/requests/:id`, () => HttpResponse.json(current)),
       http.post(`${base}/requests/:id/:action`, async ({ request, params }) => {
         const body = await request.json();
@@ -124,6 +130,59 @@ describe('CiliumPage', () => {
     expect(posted).toEqual([
       { path: 'req-1a2b3c4d/approve', body: { comment: 'ok' } },
     ]);
+  });
+
+  it('says that publishing is not configured, on the platform page and on an approved request', async () => {
+    server.use(
+      http.get(`${base}/status`, () =>
+        HttpResponse.json({ clusters: [], publishing: { configured: false } }),
+      ),
+      http.get(`${base}/requests`, () => HttpResponse.json({ items: [] })),
+    );
+    current = storedRequest({ state: 'approved' });
+    await render(
+      'user:default/priya.raman',
+      ['group:default/platform-team'],
+      '/requests/req-1a2b3c4d',
+    );
+    expect(
+      await screen.findByText(/Publishing is not configured/),
+    ).toBeInTheDocument();
+    expect(screen.queryByText(/Not published yet/)).not.toBeInTheDocument();
+  });
+
+  it('shows the notice above the review queue when publishing is not configured', async () => {
+    server.use(
+      http.get(`${base}/status`, () =>
+        HttpResponse.json({ clusters: [], publishing: { configured: false } }),
+      ),
+      http.get(`${base}/requests`, () => HttpResponse.json({ items: [] })),
+    );
+    await render(
+      'user:default/priya.raman',
+      ['group:default/platform-team'],
+      '/',
+    );
+    expect(
+      await screen.findByTestId('publishing-not-configured'),
+    ).toHaveTextContent('cilium.requests.publisher');
+  });
+
+  it('shows no notice when a publisher is configured', async () => {
+    server.use(
+      http.get(`${base}/requests`, () => HttpResponse.json({ items: [] })),
+    );
+    await render(
+      'user:default/priya.raman',
+      ['group:default/platform-team'],
+      '/',
+    );
+    expect(
+      await screen.findByText(/wait for your decision/),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByTestId('publishing-not-configured'),
+    ).not.toBeInTheDocument();
   });
 
   it('asks for a reason before rejecting', async () => {

@@ -20,6 +20,7 @@ import { ConnectivityRequestState } from '@cilium-zero-trust/plugin-cilium-commo
 import { ciliumApiRef } from '../../api';
 import { usePolled } from '../../hooks/usePolled';
 import { RequestsTable, RequestView } from '../Requests';
+import { PublishingNotConfigured } from '../Requests/PublishingNotConfigured';
 import { AuditLog } from './AuditLog';
 import { ClusterOverview } from './ClusterOverview';
 import { ReviewQueue } from './ReviewQueue';
@@ -92,6 +93,9 @@ const PlatformHome = () => {
     'review') as Section;
   return (
     <>
+      <Box mb={2}>
+        <PublishingNotConfigured />
+      </Box>
       <Tabs
         value={section}
         onChange={(_e, v) => setParams({ tab: v }, { replace: true })}

@@ -70,9 +70,11 @@ export const ReviewQueue = () => {
               id={`review-${r.id}`}
               style={{ display: 'block' }}
             >
-              <Typography variant="body2" paragraph>
-                <Link to={requestLink(r.id)}>Open the request page</Link>
-              </Typography>
+              {requestLink(r.id) && (
+                <Typography variant="body2" paragraph>
+                  <Link to={requestLink(r.id)!}>Open the request page</Link>
+                </Typography>
+              )}
               <RequestDetails
                 request={r}
                 onChange={updated => {

@@ -48,6 +48,7 @@ import {
   TargetType,
   toRequestBody,
 } from './requestForm';
+import { RequestIdLink } from '../Requests/RequestIdLink';
 import { TargetEntityPicker } from './TargetEntityPicker';
 
 const useStyles = makeStyles(theme => ({
@@ -225,10 +226,9 @@ export const RequestDialog = (props: {
       <DialogContent dividers>
         {created ? (
           <Alert severity="success">
-            Request <Link to={requestLink(created.id)}>{created.id}</Link> was
-            filed. The destination's owners (when another team owns it) and a
-            platform reviewer decide on it; follow it on its page or on the
-            Requests tab.
+            Request <RequestIdLink id={created.id} /> was filed. The
+            destination's owners (when another team owns it) and a platform
+            reviewer decide on it; follow it on its page or on the Requests tab.
           </Alert>
         ) : (
           <Grid container spacing={3}>
@@ -482,9 +482,11 @@ export const RequestDialog = (props: {
       <DialogActions>
         {created ? (
           <>
-            <Button component={Link as any} to={requestLink(created.id)}>
-              Open the request
-            </Button>
+            {requestLink(created.id) && (
+              <Button component={Link as any} to={requestLink(created.id)}>
+                Open the request
+              </Button>
+            )}
             <Button color="primary" variant="contained" onClick={props.onClose}>
               Close
             </Button>

@@ -23,7 +23,9 @@ import {
 } from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef } from '../../api';
 import { usePolled } from '../../hooks/usePolled';
-import { useRequestLink } from '../../hooks/useRequestLink';
+import { usePublishingStatus } from '../../hooks/usePublishingStatus';
+import { PublishingNotConfigured } from './PublishingNotConfigured';
+import { RequestIdLink } from './RequestIdLink';
 import { describePorts } from '../RequestDialog/requestForm';
 import {
   DiffList,
@@ -70,13 +72,23 @@ export const RequestTimeline = (props: { events: RequestEvent[] }) => (
   </List>
 );
 
+/** Why a request has no publication yet. */
+const NotPublished = () => {
+  const publishing = usePublishingStatus();
+  if (publishing?.configured === false) return <PublishingNotConfigured />;
+  return (
+    <Typography variant="body2">
+      Not published yet (published after approval).
+    </Typography>
+  );
+};
+
 /** Summary, approvals, publication and decisions of one request. */
 export const RequestDetails = (props: {
   request: ConnectivityRequest;
   onChange: (request: ConnectivityRequest) => void;
 }) => {
   const r = props.request;
-  const requestLink = useRequestLink();
   return (
     <Grid container spacing={3}>
       <Grid item xs={12} md={6}>
@@ -96,7 +108,7 @@ export const RequestDetails = (props: {
               <Typography variant="body2">
                 Removal of{' '}
                 {r.removes ? (
-                  <Link to={requestLink(r.removes)}>{r.removes}</Link>
+                  <RequestIdLink id={r.removes} />
                 ) : (
                   'an expired grant'
                 )}
@@ -188,9 +200,7 @@ export const RequestDetails = (props: {
                 ) : null}
               </Typography>
             ) : (
-              <Typography variant="body2">
-                Not published yet (published after approval).
-              </Typography>
+              <NotPublished />
             )}
           </Box>
         </InfoCard>

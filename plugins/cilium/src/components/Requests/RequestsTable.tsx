@@ -1,10 +1,10 @@
 import { ReactNode } from 'react';
-import { Link, Table, TableColumn } from '@backstage/core-components';
+import { Table, TableColumn } from '@backstage/core-components';
 import { Typography } from '@material-ui/core';
 import { ConnectivityRequest } from '@cilium-zero-trust/plugin-cilium-common';
-import { useRequestLink } from '../../hooks/useRequestLink';
 import { describePorts } from '../RequestDialog/requestForm';
 import { RefOrText, RequestStateChip, TargetText } from './parts';
+import { RequestIdLink } from './RequestIdLink';
 
 /** A table of requests; with `entityRef`, each row says whether it is incoming or outgoing. */
 export const RequestsTable = (props: {
@@ -15,12 +15,11 @@ export const RequestsTable = (props: {
   emptyText?: string;
   actions?: (r: ConnectivityRequest) => ReactNode;
 }) => {
-  const requestLink = useRequestLink();
   const columns: TableColumn<ConnectivityRequest>[] = [
     {
       title: 'Request',
       field: 'id',
-      render: r => <Link to={requestLink(r.id)}>{r.id}</Link>,
+      render: r => <RequestIdLink id={r.id} />,
     },
     ...(props.entityRef
       ? [
