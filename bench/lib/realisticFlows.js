@@ -4,69 +4,28 @@
 // 1.8 KB per GetFlowsResponse on the wire, like the flows measured in
 // reference/hubble-ingest-measurements.md.
 'use strict';
+const path = require('path');
 
-const NAMESPACES = [
-  'storefront',
-  'checkout',
-  'catalog',
-  'fulfilment',
-  'identity',
-  'analytics',
-  'payments',
-  'search',
-];
-const APPS = ['api', 'web', 'worker', 'db', 'cache', 'gateway'];
+require(require.resolve('sucrase/register/ts', {
+  paths: [path.resolve(__dirname, '../..')],
+}));
+// The stand-in's seeded generator: one definition for the stand-in, the fuzz
+// test and the benchmarks.
+const {
+  seededRandom,
+} = require('../../packages/hubble-relay-sim/src/random.ts');
 
-function rnd(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function endpoint(ns, app, replica) {
-  return {
-    ID: 1000 + NAMESPACES.indexOf(ns) * 10 + APPS.indexOf(app),
-    identity: 20000 + NAMESPACES.indexOf(ns) * 10 + APPS.indexOf(app),
-    cluster_name: 'default',
-    namespace: ns,
-    labels: [
-      `k8s:app.kubernetes.io/name=${ns}-${app}`,
-      `k8s:app.kubernetes.io/part-of=${ns}`,
-      'k8s:app.kubernetes.io/version=1.42.0',
-      `k8s:backstage.io/kubernetes-id=${ns}-${app}`,
-      `k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=${ns}`,
-      'k8s:io.cilium.k8s.policy.cluster=default',
-      `k8s:io.cilium.k8s.policy.serviceaccount=${ns}-${app}`,
-      `k8s:io.kubernetes.pod.namespace=${ns}`,
-    ],
-    pod_name: `${ns}-${app}-7d9f8b6c5d-${String(replica).padStart(5, 'x')}`,
-    workloads: [{ name: `${ns}-${app}`, kind: 'Deployment' }],
-  };
-}
-
-function policy(name, ns) {
-  return {
-    name,
-    namespace: ns,
-    labels: [
-      'k8s:io.cilium.k8s.policy.derived-from=CiliumNetworkPolicy',
-      `k8s:io.cilium.k8s.policy.name=${name}`,
-      `k8s:io.cilium.k8s.policy.namespace=${ns}`,
-      'k8s:io.cilium.k8s.policy.uid=2f8c6a51-0d6e-4c3a-9d0b-5b8e6f1a2c3d',
-    ],
-    revision: '1234',
-    kind: 'CiliumNetworkPolicy',
-  };
-}
+// The endpoint and policy builders are shared with the lean-decoder tests.
+const {
+  SYNTHETIC_NAMESPACES: NAMESPACES,
+  SYNTHETIC_APPS: APPS,
+  syntheticEndpoint: endpoint,
+  setSyntheticVerdict,
+} = require('../../plugins/cilium-node/src/hubble/__testUtils__/syntheticFlows.ts');
 
 /** n GetFlowsResponse objects (protojson), deterministic. */
 function realisticFlows(n, seed = 1) {
-  const r = rnd(seed);
+  const r = seededRandom(seed);
   const out = [];
   const t0 = Date.parse('2026-03-01T00:00:00Z');
   for (let i = 0; i < n; i++) {
@@ -118,15 +77,11 @@ function realisticFlows(n, seed = 1) {
         ? 'HTTP/1.1 GET http://api:8080/api/v1/items'
         : 'TCP Flags: SYN',
     };
-    if (dropped) {
-      flow.drop_reason = 133;
-      flow.drop_reason_desc = 'POLICY_DENIED';
-    } else {
-      flow.egress_allowed_by = [policy(`allow-egress-${sapp}-to-${dapp}`, sns)];
-      flow.ingress_allowed_by = [
-        policy(`allow-ingress-${dapp}-from-${sapp}`, dns),
-      ];
-    }
+    setSyntheticVerdict(flow, {
+      dropped,
+      src: { ns: sns, app: sapp },
+      dst: { ns: dns, app: dapp },
+    });
     if (l7) {
       flow.l7 = {
         type: 'REQUEST',

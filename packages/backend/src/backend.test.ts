@@ -8,7 +8,7 @@ import { authServiceFactory } from '@backstage/backend-defaults/auth';
 import { databaseServiceFactory } from '@backstage/backend-defaults/database';
 import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
 import { userInfoServiceFactory } from '@backstage/backend-defaults/userInfo';
-import { eventually } from './__testUtils__/eventually';
+import { eventually } from '@internal/test-shared-data';
 import { backendFeatures } from './features';
 
 const repoRoot = path.resolve(__dirname, '../../..');

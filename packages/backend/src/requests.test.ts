@@ -7,7 +7,7 @@ import { authServiceFactory } from '@backstage/backend-defaults/auth';
 import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import { userInfoServiceFactory } from '@backstage/backend-defaults/userInfo';
-import { eventually } from './__testUtils__/eventually';
+import { eventually } from '@internal/test-shared-data';
 import { backendFeatures } from './features';
 
 const repoRoot = path.resolve(__dirname, '../../..');

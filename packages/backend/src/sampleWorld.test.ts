@@ -3,23 +3,17 @@
  * (examples/catalog), the cluster it describes (examples/cluster) and the
  * policies the cluster runs (examples/gitops/policies).
  *
- * These are the promises the demo and the end-to-end tests rely on: every
- * entity is valid and every reference resolves, every annotated component
- * finds its workloads, every workload belongs to exactly one component, every
- * application namespace is under default deny, and every policy is
- * structurally valid Cilium and selects something that exists.
- * Failures name the file and the entity or object that is wrong.
+ * The world is loaded the one way the stand-in loads it (the stand-in's
+ * catalog loader, the policy engine's manifest loader) and every policy and
+ * selector question is answered by the policy engine: its parser and
+ * sanitiser, its lint, its label selectors and its connectivity. Catalog
+ * questions are answered by @backstage/catalog-model. Failures name the file
+ * and the entity or object that is wrong.
  */
 import fs from 'fs';
 import path from 'path';
 import { parseAllDocuments } from 'yaml';
 import type { Entity, KindValidator } from '@backstage/catalog-model';
-import {
-  isValidLabelKey,
-  isValidLabelValue,
-  matchesLabelSelector,
-  parseLabelSelector as parseSelectorRequirements,
-} from '@cilium-zero-trust/plugin-cilium-common';
 import {
   DefaultNamespaceEntityPolicy,
   EntityPolicies,
@@ -37,192 +31,99 @@ import {
   systemEntityV1alpha1Validator,
   userEntityV1alpha1Validator,
 } from '@backstage/catalog-model';
-
-// ---------------------------------------------------------------------------
-// Label selectors (Kubernetes string syntax, as in
-// backstage.io/kubernetes-label-selector and `kubectl -l`).
-// ---------------------------------------------------------------------------
-
-type Labels = Record<string, string>;
-
-/** A label-selector string as a predicate, with the plugins' own parser. */
-function parseLabelSelector(selector: string): (labels: Labels) => boolean {
-  const requirements = parseSelectorRequirements(selector);
-  return labels => matchesLabelSelector(requirements, labels);
-}
-
-// ---------------------------------------------------------------------------
-// Loading the sample world
-// ---------------------------------------------------------------------------
+import {
+  ANNOTATION_CILIUM_CIDR,
+  ANNOTATION_CILIUM_FQDN,
+  ANNOTATION_KUBERNETES_LABEL_SELECTOR,
+  ANNOTATION_KUBERNETES_NAMESPACE,
+  getWorkloadIdentity,
+  matchesLabelSelector,
+} from '@cilium-zero-trust/plugin-cilium-common';
+import {
+  compileDnsPattern,
+  dnsCovers,
+  formatRange,
+  isValidLabelKey,
+  isValidLabelValue,
+  labelsMatch,
+  lint,
+  listManifestFiles,
+  loadDirectory,
+  parseAddress,
+  parseCidr,
+  PolicyEngine,
+  rangeInside,
+  requirementsOf,
+} from '@cilium-zero-trust/cilium-policy-engine';
+import type {
+  IpRange,
+  LabelSelectorObject,
+  Workload,
+} from '@cilium-zero-trust/cilium-policy-engine';
+import {
+  catalogEntityRef,
+  loadCatalogEntities,
+} from '@cilium-zero-trust/hubble-relay-sim';
 
 const EXAMPLES = path.resolve(__dirname, '../../../examples');
 const CATALOG_DIR = path.join(EXAMPLES, 'catalog');
 const CLUSTER_DIR = path.join(EXAMPLES, 'cluster');
 const POLICIES_DIR = path.join(EXAMPLES, 'gitops', 'policies');
+const rel = (file: string) =>
+  path.relative(path.resolve(EXAMPLES, '..'), path.resolve(file));
 
-type Doc = { file: string; obj: any };
+// --- the catalog, per file (so that failures can name the file) ------------
 
-const rel = (file: string) => path.relative(path.resolve(EXAMPLES, '..'), file);
-
-function listYaml(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .flatMap(e => {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) return listYaml(p);
-      return /\.ya?ml$/.test(e.name) ? [p] : [];
-    })
-    .sort();
-}
-
-function loadDocs(file: string): Doc[] {
-  const docs = parseAllDocuments(fs.readFileSync(file, 'utf8'));
-  return docs.flatMap((d: any) => {
-    if (d.errors?.length) {
-      throw new Error(`${rel(file)}: YAML error: ${d.errors[0].message}`);
-    }
-    const obj = d.toJS();
-    return obj === null || obj === undefined ? [] : [{ file, obj }];
-  });
-}
-
-const catalogDocs = listYaml(CATALOG_DIR).flatMap(loadDocs);
-const clusterDocs = listYaml(CLUSTER_DIR).flatMap(loadDocs);
-const policyDocs = listYaml(POLICIES_DIR).flatMap(loadDocs);
-
-const entities: Array<{ file: string; entity: Entity; ref: string }> =
-  catalogDocs.map(({ file, obj }) => ({
-    file,
-    entity: obj as Entity,
-    ref: stringifyEntityRef({
-      kind: obj.kind,
-      namespace: obj.metadata?.namespace ?? 'default',
-      name: obj.metadata?.name,
-    }),
-  }));
+const catalogFiles = listManifestFiles(CATALOG_DIR).map(file => ({
+  file,
+  entities: loadCatalogEntities(file),
+}));
+const entities = catalogFiles.flatMap(({ file, entities: list }) =>
+  list.map(entity => ({ file, entity, ref: catalogEntityRef(entity) })),
+);
 const entityByRef = new Map(entities.map(e => [e.ref, e]));
 const byKind = (kind: string) => entities.filter(e => e.entity.kind === kind);
 const describeEntity = (e: { file: string; ref: string }) =>
   `${e.ref} (${rel(e.file)})`;
+const annotations = (e: { entity: Entity }) =>
+  e.entity.metadata.annotations ?? {};
 
-// Workloads and the labels of the pods they create.
-const WORKLOAD_KINDS = [
-  'Pod',
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'ReplicaSet',
-  'Job',
-  'CronJob',
-];
+// --- the cluster and its policies, through the engine ----------------------
 
-type Workload = {
-  file: string;
-  kind: string;
-  name: string;
-  namespace: string;
-  podLabels: Labels;
-  containers: any[];
-  id: string;
-};
-
-function podTemplate(obj: any): any {
-  switch (obj.kind) {
-    case 'Pod':
-      return obj;
-    case 'CronJob':
-      return obj.spec?.jobTemplate?.spec?.template;
-    default:
-      return obj.spec?.template;
-  }
-}
-
-const workloads: Workload[] = clusterDocs
-  .filter(d => WORKLOAD_KINDS.includes(d.obj.kind))
-  .map(({ file, obj }) => {
-    const tpl = podTemplate(obj) ?? {};
-    const namespace = obj.metadata?.namespace ?? 'default';
-    return {
-      file,
-      kind: obj.kind,
-      name: obj.metadata?.name,
-      namespace,
-      podLabels: tpl.metadata?.labels ?? {},
-      containers: tpl.spec?.containers ?? [],
-      id: `${namespace}/${obj.metadata?.name}[${obj.kind}] (${rel(file)})`,
-    };
-  });
-
-const namespaceManifests = clusterDocs.filter(d => d.obj.kind === 'Namespace');
-const namespaceLabels = new Map<string, Labels>(
-  namespaceManifests.map(d => [
-    d.obj.metadata.name,
-    d.obj.metadata.labels ?? {},
-  ]),
-);
+const inventory = loadDirectory([POLICIES_DIR, CLUSTER_DIR]);
+const engine = new PolicyEngine(inventory, { clusterName: 'dev' });
+const workloads = engine.workloads;
+const namespaces = new Map(inventory.namespaces.map(n => [n.name, n]));
 const SYSTEM_NAMESPACES = ['kube-system'];
-const applicationNamespaces = [...namespaceLabels.keys()].filter(
-  ns => !SYSTEM_NAMESPACES.includes(ns),
+const applicationNamespaces = [...namespaces.keys()].filter(
+  n => !SYSTEM_NAMESPACES.includes(n),
 );
 
-const K8S_NAMESPACE = 'backstage.io/kubernetes-namespace';
-const K8S_SELECTOR = 'backstage.io/kubernetes-label-selector';
-const K8S_ID = 'backstage.io/kubernetes-id';
-const CILIUM_FQDN = 'cilium.backstage.io/fqdn';
-const CILIUM_CIDR = 'cilium.backstage.io/cidr';
-
-/** The component's pod selector, as the Kubernetes plugin reads it (selector wins over id). */
-function componentSelector(entity: Entity): string | undefined {
-  const a = entity.metadata.annotations ?? {};
-  if (a[K8S_SELECTOR] !== undefined) return a[K8S_SELECTOR];
-  if (a[K8S_ID] !== undefined) return `${K8S_ID}=${a[K8S_ID]}`;
-  return undefined;
-}
+/** The raw cluster manifests, for what the engine does not keep (layout, spec.selector, containers). */
+const clusterDocs = listManifestFiles(CLUSTER_DIR).flatMap(file =>
+  parseAllDocuments(fs.readFileSync(file, 'utf8'))
+    .map(d => d.toJS())
+    .filter(obj => obj?.kind)
+    .map(obj => ({ file, obj })),
+);
 
 const annotatedComponents = byKind('Component').filter(
-  e => componentSelector(e.entity) !== undefined,
+  c => annotations(c)[ANNOTATION_KUBERNETES_NAMESPACE],
 );
 
-function claimsOf(workload: Workload) {
+function identityOf(c: { entity: Entity }) {
+  const id = getWorkloadIdentity(c.entity, { defaultCluster: 'dev' });
+  return id.ok ? id.identity : undefined;
+}
+
+function claimsOf(w: Workload) {
   return annotatedComponents.filter(c => {
-    const a = c.entity.metadata.annotations ?? {};
-    if (a[K8S_NAMESPACE] !== workload.namespace) return false;
-    return parseLabelSelector(componentSelector(c.entity)!)(workload.podLabels);
+    const id = identityOf(c);
+    return (
+      id?.namespace === w.namespace &&
+      matchesLabelSelector(id.requirements, w.labels)
+    );
   });
-}
-
-// ---------------------------------------------------------------------------
-// Small network helpers
-// ---------------------------------------------------------------------------
-
-function parseIPv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some(p => p > 255)) return undefined;
-  return (
-    ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0
-  );
-}
-
-/** Parses an IPv4 CIDR with no host bits set; undefined if malformed. */
-function parseCidr(s: string): { base: number; bits: number } | undefined {
-  const m = /^([^/]+)\/(\d{1,2})$/.exec(s);
-  if (!m) return undefined;
-  const base = parseIPv4(m[1]);
-  const bits = Number(m[2]);
-  if (base === undefined || bits > 32) return undefined;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  if ((base & mask) >>> 0 !== base) return undefined;
-  return { base, bits };
-}
-
-function cidrContains(outer: string, inner: string): boolean {
-  const o = parseCidr(outer);
-  const i = parseCidr(inner);
-  if (!o || !i || i.bits < o.bits) return false;
-  const mask = o.bits === 0 ? 0 : (~0 << (32 - o.bits)) >>> 0;
-  return (i.base & mask) >>> 0 === o.base;
 }
 
 /** RFC 5737 documentation ranges: the only "public" addresses the sample world may use. */
@@ -230,404 +131,40 @@ const DOCUMENTATION_RANGES = [
   '192.0.2.0/24',
   '198.51.100.0/24',
   '203.0.113.0/24',
-];
+].map(parseCidr);
 
-const FQDN =
-  /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** A lower-case DNS name (checked label by label, no backtracking). */
+function isDnsName(name: string): boolean {
+  const labels = name.split('.');
+  return (
+    name.length <= 253 &&
+    labels.length >= 2 &&
+    labels.every(
+      l => l.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(l),
+    )
+  );
+}
 
 /** IANA service name, the syntax of named container ports. */
-const PORT_NAME = /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$/;
-
-// ---------------------------------------------------------------------------
-// Cilium selectors with the namespace defaulting of
-// pkg/k8s/apis/cilium.io/utils (see the policy semantics reference, §4).
-// ---------------------------------------------------------------------------
-
-type LabelSelector = {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{
-    key: string;
-    operator: string;
-    values?: string[];
-  }>;
-};
-
-const NS_KEY = 'io.kubernetes.pod.namespace';
-const NS_LABEL_PREFIX = 'io.cilium.k8s.namespace.labels.';
-
-/** Drops a Cilium label source prefix (`k8s:`, `any:`); reserved keys keep theirs. */
-function stripSource(key: string): string {
-  const m = /^(k8s|any):(.*)$/.exec(key);
-  return m ? m[2] : key;
-}
-
-/** The labels Cilium sees on a workload's pods (k8s source, stripped). */
-function endpointLabels(w: Workload): Labels {
-  const labels: Labels = { ...w.podLabels, [NS_KEY]: w.namespace };
-  for (const [k, v] of Object.entries(namespaceLabels.get(w.namespace) ?? {})) {
-    labels[`${NS_LABEL_PREFIX}${k}`] = v;
-  }
-  return labels;
-}
-
-function matchSelector(sel: LabelSelector, labels: Labels): boolean {
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
-    if (labels[stripSource(k)] !== String(v)) return false;
-  }
-  for (const e of sel.matchExpressions ?? []) {
-    const key = stripSource(e.key);
-    const has = key in labels;
-    const values = (e.values ?? []).map(String);
-    switch (e.operator) {
-      case 'In':
-        if (!has || !values.includes(labels[key])) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(labels[key])) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
-}
-
-const selectorKeys = (sel: LabelSelector) => [
-  ...Object.keys(sel.matchLabels ?? {}),
-  ...(sel.matchExpressions ?? []).map(e => e.key),
-];
-
-/** Workloads an endpoint selector matches. `policyNs` undefined = clusterwide. */
-function selectWorkloads(
-  sel: LabelSelector,
-  policyNs: string | undefined,
-  role: 'subject' | 'peer',
-): Workload[] {
-  const keys = selectorKeys(sel).map(stripSource);
-  if (keys.some(k => k.startsWith('reserved:'))) return [];
-  const namesNs =
-    keys.includes(NS_KEY) || keys.some(k => k.startsWith(NS_LABEL_PREFIX));
-  return workloads.filter(w => {
-    if (
-      policyNs !== undefined &&
-      (role === 'subject' || !namesNs) &&
-      w.namespace !== policyNs
-    ) {
-      return false;
-    }
-    return matchSelector(sel, endpointLabels(w));
-  });
-}
-
-/** Workloads a Kubernetes NetworkPolicy peer (podSelector/namespaceSelector) matches. */
-function selectKnpPeer(peer: any, policyNs: string): Workload[] {
-  return workloads.filter(w => {
-    if (peer.namespaceSelector) {
-      if (
-        !matchSelector(
-          peer.namespaceSelector,
-          namespaceLabels.get(w.namespace) ?? {},
-        )
-      ) {
-        return false;
-      }
-    } else if (w.namespace !== policyNs) {
-      return false;
-    }
-    return peer.podSelector
-      ? matchSelector(peer.podSelector, w.podLabels)
-      : true;
-  });
-}
-
-const namedPorts = (ws: Workload[]) =>
-  new Set(
-    ws.flatMap(w =>
-      w.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name)),
-    ),
+function isPortName(name: string | undefined): boolean {
+  return (
+    !!name &&
+    name.length <= 15 &&
+    /[a-z]/.test(name) &&
+    /^[a-z0-9]+(-[a-z0-9]+)*$/.test(name)
   );
-
-// ---------------------------------------------------------------------------
-// Structural checks of Cilium rules: the CRD's and the agent sanitiser's
-// rules (policy semantics reference §2, §5, §7, §8, §10).
-// ---------------------------------------------------------------------------
-
-const ENTITIES = [
-  'all',
-  'world',
-  'cluster',
-  'host',
-  'init',
-  'ingress',
-  'unmanaged',
-  'remote-node',
-  'health',
-  'none',
-  'kube-apiserver',
-];
-const PROTOCOLS = ['TCP', 'UDP', 'SCTP', 'VRRP', 'IGMP', 'ANY'];
-const INGRESS_PEERS = [
-  'fromEndpoints',
-  'fromEntities',
-  'fromCIDR',
-  'fromCIDRSet',
-  'fromNodes',
-  'fromGroups',
-];
-const EGRESS_PEERS = [
-  'toEndpoints',
-  'toEntities',
-  'toCIDR',
-  'toCIDRSet',
-  'toNodes',
-  'toGroups',
-  'toFQDNs',
-  'toServices',
-];
-const SECTIONS = ['ingress', 'ingressDeny', 'egress', 'egressDeny'] as const;
-
-function checkSelectorSyntax(
-  sel: LabelSelector,
-  where: string,
-  problems: string[],
-) {
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
-    if (!isValidLabelValue(String(v)))
-      problems.push(`${where}: invalid label value "${v}" for ${k}`);
-  }
-  for (const e of sel.matchExpressions ?? []) {
-    if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e.operator)) {
-      problems.push(
-        `${where}: unknown matchExpressions operator "${e.operator}"`,
-      );
-    }
-    const needsValues = e.operator === 'In' || e.operator === 'NotIn';
-    if (needsValues !== Boolean(e.values?.length)) {
-      problems.push(
-        `${where}: operator ${e.operator} ${
-          needsValues ? 'needs' : 'takes no'
-        } values`,
-      );
-    }
-  }
 }
 
-/** Checks one CNP/CCNP rule; returns nothing, appends problems. */
-function checkCiliumRule(
-  rule: any,
-  kind: string,
-  where: string,
-  problems: string[],
-) {
-  const hasEp = rule.endpointSelector !== undefined;
-  const hasNode = rule.nodeSelector !== undefined;
-  if (hasEp === hasNode)
-    problems.push(
-      `${where}: needs exactly one of endpointSelector/nodeSelector`,
-    );
-  if (hasNode && kind === 'CiliumNetworkPolicy')
-    problems.push(`${where}: nodeSelector is CCNP-only`);
-  if (hasEp)
-    checkSelectorSyntax(
-      rule.endpointSelector,
-      `${where}.endpointSelector`,
-      problems,
-    );
-  if (!SECTIONS.some(s => rule[s] !== undefined)) {
-    problems.push(
-      `${where}: rule must have at least one of ingress, ingressDeny, egress, egressDeny`,
-    );
-  }
-  for (const section of SECTIONS) {
-    const elements = rule[section];
-    if (elements === undefined) continue;
-    if (!Array.isArray(elements)) {
-      problems.push(`${where}.${section}: must be a list`);
-      continue;
-    }
-    const isIngress = section.startsWith('ingress');
-    const isDeny = section.endsWith('Deny');
-    elements.forEach((el: any, idx: number) => {
-      const at = `${where}.${section}[${idx}]`;
-      const peerKinds = (isIngress ? INGRESS_PEERS : EGRESS_PEERS).filter(
-        p => el[p] !== undefined,
-      );
-      if (peerKinds.length > 1) {
-        problems.push(
-          `${at}: combines L3 peer kinds ${peerKinds.join(
-            ' and ',
-          )} (one per element)`,
-        );
-      }
-      for (const p of Object.keys(el)) {
-        const known = [
-          ...(isIngress ? INGRESS_PEERS : EGRESS_PEERS),
-          'toPorts',
-          'icmps',
-          'authentication',
-        ];
-        if (!known.includes(p)) problems.push(`${at}: unknown field ${p}`);
-      }
-      if (isDeny && el.toFQDNs)
-        problems.push(`${at}: deny rules cannot use toFQDNs`);
-      if (el.icmps && el.toPorts)
-        problems.push(`${at}: icmps cannot be combined with toPorts`);
-      for (const sel of [
-        ...(el.fromEndpoints ?? []),
-        ...(el.toEndpoints ?? []),
-      ]) {
-        checkSelectorSyntax(sel, at, problems);
-      }
-      for (const e of [...(el.fromEntities ?? []), ...(el.toEntities ?? [])]) {
-        if (!ENTITIES.includes(e))
-          problems.push(`${at}: unknown entity "${e}"`);
-      }
-      for (const c of [...(el.fromCIDR ?? []), ...(el.toCIDR ?? [])]) {
-        if (!parseCidr(c)) problems.push(`${at}: malformed CIDR "${c}"`);
-      }
-      for (const set of [...(el.fromCIDRSet ?? []), ...(el.toCIDRSet ?? [])]) {
-        if (set.cidr === undefined) continue; // cidrGroupRef / cidrGroupSelector
-        if (!parseCidr(set.cidr))
-          problems.push(`${at}: malformed CIDR "${set.cidr}"`);
-        for (const ex of set.except ?? []) {
-          if (!cidrContains(set.cidr, ex))
-            problems.push(`${at}: except ${ex} is not inside ${set.cidr}`);
-        }
-      }
-      for (const f of el.toFQDNs ?? []) {
-        if (Boolean(f.matchName) === Boolean(f.matchPattern)) {
-          problems.push(
-            `${at}: toFQDNs item needs exactly one of matchName/matchPattern`,
-          );
-        }
-        if (f.matchName && !FQDN.test(String(f.matchName).replace(/\.$/, ''))) {
-          problems.push(`${at}: invalid matchName "${f.matchName}"`);
-        }
-      }
-      for (const [tpIdx, tp] of (el.toPorts ?? []).entries()) {
-        const tat = `${at}.toPorts[${tpIdx}]`;
-        const ports = tp.ports ?? [];
-        if (ports.length > 40) problems.push(`${tat}: more than 40 ports`);
-        for (const p of ports) {
-          const port = String(p.port ?? '0');
-          const numeric = /^\d+$/.test(port);
-          if (numeric ? Number(port) > 65535 : !PORT_NAME.test(port)) {
-            problems.push(`${tat}: invalid port "${port}"`);
-          }
-          if (p.protocol !== undefined && !PROTOCOLS.includes(p.protocol)) {
-            problems.push(`${tat}: invalid protocol "${p.protocol}"`);
-          }
-        }
-        const rules = tp.rules;
-        if (!rules) continue;
-        if (isDeny) problems.push(`${tat}: deny rules cannot carry L7 rules`);
-        const l7 = ['http', 'kafka', 'dns', 'l7proto'].filter(
-          k => rules[k] !== undefined,
-        );
-        if (l7.length !== 1)
-          problems.push(`${tat}: exactly one L7 rule type per toPorts element`);
-        if (rules.dns) {
-          if (isIngress) problems.push(`${tat}: DNS rules are egress-only`);
-          for (const d of rules.dns) {
-            if (Boolean(d.matchName) === Boolean(d.matchPattern)) {
-              problems.push(
-                `${tat}: dns item needs exactly one of matchName/matchPattern`,
-              );
-            }
-          }
-          if (
-            ports.some(
-              (p: any) =>
-                p.endPort !== undefined || String(p.port ?? '0') === '0',
-            )
-          ) {
-            problems.push(`${tat}: DNS rules need a single, non-zero port`);
-          }
-        } else if (
-          ports.some(
-            (p: any) =>
-              (p.protocol ?? 'ANY') !== 'TCP' || String(p.port ?? '0') === '0',
-          )
-        ) {
-          problems.push(`${tat}: L7 rules need TCP ports other than 0`);
-        }
-        for (const h of rules.http ?? []) {
-          if (h.path !== undefined && !String(h.path).startsWith('/')) {
-            problems.push(`${tat}: HTTP path "${h.path}" must start with "/"`);
-          }
-        }
-      }
-    });
+/** A CIDR annotation: parsed as the engine parses policies, with no host bits. */
+function cidrAnnotation(text: string): IpRange | undefined {
+  try {
+    const range = parseCidr(text);
+    const address = parseAddress(text.split('/')[0]);
+    return address.value === range.start ? range : undefined;
+  } catch {
+    return undefined;
   }
 }
-
-const ciliumRules = (obj: any): any[] => [
-  ...(obj.spec ? [obj.spec] : []),
-  ...(Array.isArray(obj.specs) ? obj.specs : []),
-];
-
-const POLICY_KINDS = [
-  'CiliumNetworkPolicy',
-  'CiliumClusterwideNetworkPolicy',
-  'NetworkPolicy',
-];
-const policyId = (d: Doc) =>
-  `${d.obj.kind} ${
-    d.obj.metadata?.namespace ? `${d.obj.metadata.namespace}/` : ''
-  }${d.obj.metadata?.name} (${rel(d.file)})`;
-
-const isEmptySelector = (sel: any) =>
-  sel !== undefined &&
-  sel !== null &&
-  Object.keys(sel.matchLabels ?? {}).length === 0 &&
-  (sel.matchExpressions ?? []).length === 0;
-
-/**
- * Which directions an object puts EVERY pod of `ns` into default deny with.
- * Recognises a CNP rule with `endpointSelector: {}` and a section for the
- * direction (with enableDefaultDeny not switched off), and a Kubernetes
- * NetworkPolicy with `podSelector: {}` and the direction in policyTypes.
- */
-function defaultDenyDirections(obj: any): Set<'ingress' | 'egress'> {
-  const dirs = new Set<'ingress' | 'egress'>();
-  if (obj.kind === 'CiliumNetworkPolicy') {
-    for (const rule of ciliumRules(obj)) {
-      if (!isEmptySelector(rule.endpointSelector)) continue;
-      if (
-        (rule.ingress || rule.ingressDeny) &&
-        rule.enableDefaultDeny?.ingress !== false
-      ) {
-        dirs.add('ingress');
-      }
-      if (
-        (rule.egress || rule.egressDeny) &&
-        rule.enableDefaultDeny?.egress !== false
-      ) {
-        dirs.add('egress');
-      }
-    }
-  } else if (
-    obj.kind === 'NetworkPolicy' &&
-    isEmptySelector(obj.spec?.podSelector)
-  ) {
-    const types: string[] =
-      obj.spec.policyTypes ??
-      (obj.spec.egress ? ['Ingress', 'Egress'] : ['Ingress']);
-    if (types.includes('Ingress')) dirs.add('ingress');
-    if (types.includes('Egress')) dirs.add('egress');
-  }
-  return dirs;
-}
-
-// ---------------------------------------------------------------------------
-// Tests
-// ---------------------------------------------------------------------------
 
 describe('sample catalog (examples/catalog)', () => {
   it('is registered through all.yaml, which targets every catalog file', () => {
@@ -655,8 +192,8 @@ describe('sample catalog (examples/catalog)', () => {
         targets.add(target);
       }
     }
-    for (const file of listYaml(CATALOG_DIR)) {
-      if (file !== all.file && !targets.has(file)) {
+    for (const { file } of catalogFiles) {
+      if (file !== all.file && !targets.has(path.resolve(file))) {
         problems.push(
           `${rel(
             file,
@@ -705,12 +242,19 @@ describe('sample catalog (examples/catalog)', () => {
   it('has no duplicate entities', () => {
     const seen = new Map<string, string>();
     const problems: string[] = [];
-    for (const e of entities) {
-      if (seen.has(e.ref))
-        problems.push(
-          `${e.ref} is defined in ${seen.get(e.ref)} and ${rel(e.file)}`,
-        );
-      seen.set(e.ref, rel(e.file));
+    for (const { file } of catalogFiles) {
+      // the loader keeps the last of a duplicate within a file; count documents
+      const docs = parseAllDocuments(fs.readFileSync(file, 'utf8'))
+        .map(d => d.toJS() as Entity | null)
+        .filter((e): e is Entity => !!e?.kind && !!e.metadata?.name);
+      for (const e of docs) {
+        const ref = catalogEntityRef(e);
+        if (seen.has(ref))
+          problems.push(
+            `${ref} is defined in ${seen.get(ref)} and ${rel(file)}`,
+          );
+        seen.set(ref, rel(file));
+      }
     }
     expect(problems).toEqual([]);
   });
@@ -732,6 +276,10 @@ describe('sample catalog (examples/catalog)', () => {
       ['children', 'group'],
     ];
     const problems: string[] = [];
+    const resolve = (r: string, defaultKind?: string) =>
+      stringifyEntityRef(
+        parseEntityRef(r, { defaultKind, defaultNamespace: 'default' }),
+      );
     for (const e of entities) {
       const spec = (e.entity.spec ?? {}) as Record<string, unknown>;
       for (const [field, defaultKind] of fields) {
@@ -739,19 +287,13 @@ describe('sample catalog (examples/catalog)', () => {
         if (value === undefined) continue;
         for (const r of (Array.isArray(value) ? value : [value]) as string[]) {
           try {
-            const target = stringifyEntityRef(
-              parseEntityRef(r, {
-                defaultKind,
-                defaultNamespace: e.entity.metadata.namespace ?? 'default',
-              }),
-            );
-            if (!entityByRef.has(target)) {
+            const target = resolve(r, defaultKind);
+            if (!entityByRef.has(target))
               problems.push(
                 `${describeEntity(
                   e,
                 )}: spec.${field} ${r} -> ${target} does not exist`,
               );
-            }
           } catch (error) {
             problems.push(
               `${describeEntity(e)}: spec.${field} ${r}: ${
@@ -766,30 +308,22 @@ describe('sample catalog (examples/catalog)', () => {
     for (const g of byKind('Group')) {
       const spec = g.entity.spec as any;
       for (const child of spec.children ?? []) {
-        const c = entityByRef.get(
-          stringifyEntityRef(parseEntityRef(child, { defaultKind: 'group' })),
-        );
-        if (c && (c.entity.spec as any).parent !== g.ref) {
+        const c = entityByRef.get(resolve(child, 'group'));
+        if (c && (c.entity.spec as any).parent !== g.ref)
           problems.push(
             `${describeEntity(
               g,
             )} lists child ${child}, whose spec.parent is not ${g.ref}`,
           );
-        }
       }
       if (spec.parent) {
-        const p = entityByRef.get(
-          stringifyEntityRef(
-            parseEntityRef(spec.parent, { defaultKind: 'group' }),
-          ),
-        );
-        if (p && !((p.entity.spec as any).children ?? []).includes(g.ref)) {
+        const p = entityByRef.get(resolve(spec.parent, 'group'));
+        if (p && !((p.entity.spec as any).children ?? []).includes(g.ref))
           problems.push(
             `${describeEntity(g)} has parent ${
               spec.parent
             }, which does not list it as a child`,
           );
-        }
       }
     }
     expect(problems).toEqual([]);
@@ -807,36 +341,31 @@ describe('sample catalog (examples/catalog)', () => {
     const users = byKind('User');
     for (const t of teams) {
       const spec = t.entity.spec as any;
-      if (!Array.isArray(spec.children) || spec.children.length) {
+      if (!Array.isArray(spec.children) || spec.children.length)
         problems.push(`${describeEntity(t)}: a team has spec.children: []`);
-      }
-      if (!spec.profile?.displayName || !spec.profile?.email) {
+      if (!spec.profile?.displayName || !spec.profile?.email)
         problems.push(
           `${describeEntity(t)}: needs profile.displayName and profile.email`,
         );
-      }
       const members = users.filter(u =>
         ((u.entity.spec as any).memberOf ?? []).includes(t.ref),
       );
-      if (members.length < 2 || members.length > 3) {
+      if (members.length < 2 || members.length > 3)
         problems.push(
           `${describeEntity(t)}: expected 2-3 members, found ${members.length}`,
         );
-      }
     }
     for (const u of users) {
       const spec = u.entity.spec as any;
       if (!spec.memberOf?.length)
         problems.push(`${describeEntity(u)}: is in no group`);
-      if (!spec.profile?.displayName || !spec.profile?.email) {
+      if (!spec.profile?.displayName || !spec.profile?.email)
         problems.push(
           `${describeEntity(u)}: needs profile.displayName and profile.email`,
         );
-      }
     }
-    if (!users.some(u => ((u.entity.spec as any).memberOf ?? []).length >= 2)) {
+    if (!users.some(u => ((u.entity.spec as any).memberOf ?? []).length >= 2))
       problems.push('expected at least one user who is a member of two teams');
-    }
     expect(problems).toEqual([]);
   });
 
@@ -857,140 +386,123 @@ describe('sample catalog (examples/catalog)', () => {
       );
     for (const c of byKind('Component')) {
       const spec = c.entity.spec as any;
-      if (!String(spec.owner).startsWith('group:default/')) {
+      if (!String(spec.owner).startsWith('group:default/'))
         problems.push(
           `${describeEntity(c)}: owner must be a group ref, got ${spec.owner}`,
         );
-      }
       if (!spec.system) problems.push(`${describeEntity(c)}: has no system`);
     }
-    const namespaces = new Set(
+    const used = new Set(
       annotatedComponents.map(
-        c => c.entity.metadata.annotations![K8S_NAMESPACE],
+        c => annotations(c)[ANNOTATION_KUBERNETES_NAMESPACE],
       ),
     );
-    SYSTEM_NAMESPACES.forEach(ns => namespaces.delete(ns));
-    if (namespaces.size < 4)
+    SYSTEM_NAMESPACES.forEach(ns => used.delete(ns));
+    if (used.size < 4)
       problems.push(
-        `expected components in at least 4 application namespaces, found ${namespaces.size}`,
+        `expected components in at least 4 application namespaces, found ${used.size}`,
       );
-    const unannotated = byKind('Component').filter(
-      c =>
-        !Object.keys(c.entity.metadata.annotations ?? {}).some(k =>
-          k.startsWith('backstage.io/kubernetes-'),
-        ),
-    );
-    if (unannotated.length < 1)
+    if (
+      !byKind('Component').some(
+        c =>
+          !Object.keys(annotations(c)).some(k =>
+            k.startsWith('backstage.io/kubernetes-'),
+          ),
+      )
+    )
       problems.push(
         'expected one component without Kubernetes annotations (empty Network tab)',
       );
-    const styles = new Set(
-      annotatedComponents.map(c =>
-        c.entity.metadata.annotations![K8S_SELECTOR] ? 'selector' : 'id',
-      ),
-    );
-    if (styles.size < 2)
+    const styles = new Set(annotatedComponents.map(c => identityOf(c)?.source));
+    if (!styles.has('label-selector') || !styles.has('kubernetes-id'))
       problems.push(
         'expected both kubernetes-label-selector and kubernetes-id components',
       );
-    const resources = byKind('Resource').map(
-      r => r.entity.metadata.annotations ?? {},
-    );
-    if (!resources.some(a => a[CILIUM_FQDN]))
-      problems.push(`expected a Resource with ${CILIUM_FQDN}`);
-    if (!resources.some(a => a[CILIUM_CIDR]))
-      problems.push(`expected a Resource with ${CILIUM_CIDR}`);
+    const resources = byKind('Resource').map(annotations);
+    if (!resources.some(a => a[ANNOTATION_CILIUM_FQDN]))
+      problems.push(`expected a Resource with ${ANNOTATION_CILIUM_FQDN}`);
+    if (!resources.some(a => a[ANNOTATION_CILIUM_CIDR]))
+      problems.push(`expected a Resource with ${ANNOTATION_CILIUM_CIDR}`);
     expect(problems).toEqual([]);
   });
 
   it('has well-formed external-dependency annotations on resources', () => {
     const problems: string[] = [];
     for (const r of byKind('Resource')) {
-      const a = r.entity.metadata.annotations ?? {};
-      if (a[CILIUM_FQDN] !== undefined) {
-        const name = a[CILIUM_FQDN];
-        // A leading "*." label is allowed (a toFQDNs matchPattern).
-        if (!FQDN.test(name.replace(/^\*\./, ''))) {
+      const a = annotations(r);
+      const fqdn = a[ANNOTATION_CILIUM_FQDN];
+      // A leading "*." label is allowed (a toFQDNs matchPattern).
+      if (fqdn !== undefined && !isDnsName(fqdn.replace(/^\*\./, '')))
+        problems.push(
+          `${describeEntity(
+            r,
+          )}: ${ANNOTATION_CILIUM_FQDN} "${fqdn}" is not a lower-case DNS name`,
+        );
+      for (const cidr of (a[ANNOTATION_CILIUM_CIDR] ?? '')
+        .split(',')
+        .map(s => s.trim())
+        .filter(Boolean)) {
+        const range = cidrAnnotation(cidr);
+        if (!range)
           problems.push(
             `${describeEntity(
               r,
-            )}: ${CILIUM_FQDN} "${name}" is not a lower-case DNS name`,
+            )}: ${ANNOTATION_CILIUM_CIDR} "${cidr}" is not a CIDR without host bits`,
           );
-        }
+        else if (!DOCUMENTATION_RANGES.some(d => rangeInside(range, d)))
+          problems.push(
+            `${describeEntity(
+              r,
+            )}: ${ANNOTATION_CILIUM_CIDR} ${cidr} is not inside a documentation range (RFC 5737)`,
+          );
       }
-      if (a[CILIUM_CIDR] !== undefined) {
-        for (const cidr of a[CILIUM_CIDR].split(',').map(s => s.trim())) {
-          if (!parseCidr(cidr)) {
-            problems.push(
-              `${describeEntity(
-                r,
-              )}: ${CILIUM_CIDR} "${cidr}" is not an IPv4 CIDR without host bits`,
-            );
-          } else if (!DOCUMENTATION_RANGES.some(d => cidrContains(d, cidr))) {
-            problems.push(
-              `${describeEntity(
-                r,
-              )}: ${CILIUM_CIDR} ${cidr} is not inside a documentation range (RFC 5737)`,
-            );
-          }
-        }
-      }
-      if (a[CILIUM_FQDN] !== undefined && a[CILIUM_CIDR] !== undefined) {
+      if (fqdn !== undefined && a[ANNOTATION_CILIUM_CIDR] !== undefined)
         problems.push(
-          `${describeEntity(r)}: has both ${CILIUM_FQDN} and ${CILIUM_CIDR}`,
+          `${describeEntity(
+            r,
+          )}: has both ${ANNOTATION_CILIUM_FQDN} and ${ANNOTATION_CILIUM_CIDR}`,
         );
-      }
     }
     expect(problems).toEqual([]);
   });
 });
 
 describe('sample cluster (examples/cluster)', () => {
+  it('reads without diagnostics', () => {
+    expect(
+      inventory.diagnostics.map(d => `${d.file}:${d.line}: ${d.message}`),
+    ).toEqual([]);
+  });
+
   it('has one file per namespace, with its Namespace manifest and only its objects', () => {
     const problems: string[] = [];
-    for (const file of listYaml(CLUSTER_DIR)) {
+    for (const file of listManifestFiles(CLUSTER_DIR)) {
       const docs = clusterDocs.filter(d => d.file === file);
       const nsDocs = docs.filter(d => d.obj.kind === 'Namespace');
       const expected = path.basename(file).replace(/\.ya?ml$/, '');
-      if (nsDocs.length !== 1 || nsDocs[0].obj.metadata?.name !== expected) {
+      if (nsDocs.length !== 1 || nsDocs[0].obj.metadata?.name !== expected)
         problems.push(
           `${rel(file)}: must contain exactly one Namespace, named ${expected}`,
         );
-      }
       for (const d of docs) {
         if (
           d.obj.kind !== 'Namespace' &&
           d.obj.metadata?.namespace !== expected
-        ) {
+        )
           problems.push(
             `${rel(file)}: ${d.obj.kind} ${
               d.obj.metadata?.name
             } must be in namespace ${expected}`,
           );
-        }
       }
     }
-    for (const d of namespaceManifests) {
-      const name = d.obj.metadata.name;
-      const labels = d.obj.metadata.labels ?? {};
-      if (labels['kubernetes.io/metadata.name'] !== name) {
+    for (const ns of namespaces.values()) {
+      if (!ns.labels.team || !ns.labels.tier)
+        problems.push(`Namespace ${ns.name} needs team and tier labels`);
+      if (ns.labels.team && !entityByRef.has(`group:default/${ns.labels.team}`))
         problems.push(
-          `${rel(
-            d.file,
-          )}: Namespace ${name} needs label kubernetes.io/metadata.name: ${name}`,
+          `Namespace ${ns.name} label team=${ns.labels.team} is not a catalog group`,
         );
-      }
-      if (!labels.team || !labels.tier)
-        problems.push(
-          `${rel(d.file)}: Namespace ${name} needs team and tier labels`,
-        );
-      if (labels.team && !entityByRef.has(`group:default/${labels.team}`)) {
-        problems.push(
-          `${rel(d.file)}: Namespace ${name} label team=${
-            labels.team
-          } is not a catalog group`,
-        );
-      }
     }
     expect(problems).toEqual([]);
   });
@@ -1000,70 +512,64 @@ describe('sample cluster (examples/cluster)', () => {
     for (const w of workloads) {
       const obj = clusterDocs.find(
         d =>
-          d.file === w.file &&
           d.obj.kind === w.kind &&
+          d.obj.metadata?.namespace === w.namespace &&
           d.obj.metadata?.name === w.name,
-      )!.obj;
-      const selector =
-        obj.kind === 'CronJob'
-          ? obj.spec?.jobTemplate?.spec?.selector
-          : obj.spec?.selector;
+      )?.obj;
+      const selector: LabelSelectorObject | undefined =
+        obj?.kind === 'CronJob'
+          ? obj?.spec?.jobTemplate?.spec?.selector
+          : obj?.spec?.selector;
       if (
         ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(
           w.kind,
         ) &&
         !selector
-      ) {
+      )
         problems.push(`${w.id}: has no spec.selector`);
-      }
-      if (selector && !matchSelector(selector, w.podLabels)) {
+      if (selector && !labelsMatch(requirementsOf(selector), w.labels))
         problems.push(
           `${w.id}: spec.selector does not match its pod template labels`,
         );
-      }
-      if (!Object.keys(w.podLabels).length)
-        problems.push(`${w.id}: pod template has no labels`);
       for (const k of ['app.kubernetes.io/name', 'app.kubernetes.io/part-of']) {
-        if (!w.podLabels[k])
+        if (!w.labels[k])
           problems.push(`${w.id}: pod template needs label ${k}`);
       }
-      for (const [k, v] of Object.entries(w.podLabels)) {
-        if (!isValidLabelKey(k) || !isValidLabelValue(String(v)))
+      for (const [k, v] of Object.entries(w.labels)) {
+        if (!isValidLabelKey(k) || !isValidLabelValue(v))
           problems.push(`${w.id}: invalid label ${k}=${v}`);
       }
-      if (!w.containers.length) problems.push(`${w.id}: has no containers`);
-      for (const c of w.containers) {
-        if (!c.image)
-          problems.push(`${w.id}: container ${c.name} has no image`);
-        for (const p of c.ports ?? []) {
-          if (!p.name || !PORT_NAME.test(p.name)) {
-            problems.push(
-              `${w.id}: container ${c.name} port ${p.containerPort} needs a valid name (got ${p.name})`,
-            );
-          }
-        }
+      for (const p of w.ports) {
+        if (!isPortName(p.name))
+          problems.push(
+            `${w.id}: port ${p.port} needs a valid name (got ${p.name})`,
+          );
       }
     }
     // Services must select pods and point at ports those pods declare.
-    for (const d of clusterDocs.filter(x => x.obj.kind === 'Service')) {
-      const ns = d.obj.metadata.namespace;
+    for (const s of inventory.services) {
       const selected = workloads.filter(
         w =>
-          w.namespace === ns &&
-          matchSelector(
-            { matchLabels: d.obj.spec?.selector ?? {} },
-            w.podLabels,
+          w.namespace === s.namespace &&
+          labelsMatch(
+            requirementsOf({ matchLabels: s.selector ?? {} }),
+            w.labels,
           ),
       );
-      const id = `Service ${ns}/${d.obj.metadata.name} (${rel(d.file)})`;
+      const id = `Service ${s.namespace}/${s.name}`;
       if (!selected.length) problems.push(`${id}: selects no workload`);
-      const names = namedPorts(selected);
-      for (const p of d.obj.spec?.ports ?? []) {
-        if (typeof p.targetPort === 'string' && !names.has(p.targetPort)) {
+      const doc = clusterDocs.find(
+        d =>
+          d.obj.kind === 'Service' &&
+          d.obj.metadata?.namespace === s.namespace &&
+          d.obj.metadata?.name === s.name,
+      );
+      const names = new Set(selected.flatMap(w => w.ports.map(p => p.name)));
+      for (const p of doc?.obj.spec?.ports ?? []) {
+        if (typeof p.targetPort === 'string' && !names.has(p.targetPort))
           problems.push(
             `${id}: targetPort ${p.targetPort} is not a named port of the selected pods`,
           );
-        }
       }
     }
     expect(problems).toEqual([]);
@@ -1072,13 +578,12 @@ describe('sample cluster (examples/cluster)', () => {
   it('has a Namespace manifest for every namespace a component uses', () => {
     const problems = annotatedComponents
       .filter(
-        c =>
-          !namespaceLabels.has(c.entity.metadata.annotations![K8S_NAMESPACE]),
+        c => !namespaces.has(annotations(c)[ANNOTATION_KUBERNETES_NAMESPACE]),
       )
       .map(
         c =>
           `${describeEntity(c)}: namespace ${
-            c.entity.metadata.annotations![K8S_NAMESPACE]
+            annotations(c)[ANNOTATION_KUBERNETES_NAMESPACE]
           } has no Namespace manifest in examples/cluster`,
       );
     expect(problems).toEqual([]);
@@ -1086,33 +591,35 @@ describe('sample cluster (examples/cluster)', () => {
 
   it('has at least one workload for every annotated component', () => {
     const problems: string[] = [];
-    for (const c of byKind('Component')) {
-      const a = c.entity.metadata.annotations ?? {};
-      const selector = componentSelector(c.entity);
-      if (selector === undefined) continue;
-      if (!a[K8S_NAMESPACE]) {
-        problems.push(
-          `${describeEntity(c)}: has a selector but no ${K8S_NAMESPACE}`,
-        );
-        continue;
-      }
-      let matches: (l: Labels) => boolean;
-      try {
-        matches = parseLabelSelector(selector);
-      } catch (error) {
-        problems.push(`${describeEntity(c)}: ${(error as Error).message}`);
+    for (const c of annotatedComponents) {
+      const id = getWorkloadIdentity(c.entity, { defaultCluster: 'dev' });
+      if (!id.ok) {
+        problems.push(`${describeEntity(c)}: ${id.message}`);
         continue;
       }
       const found = workloads.filter(
-        w => w.namespace === a[K8S_NAMESPACE] && matches(w.podLabels),
+        w =>
+          w.namespace === id.identity.namespace &&
+          matchesLabelSelector(id.identity.requirements, w.labels),
       );
-      if (!found.length) {
+      if (!found.length)
         problems.push(
           `${describeEntity(c)}: no workload in namespace ${
-            a[K8S_NAMESPACE]
-          } has pod labels matching "${selector}"`,
+            id.identity.namespace
+          } has pod labels matching "${id.identity.selector}"`,
         );
-      }
+    }
+    for (const c of byKind('Component')) {
+      const a = annotations(c);
+      if (
+        a[ANNOTATION_KUBERNETES_LABEL_SELECTOR] &&
+        !a[ANNOTATION_KUBERNETES_NAMESPACE]
+      )
+        problems.push(
+          `${describeEntity(
+            c,
+          )}: has a selector but no ${ANNOTATION_KUBERNETES_NAMESPACE}`,
+        );
     }
     expect(problems).toEqual([]);
   });
@@ -1121,266 +628,169 @@ describe('sample cluster (examples/cluster)', () => {
     const problems: string[] = [];
     for (const w of workloads) {
       const claims = claimsOf(w);
-      if (claims.length !== 1) {
+      if (claims.length !== 1)
         problems.push(
           `${w.id}: claimed by ${claims.length} components${
             claims.length ? ` (${claims.map(c => c.ref).join(', ')})` : ''
           }, expected exactly one`,
         );
-      }
     }
     expect(problems).toEqual([]);
   });
 });
 
-describe('sample policies (examples/gitops/policies)', () => {
+describe('sample policies (examples/gitops/policies), through the policy engine', () => {
+  it('parse and pass the CRD and sanitiser checks and every lint rule', () => {
+    // lint reports refused documents, broad grants, empty sections, toFQDNs
+    // without DNS, unresolved named ports, deny-only policies, and subjects or
+    // endpoint peers that select no workload.
+    expect(
+      lint(engine).map(
+        f => `${f.file}:${f.line} ${f.policy}: [${f.code}] ${f.message}`,
+      ),
+    ).toEqual([]);
+    expect(inventory.policies.length).toBeGreaterThan(10);
+  });
+
   it('keeps namespaced policies in policies/<namespace>/ and cluster-wide ones in policies/cluster/', () => {
     const problems: string[] = [];
-    for (const d of policyDocs) {
-      const dir = path.relative(POLICIES_DIR, path.dirname(d.file));
-      const id = policyId(d);
-      if (!POLICY_KINDS.includes(d.obj.kind)) {
-        problems.push(`${id}: unexpected kind ${d.obj.kind}`);
-        continue;
-      }
-      if (d.obj.kind === 'CiliumClusterwideNetworkPolicy') {
+    for (const p of inventory.policies) {
+      const dir = path.relative(
+        POLICIES_DIR,
+        path.dirname(path.resolve(p.ref.file ?? '')),
+      );
+      const id = `${p.ref.kind} ${p.ref.namespace ?? ''}/${p.ref.name} (${
+        p.ref.file
+      })`;
+      if (p.ref.kind === 'CiliumClusterwideNetworkPolicy') {
         if (dir !== 'cluster')
           problems.push(
             `${id}: cluster-wide policies belong in policies/cluster/`,
           );
-        if (d.obj.metadata?.namespace)
-          problems.push(`${id}: a cluster-wide policy has no namespace`);
       } else {
-        if (d.obj.metadata?.namespace !== dir) {
+        if (p.ref.namespace !== dir)
           problems.push(
             `${id}: metadata.namespace must be "${dir}" (its directory)`,
           );
-        }
-        if (!namespaceLabels.has(dir))
+        if (!namespaces.has(dir))
           problems.push(
             `${id}: namespace ${dir} has no Namespace manifest in examples/cluster`,
           );
       }
-      const expectedApi =
-        d.obj.kind === 'NetworkPolicy'
-          ? 'networking.k8s.io/v1'
-          : 'cilium.io/v2';
-      if (d.obj.apiVersion !== expectedApi)
-        problems.push(`${id}: apiVersion must be ${expectedApi}`);
-      if (!d.obj.metadata?.name)
-        problems.push(`${rel(d.file)}: an object has no metadata.name`);
-    }
-    const names = new Map<string, string>();
-    for (const d of policyDocs) {
-      const key = `${d.obj.kind}/${d.obj.metadata?.namespace ?? ''}/${
-        d.obj.metadata?.name
-      }`;
-      if (names.has(key))
-        problems.push(`${policyId(d)}: duplicate of one in ${names.get(key)}`);
-      names.set(key, rel(d.file));
     }
     expect(problems).toEqual([]);
   });
 
-  it('puts every application namespace under default deny, in both directions', () => {
-    const problems: string[] = [];
-    for (const ns of applicationNamespaces) {
-      const dirs = new Set<string>();
-      for (const d of policyDocs.filter(
-        x => x.obj.metadata?.namespace === ns,
-      )) {
-        defaultDenyDirections(d.obj).forEach(x => dirs.add(x));
-      }
-      for (const dir of ['ingress', 'egress']) {
-        if (!dirs.has(dir)) {
-          problems.push(
-            `namespace ${ns}: no default-deny policy for ${dir} in examples/gitops/policies/${ns}/`,
-          );
-        }
-      }
-    }
-    expect(problems).toEqual([]);
-  });
-
-  it('has structurally valid Cilium rules (CRD and agent sanitiser rules)', () => {
-    const problems: string[] = [];
-    for (const d of policyDocs.filter(x => x.obj.kind !== 'NetworkPolicy')) {
-      const rules = ciliumRules(d.obj);
-      if (!rules.length) problems.push(`${policyId(d)}: needs spec or specs`);
-      rules.forEach((rule, i) =>
-        checkCiliumRule(rule, d.obj.kind, `${policyId(d)} rule ${i}`, problems),
+  it('puts every workload of an application namespace under default deny, in both directions', () => {
+    const problems = engine
+      .coverage()
+      .filter(c => applicationNamespaces.includes(c.workload.namespace))
+      .flatMap(c =>
+        (['ingress', 'egress'] as const)
+          .filter(d => !c[d].isolated)
+          .map(d => `${c.workload.id}: not isolated for ${d}`),
       );
-    }
     expect(problems).toEqual([]);
   });
 
-  it('has exactly one cluster-wide policy, DNS through the proxy to kube-dns', () => {
-    const ccnps = policyDocs.filter(
-      d => d.obj.kind === 'CiliumClusterwideNetworkPolicy',
+  it('has exactly one cluster-wide policy, which sends DNS through the proxy to kube-dns', () => {
+    const ccnps = inventory.policies.filter(
+      p => p.ref.kind === 'CiliumClusterwideNetworkPolicy',
     );
-    expect(ccnps.map(policyId)).toHaveLength(1);
-    const egress = ciliumRules(ccnps[0].obj).flatMap(r => r.egress ?? []);
-    const dnsRule = egress.find((e: any) =>
-      (e.toPorts ?? []).some((tp: any) =>
-        (tp.rules?.dns ?? []).some((x: any) => x.matchPattern === '*'),
-      ),
-    );
-    if (!dnsRule)
-      throw new Error(
-        `${policyId(
-          ccnps[0],
-        )}: needs an egress rule with rules.dns matchPattern "*"`,
-      );
-    const kubeDns = (dnsRule.toEndpoints ?? []).flatMap((s: any) =>
-      selectWorkloads(s, undefined, 'peer'),
-    );
-    expect(kubeDns.map((w: Workload) => `${w.namespace}/${w.name}`)).toEqual([
-      'kube-system/coredns',
-    ]);
-  });
-
-  it('selects existing workloads, as subjects and as peers, and uses ports they declare', () => {
+    expect(ccnps).toHaveLength(1);
     const problems: string[] = [];
-    for (const d of policyDocs) {
-      const obj = d.obj;
-      const id = policyId(d);
-      const ns: string | undefined =
-        obj.kind === 'CiliumClusterwideNetworkPolicy'
-          ? undefined
-          : obj.metadata?.namespace;
-      if (obj.kind === 'NetworkPolicy') {
-        const subjects = workloads.filter(
-          w =>
-            w.namespace === ns &&
-            matchSelector(obj.spec?.podSelector ?? {}, w.podLabels),
-        );
-        if (!subjects.length)
-          problems.push(`${id}: podSelector selects no workload in ${ns}`);
-        for (const [section, peerField] of [
-          ['ingress', 'from'],
-          ['egress', 'to'],
-        ] as const) {
-          (obj.spec?.[section] ?? []).forEach((el: any, i: number) => {
-            const peers = (el[peerField] ?? []).filter((p: any) => !p.ipBlock);
-            const peerWorkloads = peers.flatMap((p: any) => {
-              const found = selectKnpPeer(p, ns!);
-              if (!found.length)
-                problems.push(
-                  `${id}: ${section}[${i}] peer ${JSON.stringify(
-                    p,
-                  )} selects no workload`,
-                );
-              return found;
-            });
-            const portOwners = section === 'ingress' ? subjects : peerWorkloads;
-            const names = namedPorts(portOwners);
-            for (const p of el.ports ?? []) {
-              if (typeof p.port === 'string' && !names.has(p.port)) {
-                problems.push(
-                  `${id}: ${section}[${i}] named port "${
-                    p.port
-                  }" is not declared by the ${
-                    section === 'ingress' ? 'selected pods' : 'peer pods'
-                  }`,
-                );
-              }
-            }
-          });
-        }
-        continue;
-      }
-      ciliumRules(obj).forEach((rule: any, r: number) => {
-        const at = `${id} rule ${r}`;
-        if (!rule.endpointSelector) return;
-        const subjects = selectWorkloads(rule.endpointSelector, ns, 'subject');
-        if (!subjects.length)
-          problems.push(`${at}: endpointSelector selects no workload`);
-        for (const section of SECTIONS) {
-          (rule[section] ?? []).forEach((el: any, i: number) => {
-            const peerSelectors = el.fromEndpoints ?? el.toEndpoints ?? [];
-            const peerWorkloads = peerSelectors.flatMap((s: any) => {
-              const found = selectWorkloads(s, ns, 'peer');
-              if (!found.length)
-                problems.push(
-                  `${at}: ${section}[${i}] peer ${JSON.stringify(
-                    s,
-                  )} selects no workload`,
-                );
-              return found;
-            });
-            const isIngress = section.startsWith('ingress');
-            const names = namedPorts(isIngress ? subjects : peerWorkloads);
-            for (const tp of el.toPorts ?? []) {
-              for (const p of tp.ports ?? []) {
-                const port = String(p.port ?? '0');
-                if (/^\d+$/.test(port)) continue;
-                if (!isIngress && !el.toEndpoints) {
-                  problems.push(
-                    `${at}: ${section}[${i}] named port "${port}" cannot resolve for a non-endpoint peer`,
-                  );
-                } else if (!names.has(port)) {
-                  problems.push(
-                    `${at}: ${section}[${i}] named port "${port}" is not declared by the ${
-                      isIngress ? 'selected pods' : 'peer pods'
-                    }`,
-                  );
-                }
-              }
-            }
-          });
-        }
-      });
+    for (const w of workloads.filter(x =>
+      applicationNamespaces.includes(x.namespace),
+    )) {
+      const v = engine.evaluate(w.id, 'kube-system/coredns', 53, 'UDP');
+      if (!v.allowed) problems.push(`${w.id}: cannot reach kube-dns on UDP 53`);
+      else if (
+        !v.egress.l7.some(x => x.rule.kind === 'CiliumClusterwideNetworkPolicy')
+      )
+        problems.push(`${w.id}: DNS to kube-dns does not go through the proxy`);
     }
     expect(problems).toEqual([]);
   });
 
   it('only reaches external peers that the catalog describes as Resources', () => {
-    const fqdns = new Set(
-      byKind('Resource')
-        .map(r => r.entity.metadata.annotations?.[CILIUM_FQDN])
-        .filter(Boolean),
-    );
+    const fqdns = byKind('Resource')
+      .map(r => annotations(r)[ANNOTATION_CILIUM_FQDN])
+      .filter((f): f is string => !!f)
+      .map(compileDnsPattern);
     const cidrs = byKind('Resource')
-      .flatMap(r =>
-        (r.entity.metadata.annotations?.[CILIUM_CIDR] ?? '').split(','),
-      )
+      .flatMap(r => (annotations(r)[ANNOTATION_CILIUM_CIDR] ?? '').split(','))
       .map(s => s.trim())
-      .filter(Boolean);
-    const problems: string[] = [];
-    for (const d of policyDocs.filter(x => x.obj.kind !== 'NetworkPolicy')) {
-      for (const rule of ciliumRules(d.obj)) {
-        for (const el of [...(rule.egress ?? []), ...(rule.ingress ?? [])]) {
-          for (const f of el.toFQDNs ?? []) {
-            const name = String(f.matchName ?? f.matchPattern).replace(
-              /\.$/,
-              '',
-            );
-            if (!fqdns.has(name))
-              problems.push(
-                `${policyId(
-                  d,
-                )}: toFQDNs ${name} has no Resource with ${CILIUM_FQDN}: ${name}`,
-              );
-          }
-          const ranges = [
-            ...(el.toCIDR ?? []),
-            ...(el.fromCIDR ?? []),
-            ...[...(el.toCIDRSet ?? []), ...(el.fromCIDRSet ?? [])]
-              .map((s: any) => s.cidr)
-              .filter(Boolean),
-          ];
-          for (const c of ranges) {
-            if (!cidrs.some(rc => cidrContains(rc, c))) {
-              problems.push(
-                `${policyId(
-                  d,
-                )}: CIDR ${c} is not inside any Resource's ${CILIUM_CIDR}`,
-              );
-            }
-          }
-        }
+      .filter(Boolean)
+      .map(parseCidr);
+    const problems = new Set<string>();
+    for (const edge of engine.graph().edges) {
+      if (edge.conn.isEmpty()) continue;
+      // outside the application namespaces nothing is under default deny
+      const inside = [edge.src, edge.dst].some(
+        p =>
+          p.type === 'workload' &&
+          applicationNamespaces.includes(p.workload.namespace),
+      );
+      if (!inside) continue;
+      for (const peer of [edge.src, edge.dst]) {
+        if (
+          peer.type === 'fqdn' &&
+          !fqdns.some(f => dnsCovers(f, peer.pattern))
+        )
+          problems.add(
+            `${edge.src.id} -> ${edge.dst.id}: ${peer.pattern} has no Resource with ${ANNOTATION_CILIUM_FQDN}`,
+          );
+        if (peer.type === 'external' && !cidrs.some(c => rangeInside(peer, c)))
+          problems.add(
+            `${edge.src.id} -> ${edge.dst.id}: ${formatRange(
+              peer,
+            )} is not inside any Resource's ${ANNOTATION_CILIUM_CIDR}`,
+          );
       }
     }
-    expect(problems).toEqual([]);
+    expect([...problems]).toEqual([]);
+  });
+
+  it("allows every call between workloads the catalog's dependsOn declares, except the known drops of examples/README.md", () => {
+    const workloadsOf = (ref: string) => {
+      const c = entityByRef.get(ref);
+      const id = c && identityOf(c);
+      return id
+        ? workloads.filter(
+            w =>
+              w.namespace === id.namespace &&
+              matchesLabelSelector(id.requirements, w.labels),
+          )
+        : [];
+    };
+    const missing: string[] = [];
+    let checked = 0;
+    for (const c of annotatedComponents) {
+      for (const dep of ((c.entity.spec as any)?.dependsOn ?? []) as string[]) {
+        const target = stringifyEntityRef(
+          parseEntityRef(dep, {
+            defaultKind: 'component',
+            defaultNamespace: 'default',
+          }),
+        );
+        const servers = workloadsOf(target);
+        if (!servers.length) continue;
+        checked++;
+        const reached = workloadsOf(c.ref).some(src =>
+          servers.some(dst => {
+            const e = engine.connection(src.id, dst.id);
+            return !!e && !e.conn.isEmpty();
+          }),
+        );
+        if (!reached) missing.push(`${c.ref} -> ${target}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(5);
+    expect(missing).toEqual([
+      // the demo request adds it
+      'component:default/checkout -> component:default/payments',
+      // a half grant: ingress on inventory only
+      'component:default/shipping -> component:default/inventory',
+    ]);
   });
 });

@@ -16,6 +16,8 @@ export { Timeline, timelineTime, timelineUuid } from './timeline';
 export type { FlowGenerator, TimelineOptions } from './timeline';
 export { ReplayGenerator, readCaptures, listCaptureFiles } from './replay';
 export type { ReplayOptions } from './replay';
+export { loadCatalogEntities, catalogEntityRef } from './catalog';
+export { seededRandom } from './random';
 export {
   decodeGetFlowsRequest,
   encodeGetFlowsResponse,

@@ -22,6 +22,7 @@ import {
   SimWorkload,
   SimWorld,
 } from './world';
+import { seededRandom } from './random';
 
 /**
  * Synthetic Hubble traffic among the sample workloads: calls that follow the
@@ -39,18 +40,6 @@ export interface SyntheticOptions {
   strayShare?: number;
   /** Share of DNS lookups, default 0.15. */
   dnsShare?: number;
-}
-
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const HTTP_PATHS = [
@@ -145,7 +134,7 @@ export class SyntheticGenerator implements FlowGenerator {
   }
 
   eventAt(k: number, time: string): GetFlowsResponseJson {
-    const rand = rng(this.seed ^ Math.imul(k + 1, 0x9e3779b1));
+    const rand = seededRandom(this.seed ^ Math.imul(k + 1, 0x9e3779b1));
     const r = rand();
     let flow: FlowJson;
     if (r < this.dnsShare && this.world.dns) {

@@ -1,8 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import type { Entity } from '@backstage/catalog-model';
 import {
+  ANNOTATION_CILIUM_CIDR,
+  ANNOTATION_CILIUM_FQDN,
   getWorkloadIdentity,
   matchesLabelSelector,
 } from '@cilium-zero-trust/plugin-cilium-common';
@@ -11,6 +9,7 @@ import type {
   WorkloadSummary,
 } from '@cilium-zero-trust/plugin-cilium-common';
 import { loadDirectory } from '@cilium-zero-trust/cilium-policy-engine';
+import { catalogEntityRef, loadCatalogEntities } from './catalog';
 
 /**
  * The sample world as the synthetic generator sees it: workloads (from the
@@ -73,33 +72,6 @@ export function hashString(s: string): number {
     h = Math.imul(h, 16777619);
   }
   return h >>> 0;
-}
-
-function readEntities(dir: string): Entity[] {
-  const files: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.ya?ml$/.test(e.name)) files.push(p);
-    }
-  };
-  walk(dir);
-  const byRef = new Map<string, Entity>();
-  for (const f of files.sort()) {
-    for (const doc of parseAllDocuments(fs.readFileSync(f, 'utf8'))) {
-      const e = doc.toJS() as Entity | null;
-      if (!e?.kind || !e.metadata?.name) continue;
-      byRef.set(entityRef(e), e);
-    }
-  }
-  return [...byRef.values()];
-}
-
-function entityRef(e: Entity): string {
-  return `${e.kind.toLowerCase()}:${e.metadata.namespace ?? 'default'}/${
-    e.metadata.name
-  }`;
 }
 
 function normalizeRef(ref: string, defaultKind: string): string {
@@ -199,8 +171,10 @@ export async function loadSimWorld(options: {
 
   const externals: SimExternal[] = [];
   const calls: SimCall[] = [];
-  const entities = options.catalogDir ? readEntities(options.catalogDir) : [];
-  const byRef = new Map(entities.map(e => [entityRef(e), e]));
+  const entities = options.catalogDir
+    ? loadCatalogEntities(options.catalogDir)
+    : [];
+  const byRef = new Map(entities.map(e => [catalogEntityRef(e), e]));
   const claimed = new Map<string, SimWorkload[]>();
   for (const e of entities) {
     if (e.kind !== 'Component') continue;
@@ -211,15 +185,15 @@ export async function loadSimWorld(options: {
         w.namespace === id.identity.namespace &&
         matchesLabelSelector(id.identity.requirements, w.labels),
     );
-    for (const w of mine) w.entityRef = entityRef(e);
-    claimed.set(entityRef(e), mine);
+    for (const w of mine) w.entityRef = catalogEntityRef(e);
+    claimed.set(catalogEntityRef(e), mine);
   }
   let extIndex = 0;
   for (const e of entities) {
     if (e.kind !== 'Resource') continue;
     const a = e.metadata.annotations ?? {};
-    const fqdn = a['cilium.backstage.io/fqdn'];
-    const cidr = a['cilium.backstage.io/cidr'];
+    const fqdn = a[ANNOTATION_CILIUM_FQDN];
+    const cidr = a[ANNOTATION_CILIUM_CIDR];
     if (!fqdn && !cidr) continue;
     extIndex++;
     let ip = `192.0.2.${10 + extIndex}`;
@@ -228,7 +202,7 @@ export async function loadSimWorld(options: {
       ip = `${base[0]}.${base[1]}.${base[2]}.${Math.min(254, base[3] + 10)}`;
     }
     externals.push({
-      entityRef: entityRef(e),
+      entityRef: catalogEntityRef(e),
       fqdn,
       cidr,
       ip,
@@ -238,7 +212,7 @@ export async function loadSimWorld(options: {
   const externalByRef = new Map(externals.map(x => [x.entityRef, x]));
   for (const e of entities) {
     if (e.kind !== 'Component') continue;
-    const sources = claimed.get(entityRef(e)) ?? [];
+    const sources = claimed.get(catalogEntityRef(e)) ?? [];
     const deps = (
       (e.spec as { dependsOn?: string[] } | undefined)?.dependsOn ?? []
     ).map(r => normalizeRef(r, 'component'));

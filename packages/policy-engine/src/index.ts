@@ -29,8 +29,7 @@ export type {
 } from './model/inventory';
 export { parseLabelKey, lookupLabel, LABEL_SOURCES } from './model/labels';
 export type { LabelKey, LabelSource, EndpointLabels } from './model/labels';
-export { parseCidr, formatRange, parseRangeText } from './model/ip';
-export type { IpRange, IpFamily } from './model/ip';
+export { formatRange, parseRangeText } from './model/ip';
 export {
   codePointName,
   controlCharacterProblem,
@@ -64,6 +63,7 @@ export type {
   SelectorOperator,
 } from './selectors/selector';
 export { LabelIndex } from './selectors/label-index';
+export * from './rules';
 
 export { PolicyEngine } from './evaluate/engine';
 export type {

@@ -46,3 +46,4 @@ export function describeWithShared(
     it.skip(`${name} (SKIPPED: needs ${file})`, () => {});
   }
 }
+export { eventually } from './eventually';

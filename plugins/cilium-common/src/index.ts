@@ -5,6 +5,7 @@
  */
 export * from './annotations';
 export * from './labelSelector';
+export * from './entities';
 export * from './workloadIdentity';
 export * from './permissions';
 export * from './types';

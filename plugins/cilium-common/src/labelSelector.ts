@@ -3,18 +3,25 @@
  * `backstage.io/kubernetes-label-selector` and accepted by `kubectl -l`.
  */
 
+import {
+  isValidLabelKey,
+  isValidLabelValue,
+  labelsMatch,
+  type LabelRequirement,
+  type SelectorOperator,
+} from '@cilium-zero-trust/cilium-policy-engine/rules';
+
+export { isValidLabelKey, isValidLabelValue };
+
 /** @public */
-export type LabelSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+export type LabelSelectorOperator = SelectorOperator;
 
 /**
  * One requirement of a label selector; all requirements of a selector are ANDed.
+ * The policy engine's type, with a plain Kubernetes label key.
  * @public
  */
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: LabelSelectorOperator;
-  values: string[];
-}
+export type LabelSelectorRequirement = LabelRequirement;
 
 /**
  * Thrown when a label selector string cannot be parsed; the message says where.
@@ -26,10 +33,6 @@ export class LabelSelectorSyntaxError extends Error {
     this.name = 'LabelSelectorSyntaxError';
   }
 }
-
-const KEY =
-  /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?$/;
-const VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Splits on commas that are not inside parentheses. */
 function splitTerms(selector: string): string[] {
@@ -48,25 +51,6 @@ function splitTerms(selector: string): string[] {
   }
   terms.push(current);
   return terms.map(t => t.trim());
-}
-
-/**
- * Whether a string is a valid Kubernetes label key (optional DNS-subdomain
- * prefix and a name of at most 63 characters).
- * @public
- */
-export function isValidLabelKey(key: string): boolean {
-  const slash = key.lastIndexOf('/');
-  const name = slash >= 0 ? key.slice(slash + 1) : key;
-  return KEY.test(key) && name.length <= 63 && (slash < 0 || slash <= 253);
-}
-
-/**
- * Whether a string is a valid Kubernetes label value (63 characters at most).
- * @public
- */
-export function isValidLabelValue(value: string): boolean {
-  return VALUE.test(value) && value.length <= 63;
 }
 
 function checkKey(selector: string, key: string) {
@@ -128,28 +112,15 @@ export function parseLabelSelector(
 }
 
 /**
- * Whether a set of labels satisfies every requirement.
+ * Whether a set of labels satisfies every requirement (the policy engine's
+ * definition of the operators).
  * @public
  */
 export function matchesLabelSelector(
   requirements: LabelSelectorRequirement[],
   labels: Record<string, string>,
 ): boolean {
-  return requirements.every(req => {
-    const has = Object.prototype.hasOwnProperty.call(labels, req.key);
-    switch (req.operator) {
-      case 'In':
-        return has && req.values.includes(labels[req.key]);
-      case 'NotIn':
-        return !has || !req.values.includes(labels[req.key]);
-      case 'Exists':
-        return has;
-      case 'DoesNotExist':
-        return !has;
-      default:
-        return false;
-    }
-  });
+  return labelsMatch(requirements, labels);
 }
 
 /**

@@ -26,7 +26,7 @@ import {
   RuleRef,
 } from '../model/policy';
 import { LabelIndex } from '../selectors/label-index';
-import { selectorMatches } from '../selectors/selector';
+import { Selector, selectorMatches } from '../selectors/selector';
 import { dnsCovers } from './fqdn';
 import type { DnsPattern } from './fqdn';
 import {
@@ -992,6 +992,11 @@ export class PolicyEngine {
   selectedWorkloads(rule: PolicyRule): Workload[] {
     if (!rule.subject) return [];
     return this.index.resolve(rule.subject).map(i => this.workloads[i]);
+  }
+
+  /** Workloads an endpoint selector matches (in any namespace). */
+  workloadsMatching(selector: Selector): Workload[] {
+    return this.index.resolve(selector).map(i => this.workloads[i]);
   }
 
   /** Resolved elements of a rule (for lint and generate). */

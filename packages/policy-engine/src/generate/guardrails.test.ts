@@ -1,7 +1,8 @@
+import { ENTITIES, REQUESTABLE_ENTITIES } from '../model/entities';
 import { checkRequest } from './guardrails';
 import type { GenerateRequest } from './types';
 
-function cidrRequest(cidr: string): GenerateRequest {
+function requestTo(target: GenerateRequest['target']): GenerateRequest {
   return {
     id: 'req-0a1b2c3d',
     requester: 'user:default/jane.doe',
@@ -13,10 +14,12 @@ function cidrRequest(cidr: string): GenerateRequest {
       namespace: 'checkout',
       selector: { matchLabels: { app: 'checkout' } },
     },
-    target: { type: 'cidr', cidr },
+    target,
     ports: [{ port: 443, protocol: 'TCP' }],
   };
 }
+
+const cidrRequest = (cidr: string) => requestTo({ type: 'cidr', cidr });
 
 describe('checkRequest on CIDR targets', () => {
   it.each([
@@ -68,5 +71,31 @@ describe('checkRequest on CIDR targets', () => {
         message: 'target CIDR may be at most 64 characters; it has 102.',
       },
     ]);
+  });
+});
+
+const entityErrors = (entity: string) =>
+  checkRequest(requestTo({ type: 'cilium-entity', entity }))
+    .filter(f => f.severity === 'error')
+    .map(f => f.code);
+
+describe('checkRequest on Cilium entities', () => {
+  it.each([...REQUESTABLE_ENTITIES])('accepts the requestable entity %s', e => {
+    expect(entityErrors(e)).toEqual([]);
+  });
+
+  it.each(
+    ENTITIES.filter(
+      e => !(REQUESTABLE_ENTITIES as readonly string[]).includes(e),
+    ),
+  )('refuses %s, which is not requestable', e => {
+    expect(entityErrors(e)).toEqual([
+      expect.stringMatching(/^entity-(platform-only|unknown)$/),
+    ]);
+  });
+
+  it('says why world is a platform decision, and that made-up names are not entities', () => {
+    expect(entityErrors('world')).toEqual(['entity-platform-only']);
+    expect(entityErrors('constructor')).toEqual(['entity-unknown']);
   });
 });

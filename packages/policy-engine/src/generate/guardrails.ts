@@ -1,36 +1,22 @@
 import { isDnsName, MAX_DNS_NAME_LENGTH } from '../evaluate/fqdn';
 import ipaddr from 'ipaddr.js';
+import {
+  PLATFORM_ONLY_ENTITIES,
+  REQUESTABLE_ENTITIES,
+  type EntityName,
+} from '../model/entities';
 import { canonicalCidr, CidrError, parseCidr } from '../model/ip';
 import { controlCharacterProblem } from '../model/text';
+import { PEER_FIELDS } from '../parse/policy-cilium';
+import { isValidLabelValue } from '../selectors/requirements';
 import { MAX_POLICY_NAME } from './naming';
 import type { Finding, GenerateRequest } from './types';
-
-/**
- * Cilium entities a request may name; the others are platform decisions.
- *
- * @public
- */
-export const REQUESTABLE_ENTITIES = [
-  'kube-apiserver',
-  'host',
-  'remote-node',
-  'health',
-  'ingress',
-] as const;
-
-const PLATFORM_ONLY_ENTITIES: Record<string, string> = {
-  all: 'it allows every peer, inside and outside the cluster',
-  world: 'it allows every address outside the cluster',
-  cluster: 'it allows every endpoint of the cluster',
-};
 
 /** The longest HTTP path or method regular expression a request may carry. */
 export const MAX_HTTP_RULE_LENGTH = 1024;
 
 /** The longest CIDR or Cilium entity name looked at (an IPv6 CIDR has at most 49 characters). */
 const MAX_CIDR_LENGTH = 64;
-
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 function error(code: string, message: string): Finding {
   return { severity: 'error', code, message };
@@ -317,7 +303,7 @@ export function checkRequest(request: GenerateRequest): Finding[] {
       break;
     }
     default: {
-      const why = PLATFORM_ONLY_ENTITIES[target.entity];
+      const why = PLATFORM_ONLY_ENTITIES.get(target.entity as EntityName);
       if (why) {
         out.push(
           error(
@@ -346,23 +332,6 @@ export function checkRequest(request: GenerateRequest): Finding[] {
 
 type Obj = Record<string, unknown>;
 
-const PEER_FIELDS = [
-  'toEndpoints',
-  'toEntities',
-  'toCIDR',
-  'toCIDRSet',
-  'toFQDNs',
-  'toServices',
-  'toNodes',
-  'toGroups',
-  'fromEndpoints',
-  'fromEntities',
-  'fromCIDR',
-  'fromCIDRSet',
-  'fromNodes',
-  'fromGroups',
-];
-
 /**
  * The agent's sanitiser checks (cilium-policy-semantics §10, layer 2) that a
  * JSON-Schema validator does not catch, applied to one generated document:
@@ -376,7 +345,7 @@ export function sanitize(doc: Record<string, unknown>): Finding[] {
   const out: Finding[] = [];
   const meta = (doc.metadata ?? {}) as Obj;
   const name = String(meta.name ?? '');
-  if (!name || name.length > MAX_POLICY_NAME || !LABEL_VALUE.test(name)) {
+  if (!name || name.length > MAX_POLICY_NAME || !isValidLabelValue(name)) {
     out.push(
       error(
         'invalid-name',
@@ -385,7 +354,7 @@ export function sanitize(doc: Record<string, unknown>): Finding[] {
     );
   }
   for (const [k, v] of Object.entries((meta.labels ?? {}) as Obj)) {
-    if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v))
+    if (typeof v !== 'string' || !isValidLabelValue(v))
       out.push(
         error('invalid-label', `Label ${k}="${v}" is not a valid label value.`),
       );

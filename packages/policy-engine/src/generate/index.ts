@@ -10,7 +10,7 @@ export {
   generate,
   requestedConnections,
 } from './generate';
-export { checkRequest, REQUESTABLE_ENTITIES, sanitize } from './guardrails';
+export { checkRequest, sanitize } from './guardrails';
 export { verifyDiff } from './verify';
 export { allowsEdge, planChange, planFiles, withPolicies } from './plan';
 export type { ChangePlan } from './plan';

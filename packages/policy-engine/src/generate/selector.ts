@@ -1,36 +1,6 @@
 import type { Workload } from '../model/inventory';
 import type { GenerateLabelSelector } from './types';
-
-/** Whether a workload's pod labels satisfy a Kubernetes label selector. */
-export function workloadMatches(
-  selector: GenerateLabelSelector,
-  labels: Record<string, string>,
-): boolean {
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
-    if (labels[k] !== v) return false;
-  }
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In':
-        if (!has || !values.includes(labels[e.key])) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(labels[e.key])) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
-}
+import { labelsMatch, requirementsOf } from '../selectors/requirements';
 
 /** The workloads of a namespace that a selector picks. */
 export function selectWorkloads(
@@ -38,8 +8,9 @@ export function selectWorkloads(
   namespace: string,
   selector: GenerateLabelSelector,
 ): Workload[] {
+  const requirements = requirementsOf(selector);
   return workloads.filter(
-    w => w.namespace === namespace && workloadMatches(selector, w.labels),
+    w => w.namespace === namespace && labelsMatch(requirements, w.labels),
   );
 }
 

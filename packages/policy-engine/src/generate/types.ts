@@ -4,19 +4,14 @@
  * the generator returns.
  */
 
+import type { LabelSelectorObject } from '../selectors/requirements';
+
 /**
  * A Kubernetes LabelSelector as written in a policy.
  *
  * @public
  */
-export interface GenerateLabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{
-    key: string;
-    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-    values?: string[];
-  }>;
-}
+export type GenerateLabelSelector = LabelSelectorObject;
 
 /**
  * Pods of one catalog entity: where they run and how to select them.

@@ -62,4 +62,31 @@ describe('lint', () => {
     ).toContain('port-out-of-range');
     expect(findings(cnp('  ingress: [{ fromEndpoints: [{}] }]'))).toEqual([]);
   });
+
+  it('flags subjects and endpoint peers that select no workload, when the cluster is described', () => {
+    const nothing = `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: { name: p, namespace: shop }
+spec:
+  endpointSelector: { matchLabels: { app: chekout } }
+  ingress: [{ fromEndpoints: [{ matchLabels: { app: frontend } }] }]`;
+    expect(findings(nothing)).toEqual(['selects-nothing']);
+    expect(
+      findings(
+        cnp('  egress: [{ toEndpoints: [{ matchLabels: { app: pay } }] }]'),
+      ),
+    ).toEqual(['peer-selects-nothing']);
+    // a peer in another namespace is found there; entities are not workloads
+    expect(
+      findings(
+        cnp(
+          '  egress:\n    - toEndpoints: [{ matchLabels: { app: payments, k8s:io.kubernetes.pod.namespace: pay } }]\n    - toEndpoints: [{ matchLabels: { reserved:host: "" } }]',
+        ),
+      ),
+    ).toEqual([]);
+    // without workloads in the inventory nothing can be said
+    const b = new InventoryBuilder();
+    b.addText(nothing, 'p.yaml');
+    expect(lint(new PolicyEngine(b.build())).map(f => f.code)).toEqual([]);
+  });
 });

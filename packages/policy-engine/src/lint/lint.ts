@@ -1,6 +1,7 @@
 import type { PolicyEngine } from '../evaluate/engine';
 import { dnsCovers } from '../evaluate/fqdn';
 import { familyMax } from '../model/ip';
+import { formatSelector, type Selector } from '../selectors/selector';
 import {
   formatPolicyRef,
   PolicyRef,
@@ -26,6 +27,8 @@ export interface LintFinding {
     | 'named-port-unresolved'
     | 'deny-only'
     | 'host-policy'
+    | 'selects-nothing'
+    | 'peer-selects-nothing'
     | 'unsupported';
   message: string;
   policy?: string;
@@ -46,10 +49,18 @@ function where(
   };
 }
 
+/** Does a selector name Cilium's reserved labels (an entity, not pods)? */
+function selectsReserved(s: Selector): boolean {
+  return s.requirements.some(r => r.key.source === 'reserved');
+}
+
 /**
  * Guardrails for a GitOps repository: refused/broken documents, grants to
  * world/all/0.0.0.0/0, empty sections, ports out of range, toFQDNs without a
- * DNS rule, named ports that resolve nowhere, deny-only policies.
+ * DNS rule, named ports that resolve nowhere, deny-only policies. When the
+ * inventory holds workloads (the cluster is described), also subjects and
+ * endpoint peers that select no workload: a typo in a label, or a policy for
+ * something that is not deployed.
  *
  * @public
  */
@@ -71,6 +82,7 @@ export function lint(engine: PolicyEngine): LintFinding[] {
       ...(d.line ? { line: d.line } : {}),
     });
   }
+  const clusterDescribed = engine.workloads.length > 0;
   const rulesByPolicy = new Map<PolicyRef, PolicyRule[]>();
   for (const r of [...engine.rules, ...engine.hostRules]) {
     const l = rulesByPolicy.get(r.policy) ?? [];
@@ -114,6 +126,22 @@ export function lint(engine: PolicyEngine): LintFinding[] {
       if (rule.sections.ingressDeny?.length || rule.sections.egressDeny?.length)
         hasDeny = true;
       const selected = engine.selectedWorkloads(rule);
+      if (
+        clusterDescribed &&
+        rule.subject &&
+        !rule.nodeSelector &&
+        !selected.length
+      ) {
+        add({
+          severity: 'warning',
+          code: 'selects-nothing',
+          message: `rule ${
+            rule.ruleIndex
+          }: the subject selector ${formatSelector(
+            rule.subject,
+          )} selects no workload`,
+        });
+      }
       for (const re of engine.elementsOf(rule)) {
         const el = re.el;
         const at = `rule ${rule.ruleIndex} ${el.ref.section}[${el.ref.elementIndex}]`;
@@ -148,6 +176,19 @@ export function lint(engine: PolicyEngine): LintFinding[] {
               code: 'broad-peer',
               message: `${at}: grants ${v4all ? '0.0.0.0/0' : '::/0'}`,
             });
+        }
+        if (clusterDescribed) {
+          for (const sel of re.selectors) {
+            if (selectsReserved(sel) || engine.workloadsMatching(sel).length)
+              continue;
+            add({
+              severity: 'warning',
+              code: 'peer-selects-nothing',
+              message: `${at}: the endpoint selector ${formatSelector(
+                sel,
+              )} selects no workload`,
+            });
+          }
         }
         if (el.ports !== 'all' && el.ports.length === 0) {
           add({

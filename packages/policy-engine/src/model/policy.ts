@@ -1,4 +1,5 @@
 import type { Selector } from '../selectors/selector';
+import type { EntityName } from './entities';
 import type { IpRange } from './ip';
 
 /**
@@ -25,53 +26,14 @@ export type Direction = 'ingress' | 'egress';
  */
 export type Section = 'ingress' | 'egress' | 'ingressDeny' | 'egressDeny';
 
-/**
- * Cilium entities (CRD enum).
- *
- * @public
- */
-export const ENTITIES = [
-  'all',
-  'world',
-  'cluster',
-  'host',
-  'init',
-  'ingress',
-  'unmanaged',
-  'remote-node',
-  'health',
-  'none',
-  'kube-apiserver',
-] as const;
-
-/**
- * A Cilium entity name.
- *
- * @public
- */
-export type EntityName = (typeof ENTITIES)[number];
-
-/**
- * Entities that are peers of their own in the graph (world is the external IP space).
- *
- * @public
- */
-export const PEER_ENTITIES = [
-  'host',
-  'remote-node',
-  'kube-apiserver',
-  'health',
-  'init',
-  'ingress',
-  'unmanaged',
-] as const;
-
-/**
- * An entity that is a graph peer.
- *
- * @public
- */
-export type PeerEntity = (typeof PEER_ENTITIES)[number];
+export {
+  ENTITIES,
+  PEER_ENTITIES,
+  REQUESTABLE_ENTITIES,
+  PLATFORM_ONLY_ENTITIES,
+  isPeerEntity,
+} from './entities';
+export type { EntityName, PeerEntity, RequestableEntity } from './entities';
 
 /**
  * Identifies a policy object.

@@ -130,6 +130,17 @@ const EGRESS_FIELDS: FieldSpec[] = [
   { field: 'toRequires', kind: 'requires' },
 ];
 
+/**
+ * The L3 peer fields of a Cilium rule element (ingress and egress, without
+ * the `*Requires` fields, which restrict other peers and select nothing).
+ */
+export const PEER_FIELDS: readonly string[] = [
+  ...EGRESS_FIELDS,
+  ...INGRESS_FIELDS,
+]
+  .filter(f => f.kind !== 'requires')
+  .map(f => f.field);
+
 /** Normalises a DNS name or pattern: lower case, no trailing dot. */
 export function normalizeDnsName(s: string): string {
   return s.trim().toLowerCase().replace(/\.$/, '');

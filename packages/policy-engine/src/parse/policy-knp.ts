@@ -22,7 +22,7 @@ import {
   SelectorError,
 } from '../selectors/selector';
 import type { PolicyParseResult } from './policy-cilium';
-import { parsePortValue, Problems } from './ports';
+import { parsePortEntry, portRuleOf, Problems } from './ports';
 
 function k8sKey(k: string): string {
   return `k8s:${k}`;
@@ -132,30 +132,9 @@ function parseKnpPorts(
   const out: PortRule[] = [];
   raw.forEach((pp: Record<string, unknown>, i) => {
     const pth = `${path}[${i}]`;
-    const proto =
-      pp?.protocol === undefined ? 'TCP' : String(pp.protocol).toUpperCase();
-    if (proto !== 'TCP' && proto !== 'UDP' && proto !== 'SCTP') {
-      p.error(pth, `invalid protocol ${String(pp?.protocol)}`);
-      return;
-    }
-    const parsed = parsePortValue(pp?.port);
-    if (parsed.kind === 'invalid') {
-      p.error(pth, parsed.reason);
-      return;
-    }
-    const rule: PortRule = { protocol: proto };
-    if (parsed.kind === 'name') rule.name = parsed.name;
-    else if (parsed.port !== 0) {
-      rule.port = parsed.port;
-      if (pp?.endPort !== undefined && pp.endPort !== null) {
-        const end = Number(pp.endPort);
-        if (!Number.isInteger(end) || end < parsed.port || end > 65535) {
-          p.error(pth, `invalid endPort ${String(pp.endPort)}`);
-          return;
-        }
-        if (end > parsed.port) rule.endPort = end;
-      }
-    }
+    const entry = parsePortEntry(pp, pth, p, 'kubernetes');
+    if (!entry) return;
+    const rule = portRuleOf(entry);
     out.push(rule);
   });
   return out;

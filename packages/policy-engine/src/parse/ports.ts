@@ -46,6 +46,102 @@ export function parsePortValue(v: unknown): ParsedPort {
   return { kind: 'name', name };
 }
 
+/**
+ * Protocols a Kubernetes `NetworkPolicyPort` may name; it defaults to TCP.
+ */
+export const KUBERNETES_PORT_PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
+
+/**
+ * Protocols a Cilium `PortProtocol` may name; it defaults to ANY. VRRP and
+ * IGMP need `--enable-extended-ip-protocols`, take no port, and are not
+ * modelled (the parser warns and skips them).
+ */
+export const CILIUM_PORT_PROTOCOLS = [
+  'TCP',
+  'UDP',
+  'SCTP',
+  'ANY',
+  'VRRP',
+  'IGMP',
+] as const;
+
+/** Which policy API a port entry comes from. */
+export type PortDialect = 'kubernetes' | 'cilium';
+
+/** One parsed `{ port, endPort, protocol }` entry. */
+export interface PortEntry {
+  protocol: (typeof CILIUM_PORT_PROTOCOLS)[number];
+  port: Exclude<ParsedPort, { kind: 'invalid' }>;
+  /** Set when the entry is a range wider than one port. */
+  endPort?: number;
+}
+
+/**
+ * Parses one `{ port, endPort, protocol }` entry the way the API server and
+ * Cilium validate it: the dialect decides the protocols and the default; a
+ * Cilium `endPort: 0` means no range, Kubernetes refuses an `endPort` below
+ * `port`. Errors go to `p`; the result is `undefined` for a refused entry.
+ */
+export function parsePortEntry(
+  pp: Record<string, unknown> | undefined,
+  path: string,
+  p: Problems,
+  dialect: PortDialect,
+): PortEntry | undefined {
+  const allowed: readonly string[] =
+    dialect === 'kubernetes'
+      ? KUBERNETES_PORT_PROTOCOLS
+      : CILIUM_PORT_PROTOCOLS;
+  const missing =
+    pp?.protocol === undefined || (dialect === 'cilium' && pp.protocol === '');
+  const fallback = dialect === 'kubernetes' ? 'TCP' : 'ANY';
+  const protocol = missing ? fallback : String(pp!.protocol).toUpperCase();
+  if (!allowed.includes(protocol)) {
+    p.error(path, `invalid protocol ${String(pp?.protocol)}`);
+    return undefined;
+  }
+  const port = parsePortValue(pp?.port);
+  if (port.kind === 'invalid') {
+    p.error(path, port.reason);
+    return undefined;
+  }
+  const entry: PortEntry = {
+    protocol: protocol as PortEntry['protocol'],
+    port,
+  };
+  if (
+    port.kind === 'number' &&
+    port.port !== 0 &&
+    pp?.endPort !== undefined &&
+    pp.endPort !== null
+  ) {
+    const end = Number(pp.endPort);
+    if (!Number.isInteger(end) || end < 0 || end > 65535) {
+      p.error(path, `endPort ${String(pp.endPort)} out of range 0-65535`);
+      return undefined;
+    }
+    if (end < port.port && !(dialect === 'cilium' && end === 0)) {
+      p.error(path, `endPort ${end} is lower than port ${port.port}`);
+      return undefined;
+    }
+    if (end > port.port) entry.endPort = end;
+  }
+  return entry;
+}
+
+/** The policy IR's port rule for a parsed entry (VRRP and IGMP excluded). */
+export function portRuleOf(entry: PortEntry): PortRule {
+  const rule: PortRule = {
+    protocol: entry.protocol as PortRule['protocol'],
+  };
+  if (entry.port.kind === 'name') rule.name = entry.port.name;
+  else if (entry.port.port !== 0) {
+    rule.port = entry.port.port;
+    if (entry.endPort !== undefined) rule.endPort = entry.endPort;
+  }
+  return rule;
+}
+
 const ICMP4: Record<string, number> = {
   EchoReply: 0,
   DestinationUnreachable: 3,
@@ -250,19 +346,9 @@ export function parseToPorts(
       p.error(`${ep}.ports`, `too many ports (${ports.length} > ${MAX_PORTS})`);
     ports.forEach((pp: Record<string, unknown>, j) => {
       const pth = `${ep}.ports[${j}]`;
-      const proto =
-        pp?.protocol === undefined || pp.protocol === ''
-          ? 'ANY'
-          : String(pp.protocol).toUpperCase();
-      if (!['TCP', 'UDP', 'SCTP', 'ANY', 'VRRP', 'IGMP'].includes(proto)) {
-        p.error(pth, `invalid protocol ${String(pp?.protocol)}`);
-        return;
-      }
-      const parsed = parsePortValue(pp?.port);
-      if (parsed.kind === 'invalid') {
-        p.error(pth, parsed.reason);
-        return;
-      }
+      const entry = parsePortEntry(pp, pth, p, 'cilium');
+      if (!entry) return;
+      const { protocol: proto, port: parsed } = entry;
       if (proto === 'VRRP' || proto === 'IGMP') {
         if (parsed.kind === 'name' || parsed.port !== 0)
           p.error(pth, `${proto} cannot have a port`);
@@ -286,23 +372,7 @@ export function parseToPorts(
             p.error(pth, 'L7 rules cannot apply to port 0');
         }
       }
-      const rule: PortRule = { protocol: proto as PortRule['protocol'] };
-      if (parsed.kind === 'name') rule.name = parsed.name;
-      else if (parsed.port !== 0) {
-        rule.port = parsed.port;
-        if (pp?.endPort !== undefined && pp.endPort !== null) {
-          const end = Number(pp.endPort);
-          if (!Number.isInteger(end) || end < 0 || end > 65535) {
-            p.error(pth, `endPort ${String(pp.endPort)} out of range 0-65535`);
-            return;
-          }
-          if (end !== 0 && end < parsed.port) {
-            p.error(pth, `endPort ${end} is lower than port ${parsed.port}`);
-            return;
-          }
-          if (end > parsed.port) rule.endPort = end;
-        }
-      }
+      const rule = portRuleOf(entry);
       if (l7) rule.l7 = l7;
       if (serverNames) rule.serverNames = serverNames;
       out.push(rule);

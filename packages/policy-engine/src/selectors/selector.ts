@@ -5,23 +5,16 @@ import {
   parseLabelKey,
 } from '../model/labels';
 
-/**
- * Label selector operator.
- *
- * @public
- */
-export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+import { LabelRequirement, requirementHolds } from './requirements';
+
+export type { SelectorOperator } from './requirements';
 
 /**
- * One requirement of a selector; all requirements of a selector are ANDed.
+ * One requirement of a Cilium selector: its key carries a label source.
  *
  * @public
  */
-export interface Requirement {
-  key: LabelKey;
-  operator: SelectorOperator;
-  values: string[];
-}
+export type Requirement = LabelRequirement<LabelKey>;
 
 /**
  * A normalised Kubernetes/Cilium label selector (matchLabels become `In`).
@@ -125,26 +118,6 @@ export function parseSelector(
   return makeSelector(reqs);
 }
 
-/** Does a requirement hold for these labels? */
-export function requirementMatches(
-  r: Requirement,
-  labels: EndpointLabels,
-): boolean {
-  const v = lookupLabel(labels, r.key);
-  switch (r.operator) {
-    case 'In':
-      return v !== undefined && r.values.includes(v);
-    case 'NotIn':
-      return v === undefined || !r.values.includes(v);
-    case 'Exists':
-      return v !== undefined;
-    case 'DoesNotExist':
-      return v === undefined;
-    default:
-      return false;
-  }
-}
-
 /**
  * Does the selector match these labels?
  *
@@ -152,7 +125,7 @@ export function requirementMatches(
  */
 export function selectorMatches(s: Selector, labels: EndpointLabels): boolean {
   for (const r of s.requirements)
-    if (!requirementMatches(r, labels)) return false;
+    if (!requirementHolds(r, lookupLabel(labels, r.key))) return false;
   return true;
 }
 

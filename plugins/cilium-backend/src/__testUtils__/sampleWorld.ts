@@ -19,7 +19,11 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { parseAllDocuments } from 'yaml';
+import {
+  loadDirectory,
+  PolicyEngine,
+} from '@cilium-zero-trust/cilium-policy-engine';
+import { loadCatalogEntities } from '@cilium-zero-trust/hubble-relay-sim';
 
 /** The repository root (this file is four folders down). */
 export const repoRoot = path.resolve(__dirname, '../../../..');
@@ -31,7 +35,6 @@ function fullRef(ref: string, kind: string): string {
   );
 }
 
-/** The sample catalog with the relations the catalog processors would add. */
 /** A Component found in the cluster by the Kubernetes plugin's annotations. */
 export function kubernetesComponent(
   name: string,
@@ -57,37 +60,41 @@ export function kubernetesComponent(
   };
 }
 
+/** The sample catalog with the relations the catalog processors would add. */
 export function sampleEntities(): Entity[] {
-  const dir = path.join(examples, 'catalog');
-  const files = [
-    'org.yaml',
-    'systems.yaml',
-    'resources.yaml',
-    ...fs.readdirSync(path.join(dir, 'components')).map(f => `components/${f}`),
-  ];
-  const out: Entity[] = [];
-  for (const f of files) {
-    for (const doc of parseAllDocuments(
-      fs.readFileSync(path.join(dir, f), 'utf8'),
-    )) {
-      const e = doc.toJS() as Entity;
-      if (!e?.kind) continue;
-      e.metadata.namespace = e.metadata.namespace ?? 'default';
+  return loadCatalogEntities(path.join(examples, 'catalog'))
+    .filter(e => e.kind !== 'Location')
+    .map(e => {
       const owner = (e.spec as any)?.owner;
       const dependsOn = ((e.spec as any)?.dependsOn ?? []) as string[];
-      e.relations = [
-        ...(owner
-          ? [{ type: RELATION_OWNED_BY, targetRef: fullRef(owner, 'group') }]
-          : []),
-        ...dependsOn.map(d => ({
-          type: RELATION_DEPENDS_ON,
-          targetRef: fullRef(d, 'component'),
-        })),
-      ];
-      out.push(e);
-    }
-  }
-  return out;
+      return {
+        ...e,
+        metadata: {
+          ...e.metadata,
+          namespace: e.metadata.namespace ?? 'default',
+        },
+        relations: [
+          ...(owner
+            ? [{ type: RELATION_OWNED_BY, targetRef: fullRef(owner, 'group') }]
+            : []),
+          ...dependsOn.map(d => ({
+            type: RELATION_DEPENDS_ON,
+            targetRef: fullRef(d, 'component'),
+          })),
+        ],
+      };
+    });
+}
+
+/** The policy engine over the sample world's policies and cluster. */
+export function sampleEngine(): PolicyEngine {
+  return new PolicyEngine(
+    loadDirectory([
+      path.join(examples, 'gitops/policies'),
+      path.join(examples, 'cluster'),
+    ]),
+    { clusterName: 'dev' },
+  );
 }
 
 /** user ref → the user ref and its groups (as the default sign-in resolver gives them). */
@@ -236,16 +243,4 @@ export function sampleConfig(
   });
 }
 
-/** Polls until fn returns a value. */
-export async function eventually<T>(
-  fn: () => Promise<T | undefined>,
-  timeoutMs = 15000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise(r => setTimeout(r, 100));
-  }
-}
+export { eventually } from '@internal/test-shared-data';

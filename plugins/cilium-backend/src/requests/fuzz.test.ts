@@ -15,18 +15,7 @@ import {
   tempDir,
   userInfoFactory,
 } from '../__testUtils__/sampleWorld';
-
-/** A small seeded PRNG (mulberry32), so a failure can be replayed. */
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@cilium-zero-trust/hubble-relay-sim';
 
 const demo = {
   source: 'component:default/checkout',
@@ -186,7 +175,7 @@ describe('fuzzing the write routes', () => {
         .send(demo);
       expect(created.status).toBe(201);
       const id = created.body.id;
-      const r = rng(SEED);
+      const r = seededRandom(SEED);
       const failures: string[] = [];
       const statuses = new Map<number, number>();
       let sent = 0;

@@ -12,7 +12,7 @@ import {
   withPolicies,
 } from '@cilium-zero-trust/cilium-policy-engine';
 import type { GenerateRequest } from '@cilium-zero-trust/cilium-policy-engine';
-import { examples } from '../__testUtils__/sampleWorld';
+import { examples, sampleEngine } from '../__testUtils__/sampleWorld';
 import { describeWithShared, sharedPath } from '@internal/test-shared-data';
 
 const crdFile = sharedPath(
@@ -162,13 +162,7 @@ const cases: Array<[string, GenerateRequest]> = [
 
 describeWithShared('generated policies', crdFile, () => {
   const validate = crdValidator();
-  const engine = new PolicyEngine(
-    loadDirectory([
-      path.join(examples, 'gitops/policies'),
-      path.join(examples, 'cluster'),
-    ]),
-    { clusterName: 'dev' },
-  );
+  const engine = sampleEngine();
 
   it.each(cases)(
     '%s: valid against the CiliumNetworkPolicy CRD schema and adds exactly the requested edges',

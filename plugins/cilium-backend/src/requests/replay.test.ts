@@ -1,12 +1,7 @@
 import type { LeanFlow } from '@cilium-zero-trust/plugin-cilium-node';
-import path from 'path';
-import {
-  loadDirectory,
-  planChange,
-  PolicyEngine,
-} from '@cilium-zero-trust/cilium-policy-engine';
+import { planChange } from '@cilium-zero-trust/cilium-policy-engine';
 import { replayFlows } from './replay';
-import { examples } from '../__testUtils__/sampleWorld';
+import { sampleEngine } from '../__testUtils__/sampleWorld';
 
 function flow(options: {
   verdict: string;
@@ -65,13 +60,7 @@ function flow(options: {
 
 describe('replayFlows', () => {
   it('lists the recent drops the demo request would allow, and nothing else', () => {
-    const before = new PolicyEngine(
-      loadDirectory([
-        path.join(examples, 'gitops/policies'),
-        path.join(examples, 'cluster'),
-      ]),
-      { clusterName: 'dev' },
-    );
+    const before = sampleEngine();
     const plan = planChange(
       {
         id: 'req-0a1b2c3d',

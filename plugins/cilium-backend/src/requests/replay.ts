@@ -1,9 +1,10 @@
 import { RequestReplay } from '@cilium-zero-trust/plugin-cilium-common';
 import type { LeanFlow } from '@cilium-zero-trust/plugin-cilium-node';
 import { podLabelsFromEndpointLabels as podLabels } from '../services/EntityWorkloadIndex';
-import type {
-  PeerQuery,
-  PolicyEngine,
+import {
+  isPeerEntity,
+  type PeerQuery,
+  type PolicyEngine,
 } from '@cilium-zero-trust/cilium-policy-engine';
 
 const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
@@ -24,19 +25,7 @@ function endpointQuery(
   );
   if (reserved) {
     const entity = reserved.slice('reserved:'.length);
-    if (
-      [
-        'host',
-        'remote-node',
-        'kube-apiserver',
-        'health',
-        'ingress',
-        'unmanaged',
-        'init',
-      ].includes(entity)
-    ) {
-      return { entity: entity as any };
-    }
+    if (isPeerEntity(entity)) return { entity };
   }
   if (names.length) return { fqdn: names[0] };
   return ip ? { ip } : undefined;

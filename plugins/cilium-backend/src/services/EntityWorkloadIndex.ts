@@ -6,7 +6,15 @@ import {
   LabelSelectorRequirement,
   matchesLabelSelector,
 } from '@cilium-zero-trust/plugin-cilium-common';
-import * as ipaddr from 'ipaddr.js';
+import {
+  compileDnsPattern,
+  dnsCovers,
+  DnsPattern,
+  IpRange,
+  parseAddress,
+  parseCidr,
+  rangeInside,
+} from '@cilium-zero-trust/cilium-policy-engine';
 
 interface WorkloadClaim {
   entityRef: string;
@@ -15,8 +23,9 @@ interface WorkloadClaim {
 
 interface ExternalClaim {
   entityRef: string;
-  fqdns: string[];
-  cidrs: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]>;
+  /** `cilium.backstage.io/fqdn` names and patterns, with Cilium's meaning. */
+  fqdns: DnsPattern[];
+  cidrs: IpRange[];
 }
 
 /** Turns Hubble's `source:key=value` endpoint labels into Kubernetes pod labels. */
@@ -33,11 +42,33 @@ export function podLabelsFromEndpointLabels(
   return out;
 }
 
-function fqdnMatches(pattern: string, name: string): boolean {
-  const n = name.replace(/\.$/, '').toLowerCase();
-  const p = pattern.replace(/\.$/, '').toLowerCase();
-  if (p.startsWith('*.')) return n.endsWith(p.slice(1));
-  return n === p;
+/** Parses an annotation's CIDR list as the engine does; bad entries are skipped. */
+function parseCidrs(list: string): IpRange[] {
+  const out: IpRange[] = [];
+  for (const text of list.split(',').map(t => t.trim())) {
+    if (!text.includes('/')) continue;
+    try {
+      out.push(parseCidr(text));
+    } catch {
+      // not a CIDR: the catalog linter reports it
+    }
+  }
+  return out;
+}
+
+/** An address as a one-address range; IPv4-mapped IPv6 becomes IPv4. */
+function addressRange(text: string): IpRange | undefined {
+  if (!text) return undefined;
+  try {
+    const a = parseAddress(text);
+    if (a.family === 6 && a.value >> 32n === 0xffffn) {
+      const v4 = a.value & 0xffffffffn;
+      return { family: 4, start: v4, end: v4 };
+    }
+    return { family: a.family, start: a.value, end: a.value };
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -64,12 +95,9 @@ export class EntityWorkloadIndex {
       const fqdns = (a[ANNOTATION_CILIUM_FQDN] ?? '')
         .split(',')
         .map(s => s.trim())
-        .filter(Boolean);
-      const cidrs = (a[ANNOTATION_CILIUM_CIDR] ?? '')
-        .split(',')
-        .map(s => s.trim())
-        .filter(s => ipaddr.isValidCIDR(s))
-        .map(s => ipaddr.parseCIDR(s));
+        .filter(Boolean)
+        .map(compileDnsPattern);
+      const cidrs = parseCidrs(a[ANNOTATION_CILIUM_CIDR] ?? '');
       if (fqdns.length || cidrs.length)
         this.externals.push({ entityRef, fqdns, cidrs });
     }
@@ -122,49 +150,24 @@ export class EntityWorkloadIndex {
 
   /** The Resource entity whose CIDRs hold a whole address range. */
   lookupRange(start: string, end: string): string | undefined {
-    if (!ipaddr.isValid(start) || !ipaddr.isValid(end)) return undefined;
-    const a = ipaddr.parse(start);
-    const b = ipaddr.parse(end);
-    for (const ext of this.externals) {
-      for (const [net, bits] of ext.cidrs) {
-        if (
-          net.kind() === a.kind() &&
-          a.match(net as any, bits) &&
-          b.kind() === a.kind() &&
-          b.match(net as any, bits)
-        ) {
-          return ext.entityRef;
-        }
-      }
-    }
-    return undefined;
+    const a = addressRange(start);
+    const b = addressRange(end);
+    if (!a || !b || a.family !== b.family) return undefined;
+    const range: IpRange = { family: a.family, start: a.start, end: b.end };
+    return this.externals.find(ext =>
+      ext.cidrs.some(net => rangeInside(range, net)),
+    )?.entityRef;
   }
 
   /** The Resource entity for an external peer, by DNS name or IP. */
   lookupExternal(names: string[], ip: string): string | undefined {
     if (this.externals.length === 0) return undefined;
-    let addr: ipaddr.IPv4 | ipaddr.IPv6 | undefined;
-    if (ip && ipaddr.isValid(ip)) {
-      addr = ipaddr.parse(ip);
-      if (
-        addr.kind() === 'ipv6' &&
-        (addr as ipaddr.IPv6).isIPv4MappedAddress()
-      ) {
-        addr = (addr as ipaddr.IPv6).toIPv4Address();
-      }
-    }
+    const addr = addressRange(ip);
     for (const ext of this.externals) {
-      if (names.some(n => ext.fqdns.some(p => fqdnMatches(p, n))))
+      if (names.some(n => ext.fqdns.some(p => dnsCovers(p, n))))
         return ext.entityRef;
-      if (
-        addr &&
-        ext.cidrs.some(
-          ([net, bits]) =>
-            net.kind() === addr!.kind() && addr!.match(net as any, bits),
-        )
-      ) {
+      if (addr && ext.cidrs.some(net => rangeInside(addr, net)))
         return ext.entityRef;
-      }
     }
     return undefined;
   }

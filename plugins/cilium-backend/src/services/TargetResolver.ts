@@ -7,16 +7,15 @@ import {
 import { InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
-  GenerateLabelSelector,
   GenerateTarget,
   GenerateWorkloadEnd,
+  selectorObjectOf,
 } from '@cilium-zero-trust/cilium-policy-engine';
 import {
   ANNOTATION_CILIUM_CIDR,
   ANNOTATION_CILIUM_FQDN,
   ConnectivityTarget,
   getWorkloadIdentity,
-  LabelSelectorRequirement,
 } from '@cilium-zero-trust/plugin-cilium-common';
 import { ownersOf } from './ownership';
 
@@ -43,29 +42,6 @@ export function normalizeEntityRef(ref: string, field: string): string {
       `${field} "${ref}" is not an entity ref; write it as kind:namespace/name, e.g. component:default/checkout`,
     );
   }
-}
-
-function toSelector(
-  requirements: LabelSelectorRequirement[],
-): GenerateLabelSelector {
-  const matchLabels: Record<string, string> = {};
-  const matchExpressions: NonNullable<
-    GenerateLabelSelector['matchExpressions']
-  > = [];
-  for (const r of requirements) {
-    if (r.operator === 'In' && r.values.length === 1 && !(r.key in matchLabels))
-      matchLabels[r.key] = r.values[0];
-    else
-      matchExpressions.push({
-        key: r.key,
-        operator: r.operator,
-        ...(r.values.length ? { values: r.values } : {}),
-      });
-  }
-  return {
-    ...(Object.keys(matchLabels).length ? { matchLabels } : {}),
-    ...(matchExpressions.length ? { matchExpressions } : {}),
-  };
 }
 
 /**
@@ -119,7 +95,7 @@ export class TargetResolver {
       entityRef: sourceRef,
       name: source.metadata.name,
       namespace: src.identity.namespace,
-      selector: toSelector(src.identity.requirements),
+      selector: selectorObjectOf(src.identity.requirements),
     };
     return {
       cluster: src.identity.cluster,
@@ -172,7 +148,7 @@ export class TargetResolver {
           entityRef: targetRef,
           name: dst.metadata.name,
           namespace: result.identity.namespace,
-          selector: toSelector(result.identity.requirements),
+          selector: selectorObjectOf(result.identity.requirements),
         },
         destinationOwners: ownersOf(dst),
         ingressIntoService: true,

@@ -1,4 +1,10 @@
 import { readCorpusFlows } from '../__testUtils__/corpusFlows';
+import {
+  SYNTHETIC_APPS,
+  SYNTHETIC_NAMESPACES,
+  setSyntheticVerdict,
+  syntheticEndpoint,
+} from '../__testUtils__/syntheticFlows';
 import { flowToJson, getFlowsResponseToJson } from '../protojson/flowToJson';
 import { encodeGetFlowsResponse } from '../__testUtils__/relayMessages';
 import { decodeFlowLean, decodeGetFlowsResponseLean } from './decodeFlowFast';
@@ -118,42 +124,12 @@ function expectMatchesReference(bytes: Buffer) {
   expect(raw2.equals(raw)).toBe(true);
 }
 
-// Flows shaped like bench/lib/realisticFlows.js (what the ingest benchmark
-// streams): 8 labels per endpoint, workloads, two *_allowed_by policies,
-// some drops and HTTP L7.
-const NAMESPACES = ['storefront', 'checkout', 'catalog', 'payments'];
-const APPS = ['api', 'web', 'worker', 'db', 'cache', 'gateway'];
-
-function endpoint(ns: string, app: string, replica: number): EndpointJson {
-  return {
-    ID: 1000 + APPS.indexOf(app),
-    identity: 20000 + NAMESPACES.indexOf(ns) * 10 + APPS.indexOf(app),
-    cluster_name: 'default',
-    namespace: ns,
-    labels: [
-      `k8s:app.kubernetes.io/name=${ns}-${app}`,
-      `k8s:app.kubernetes.io/part-of=${ns}`,
-      'k8s:app.kubernetes.io/version=1.42.0',
-      `k8s:backstage.io/kubernetes-id=${ns}-${app}`,
-      `k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=${ns}`,
-      'k8s:io.cilium.k8s.policy.cluster=default',
-      `k8s:io.cilium.k8s.policy.serviceaccount=${ns}-${app}`,
-      `k8s:io.kubernetes.pod.namespace=${ns}`,
-    ],
-    pod_name: `${ns}-${app}-7d9f8b6c5d-${String(replica).padStart(5, 'x')}`,
-    workloads: [{ name: `${ns}-${app}`, kind: 'Deployment' }],
-  };
-}
-
-function policy(name: string, ns: string): PolicyJson {
-  return {
-    name,
-    namespace: ns,
-    labels: [`k8s:io.cilium.k8s.policy.name=${name}`],
-    revision: '1234',
-    kind: 'CiliumNetworkPolicy',
-  };
-}
+// Flows built like bench/lib/realisticFlows.js (what the ingest benchmark
+// streams, with the same endpoint and policy builders): 8 labels per
+// endpoint, workloads, two *_allowed_by policies, some drops and HTTP L7.
+const NAMESPACES = SYNTHETIC_NAMESPACES.slice(0, 4);
+const APPS = SYNTHETIC_APPS;
+const endpoint = syntheticEndpoint;
 
 function realisticLines(n: number): GetFlowsResponseJson[] {
   const out: GetFlowsResponseJson[] = [];
@@ -196,16 +172,12 @@ function realisticLines(n: number): GetFlowsResponseJson[] {
       is_reply: false,
       Summary: 'TCP Flags: SYN',
     };
-    if (dropped) {
-      flow.drop_reason = 133;
-      flow.drop_reason_desc = 'POLICY_DENIED';
-      flow.egress_denied_by = [policy(`deny-${sapp}`, sns)];
-    } else {
-      flow.egress_allowed_by = [policy(`allow-egress-${sapp}-to-${dapp}`, sns)];
-      flow.ingress_allowed_by = [
-        policy(`allow-ingress-${dapp}-from-${sapp}`, dns),
-      ];
-    }
+    setSyntheticVerdict(flow, {
+      dropped,
+      deniedBy: true,
+      src: { ns: sns, app: sapp },
+      dst: { ns: dns, app: dapp },
+    });
     if (l7) {
       flow.l7 = {
         type: 'REQUEST',

@@ -1,4 +1,10 @@
-import { emptyForm, formFromFlow, toRequestBody } from './requestForm';
+import { REQUESTABLE_ENTITIES } from '@cilium-zero-trust/plugin-cilium-common';
+import {
+  CILIUM_ENTITIES,
+  emptyForm,
+  formFromFlow,
+  toRequestBody,
+} from './requestForm';
 
 describe('requestForm', () => {
   it('builds the body, with port ranges, an HTTP rule and the expiry', () => {
@@ -98,5 +104,14 @@ describe('requestForm', () => {
       targetType: 'cidr',
       cidr: '198.51.100.4/32',
     });
+  });
+});
+
+describe('CILIUM_ENTITIES', () => {
+  it('offers exactly the entities the guardrails accept from a requester', () => {
+    expect(CILIUM_ENTITIES).toEqual([...REQUESTABLE_ENTITIES]);
+    expect(CILIUM_ENTITIES).not.toContain('world');
+    expect(CILIUM_ENTITIES).not.toContain('all');
+    expect(CILIUM_ENTITIES).not.toContain('cluster');
   });
 });

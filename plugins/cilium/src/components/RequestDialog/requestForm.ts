@@ -1,6 +1,7 @@
 import {
   ConnectivityRequestBody,
   ConnectivityTarget,
+  REQUESTABLE_ENTITIES,
 } from '@cilium-zero-trust/plugin-cilium-common';
 import type { FlowRow } from '../LiveTraffic/flowSummary';
 
@@ -30,15 +31,11 @@ export interface RequestFormValues {
   expiresOn: string;
 }
 
-/** Cilium entities a request may name (the backend refuses world, all and cluster without a platform flag). */
-export const CILIUM_ENTITIES = [
-  'kube-apiserver',
-  'host',
-  'remote-node',
-  'ingress',
-  'health',
-  'world',
-];
+/**
+ * Cilium entities the form offers: exactly those the guardrails accept from a
+ * requester (world, all and cluster are platform decisions).
+ */
+export const CILIUM_ENTITIES: readonly string[] = REQUESTABLE_ENTITIES;
 
 export const HTTP_METHODS = [
   'GET',
@@ -184,7 +181,6 @@ export function formFromFlow(row: FlowRow): Partial<RequestFormValues> {
     out.fqdn = row.destinationName;
   } else if (
     row.destinationReserved &&
-    row.destinationReserved !== 'world' &&
     CILIUM_ENTITIES.includes(row.destinationReserved)
   ) {
     out.targetType = 'cilium-entity';
