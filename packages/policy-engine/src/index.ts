@@ -77,6 +77,7 @@ export type {
 } from './evaluate/engine';
 export type { Edge, Graph, Grant, Peer, SideResult } from './evaluate/types';
 export type { ResolvedElement } from './evaluate/resolve';
+export type { DnsPattern } from './evaluate/fqdn';
 export { diffGraphs, diffEngines } from './evaluate/diff';
 export type { DiffEntry } from './evaluate/diff';
 export { lint } from './lint/lint';

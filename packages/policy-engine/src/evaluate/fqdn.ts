@@ -5,7 +5,11 @@ const SAMPLE_LABEL = 'zq-sample-label-zq';
 /** The longest DNS name or pattern accepted anywhere (Cilium's matchName / matchPattern limit). */
 export const MAX_DNS_NAME_LENGTH = 255;
 
-/** A compiled matchName / matchPattern; `test` has RegExp's signature. */
+/**
+ * A compiled matchName / matchPattern; `test` has RegExp's signature.
+ *
+ * @public
+ */
 export interface DnsPattern {
   /** The normalised pattern (lower case, no trailing dot). */
   readonly source: string;

@@ -10,7 +10,11 @@
  * so nothing backtracks.
  */
 
-/** Is this code point a control character or a line terminator (see the module comment)? */
+/**
+ * Is this code point a control character or a line terminator (see the module comment)?
+ *
+ * @public
+ */
 export function isControlCharacter(codePoint: number): boolean {
   return (
     codePoint <= 0x1f ||
@@ -47,7 +51,11 @@ export interface ControlCharacterFound {
   position: number;
 }
 
-/** `U+0085` */
+/**
+ * `U+0085`
+ *
+ * @public
+ */
 export function codePointName(codePoint: number): string {
   return `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`;
 }
@@ -82,8 +90,8 @@ export function findControlCharacter(
 
 /**
  * The refusal message for text with a control character, without the field
- * name: `must not contain control characters or line breaks (found U+0085
- * at position 12)`. Undefined when the text is clean.
+ * name, e.g. "must not contain control characters or line breaks (found
+ * U+0085 at position 12)". Undefined when the text is clean.
  * @public
  */
 export function controlCharacterProblem(
