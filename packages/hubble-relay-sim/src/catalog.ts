@@ -3,7 +3,9 @@ import { parseAllDocuments } from 'yaml';
 import type { Entity } from '@backstage/catalog-model';
 import { listManifestFiles } from '@cilium-zero-trust/cilium-policy-engine';
 
-/** `kind:namespace/name`, lower-case kind, namespace `default` when absent. */
+/** `kind:namespace/name`, lower-case kind, namespace `default` when absent.
+ * @public
+ */
 export function catalogEntityRef(e: Entity): string {
   return `${e.kind.toLowerCase()}:${e.metadata.namespace ?? 'default'}/${
     e.metadata.name
@@ -16,6 +18,7 @@ export function catalogEntityRef(e: Entity): string {
  * loader of a file-based catalog: the stand-in and the tests of the sample
  * world use it. Documents that are not entities are skipped; a later entity
  * with the same ref replaces an earlier one.
+ * @public
  */
 export function loadCatalogEntities(dir: string): Entity[] {
   const byRef = new Map<string, Entity>();

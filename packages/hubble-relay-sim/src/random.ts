@@ -4,6 +4,7 @@
  * be replayed. Not for anything secret.
  *
  * @returns a function giving numbers in [0, 1)
+ * @public
  */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;

@@ -62,6 +62,7 @@ function labelMatches(pieces: string[], label: string): boolean {
  * `[-a-z0-9_]` within one label; `*` alone matches every name). Matching is
  * label by label, each label in one pass over its literal pieces: time grows
  * with the name's length, never exponentially with the number of `*`.
+ * @public
  */
 export function compileDnsPattern(pattern: string): DnsPattern {
   const p = pattern.toLowerCase().replace(/\.$/, '');
@@ -83,6 +84,7 @@ export function compileDnsPattern(pattern: string): DnsPattern {
 /**
  * Does a rule pattern cover a peer name? The peer can itself be a pattern
  * (`*.example.com`); it is covered when a sample name of it matches.
+ * @public
  */
 export function dnsCovers(rule: DnsPattern, peer: string): boolean {
   const sample = peer

@@ -38,7 +38,9 @@ function bytesToBig(bytes: number[]): bigint {
   return v;
 }
 
-/** Parses an address (v4, v6, v4-mapped v6 stays v6). */
+/** Parses an address (v4, v6, v4-mapped v6 stays v6).
+ * @public
+ */
 export function parseAddress(text: string): {
   family: IpFamily;
   value: bigint;
@@ -54,7 +56,9 @@ export function isIpAddress(text: string): boolean {
   return ipaddr.isValid(text.trim());
 }
 
-/** Error for a malformed CIDR. */
+/** Error for a malformed CIDR.
+ * @public
+ */
 export class CidrError extends Error {}
 
 /**
@@ -203,7 +207,9 @@ export function rangesHave(
   return false;
 }
 
-/** Is `inner` inside `outer`? */
+/** Is `inner` inside `outer`?
+ * @public
+ */
 export function rangeInside(inner: IpRange, outer: IpRange): boolean {
   return (
     inner.family === outer.family &&
