@@ -12,6 +12,7 @@
 # Prints "PASS: …"/"FAIL: …" per check and last "packaging: N passed, N failed".
 #
 #   test/packaging/cli-installed.sh [--skip-build]   (--skip-build: dist/ is current)
+#   PACKED_TARBALLS=<dir> uses the tarballs scripts/pack-all.js wrote there instead of packing
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -48,15 +49,25 @@ if node --help 2>/dev/null | grep -q -- '--experimental-strip-types'; then
   node_flags+=(--no-experimental-strip-types)
 fi
 
-echo "== pack (${build_flag:-with build})"
 start=$(date +%s)
-if ! node "$repo/scripts/pack-all.js" "$work/tarballs" $build_flag \
-  @cilium-zero-trust/cilium-policy-engine \
-  @cilium-zero-trust/plugin-cilium-common \
-  @cilium-zero-trust/plugin-cilium-node \
-  @cilium-zero-trust/hubble-relay-sim >"$work/tarballs.txt"; then
-  fail "pack the CLI packages"
-  finish
+if [ -n "${PACKED_TARBALLS:-}" ]; then
+  # Tarballs already made by scripts/pack-all.js (CI packs once for this test
+  # and the adoption test).
+  echo "== using the tarballs in $PACKED_TARBALLS"
+  if ! ls "$PACKED_TARBALLS"/cilium-zero-trust-{cilium-policy-engine,plugin-cilium-common,plugin-cilium-node,hubble-relay-sim}-[0-9]*.tgz >"$work/tarballs.txt"; then
+    fail "find the CLI packages' tarballs in $PACKED_TARBALLS"
+    finish
+  fi
+else
+  echo "== pack (${build_flag:-with build})"
+  if ! node "$repo/scripts/pack-all.js" "$work/tarballs" $build_flag \
+    @cilium-zero-trust/cilium-policy-engine \
+    @cilium-zero-trust/plugin-cilium-common \
+    @cilium-zero-trust/plugin-cilium-node \
+    @cilium-zero-trust/hubble-relay-sim >"$work/tarballs.txt"; then
+    fail "pack the CLI packages"
+    finish
+  fi
 fi
 echo "packed in $(($(date +%s) - start)) s: $(xargs -n1 basename <"$work/tarballs.txt" | tr '\n' ' ')"
 
