@@ -68,6 +68,8 @@ export interface CiliumApi {
   withdrawRequest(id: string, comment?: string): Promise<ConnectivityRequest>;
   /** Merges a request published to the local GitOps repository (reviewers). */
   mergeRequest(id: string): Promise<ConnectivityRequest>;
+  /** Publishes an approved request again after its publication failed (reviewers). */
+  retryPublishRequest(id: string): Promise<ConnectivityRequest>;
   /** The request event log as CSV or JSON lines (reviewers). */
   exportAudit(query: AuditQuery): Promise<string>;
 }

@@ -158,6 +158,14 @@ export class CiliumClient implements CiliumApi {
     return this.send('POST', `/requests/${encodeURIComponent(id)}/merge`, {});
   }
 
+  async retryPublishRequest(id: string): Promise<ConnectivityRequest> {
+    return this.send(
+      'POST',
+      `/requests/${encodeURIComponent(id)}/retry-publish`,
+      {},
+    );
+  }
+
   async exportAudit(query: AuditQuery): Promise<string> {
     const params = new URLSearchParams({ format: query.format });
     if (query.from) params.set('from', query.from);

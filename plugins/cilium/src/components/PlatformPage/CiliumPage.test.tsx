@@ -56,6 +56,15 @@ describe('CiliumPage', () => {
         if (params.action === 'reject')
           return record('rejected', { rejectReason: (body as any).reason });
         if (params.action === 'withdraw') return record('withdrawn');
+        if (params.action === 'retry-publish')
+          return record('published', {
+            publishing: [{ action: 'publish', status: 'done', attempts: 6 }],
+            publication: {
+              publisher: 'local-git',
+              branch: 'netpol/req-1a2b3c4d',
+              state: 'open',
+            },
+          });
         return record('merged', {
           publication: { ...current.publication!, state: 'merged' },
         });
@@ -255,6 +264,56 @@ describe('CiliumPage', () => {
       expect(screen.getByTestId('publication')).toHaveTextContent('(merged)'),
     );
     expect(posted.map(p => p.path)).toEqual(['req-1a2b3c4d/merge']);
+  });
+
+  it('shows a reviewer a failed publication with its error, and retries it', async () => {
+    current = storedRequest({
+      state: 'approved',
+      publishing: [
+        {
+          action: 'publish',
+          status: 'failed',
+          attempts: 5,
+          lastError: 'remote rejected the push',
+        },
+      ],
+    });
+    await render(
+      'user:default/priya.raman',
+      ['group:default/platform-team'],
+      '/requests/req-1a2b3c4d',
+    );
+    expect(await screen.findByTestId('publishing-failed')).toHaveTextContent(
+      'Publishing failed after 5 attempts: remote rejected the push',
+    );
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Retry publishing req-1a2b3c4d' }),
+    );
+    fireEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Retry publishing',
+      }),
+    );
+    await waitFor(() =>
+      expect(screen.getByTestId('publication')).toHaveTextContent(
+        'Branch netpol/req-1a2b3c4d on local-git (open)',
+      ),
+    );
+    expect(screen.queryByTestId('publishing-failed')).not.toBeInTheDocument();
+    expect(posted.map(p => p.path)).toEqual(['req-1a2b3c4d/retry-publish']);
+  });
+
+  it('offers no retry when nothing failed (a requester never sees publishing)', async () => {
+    current = storedRequest({ state: 'approved' });
+    await render(
+      'user:default/priya.raman',
+      ['group:default/platform-team'],
+      '/requests/req-1a2b3c4d',
+    );
+    await screen.findByText('Approvals and publication');
+    expect(
+      screen.queryByRole('button', { name: 'Retry publishing req-1a2b3c4d' }),
+    ).not.toBeInTheDocument();
   });
 
   it('shows the review queue with diff, YAML, replay and requester', async () => {

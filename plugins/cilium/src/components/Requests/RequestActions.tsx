@@ -15,7 +15,7 @@ import Alert from '@material-ui/lab/Alert';
 import { ConnectivityRequest } from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef, errorMessage } from '../../api';
 
-type Action = 'approve' | 'reject' | 'withdraw' | 'merge';
+type Action = 'approve' | 'reject' | 'withdraw' | 'merge' | 'retry';
 
 const TEXT: Record<
   Action,
@@ -51,6 +51,11 @@ const TEXT: Record<
     label: 'Merge',
     help: 'Merges the branch into the GitOps repository; the policy source then contains the policies.',
   },
+  retry: {
+    title: 'Retry publishing',
+    label: 'Retry publishing',
+    help: 'Publishing this approved request failed. Publishing again opens (or updates) its one change in the GitOps repository.',
+  },
 };
 
 /**
@@ -85,6 +90,12 @@ export const RequestActions = (props: {
     request.publication?.publisher === 'local-git'
   )
     actions.push('merge');
+  // Only reviewers receive `publishing`; a failed publication may be retried.
+  if (
+    request.state === 'approved' &&
+    request.publishing?.some(p => p.status === 'failed')
+  )
+    actions.push('retry');
 
   const run = async (action: Action) => {
     setBusy(true);
@@ -103,6 +114,8 @@ export const RequestActions = (props: {
           request.id,
           text.trim() || undefined,
         );
+      else if (action === 'retry')
+        updated = await api.retryPublishRequest(request.id);
       else updated = await api.mergeRequest(request.id);
       setOpen(undefined);
       setText('');

@@ -202,6 +202,18 @@ export const RequestDetails = (props: {
             ) : (
               <NotPublished />
             )}
+            {r.publishing
+              ?.filter(p => p.status === 'failed')
+              .map(p => (
+                <Box mt={1} key={p.action}>
+                  <Alert severity="error" data-testid="publishing-failed">
+                    Publishing failed after {p.attempts}{' '}
+                    {p.attempts === 1 ? 'attempt' : 'attempts'}
+                    {p.lastError ? `: ${p.lastError}` : ''}. A reviewer may
+                    retry it.
+                  </Alert>
+                </Box>
+              ))}
           </Box>
         </InfoCard>
       </Grid>
