@@ -2,7 +2,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  DirectoryManifestSource,
+  GitManifestSource,
+} from '@cilium-zero-trust/plugin-cilium-node';
+import { EngineVerdictSource } from './engineVerdicts';
+import { RawBenchServer } from './rawBenchServer';
 import { readCaptures, ReplayGenerator } from './replay';
+import { SyntheticGenerator } from './synthetic';
+import { loadSimWorld } from './world';
 import { HubbleRelaySim, SimEvent } from './server';
 import { Timeline } from './timeline';
 import type { FlowGenerator } from './timeline';
@@ -164,17 +172,11 @@ export async function main(argv: string[]): Promise<void> {
       fail(`${mode} mode needs --cluster and --policies or --policies-git`);
     if (values.policies && values['policies-git'])
       fail('give either --policies or --policies-git, not both');
-    const { loadSimWorld } = await import('./world');
-    const { SyntheticGenerator } = await import('./synthetic');
-    const { EngineVerdictSource } = await import('./engineVerdicts');
     const world = await loadSimWorld({
       clusterDir: path.resolve(values.cluster),
       catalogDir: values.catalog ? path.resolve(values.catalog) : undefined,
       nodes,
     });
-    const { DirectoryManifestSource, GitManifestSource } = await import(
-      '@cilium-zero-trust/plugin-cilium-node'
-    );
     const policies = values['policies-git']
       ? new GitManifestSource({
           url: values['policies-git'],
@@ -217,7 +219,6 @@ export async function main(argv: string[]): Promise<void> {
       events.push(HubbleRelaySim.event(json));
     }
     if (transport === 'raw') {
-      const { RawBenchServer } = await import('./rawBenchServer');
       port = await new RawBenchServer(events, { nodes }).listen(listen);
     } else {
       sim.setBenchPool({ events });
