@@ -16,13 +16,9 @@ import {
   userInfoFactory,
 } from '../__testUtils__/sampleWorld';
 import { seededRandom } from '@cilium-zero-trust/hubble-relay-sim';
+import { demoRequest } from '../__testUtils__/requests';
 
-const demo = {
-  source: 'component:default/checkout',
-  target: { type: 'entity', ref: 'component:default/payments' },
-  ports: [{ port: 8443, protocol: 'TCP' }],
-  justification: 'Checkout takes card payments through the payments service.',
-};
+const demo = demoRequest;
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20260101);
 

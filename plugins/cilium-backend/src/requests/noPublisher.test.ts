@@ -16,18 +16,14 @@ import {
   tempDir,
   userInfoFactory,
 } from '../__testUtils__/sampleWorld';
+import { demoRequest } from '../__testUtils__/requests';
 
 const entities = sampleEntities();
 const ownership = ownershipOf(entities);
 const jane = mockCredentials.user.header('user:default/jane.doe');
 const priya = mockCredentials.user.header('user:default/priya.raman');
 
-const demo = {
-  source: 'component:default/checkout',
-  target: { type: 'entity', ref: 'component:default/payments' },
-  ports: [{ port: 8443, protocol: 'TCP' }],
-  justification: 'Checkout takes card payments through the payments service.',
-};
+const demo = demoRequest;
 
 describe('requests without a configured publisher', () => {
   jest.setTimeout(60000);

@@ -3,11 +3,9 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { createBackendModule } from '@backstage/backend-plugin-api';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
-  ciliumPublishersExtensionPoint,
   LocalGitPublisher,
   PolicyChange,
   PolicyPublisher,
@@ -26,6 +24,7 @@ import {
   tempDir,
   userInfoFactory,
 } from '../../__testUtils__/sampleWorld';
+import { demoRequest, publisherModule } from '../../__testUtils__/requests';
 
 const databases = createTestDatabases();
 const entities = sampleEntities();
@@ -33,28 +32,7 @@ const ownership = ownershipOf(entities);
 const jane = mockCredentials.user.header('user:default/jane.doe');
 const priya = mockCredentials.user.header('user:default/priya.raman');
 
-const demo = {
-  source: 'component:default/checkout',
-  target: { type: 'entity', ref: 'component:default/payments' },
-  ports: [{ port: 8443, protocol: 'TCP' }],
-  justification: 'Checkout takes card payments through the payments service.',
-};
-
-/** A module that installs a publisher through the extension point. */
-function publisherModule(publisher: PolicyPublisher) {
-  return createBackendModule({
-    pluginId: 'cilium',
-    moduleId: `test-publisher-${Math.random().toString(16).slice(2)}`,
-    register(reg) {
-      reg.registerInit({
-        deps: { publishers: ciliumPublishersExtensionPoint },
-        async init({ publishers }) {
-          publishers.addPublisher(publisher);
-        },
-      });
-    },
-  });
-}
+const demo = demoRequest;
 
 /** Counts the pull requests (branches) and commits a local-git repository has for a request. */
 async function publishedState(gitPath: string, id: string) {

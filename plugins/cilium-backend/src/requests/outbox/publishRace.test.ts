@@ -3,10 +3,8 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { createBackendModule } from '@backstage/backend-plugin-api';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
-  ciliumPublishersExtensionPoint,
   PolicyPublisher,
   Publication,
 } from '@cilium-zero-trust/plugin-cilium-node';
@@ -30,6 +28,7 @@ import {
 } from '../RequestStore';
 import { RequestTransitions } from '../RequestTransitions';
 import { OutboxWorker } from './OutboxWorker';
+import { demoRequest, publisherModule } from '../../__testUtils__/requests';
 
 const databases = createTestDatabases();
 const entities = sampleEntities();
@@ -37,12 +36,7 @@ const ownership = ownershipOf(entities);
 const jane = mockCredentials.user.header('user:default/jane.doe');
 const priya = mockCredentials.user.header('user:default/priya.raman');
 
-const demo = {
-  source: 'component:default/checkout',
-  target: { type: 'entity', ref: 'component:default/payments' },
-  ports: [{ port: 8443, protocol: 'TCP' }],
-  justification: 'Checkout takes card payments through the payments service.',
-};
+const demo = demoRequest;
 
 /** A publisher whose publishes wait until the test lets them answer. */
 function gatedPublisher() {
@@ -68,21 +62,6 @@ function gatedPublisher() {
     },
   };
   return { publisher, calls, open };
-}
-
-function publisherModule(publisher: PolicyPublisher) {
-  return createBackendModule({
-    pluginId: 'cilium',
-    moduleId: `test-publisher-${Math.random().toString(16).slice(2)}`,
-    register(reg) {
-      reg.registerInit({
-        deps: { publishers: ciliumPublishersExtensionPoint },
-        async init({ publishers }) {
-          publishers.addPublisher(publisher);
-        },
-      });
-    },
-  });
 }
 
 function approvedGrant(id: string): StoredRequest {
