@@ -205,9 +205,12 @@ export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** Root config for a test backend on the sample world with a local-git publisher. */
+/**
+ * Root config for a test backend on the sample world with a local-git
+ * publisher at `gitPath` (none when `gitPath` is undefined).
+ */
 export function sampleConfig(
-  gitPath: string,
+  gitPath: string | undefined,
   extra: Record<string, unknown> = {},
 ) {
   return mockServices.rootConfig.factory({
@@ -229,11 +232,15 @@ export function sampleConfig(
         ],
         requests: {
           reviewers: ['group:default/platform-team'],
-          publisher: {
-            type: 'local-git',
-            path: gitPath,
-            seedFrom: path.join(examples, 'gitops'),
-          },
+          ...(gitPath
+            ? {
+                publisher: {
+                  type: 'local-git',
+                  path: gitPath,
+                  seedFrom: path.join(examples, 'gitops'),
+                },
+              }
+            : {}),
           pollSeconds: 3600,
           expiryCheckMinutes: 600,
           ...extra,

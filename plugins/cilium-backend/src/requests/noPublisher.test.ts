@@ -12,6 +12,7 @@ import {
   examples,
   ownershipOf,
   permissionsFactory,
+  sampleConfig,
   sampleEntities,
   tempDir,
   userInfoFactory,
@@ -44,30 +45,7 @@ describe('requests without a configured publisher', () => {
     return startTestBackend({
       features: [
         ciliumPlugin,
-        mockServices.rootConfig.factory({
-          data: {
-            app: { baseUrl: 'http://localhost:3000' },
-            cilium: {
-              clusters: [
-                {
-                  name: 'dev',
-                  policies: {
-                    type: 'directory',
-                    path: path.join(examples, 'gitops/policies'),
-                  },
-                  workloads: {
-                    type: 'manifests',
-                    path: path.join(examples, 'cluster'),
-                  },
-                },
-              ],
-              requests: {
-                reviewers: ['group:default/platform-team'],
-                pollSeconds: 1,
-              },
-            },
-          },
-        }),
+        sampleConfig(undefined, { pollSeconds: 1 }),
         catalogServiceMock.factory({ entities }),
         userInfoFactory(ownership),
         permissionsFactory(entities, ownership),
