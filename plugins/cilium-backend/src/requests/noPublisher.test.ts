@@ -9,7 +9,6 @@ import path from 'path';
 import request from 'supertest';
 import { ciliumPlugin } from '../plugin';
 import {
-  examples,
   ownershipOf,
   permissionsFactory,
   sampleConfig,
