@@ -63,6 +63,8 @@ export type {
   SelectorOperator,
 } from './selectors/selector';
 export { LabelIndex } from './selectors/label-index';
+export { SelectorCache } from './selectors/selector-cache';
+export type { Selection } from './selectors/selector-cache';
 export * from './rules';
 
 export { PolicyEngine } from './evaluate/engine';
@@ -72,8 +74,10 @@ export type {
   FlowVerdict,
   SideDecision,
   WorkloadView,
+  WorkloadViewOptions,
   CoverageEntry,
   DirectionProfile,
+  PolicyChanges,
 } from './evaluate/engine';
 export type { Edge, Graph, Grant, Peer, SideResult } from './evaluate/types';
 export type { ResolvedElement } from './evaluate/resolve';
@@ -81,7 +85,7 @@ export type { DnsPattern } from './evaluate/fqdn';
 export { diffGraphs, diffEngines } from './evaluate/diff';
 export type { DiffEntry } from './evaluate/diff';
 export { lint } from './lint/lint';
-export type { LintFinding } from './lint/lint';
+export type { LintFinding, LintOptions } from './lint/lint';
 
 export {
   formatConnlist,

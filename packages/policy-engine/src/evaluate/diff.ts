@@ -1,6 +1,8 @@
 import { cmp } from '../model/compare';
 import { ConnSet } from '../model/connset';
 import { formatRange, IpFamily } from '../model/ip';
+import type { Inventory } from '../model/inventory';
+import type { Direction } from '../model/policy';
 import type { PolicyEngine } from './engine';
 import type { Edge, Graph } from './types';
 
@@ -176,35 +178,21 @@ function stable(v: unknown): string {
   return JSON.stringify(v);
 }
 
+const DIRECTIONS: readonly Direction[] = ['ingress', 'egress'];
+
 /**
- * Diffs two engines. When both have the same workloads, namespaces and
- * services, only workloads selected by a policy that differs are recomputed
- * (a one-policy change costs two workload views, not two full graphs).
+ * Diffs two engines. When both have the same workloads, namespaces, services
+ * and CIDR groups, only the workloads selected by a policy that differs are
+ * recomputed, and only in the directions its rules have (a one-policy change
+ * costs a few workload views, not two full graphs). Engines made with
+ * `PolicyEngine.withChanges` share their world and their unchanged policies,
+ * so this comparison is immediate for them.
  *
  * @public
  */
 export function diffEngines(a: PolicyEngine, b: PolicyEngine): DiffEntry[] {
-  const sameWorld =
-    stable(
-      a.inventory.workloads.map(w => [
-        w.id,
-        w.labels,
-        w.ports,
-        w.serviceAccount,
-      ]),
-    ) ===
-      stable(
-        b.inventory.workloads.map(w => [
-          w.id,
-          w.labels,
-          w.ports,
-          w.serviceAccount,
-        ]),
-      ) &&
-    stable(a.inventory.namespaces) === stable(b.inventory.namespaces) &&
-    stable(a.inventory.services) === stable(b.inventory.services.map(s => s)) &&
-    stable(a.inventory.cidrGroups) === stable(b.inventory.cidrGroups);
-  if (!sameWorld) return diffGraphs(a.graph(), b.graph());
+  if (!sameWorld(a.inventory, b.inventory))
+    return diffGraphs(a.graph(), b.graph());
   const key = (p: {
     ref: { kind: string; namespace?: string; name: string };
   }) => `${p.ref.kind}/${p.ref.namespace ?? ''}/${p.ref.name}`;
@@ -213,11 +201,11 @@ export function diffEngines(a: PolicyEngine, b: PolicyEngine): DiffEntry[] {
   const changed = new Set<string>();
   for (const [k, p] of ma) {
     const q = mb.get(k);
-    if (!q || stable(p.raw) !== stable(q.raw)) changed.add(k);
+    if (!q || (q !== p && stable(p.raw) !== stable(q.raw))) changed.add(k);
   }
   for (const k of mb.keys()) if (!ma.has(k)) changed.add(k);
   if (!changed.size) return [];
-  const affected = new Set<string>();
+  const affected = new Map<string, Set<Direction>>();
   for (const [eng, m] of [
     [a, ma],
     [b, mb],
@@ -225,15 +213,28 @@ export function diffEngines(a: PolicyEngine, b: PolicyEngine): DiffEntry[] {
     for (const k of changed) {
       const p = m.get(k);
       if (!p) continue;
-      for (const r of p.rules)
-        for (const w of eng.selectedWorkloads(r)) affected.add(w.id);
+      for (const r of p.rules) {
+        const dirs = DIRECTIONS.filter(
+          d =>
+            (r.sections[d]?.length ?? 0) +
+              (r.sections[d === 'ingress' ? 'ingressDeny' : 'egressDeny']
+                ?.length ?? 0) >
+            0,
+        );
+        if (!dirs.length) continue;
+        for (const w of eng.selectedWorkloads(r)) {
+          const s = affected.get(w.id) ?? new Set<Direction>();
+          for (const d of dirs) s.add(d);
+          affected.set(w.id, s);
+        }
+      }
     }
   }
   const collect = (eng: PolicyEngine): Graph => {
     const edges: Edge[] = [];
     const seen = new Set<string>();
-    for (const id of affected) {
-      const v = eng.workloadView(id);
+    for (const [id, dirs] of affected) {
+      const v = eng.workloadView(id, { directions: [...dirs] });
       if (!v) continue;
       for (const e of [...v.ingress.edges, ...v.egress.edges]) {
         const k = `${e.src.id}\u0000${e.dst.id}`;
@@ -245,4 +246,17 @@ export function diffEngines(a: PolicyEngine, b: PolicyEngine): DiffEntry[] {
     return { edges, peers: eng.peers() };
   };
   return diffGraphs(collect(a), collect(b));
+}
+
+function sameWorld(a: Inventory, b: Inventory): boolean {
+  const fields = ['workloads', 'namespaces', 'services', 'cidrGroups'] as const;
+  if (fields.every(f => a[f] === b[f])) return true;
+  const workloads = (inv: Inventory) =>
+    stable(inv.workloads.map(w => [w.id, w.labels, w.ports, w.serviceAccount]));
+  return (
+    workloads(a) === workloads(b) &&
+    stable(a.namespaces) === stable(b.namespaces) &&
+    stable(a.services) === stable(b.services) &&
+    stable(a.cidrGroups) === stable(b.cidrGroups)
+  );
 }

@@ -1,8 +1,6 @@
-import { cmp } from '../model/compare';
 import { ConnSet, Protocol } from '../model/connset';
 import type { ContainerPort, Inventory, Workload } from '../model/inventory';
 import {
-  familyMax,
   formatRange,
   IpFamily,
   IpRange,
@@ -10,13 +8,7 @@ import {
   rangesHave,
   isIpAddress,
 } from '../model/ip';
-import {
-  CLUSTER_LABEL,
-  EndpointLabels,
-  NAMESPACE_LABELS_PREFIX,
-  POD_NAMESPACE_LABEL,
-  SERVICE_ACCOUNT_LABEL,
-} from '../model/labels';
+import { EndpointLabels } from '../model/labels';
 import {
   Direction,
   PEER_ENTITIES,
@@ -25,17 +17,32 @@ import {
   PolicyRule,
   RuleRef,
 } from '../model/policy';
-import { LabelIndex } from '../selectors/label-index';
 import { Selector, selectorMatches } from '../selectors/selector';
 import { dnsCovers } from './fqdn';
-import type { DnsPattern } from './fqdn';
+import { atomCandidates, AtomCandidateCache, uniqueAtoms } from './external';
 import {
-  elementConn,
-  elementL7,
-  resolveElement,
-  ResolvedElement,
-} from './resolve';
+  buildGroup,
+  DirectionProfile,
+  ElementIndex,
+  matchPositions,
+  pickElements,
+  Profile,
+  profileNames,
+  RuleInfo,
+} from './profile';
+import { elementConn, elementL7, ResolvedElement } from './resolve';
+import {
+  Atom,
+  buildState,
+  deriveState,
+  endpointLabels,
+  EngineState,
+  PolicyChanges,
+} from './state';
 import type { Edge, Grant, Graph, Peer, SideResult } from './types';
+
+export type { DirectionProfile } from './profile';
+export type { PolicyChanges } from './state';
 
 /**
  * Options of the engine.
@@ -58,26 +65,6 @@ export interface EngineOptions {
 }
 
 /**
- * Per-workload, per-direction policy state.
- *
- * @public
- */
-export interface DirectionProfile {
-  isolated: boolean;
-  isolatedBy: PolicyRef[];
-  /** Rules that select the endpoint and have a section for this direction. */
-  selectedBy: PolicyRef[];
-  allows: ResolvedElement[];
-  denies: ResolvedElement[];
-  /** Can any workload be a peer (not isolated, or a wildcard element)? */
-  open: boolean;
-  /** Workloads explicitly named by the allow elements (when not open). */
-  candidates: number[];
-  /** DNS patterns visible to the DNS proxy (egress). */
-  dns: DnsPattern[];
-}
-
-/**
  * A peer given to a query.
  *
  * @public
@@ -95,13 +82,15 @@ export type PeerQuery =
       serviceAccount?: string;
     };
 
+type Profiles = Record<Direction, Profile>;
+
 /** Internal resolved peer. */
 type Endpoint =
   | { t: 'w'; i: number; key: string }
   | {
       t: 'adhoc';
       labels: EndpointLabels;
-      profile: { ingress: DirectionProfile; egress: DirectionProfile };
+      profile: Profiles;
       key: string;
       name: string;
     }
@@ -146,256 +135,119 @@ export interface FlowVerdict {
   decidedBy: Array<RuleRef | PolicyRef>;
 }
 
-function emptyProfile(): DirectionProfile {
-  return {
-    isolated: false,
-    isolatedBy: [],
-    selectedBy: [],
-    allows: [],
-    denies: [],
-    open: true,
-    candidates: [],
-    dns: [],
-  };
+/**
+ * Options of {@link PolicyEngine.workloadView}.
+ *
+ * @public
+ */
+export interface WorkloadViewOptions {
+  /** The directions to list edges for (default both): `ingress` = edges towards the workload. */
+  directions?: readonly Direction[];
 }
 
+const BOTH: readonly Direction[] = ['ingress', 'egress'];
+
 /**
- * The connectivity engine: resolves every policy against the workload universe
- * once (selectors indexed by label, selected workloads precomputed per rule)
- * and answers graph, per-workload and single-flow questions.
+ * The connectivity engine. Like Cilium's selector cache, it resolves each
+ * distinct selector once against the workloads grouped by identical labels,
+ * and keeps, per workload and direction, a profile shared by every workload
+ * with the same rules. Graph, per-workload and single-flow questions then
+ * touch only the selectors that select the workloads involved.
+ *
+ * An engine never changes; {@link PolicyEngine.withChanges} returns a new one
+ * for changed policies that shares everything the change does not touch.
  *
  * @public
  */
 export class PolicyEngine {
-  readonly inventory: Inventory;
-  readonly options: Required<Omit<EngineOptions, 'extraBoundaries'>> & {
-    extraBoundaries: IpRange[];
-  };
-  readonly workloads: readonly Workload[];
-  /** Rules that apply to pods. */
-  readonly rules: readonly PolicyRule[];
-  /** Host policies (nodeSelector): parsed and reported, not applied to pods. */
-  readonly hostRules: readonly PolicyRule[];
-  /** Warnings produced while resolving (unknown services, CIDR groups...). */
-  readonly warnings: string[] = [];
-
-  private readonly labels: EndpointLabels[];
-  private readonly index: LabelIndex;
-  private readonly byId = new Map<string, number>();
-  private readonly profiles: Array<Record<Direction, DirectionProfile>>;
-  private readonly resolved: ResolvedElement[] = [];
-  private readonly entityLabels = new Map<PeerEntity, EndpointLabels>();
-  private readonly entityPeers: PeerEntity[];
-  private readonly fqdnPeers: string[];
-  /** External range atoms per direction of the workload's policy (ingress: sources, egress: destinations). */
-  private readonly atoms: Record<
-    Direction,
-    Array<{ family: IpFamily; start: bigint; end: bigint }>
-  >;
-  private readonly ruleElements = new Map<PolicyRule, ResolvedElement[]>();
-  private readonly egressOpen: number[] = [];
-  private readonly egressReach: number[][];
-  private readonly ingressOpen: number[] = [];
-  private readonly ingressReach: number[][];
-  private readonly flowCache = new Map<
-    string,
-    { egress: SideResult; ingress: SideResult }
-  >();
-  private readonly adhocCache = new Map<string, Endpoint>();
+  private s!: EngineState;
+  private flowCache!: Map<string, { egress: SideResult; ingress: SideResult }>;
+  private adhocCache!: Map<string, Endpoint>;
+  private atomCache!: AtomCandidateCache;
+  private byId!: Map<string, number>;
+  private stamp!: Int32Array;
+  private epoch!: number;
 
   constructor(inventory: Inventory, options: EngineOptions = {}) {
-    this.inventory = inventory;
-    this.options = {
-      clusterName: options.clusterName ?? 'default',
-      allowLocalhost: options.allowLocalhost ?? true,
-      entityPeers: options.entityPeers ?? 'referenced',
-      enforcement: options.enforcement ?? 'default',
-      extraBoundaries: options.extraBoundaries ?? [],
-      ipv6: options.ipv6 ?? false,
-    };
-    this.workloads = inventory.workloads;
-    const nsLabels = new Map(inventory.namespaces.map(n => [n.name, n.labels]));
-    this.labels = this.workloads.map(w =>
-      this.endpointLabels(
-        w.namespace,
-        w.labels,
-        nsLabels.get(w.namespace) ?? {},
-        w.serviceAccount,
-      ),
+    this.init(
+      buildState(inventory, {
+        clusterName: options.clusterName ?? 'default',
+        allowLocalhost: options.allowLocalhost ?? true,
+        entityPeers: options.entityPeers ?? 'referenced',
+        enforcement: options.enforcement ?? 'default',
+        extraBoundaries: options.extraBoundaries ?? [],
+        ipv6: options.ipv6 ?? false,
+      }),
+      undefined,
     );
-    this.workloads.forEach((w, i) => this.byId.set(w.id, i));
-    this.index = new LabelIndex(this.labels);
-    for (const e of PEER_ENTITIES)
-      this.entityLabels.set(e, new Map([[`reserved:${e}`, '']]));
-
-    const rules: PolicyRule[] = [];
-    const hostRules: PolicyRule[] = [];
-    for (const p of inventory.policies)
-      for (const r of p.rules) (r.subject ? rules : hostRules).push(r);
-    this.rules = rules;
-    this.hostRules = hostRules;
-
-    const hasV6 =
-      this.options.ipv6 ||
-      rules.some(r =>
-        Object.values(r.sections).some(els =>
-          (els ?? []).some(
-            el =>
-              el.peers !== 'any' &&
-              el.peers.some(
-                p => p.type === 'cidr' && p.ranges.some(x => x.family === 6),
-              ),
-          ),
-        ),
-      );
-    const ctx = {
-      index: this.index,
-      entityLabels: this.entityLabels,
-      services: inventory.services,
-      cidrGroups: inventory.cidrGroups,
-      hasV6,
-      warn: (m: string) => this.warnings.push(m),
-    };
-    const referenced = new Set<PeerEntity>();
-    const fqdns = new Set<string>();
-    for (const r of rules) {
-      const list: ResolvedElement[] = [];
-      for (const els of Object.values(r.sections)) {
-        for (const el of els ?? []) {
-          const re = resolveElement(el, ctx);
-          list.push(re);
-          this.resolved.push(re);
-          for (const e of re.referencedEntities) referenced.add(e);
-          for (const f of re.fqdns) fqdns.add(f.text);
-        }
-      }
-      this.ruleElements.set(r, list);
-    }
-    const modes: Record<string, PeerEntity[]> = {
-      all: [...PEER_ENTITIES],
-      none: [],
-      referenced: PEER_ENTITIES.filter(e => referenced.has(e)),
-    };
-    this.entityPeers = modes[this.options.entityPeers];
-    this.fqdnPeers = [...fqdns].sort();
-
-    // Profiles: precompute the workloads each rule selects.
-    this.profiles = this.workloads.map(() => ({
-      ingress: emptyProfile(),
-      egress: emptyProfile(),
-    }));
-    for (const r of rules) {
-      const selected = this.index.resolve(r.subject!);
-      const els = this.ruleElements.get(r)!;
-      for (const i of selected) this.addRuleToProfile(this.profiles[i], r, els);
-    }
-    this.profiles.forEach(p => {
-      this.finishProfile(p.ingress);
-      this.finishProfile(p.egress);
-    });
-    this.egressReach = this.workloads.map(() => []);
-    this.ingressReach = this.workloads.map(() => []);
-    this.profiles.forEach((p, i) => {
-      if (p.egress.open) this.egressOpen.push(i);
-      else for (const j of p.egress.candidates) this.egressReach[j].push(i);
-      if (p.ingress.open) this.ingressOpen.push(i);
-      else for (const j of p.ingress.candidates) this.ingressReach[j].push(i);
-    });
-    this.atoms = {
-      ingress: this.computeAtoms(hasV6, 'ingress'),
-      egress: this.computeAtoms(hasV6, 'egress'),
-    };
   }
 
-  private endpointLabels(
-    ns: string,
-    labels: Record<string, string>,
-    nsLabels: Record<string, string>,
-    sa: string,
-  ): Map<string, string> {
-    const m = new Map<string, string>();
-    for (const [k, v] of Object.entries(labels)) m.set(`k8s:${k}`, v);
-    m.set(`k8s:${POD_NAMESPACE_LABEL}`, ns);
-    for (const [k, v] of Object.entries(nsLabels))
-      m.set(`k8s:${NAMESPACE_LABELS_PREFIX}${k}`, v);
-    if (!nsLabels['kubernetes.io/metadata.name'])
-      m.set(`k8s:${NAMESPACE_LABELS_PREFIX}kubernetes.io/metadata.name`, ns);
-    m.set(`k8s:${SERVICE_ACCOUNT_LABEL}`, sa);
-    m.set(`k8s:${CLUSTER_LABEL}`, this.options.clusterName);
-    return m;
-  }
-
-  private addRuleToProfile(
-    p: Record<Direction, DirectionProfile>,
-    r: PolicyRule,
-    els: ResolvedElement[],
-  ): void {
-    for (const dir of ['ingress', 'egress'] as const) {
-      const has =
-        (r.sections[dir]?.length ?? 0) +
-          (r.sections[dir === 'ingress' ? 'ingressDeny' : 'egressDeny']
-            ?.length ?? 0) >
-        0;
-      if (!has) continue;
-      const prof = p[dir];
-      prof.selectedBy.push(r.policy);
-      const dd =
-        this.options.enforcement === 'default' ? r.defaultDeny[dir] : true;
-      if (dd) {
-        prof.isolated = true;
-        if (!prof.isolatedBy.includes(r.policy)) prof.isolatedBy.push(r.policy);
-      }
-    }
-    for (const re of els) {
-      const prof = p[re.el.ref.direction];
-      if (re.el.ref.deny) prof.denies.push(re);
-      else {
-        prof.allows.push(re);
-        if (re.dns.length) prof.dns.push(...re.dns);
-      }
+  private init(s: EngineState, byId: Map<string, number> | undefined): void {
+    this.s = s;
+    this.flowCache = new Map();
+    this.adhocCache = new Map();
+    this.atomCache = new AtomCandidateCache();
+    this.stamp = new Int32Array(s.inventory.workloads.length);
+    this.epoch = 0;
+    if (byId) this.byId = byId;
+    else {
+      this.byId = new Map();
+      s.inventory.workloads.forEach((w, i) => this.byId.set(w.id, i));
     }
   }
 
-  private finishProfile(p: DirectionProfile): void {
-    if (this.options.enforcement === 'always') p.isolated = true;
-    if (this.options.enforcement === 'never') {
-      p.isolated = false;
-      p.denies = [];
-    }
-    p.open = !p.isolated || p.allows.some(a => a.anyPeer || a.allWorkloads);
-    if (!p.open) {
-      const s = new Set<number>();
-      for (const a of p.allows) for (const i of a.workloadList) s.add(i);
-      p.candidates = [...s].sort((a, b) => a - b);
-    }
+  /** The workloads, namespaces, services and policies the engine answers for. */
+  get inventory(): Inventory {
+    return this.s.inventory;
   }
 
-  private computeAtoms(
-    hasV6: boolean,
-    dir: Direction,
-  ): Array<{ family: IpFamily; start: bigint; end: bigint }> {
-    const out: Array<{ family: IpFamily; start: bigint; end: bigint }> = [];
-    for (const family of (hasV6 ? [4, 6] : [4]) as IpFamily[]) {
-      const cuts = new Set<bigint>([0n]);
-      const max = familyMax(family);
-      const add = (r: IpRange) => {
-        if (r.family !== family) return;
-        cuts.add(r.start);
-        if (r.end < max) cuts.add(r.end + 1n);
-      };
-      for (const re of this.resolved)
-        if (re.el.ref.direction === dir) for (const r of re.rawExt) add(r);
-      for (const r of this.options.extraBoundaries) add(r);
-      const sorted = [...cuts].sort(cmp);
-      sorted.forEach((s, i) =>
-        out.push({
-          family,
-          start: s,
-          end: i + 1 < sorted.length ? sorted[i + 1] - 1n : max,
-        }),
-      );
-    }
-    return out;
+  /** The options, with their defaults. */
+  get options(): Required<Omit<EngineOptions, 'extraBoundaries'>> & {
+    extraBoundaries: IpRange[];
+  } {
+    return this.s.family.options;
+  }
+
+  /** The workloads (their index is their position here). */
+  get workloads(): readonly Workload[] {
+    return this.s.inventory.workloads;
+  }
+
+  /** Rules that apply to pods. */
+  get rules(): readonly PolicyRule[] {
+    return this.s.rules;
+  }
+
+  /** Host policies (nodeSelector): parsed and reported, not applied to pods. */
+  get hostRules(): readonly PolicyRule[] {
+    return this.s.hostRules;
+  }
+
+  /** Warnings produced while resolving (unknown services, CIDR groups...). */
+  get warnings(): string[] {
+    return this.s.warnings;
+  }
+
+  /**
+   * The engine with changed policies, computed incrementally: only the
+   * workloads the added or removed rules select get new profiles, only new
+   * selectors are resolved, and everything else (the workloads, the selector
+   * cache, the other profiles) is shared with this engine, which stays as it
+   * was. A policy in `add` with the reference of one this engine has replaces
+   * it in place. The result answers exactly like
+   * `new PolicyEngine({ ...inventory, policies }, options)` for its
+   * {@link PolicyEngine.inventory}, and {@link diffEngines} between the two
+   * engines only looks at the workloads the change selects.
+   *
+   * Workload, namespace, service and CIDR group changes need a new engine.
+   */
+  withChanges(changes: PolicyChanges): PolicyEngine {
+    const next = deriveState(this.s, changes);
+    if (next === this.s) return this;
+    if ('rebuild' in next) return new PolicyEngine(next.rebuild, this.options);
+    const e = Object.create(PolicyEngine.prototype) as PolicyEngine;
+    e.init(next, this.byId);
+    return e;
   }
 
   // ---------------------------------------------------------------- peers
@@ -406,7 +258,7 @@ export class PolicyEngine {
     return { type: 'workload', id: w.id, workload: w };
   }
 
-  private atomPeer(a: { family: IpFamily; start: bigint; end: bigint }): Peer {
+  private atomPeer(a: Atom): Peer {
     return {
       type: 'external',
       id: `${formatRange(a)}[External]`,
@@ -428,11 +280,11 @@ export class PolicyEngine {
   peers(): Peer[] {
     return [
       ...this.workloads.map((_, i) => this.workloadPeer(i)),
-      ...uniqueAtoms([...this.atoms.ingress, ...this.atoms.egress]).map(a =>
+      ...uniqueAtoms([...this.s.atoms.ingress, ...this.s.atoms.egress]).map(a =>
         this.atomPeer(a),
       ),
-      ...this.entityPeers.map(e => this.entityPeer(e)),
-      ...this.fqdnPeers.map(f => this.fqdnPeer(f)),
+      ...this.s.entityPeers.map(e => this.entityPeer(e)),
+      ...this.s.fqdnPeers.map(f => this.fqdnPeer(f)),
     ];
   }
 
@@ -462,7 +314,7 @@ export class PolicyEngine {
   /** Per-direction policy state of a workload. */
   profile(workload: string): Record<Direction, DirectionProfile> | undefined {
     const i = this.findWorkloadIndex(workload);
-    return i === undefined ? undefined : this.profiles[i];
+    return i === undefined ? undefined : this.s.profiles[i];
   }
 
   // ---------------------------------------------------------------- matching
@@ -471,7 +323,10 @@ export class PolicyEngine {
     if (re.anyPeer) return true;
     switch (peer.t) {
       case 'w':
-        return re.allWorkloads || re.workloads.has(peer.i);
+        return (
+          re.allWorkloads ||
+          re.peerSelections.some(s => s.workloads.includes(peer.i))
+        );
       case 'adhoc':
         return (
           re.allWorkloads ||
@@ -482,7 +337,7 @@ export class PolicyEngine {
       case 'ip':
         return rangesHave(re.ext, peer.family, peer.v);
       case 'range':
-        return this.rangeCovered(re, peer);
+        return rangeCovered(re, peer);
       case 'fqdn':
         return re.extAll || re.fqdns.some(f => dnsCovers(f.re, peer.name));
       default:
@@ -490,14 +345,27 @@ export class PolicyEngine {
     }
   }
 
-  private rangeCovered(
-    re: ResolvedElement,
-    r: { family: IpFamily; start: bigint; end: bigint },
-  ): boolean {
-    for (const x of re.ext)
-      if (x.family === r.family && x.start <= r.start && x.end >= r.end)
-        return true;
-    return false;
+  /** The allow (or deny) elements of a profile that match `peer`, in engine order. */
+  private matching(
+    prof: Profile,
+    deny: boolean,
+    peer: Endpoint,
+  ): ResolvedElement[] {
+    if (peer.t === 'w') {
+      const selectors = this.s.family.cache.selectorsOf(peer.i);
+      return pickElements(prof, deny, index =>
+        matchPositions(index, selectors),
+      );
+    }
+    const test = (index: ElementIndex, positions: Iterable<number>) => {
+      const out: number[] = [];
+      for (const p of positions)
+        if (this.matches(index.list[p], peer)) out.push(p);
+      return out;
+    };
+    if (peer.t === 'adhoc')
+      return pickElements(prof, deny, index => test(index, index.list.keys()));
+    return pickElements(prof, deny, index => test(index, index.other));
   }
 
   private dstPorts(ep: Endpoint): readonly ContainerPort[] | undefined {
@@ -509,7 +377,7 @@ export class PolicyEngine {
    * `dst` is whichever of the two is the destination (named ports resolve on it).
    */
   private side(
-    prof: DirectionProfile,
+    prof: Profile,
     dir: Direction,
     peer: Endpoint,
     dst: Endpoint,
@@ -518,13 +386,12 @@ export class PolicyEngine {
     const dstPorts = this.dstPorts(dst);
     let granted = ConnSet.NONE;
     const allowedBy: Grant[] = [];
-    for (const re of prof.allows) {
-      if (!this.matches(re, peer)) continue;
+    for (const re of this.matching(prof, false, peer)) {
       let c = elementConn(re, dstPorts);
       let ineffective: string | undefined;
       if (peer.t === 'fqdn' && !re.anyPeer && !re.extAll) {
         // Reached through toFQDNs only: IPs are learned only via the DNS proxy.
-        if (!prof.dns.some(d => dnsCovers(d, peer.name))) {
+        if (!prof.dnsSome(d => dnsCovers(d, peer.name))) {
           ineffective =
             'toFQDNs without a DNS rule (rules.dns) that covers this name: no IPs are learned, traffic is dropped';
           c = ConnSet.NONE;
@@ -532,13 +399,14 @@ export class PolicyEngine {
       }
       granted = granted.union(c);
       if (detail && (!c.isEmpty() || ineffective)) {
-        const l7 = elementL7(re, dstPorts).filter(x => !x.conn.isEmpty());
-        allowedBy.push({
-          conn: c,
-          rule: re.el.ref,
-          ...(l7.length ? { l7 } : {}),
-          ...(ineffective ? { ineffective } : {}),
-        });
+        const grant: Grant = { conn: c, rule: re.el.ref };
+        const l7 = elementL7(re, dstPorts);
+        if (l7.length) {
+          const effective = l7.filter(x => !x.conn.isEmpty());
+          if (effective.length) grant.l7 = effective;
+        }
+        if (ineffective) grant.ineffective = ineffective;
+        allowedBy.push(grant);
       }
     }
     let defaultAllow: SideResult['defaultAllow'];
@@ -557,11 +425,12 @@ export class PolicyEngine {
     }
     let denied = ConnSet.NONE;
     const deniedBy: Grant[] = [];
-    for (const re of prof.denies) {
-      if (!this.matches(re, peer)) continue;
-      const c = elementConn(re, dstPorts);
-      denied = denied.union(c);
-      if (detail && !c.isEmpty()) deniedBy.push({ conn: c, rule: re.el.ref });
+    if (prof.groups.some(g => g.denies.list.length)) {
+      for (const re of this.matching(prof, true, peer)) {
+        const c = elementConn(re, dstPorts);
+        denied = denied.union(c);
+        if (detail && !c.isEmpty()) deniedBy.push({ conn: c, rule: re.el.ref });
+      }
     }
     const conn = denied.isEmpty() ? granted : granted.subtract(denied);
     return {
@@ -576,10 +445,8 @@ export class PolicyEngine {
     };
   }
 
-  private profileOf(
-    ep: Endpoint,
-  ): Record<Direction, DirectionProfile> | undefined {
-    if (ep.t === 'w') return this.profiles[ep.i];
+  private profileOf(ep: Endpoint): Profiles | undefined {
+    if (ep.t === 'w') return this.s.profiles[ep.i];
     if (ep.t === 'adhoc') return ep.profile;
     return undefined;
   }
@@ -595,22 +462,31 @@ export class PolicyEngine {
     const sp = this.profileOf(src);
     const dp = this.profileOf(dst);
     const ing = dp
-      ? this.side(dp.ingress, 'ingress', src, dst, false)
+      ? this.side(dp.ingress, 'ingress', src, dst, detail)
       : undefined;
     if (ing && ing.granted.isEmpty()) return undefined;
-    const eg = sp ? this.side(sp.egress, 'egress', dst, dst, false) : undefined;
+    const eg = sp
+      ? this.side(sp.egress, 'egress', dst, dst, detail)
+      : undefined;
     if (eg && eg.granted.isEmpty()) return undefined;
     if (!ing && !eg) return undefined;
-    const conn = (eg?.conn ?? ConnSet.ALL).intersect(ing?.conn ?? ConnSet.ALL);
-    const granted = (eg?.granted ?? ConnSet.ALL).intersect(
-      ing?.granted ?? ConnSet.ALL,
-    );
+    // (no optional chaining: this runs for every candidate pair)
+    let conn: ConnSet;
+    let granted: ConnSet;
+    if (eg && ing) {
+      conn = eg.conn.intersect(ing.conn);
+      granted = eg.granted.intersect(ing.granted);
+    } else {
+      const one = (eg || ing)!;
+      conn = one.conn;
+      granted = one.granted;
+    }
     const denied = granted.subtract(conn);
     if (conn.isEmpty() && denied.isEmpty()) return undefined;
     const e: Edge = { src: srcPeer(), dst: dstPeer(), conn, denied };
     if (detail) {
-      if (sp) e.egress = this.side(sp.egress, 'egress', dst, dst, true);
-      if (dp) e.ingress = this.side(dp.ingress, 'ingress', src, dst, true);
+      if (eg) e.egress = eg;
+      if (ing) e.ingress = ing;
     }
     return e;
   }
@@ -618,9 +494,65 @@ export class PolicyEngine {
   // ---------------------------------------------------------------- graph
 
   /**
+   * The workloads that may be at the other end of an edge of workload `t` in
+   * direction `here` (`ingress`: its sources; `egress`: its destinations),
+   * ascending, `t` excluded. A superset of the real peers, from whichever
+   * side names fewer: the workloads `t`'s own allow rules name, or those
+   * whose rules for the other direction name a selector that selects `t`.
+   */
+  private peersOf(t: number, here: Direction): number[] {
+    const there: Direction = here === 'ingress' ? 'egress' : 'ingress';
+    const { cache } = this.s.family;
+    const profiles = this.s.profiles;
+    const P = profiles[t][here];
+    const mine = cache.selectorsOf(t);
+    const W = this.workloads.length;
+    const ownSize = P.open ? W : P.allowSize;
+    let otherSize = this.s.open[there].length;
+    const reach = this.s.reach[there];
+    for (const sel of mine) otherSize += reach.size(sel);
+    const out: number[] = [];
+    const epoch = this.nextEpoch();
+    const stamp = this.stamp;
+    const take = (x: number, keep: boolean) => {
+      if (x === t || stamp[x] === epoch) return;
+      stamp[x] = epoch;
+      if (keep) out.push(x);
+    };
+    if (ownSize <= otherSize) {
+      const otherNames = (x: number) => {
+        const q = profiles[x][there];
+        return q.open || profileNames(q, mine);
+      };
+      if (P.open) for (let x = 0; x < W; x++) take(x, otherNames(x));
+      else
+        for (const g of P.groups)
+          for (const id of g.allows.bySel.keys())
+            for (const x of cache.byId(id).workloads) take(x, otherNames(x));
+    } else {
+      const ownNames = (x: number) =>
+        P.open || profileNames(P, cache.selectorsOf(x));
+      for (const x of this.s.open[there]) take(x, ownNames(x));
+      for (const sel of mine)
+        for (const { sel: subject } of reach.subjects(sel))
+          for (const x of subject.workloads) take(x, ownNames(x));
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  private nextEpoch(): number {
+    if (this.epoch >= 0x7fffffff) {
+      this.stamp.fill(0);
+      this.epoch = 0;
+    }
+    return ++this.epoch;
+  }
+
+  /**
    * The full graph: every ordered pair of distinct peers with a non-empty
-   * allowed (or denied) set. Pairs are enumerated from the rules' candidate
-   * sets, not by testing every pair against every policy.
+   * allowed (or denied) set. Each workload's possible peers come from the
+   * selector cache (see {@link PolicyEngine.workloadView}), so the work grows
+   * with the edges, not with the square of the workloads.
    */
   graph(opts: { detail?: boolean } = {}): Graph {
     const detail = opts.detail ?? true;
@@ -633,12 +565,7 @@ export class PolicyEngine {
     }));
     const wPeers = this.workloads.map((_, i) => this.workloadPeer(i));
     for (let t = 0; t < W; t++) {
-      const ip = this.profiles[t].ingress;
-      const srcs = ip.open
-        ? mergeSorted(this.egressOpen, this.egressReach[t])
-        : ip.candidates;
-      for (const s of srcs) {
-        if (s === t) continue;
+      for (const s of this.peersOf(t, 'ingress')) {
         const e = this.edge(
           wEp[s],
           wEp[t],
@@ -650,123 +577,139 @@ export class PolicyEngine {
       }
     }
     for (let i = 0; i < W; i++)
-      this.externalEdges(i, wEp[i], wPeers[i], detail, edges);
+      this.externalEdges(i, wEp[i], wPeers[i], detail, BOTH, edges);
     return { peers: this.peers(), edges };
   }
 
   private externalEdges(
-    _i: number,
+    i: number,
     ep: Endpoint,
     peer: Peer,
     detail: boolean,
+    directions: readonly Direction[],
     edges: Edge[],
   ): void {
-    for (const a of this.atoms.ingress) {
-      const ae: Endpoint = {
-        t: 'range',
-        family: a.family,
-        start: a.start,
-        end: a.end,
-        key: '',
-      };
-      const inE = this.edge(
-        ae,
-        ep,
-        () => this.atomPeer(a),
-        () => peer,
-        detail,
-      );
-      if (inE) edges.push(inE);
+    const p = this.s.profiles[i];
+    const { atoms } = this.s;
+    const inbound = directions.includes('ingress');
+    const outbound = directions.includes('egress');
+    const rangeEp = (a: Atom): Endpoint => ({
+      t: 'range',
+      family: a.family,
+      start: a.start,
+      end: a.end,
+      key: '',
+    });
+    if (inbound) {
+      for (const k of atomCandidates(
+        this.atomCache,
+        p.ingress,
+        atoms.ingress,
+      )) {
+        const a = atoms.ingress[k];
+        const inE = this.edge(
+          rangeEp(a),
+          ep,
+          () => this.atomPeer(a),
+          () => peer,
+          detail,
+        );
+        if (inE) edges.push(inE);
+      }
     }
-    for (const a of this.atoms.egress) {
-      const ae: Endpoint = {
-        t: 'range',
-        family: a.family,
-        start: a.start,
-        end: a.end,
-        key: '',
-      };
-      const outE = this.edge(
-        ep,
-        ae,
-        () => peer,
-        () => this.atomPeer(a),
-        detail,
-      );
-      if (outE) edges.push(outE);
+    if (outbound) {
+      for (const k of atomCandidates(this.atomCache, p.egress, atoms.egress)) {
+        const a = atoms.egress[k];
+        const outE = this.edge(
+          ep,
+          rangeEp(a),
+          () => peer,
+          () => this.atomPeer(a),
+          detail,
+        );
+        if (outE) edges.push(outE);
+      }
     }
-    for (const en of this.entityPeers) {
+    for (const en of this.s.entityPeers) {
       const ee: Endpoint = { t: 'e', e: en, key: en };
-      const inE = this.edge(
-        ee,
-        ep,
-        () => this.entityPeer(en),
-        () => peer,
-        detail,
-      );
-      if (inE) edges.push(inE);
-      const outE = this.edge(
-        ep,
-        ee,
-        () => peer,
-        () => this.entityPeer(en),
-        detail,
-      );
-      if (outE) edges.push(outE);
+      if (inbound) {
+        const inE = this.edge(
+          ee,
+          ep,
+          () => this.entityPeer(en),
+          () => peer,
+          detail,
+        );
+        if (inE) edges.push(inE);
+      }
+      if (outbound) {
+        const outE = this.edge(
+          ep,
+          ee,
+          () => peer,
+          () => this.entityPeer(en),
+          detail,
+        );
+        if (outE) edges.push(outE);
+      }
     }
-    for (const f of this.fqdnPeers) {
-      const fe: Endpoint = { t: 'fqdn', name: f, key: f };
-      const outE = this.edge(
-        ep,
-        fe,
-        () => peer,
-        () => this.fqdnPeer(f),
-        detail,
-      );
-      if (outE) edges.push(outE);
+    if (outbound && (!p.egress.isolated || p.egress.fqdnAllows)) {
+      for (const f of this.s.fqdnPeers) {
+        const fe: Endpoint = { t: 'fqdn', name: f, key: f };
+        const outE = this.edge(
+          ep,
+          fe,
+          () => peer,
+          () => this.fqdnPeer(f),
+          detail,
+        );
+        if (outE) edges.push(outE);
+      }
     }
   }
 
   /**
    * One workload's view: every edge where it is source or destination, with
-   * provenance. Fast: only the workload's own rules and its candidate peers.
+   * provenance. Only the workload's own rules and the selectors that select it
+   * are consulted. `options.directions` limits it to the edges towards the
+   * workload (`ingress`) or from it (`egress`).
    */
-  workloadView(workload: string): WorkloadView | undefined {
+  workloadView(
+    workload: string,
+    options: WorkloadViewOptions = {},
+  ): WorkloadView | undefined {
     const t = this.findWorkloadIndex(workload);
     if (t === undefined) return undefined;
+    const directions = options.directions ?? BOTH;
     const ep: Endpoint = { t: 'w', i: t, key: this.workloads[t].id };
     const me = this.workloadPeer(t);
     const ingress: Edge[] = [];
     const egress: Edge[] = [];
-    const p = this.profiles[t];
-    const srcs = p.ingress.open
-      ? mergeSorted(this.egressOpen, this.egressReach[t])
-      : p.ingress.candidates;
-    for (const s of srcs) {
-      if (s === t) continue;
-      const e = this.edge(
-        { t: 'w', i: s, key: '' },
-        ep,
-        () => this.workloadPeer(s),
-        () => me,
-      );
-      if (e) ingress.push(e);
+    const p = this.s.profiles[t];
+    if (directions.includes('ingress')) {
+      for (const s of this.peersOf(t, 'ingress')) {
+        const e = this.edge(
+          { t: 'w', i: s, key: '' },
+          ep,
+          () => this.workloadPeer(s),
+          () => me,
+        );
+        if (e) ingress.push(e);
+      }
     }
-    const dsts = p.egress.open
-      ? mergeSorted(this.ingressOpen, this.ingressReach[t])
-      : p.egress.candidates;
-    for (const d of dsts) {
-      if (d === t) continue;
-      const e = this.edge(
-        ep,
-        { t: 'w', i: d, key: '' },
-        () => me,
-        () => this.workloadPeer(d),
-      );
-      if (e) egress.push(e);
+    if (directions.includes('egress')) {
+      for (const d of this.peersOf(t, 'egress')) {
+        const e = this.edge(
+          ep,
+          { t: 'w', i: d, key: '' },
+          () => me,
+          () => this.workloadPeer(d),
+        );
+        if (e) egress.push(e);
+      }
     }
     const ext: Edge[] = [];
-    this.externalEdges(t, ep, me, true, ext);
+    this.externalEdges(t, ep, me, true, directions, ext);
     for (const e of ext) (e.dst === me ? ingress : egress).push(e);
     return {
       workload: this.workloads[t],
@@ -849,18 +792,40 @@ export class PolicyEngine {
       q.namespaceLabels ??
       this.inventory.namespaces.find(n => n.name === q.namespace)?.labels ??
       {};
-    const labels = this.endpointLabels(
+    const labels = endpointLabels(
+      this.options.clusterName,
       q.namespace,
       q.labels,
       nsLabels,
       q.serviceAccount ?? 'default',
     );
-    const profile = { ingress: emptyProfile(), egress: emptyProfile() };
-    for (const r of this.rules)
-      if (selectorMatches(r.subject!, labels))
-        this.addRuleToProfile(profile, r, this.ruleElements.get(r)!);
-    this.finishProfile(profile.ingress);
-    this.finishProfile(profile.egress);
+    const selecting: Record<Direction, RuleInfo[]> = {
+      ingress: [],
+      egress: [],
+    };
+    for (const info of this.s.infos)
+      if (selectorMatches(info.rule.subject!, labels))
+        for (const dir of BOTH) if (info.dirs[dir]) selecting[dir].push(info);
+    const { enforcement } = this.options;
+    const adhocProfile = (dir: Direction) => {
+      const rules = selecting[dir];
+      const groups = rules.length
+        ? [
+            buildGroup(
+              -1,
+              rules,
+              rules.map((_, k) => k),
+              dir,
+              enforcement,
+            ),
+          ]
+        : [];
+      return new Profile('', groups, dir, enforcement);
+    };
+    const profile = {
+      ingress: adhocProfile('ingress'),
+      egress: adhocProfile('egress'),
+    };
     const ep: Endpoint = {
       t: 'adhoc',
       labels,
@@ -971,7 +936,7 @@ export class PolicyEngine {
   /** Per-workload isolation state (coverage). */
   coverage(): CoverageEntry[] {
     return this.workloads.map((w, i) => {
-      const p = this.profiles[i];
+      const p = this.s.profiles[i];
       return {
         workload: w,
         ingress: {
@@ -991,23 +956,43 @@ export class PolicyEngine {
   /** Workloads a policy rule selects. */
   selectedWorkloads(rule: PolicyRule): Workload[] {
     if (!rule.subject) return [];
-    return this.index.resolve(rule.subject).map(i => this.workloads[i]);
+    return this.workloadsMatching(rule.subject);
   }
 
   /** Workloads an endpoint selector matches (in any namespace). */
   workloadsMatching(selector: Selector): Workload[] {
-    return this.index.resolve(selector).map(i => this.workloads[i]);
+    return this.s.family.cache
+      .get(selector)
+      .workloads.map(i => this.workloads[i]);
+  }
+
+  /** Workloads a rule element names by endpoint selectors (or services). */
+  elementWorkloads(element: ResolvedElement): Workload[] {
+    const ids = new Set<number>();
+    for (const s of element.peerSelections)
+      for (const i of s.workloads) ids.add(i);
+    return [...ids].sort((a, b) => a - b).map(i => this.workloads[i]);
   }
 
   /** Resolved elements of a rule (for lint and generate). */
   elementsOf(rule: PolicyRule): readonly ResolvedElement[] {
-    return this.ruleElements.get(rule) ?? [];
+    return this.s.family.infos.get(rule)?.elements ?? [];
   }
 
   /** External range atoms currently used. */
   externalAtoms(direction: Direction): IpRange[] {
-    return this.atoms[direction].map(a => ({ ...a }));
+    return this.s.atoms[direction].map(a => ({ ...a }));
   }
+}
+
+function rangeCovered(
+  re: ResolvedElement,
+  r: { family: IpFamily; start: bigint; end: bigint },
+): boolean {
+  for (const x of re.ext)
+    if (x.family === r.family && x.start <= r.start && x.end >= r.end)
+      return true;
+  return false;
 }
 
 /**
@@ -1076,8 +1061,10 @@ function decide(
     .map(g => g.rule);
   const l7: SideDecision['l7'] = [];
   for (const g of sr.allowedBy)
-    for (const x of g.l7 ?? [])
-      if (x.conn.has(protocol, port)) l7.push({ rule: g.rule, rules: x.rules });
+    if (g.l7)
+      for (const x of g.l7)
+        if (x.conn.has(protocol, port))
+          l7.push({ rule: g.rule, rules: x.rules });
   return {
     direction: sr.direction,
     evaluated,
@@ -1090,29 +1077,4 @@ function decide(
     ...(evaluated ? {} : { defaultAllow: 'not-policed' as const }),
     l7,
   };
-}
-
-function uniqueAtoms<
-  T extends { family: IpFamily; start: bigint; end: bigint },
->(list: T[]): T[] {
-  const seen = new Set<string>();
-  return list.filter(a => {
-    const k = `${a.family}:${a.start}:${a.end}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
-
-function mergeSorted(a: number[], b: number[]): number[] {
-  if (!b.length) return a;
-  if (!a.length) return b;
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const x = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
-    if (out[out.length - 1] !== x) out.push(x);
-  }
-  return out;
 }

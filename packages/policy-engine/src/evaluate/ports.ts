@@ -31,8 +31,12 @@ export function portRuleConn(
   const protos = protocolsOf(r);
   let out = ConnSet.NONE;
   if (r.name !== undefined) {
-    for (const cp of dstPorts ?? []) {
-      if (cp.name?.toLowerCase() === r.name && protos.includes(cp.protocol))
+    for (const cp of dstPorts || []) {
+      if (
+        cp.name !== undefined &&
+        cp.name.toLowerCase() === r.name &&
+        protos.includes(cp.protocol)
+      )
         out = out.union(ConnSet.of(cp.protocol, cp.port));
     }
     return out;

@@ -13,7 +13,7 @@ import {
   PeerSpec,
   RuleElement,
 } from '../model/policy';
-import { LabelIndex } from '../selectors/label-index';
+import type { Selection, SelectorCache } from '../selectors/selector-cache';
 import {
   makeSelector,
   parseSelector,
@@ -36,9 +36,8 @@ export interface ResolvedElement {
   anyPeer: boolean;
   /** Every workload (entity `cluster`). */
   allWorkloads: boolean;
-  /** Explicitly selected workloads. */
-  workloads: Set<number>;
-  workloadList: number[];
+  /** The selections of the element's endpoint selectors (distinct). */
+  peerSelections: Selection[];
   /** Endpoint selectors (for ad-hoc endpoints that are not in the index). */
   selectors: Selector[];
   entities: Set<PeerEntity>;
@@ -56,14 +55,13 @@ export interface ResolvedElement {
   constL7?: Array<{ conn: ConnSet; rules: L7Rules }>;
   /** Entities referenced (for the peer universe). */
   referencedEntities: Set<PeerEntity>;
-  /** Cache of covered external atoms. */
-  atomCover?: { atoms: unknown; covered: Uint8Array };
 }
 
 /** Context for resolution. */
 export interface ResolveContext {
-  index: LabelIndex;
-  entityLabels: ReadonlyMap<PeerEntity, EndpointLabels>;
+  cache: SelectorCache;
+  /** The entities (reserved labels) a selection's selector matches. */
+  entitiesOf: (selection: Selection) => readonly PeerEntity[];
   services: readonly Service[];
   cidrGroups: readonly CidrGroup[];
   hasV6: boolean;
@@ -87,8 +85,7 @@ export function resolveElement(
     el,
     anyPeer: el.peers === 'any',
     allWorkloads: false,
-    workloads: new Set(),
-    workloadList: [],
+    peerSelections: [],
     selectors: [],
     entities: new Set(),
     ext: [],
@@ -101,12 +98,12 @@ export function resolveElement(
   const ext: IpRange[] = [];
   const addSelector = (sel: Selector) => {
     re.selectors.push(sel);
-    for (const i of ctx.index.resolve(sel)) re.workloads.add(i);
-    for (const [e, labels] of ctx.entityLabels) {
-      if (selectorMatches(sel, labels)) {
-        re.entities.add(e);
-        re.referencedEntities.add(e);
-      }
+    const selection = ctx.cache.get(sel);
+    if (!re.peerSelections.includes(selection))
+      re.peerSelections.push(selection);
+    for (const e of ctx.entitiesOf(selection)) {
+      re.entities.add(e);
+      re.referencedEntities.add(e);
     }
   };
   if (el.peers !== 'any') {
@@ -212,9 +209,9 @@ export function resolveElement(
   re.ext = normalizeRanges(ext);
   re.extAll =
     re.anyPeer ||
-    (subtractRanges([fullRange(4)], re.ext).length === 0 &&
+    (re.ext.length > 0 &&
+      subtractRanges([fullRange(4)], re.ext).length === 0 &&
       (!ctx.hasV6 || subtractRanges([fullRange(6)], re.ext).length === 0));
-  re.workloadList = [...re.workloads].sort((a, b) => a - b);
   if (el.ports !== 'all') {
     for (const pr of el.ports) {
       if (pr.l7?.type === 'dns') {
@@ -238,7 +235,9 @@ export function elementConn(
   re: ResolvedElement,
   dstPorts?: readonly ContainerPort[],
 ): ConnSet {
-  return re.constConn ?? portsConn(re.el.ports, dstPorts);
+  return re.constConn !== undefined
+    ? re.constConn
+    : portsConn(re.el.ports, dstPorts);
 }
 
 /** L7 rules of an element towards a destination. */
@@ -246,5 +245,5 @@ export function elementL7(
   re: ResolvedElement,
   dstPorts?: readonly ContainerPort[],
 ): Array<{ conn: ConnSet; rules: L7Rules }> {
-  return re.constL7 ?? l7Of(re.el.ports, dstPorts);
+  return re.constL7 !== undefined ? re.constL7 : l7Of(re.el.ports, dstPorts);
 }

@@ -1,6 +1,7 @@
 import { diffEngines } from '../evaluate/diff';
 import { PolicyEngine, PeerQuery } from '../evaluate/engine';
 import { formatAddress, parseCidr } from '../model/ip';
+import type { Policy } from '../model/policy';
 import { InventoryBuilder } from '../parse/inventory';
 import { lint } from '../lint/lint';
 import { generate } from './generate';
@@ -15,7 +16,9 @@ import type {
 import { covers, verifyDiff } from './verify';
 
 /**
- * A new engine: the same world and policies plus the given documents.
+ * A new engine: the same world and policies plus the given documents (a
+ * document naming a policy the engine has replaces it). Computed
+ * incrementally with {@link PolicyEngine.withChanges}; `before` is unchanged.
  *
  * @public
  */
@@ -23,6 +26,12 @@ export function withPolicies(
   before: PolicyEngine,
   policies: Array<{ path: string; yaml: string }>,
 ): PolicyEngine {
+  return before.withChanges({ add: parsePolicies(policies) });
+}
+
+function parsePolicies(
+  policies: Array<{ path: string; yaml: string }>,
+): Policy[] {
   const b = new InventoryBuilder();
   for (const p of policies) b.addText(p.yaml, p.path);
   const added = b.build();
@@ -34,13 +43,7 @@ export function withPolicies(
         .join('; ')}`,
     );
   }
-  return new PolicyEngine(
-    {
-      ...before.inventory,
-      policies: [...before.inventory.policies, ...added.policies],
-    },
-    before.options,
-  );
+  return added.policies;
 }
 
 /** Engine queries that stand for an expected edge's destination. */
@@ -101,7 +104,8 @@ export function planChange(
   ) {
     return { ...generated, diff: empty };
   }
-  const after = withPolicies(before, generated.policies);
+  const added = parsePolicies(generated.policies);
+  const after = before.withChanges({ add: added });
   const { diff, findings } = verifyDiff(
     generated.expected,
     diffEngines(before, after),
@@ -112,7 +116,7 @@ export function planChange(
   const names = generated.policies.map(
     p => `/${(p.object.metadata as { name: string }).name}`,
   );
-  const guardrails: Finding[] = lint(after)
+  const guardrails: Finding[] = lint(after, { policies: added })
     .filter(f => f.policy && names.some(n => f.policy!.endsWith(n)))
     .map(f => ({
       severity: f.severity === 'info' ? 'info' : 'error',

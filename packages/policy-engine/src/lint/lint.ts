@@ -2,12 +2,7 @@ import type { PolicyEngine } from '../evaluate/engine';
 import { dnsCovers } from '../evaluate/fqdn';
 import { familyMax } from '../model/ip';
 import { formatSelector, type Selector } from '../selectors/selector';
-import {
-  formatPolicyRef,
-  PolicyRef,
-  PolicyRule,
-  Section,
-} from '../model/policy';
+import { formatPolicyRef, Policy, Section } from '../model/policy';
 
 /**
  * A guardrail finding.
@@ -38,20 +33,30 @@ export interface LintFinding {
 
 const SECTIONS: Section[] = ['ingress', 'egress', 'ingressDeny', 'egressDeny'];
 
-function where(
-  p: PolicyRef,
-  engine: PolicyEngine,
-): { file?: string; line?: number } {
-  const pol = engine.inventory.policies.find(x => x.ref === p);
+function where(pol: Policy): { file?: string; line?: number } {
   return {
-    ...(p.file ? { file: p.file } : {}),
-    ...(pol?.position ? { line: pol.position.line } : {}),
+    ...(pol.ref.file ? { file: pol.ref.file } : {}),
+    ...(pol.position ? { line: pol.position.line } : {}),
   };
 }
 
 /** Does a selector name Cilium's reserved labels (an entity, not pods)? */
 function selectsReserved(s: Selector): boolean {
   return s.requirements.some(r => r.key.source === 'reserved');
+}
+
+/**
+ * Options of {@link lint}.
+ *
+ * @public
+ */
+export interface LintOptions {
+  /**
+   * Lint only these policies of the engine (for example the ones a change
+   * adds), without the inventory's diagnostics. Default: every policy and
+   * the diagnostics.
+   */
+  policies?: readonly Policy[];
 }
 
 /**
@@ -64,9 +69,13 @@ function selectsReserved(s: Selector): boolean {
  *
  * @public
  */
-export function lint(engine: PolicyEngine): LintFinding[] {
+export function lint(
+  engine: PolicyEngine,
+  options: LintOptions = {},
+): LintFinding[] {
   const out: LintFinding[] = [];
-  for (const d of engine.inventory.diagnostics) {
+  const diagnostics = options.policies ? [] : engine.inventory.diagnostics;
+  for (const d of diagnostics) {
     if (d.severity !== 'error' && d.code !== 'unsupported') continue;
     let code: LintFinding['code'] = 'invalid-policy';
     if (d.code === 'template') code = 'unrendered-template';
@@ -83,15 +92,9 @@ export function lint(engine: PolicyEngine): LintFinding[] {
     });
   }
   const clusterDescribed = engine.workloads.length > 0;
-  const rulesByPolicy = new Map<PolicyRef, PolicyRule[]>();
-  for (const r of [...engine.rules, ...engine.hostRules]) {
-    const l = rulesByPolicy.get(r.policy) ?? [];
-    l.push(r);
-    rulesByPolicy.set(r.policy, l);
-  }
-  for (const pol of engine.inventory.policies) {
+  for (const pol of options.policies ?? engine.inventory.policies) {
     const name = formatPolicyRef(pol.ref);
-    const loc = where(pol.ref, engine);
+    const loc = where(pol);
     const add = (f: Omit<LintFinding, 'policy' | 'file' | 'line'>) =>
       out.push({ ...f, policy: name, ...loc });
     const rawRules: Array<Record<string, unknown>> = [];
@@ -219,7 +222,7 @@ export function lint(engine: PolicyEngine): LintFinding[] {
             const dsts =
               el.ref.direction === 'ingress'
                 ? selected
-                : re.workloadList.map(i => engine.workloads[i]);
+                : engine.elementWorkloads(re);
             const ok = dsts.some(w =>
               w.ports.some(cp => cp.name?.toLowerCase() === pr.name),
             );

@@ -186,8 +186,9 @@ export class ConnSet {
   }
 
   union(o: ConnSet): ConnSet {
-    if (o === ConnSet.NONE || this === ConnSet.ALL) return this;
+    if (o === ConnSet.NONE || this === ConnSet.ALL || o === this) return this;
     if (this === ConnSet.NONE || o === ConnSet.ALL) return o;
+    if (this.equals(o)) return this;
     return new ConnSet(this.r.map((x, i) => unionR(x, o.r[i])));
   }
 

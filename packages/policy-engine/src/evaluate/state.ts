@@ -1,0 +1,570 @@
+import { cmp } from '../model/compare';
+import type { Inventory } from '../model/inventory';
+import { familyMax, IpFamily, IpRange } from '../model/ip';
+import {
+  CLUSTER_LABEL,
+  EndpointLabels,
+  NAMESPACE_LABELS_PREFIX,
+  POD_NAMESPACE_LABEL,
+  SERVICE_ACCOUNT_LABEL,
+} from '../model/labels';
+import {
+  Direction,
+  PEER_ENTITIES,
+  PeerEntity,
+  Policy,
+  PolicyRef,
+  PolicyRule,
+} from '../model/policy';
+import {
+  Selection,
+  SelectorCache,
+  WorkloadLabels,
+} from '../selectors/selector-cache';
+import { selectorMatches } from '../selectors/selector';
+import { buildGroup, Profile, RuleGroup, RuleInfo } from './profile';
+import { Reach } from './reach';
+import { resolveElement, ResolveContext, ResolvedElement } from './resolve';
+
+/** Options with their defaults applied. */
+export interface ResolvedOptions {
+  clusterName: string;
+  allowLocalhost: boolean;
+  entityPeers: 'referenced' | 'all' | 'none';
+  enforcement: 'default' | 'always' | 'never';
+  ipv6: boolean;
+  extraBoundaries: IpRange[];
+}
+
+/** An external address range peer (a piece of the address space no policy cuts further). */
+export interface Atom {
+  family: IpFamily;
+  start: bigint;
+  end: bigint;
+}
+
+/**
+ * What an engine and every engine derived from it share: the workloads, their
+ * labels and the selector cache over them, the resolved rules, the interned
+ * profiles. Nothing in it changes once made; it only grows.
+ */
+export interface Family {
+  options: ResolvedOptions;
+  cache: SelectorCache;
+  entityLabels: Map<PeerEntity, EndpointLabels>;
+  /** Whether external ranges include IPv6 (changes the meaning of "all of world"). */
+  hasV6: boolean;
+  ctx: Omit<ResolveContext, 'warn'>;
+  infos: WeakMap<PolicyRule, RuleInfo>;
+  nextRuleId: number;
+  nextGroupId: number;
+  profiles: Record<Direction, Map<string, Profile>>;
+  /** Sizes after the first build (to notice when derived engines left too much behind). */
+  baseSelectors: number;
+  baseProfiles: number;
+}
+
+/** The state of one engine. */
+export interface EngineState {
+  family: Family;
+  inventory: Inventory;
+  infos: RuleInfo[];
+  rules: PolicyRule[];
+  hostRules: PolicyRule[];
+  /** Order of the policies (derived engines keep a replaced policy's place). */
+  policyKey: Map<Policy, number>;
+  nextKey: number;
+  /** Pod rules with an IPv6 CIDR peer. */
+  v6Rules: number;
+  /** The rule groups of each direction by subject selection id. */
+  groups: Record<Direction, Map<number, RuleGroup>>;
+  profiles: Array<Record<Direction, Profile>>;
+  /** Workloads whose direction accepts any workload peer (ascending). */
+  open: Record<Direction, number[]>;
+  reach: Record<Direction, Reach>;
+  atoms: Record<Direction, Atom[]>;
+  entityPeers: PeerEntity[];
+  fqdnPeers: string[];
+  warnings: string[];
+}
+
+/**
+ * A change to the policies of an engine.
+ *
+ * @public
+ */
+export interface PolicyChanges {
+  /**
+   * Policies to add. One with the reference (kind, namespace, name) of a
+   * policy the engine has replaces it, in its place.
+   */
+  add?: readonly Policy[];
+  /** References (kind, namespace, name) of policies to remove. */
+  remove?: readonly PolicyRef[];
+}
+
+const DIRECTIONS: readonly Direction[] = ['ingress', 'egress'];
+
+/** `kind/namespace/name` of a policy reference. */
+export function policyRefKey(r: PolicyRef): string {
+  return `${r.kind}/${r.namespace ?? ''}/${r.name}`;
+}
+
+/** The labels of an endpoint as Cilium derives them. */
+export function endpointLabels(
+  clusterName: string,
+  ns: string,
+  labels: Record<string, string>,
+  nsLabels: Record<string, string>,
+  sa: string,
+): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const [k, v] of Object.entries(labels)) m.set(`k8s:${k}`, v);
+  m.set(`k8s:${POD_NAMESPACE_LABEL}`, ns);
+  for (const [k, v] of Object.entries(nsLabels))
+    m.set(`k8s:${NAMESPACE_LABELS_PREFIX}${k}`, v);
+  if (!nsLabels['kubernetes.io/metadata.name'])
+    m.set(`k8s:${NAMESPACE_LABELS_PREFIX}kubernetes.io/metadata.name`, ns);
+  m.set(`k8s:${SERVICE_ACCOUNT_LABEL}`, sa);
+  m.set(`k8s:${CLUSTER_LABEL}`, clusterName);
+  return m;
+}
+
+/**
+ * The workloads' labels as {@link endpointLabels} derives them, split into the
+ * part from the namespace (one map per namespace) and their own.
+ */
+function workloadLabels(
+  inventory: Inventory,
+  options: ResolvedOptions,
+): WorkloadLabels[] {
+  const nsLabels = new Map(inventory.namespaces.map(n => [n.name, n.labels]));
+  const shared = new Map<string, Map<string, string>>();
+  return inventory.workloads.map(w => {
+    let namespace = shared.get(w.namespace);
+    if (!namespace) {
+      const full = endpointLabels(
+        options.clusterName,
+        w.namespace,
+        {},
+        nsLabels.get(w.namespace) ?? {},
+        '',
+      );
+      full.delete(`k8s:${SERVICE_ACCOUNT_LABEL}`);
+      namespace = full;
+      shared.set(w.namespace, namespace);
+    }
+    const own = new Map<string, string>();
+    for (const [k, v] of Object.entries(w.labels)) {
+      const key = `k8s:${k}`;
+      if (!namespace.has(key)) own.set(key, v);
+    }
+    own.set(`k8s:${SERVICE_ACCOUNT_LABEL}`, w.serviceAccount);
+    return { namespace, own };
+  });
+}
+
+function hasV6Cidr(r: PolicyRule): boolean {
+  return Object.values(r.sections).some(els =>
+    (els ?? []).some(
+      el =>
+        el.peers !== 'any' &&
+        el.peers.some(
+          p => p.type === 'cidr' && p.ranges.some(x => x.family === 6),
+        ),
+    ),
+  );
+}
+
+function podRules(policies: readonly Policy[]) {
+  const out: Array<{ rule: PolicyRule; policy: Policy; position: number }> = [];
+  for (const p of policies)
+    p.rules.forEach((rule, position) => {
+      if (rule.subject) out.push({ rule, policy: p, position });
+    });
+  return out;
+}
+
+function ruleInfo(
+  fam: Family,
+  rule: PolicyRule,
+  policy: Policy,
+  position: number,
+): RuleInfo {
+  const hit = fam.infos.get(rule);
+  if (hit) return hit;
+  const warnings: string[] = [];
+  const ctx: ResolveContext = { ...fam.ctx, warn: m => warnings.push(m) };
+  const elements: ResolvedElement[] = [];
+  for (const els of Object.values(rule.sections))
+    if (els) for (const el of els) elements.push(resolveElement(el, ctx));
+  const has = (a: 'ingress' | 'egress', b: 'ingressDeny' | 'egressDeny') =>
+    (rule.sections[a] || []).length + (rule.sections[b] || []).length > 0;
+  const info: RuleInfo = {
+    id: fam.nextRuleId++,
+    rule,
+    policy,
+    position,
+    subject: fam.cache.get(rule.subject!),
+    elements,
+    warnings,
+    dirs: {
+      ingress: has('ingress', 'ingressDeny'),
+      egress: has('egress', 'egressDeny'),
+    },
+  };
+  fam.infos.set(rule, info);
+  return info;
+}
+
+function intern(
+  fam: Family,
+  groups: readonly RuleGroup[],
+  dir: Direction,
+): Profile {
+  let key = '';
+  for (const g of groups) key += `${g.id},`;
+  const table = fam.profiles[dir];
+  let p = table.get(key);
+  if (!p) {
+    p = new Profile(key, groups, dir, fam.options.enforcement);
+    table.set(key, p);
+  }
+  return p;
+}
+
+/** Order key of a rule: its policy's place, then its place in the policy. */
+function orderKey(policyKey: Map<Policy, number>, info: RuleInfo): number {
+  return (
+    policyKey.get(info.policy as Policy)! * 65536 +
+    Math.min(info.position, 65535)
+  );
+}
+
+function makeGroup(
+  fam: Family,
+  rules: RuleInfo[],
+  policyKey: Map<Policy, number>,
+  dir: Direction,
+): RuleGroup {
+  return buildGroup(
+    fam.nextGroupId++,
+    rules,
+    rules.map(r => orderKey(policyKey, r)),
+    dir,
+    fam.options.enforcement,
+  );
+}
+
+function openOf(
+  profiles: ReadonlyArray<Record<Direction, Profile>>,
+  dir: Direction,
+): number[] {
+  const out: number[] = [];
+  profiles.forEach((p, i) => {
+    if (p[dir].open) out.push(i);
+  });
+  return out;
+}
+
+/** Builds the state of an engine from scratch. */
+export function buildState(
+  inventory: Inventory,
+  options: ResolvedOptions,
+): EngineState {
+  const cache = new SelectorCache(workloadLabels(inventory, options));
+  const entityLabels = new Map<PeerEntity, EndpointLabels>();
+  for (const e of PEER_ENTITIES)
+    entityLabels.set(e, new Map([[`reserved:${e}`, '']]));
+  const pod = podRules(inventory.policies);
+  const v6Rules = pod.filter(r => hasV6Cidr(r.rule)).length;
+  const hasV6 = options.ipv6 || v6Rules > 0;
+  const fam: Family = {
+    options,
+    cache,
+    entityLabels,
+    hasV6,
+    ctx: {
+      cache,
+      entitiesOf: memoEntities(entityLabels),
+      services: inventory.services,
+      cidrGroups: inventory.cidrGroups,
+      hasV6,
+    },
+    infos: new WeakMap(),
+    nextRuleId: 0,
+    nextGroupId: 0,
+    profiles: { ingress: new Map(), egress: new Map() },
+    baseSelectors: 0,
+    baseProfiles: 0,
+  };
+  const policyKey = new Map<Policy, number>();
+  inventory.policies.forEach((p, i) => policyKey.set(p, i));
+  const infos = pod.map(r => ruleInfo(fam, r.rule, r.policy, r.position));
+
+  // Rules grouped by subject selection; each workload's profile is the list
+  // of groups whose selection selects it (one per distinct list).
+  const W = inventory.workloads.length;
+  const groups = {} as Record<Direction, Map<number, RuleGroup>>;
+  const lists: Record<Direction, RuleGroup[][]> = {
+    ingress: Array.from({ length: W }, () => []),
+    egress: Array.from({ length: W }, () => []),
+  };
+  for (const dir of DIRECTIONS) {
+    const buckets = new Map<number, RuleInfo[]>();
+    for (const info of infos) {
+      if (!info.dirs[dir]) continue;
+      const b = buckets.get(info.subject.id);
+      if (b) b.push(info);
+      else buckets.set(info.subject.id, [info]);
+    }
+    groups[dir] = new Map();
+    for (const [sid, rules] of buckets) {
+      const g = makeGroup(fam, rules, policyKey, dir);
+      groups[dir].set(sid, g);
+      for (const w of g.subject.workloads) lists[dir][w].push(g);
+    }
+  }
+  const profiles = inventory.workloads.map((_, w) => ({
+    ingress: intern(fam, lists.ingress[w], 'ingress'),
+    egress: intern(fam, lists.egress[w], 'egress'),
+  }));
+  fam.baseSelectors = cache.size;
+  fam.baseProfiles = fam.profiles.ingress.size + fam.profiles.egress.size;
+  return {
+    family: fam,
+    inventory,
+    infos,
+    rules: infos.map(i => i.rule),
+    hostRules: hostRulesOf(inventory.policies),
+    policyKey,
+    nextKey: inventory.policies.length,
+    v6Rules,
+    groups,
+    profiles,
+    open: {
+      ingress: openOf(profiles, 'ingress'),
+      egress: openOf(profiles, 'egress'),
+    },
+    reach: {
+      ingress: Reach.build(infos, 'ingress'),
+      egress: Reach.build(infos, 'egress'),
+    },
+    ...summarize(fam, infos),
+  };
+}
+
+/** The entities a selection's selector matches, computed once per selection. */
+function memoEntities(
+  entityLabels: ReadonlyMap<PeerEntity, EndpointLabels>,
+): (selection: Selection) => readonly PeerEntity[] {
+  const memo = new Map<number, PeerEntity[]>();
+  return selection => {
+    let hit = memo.get(selection.id);
+    if (!hit) {
+      hit = [];
+      for (const [e, labels] of entityLabels)
+        if (selectorMatches(selection.selector, labels)) hit.push(e);
+      memo.set(selection.id, hit);
+    }
+    return hit;
+  };
+}
+
+function hostRulesOf(policies: readonly Policy[]): PolicyRule[] {
+  const out: PolicyRule[] = [];
+  for (const p of policies)
+    for (const r of p.rules) if (!r.subject) out.push(r);
+  return out;
+}
+
+/** What depends on every rule at once: external atoms, entity and FQDN peers, warnings. */
+function summarize(fam: Family, infos: readonly RuleInfo[]) {
+  const referenced = new Set<PeerEntity>();
+  const fqdns = new Set<string>();
+  const warnings: string[] = [];
+  const raw: Record<Direction, IpRange[]> = { ingress: [], egress: [] };
+  for (const info of infos) {
+    warnings.push(...info.warnings);
+    for (const re of info.elements) {
+      for (const e of re.referencedEntities) referenced.add(e);
+      for (const f of re.fqdns) fqdns.add(f.text);
+      for (const r of re.rawExt) raw[re.el.ref.direction].push(r);
+    }
+  }
+  const modes: Record<string, PeerEntity[]> = {
+    all: [...PEER_ENTITIES],
+    none: [],
+    referenced: PEER_ENTITIES.filter(e => referenced.has(e)),
+  };
+  return {
+    entityPeers: modes[fam.options.entityPeers],
+    fqdnPeers: [...fqdns].sort(),
+    warnings,
+    atoms: {
+      ingress: computeAtoms(fam, raw.ingress),
+      egress: computeAtoms(fam, raw.egress),
+    },
+  };
+}
+
+function computeAtoms(fam: Family, ranges: readonly IpRange[]): Atom[] {
+  const out: Atom[] = [];
+  for (const family of (fam.hasV6 ? [4, 6] : [4]) as IpFamily[]) {
+    const cuts = new Set<bigint>([0n]);
+    const max = familyMax(family);
+    const add = (r: IpRange) => {
+      if (r.family !== family) return;
+      cuts.add(r.start);
+      if (r.end < max) cuts.add(r.end + 1n);
+    };
+    for (const r of ranges) add(r);
+    for (const r of fam.options.extraBoundaries) add(r);
+    const sorted = [...cuts].sort(cmp);
+    sorted.forEach((s, i) =>
+      out.push({
+        family,
+        start: s,
+        end: i + 1 < sorted.length ? sorted[i + 1] - 1n : max,
+      }),
+    );
+  }
+  return out;
+}
+
+/**
+ * The state after a policy change, sharing everything the change does not
+ * touch; or the inventory to build from scratch when the change alters what
+ * the shared part assumed (IPv6 appearing or disappearing) or when derived
+ * engines have left too much behind in it.
+ */
+export function deriveState(
+  s: EngineState,
+  changes: PolicyChanges,
+): EngineState | { rebuild: Inventory } {
+  const fam = s.family;
+  const adds = new Map<string, Policy>();
+  for (const p of changes.add ?? []) adds.set(policyRefKey(p.ref), p);
+  const addedObjects = new Set(adds.values());
+  const removeKeys = new Set([
+    ...(changes.remove ?? []).map(policyRefKey),
+    ...adds.keys(),
+  ]);
+  const removed = new Set(
+    s.inventory.policies.filter(
+      p => removeKeys.has(policyRefKey(p.ref)) && !addedObjects.has(p),
+    ),
+  );
+  const added = [...adds.values()].filter(p => !s.policyKey.has(p));
+  if (!removed.size && !added.length) return s;
+
+  const policyKey = new Map(s.policyKey);
+  let nextKey = s.nextKey;
+  const place = new Map<string, number>();
+  for (const p of removed) {
+    const k = policyRefKey(p.ref);
+    if (!place.has(k)) place.set(k, policyKey.get(p)!);
+    policyKey.delete(p);
+  }
+  for (const p of added)
+    policyKey.set(p, place.get(policyRefKey(p.ref)) ?? nextKey++);
+  const policies = [
+    ...s.inventory.policies.filter(p => !removed.has(p)),
+    ...added,
+  ].sort((a, b) => policyKey.get(a)! - policyKey.get(b)!);
+  const inventory: Inventory = { ...s.inventory, policies };
+
+  const removedRules = podRules([...removed]);
+  const addedRules = podRules(added);
+  const v6Rules =
+    s.v6Rules -
+    removedRules.filter(r => hasV6Cidr(r.rule)).length +
+    addedRules.filter(r => hasV6Cidr(r.rule)).length;
+  if (fam.options.ipv6 || v6Rules > 0 ? !fam.hasV6 : fam.hasV6)
+    return { rebuild: inventory };
+  if (
+    fam.cache.size > 2 * fam.baseSelectors + 10000 ||
+    fam.profiles.ingress.size + fam.profiles.egress.size >
+      2 * fam.baseProfiles + 10000
+  )
+    return { rebuild: inventory };
+
+  const removedInfos = removedRules.map(r => fam.infos.get(r.rule)!);
+  const removedSet = new Set(removedInfos);
+  const addedInfos = addedRules.map(r =>
+    ruleInfo(fam, r.rule, r.policy, r.position),
+  );
+  const order = (a: RuleInfo, b: RuleInfo) =>
+    orderKey(policyKey, a) - orderKey(policyKey, b);
+
+  const profiles = s.profiles.slice();
+  const open = { ...s.open };
+  const groups = { ...s.groups };
+  for (const dir of DIRECTIONS) {
+    const touched = new Map<number, RuleInfo[]>();
+    for (const info of removedInfos)
+      if (info.dirs[dir] && !touched.has(info.subject.id))
+        touched.set(info.subject.id, []);
+    for (const info of addedInfos) {
+      if (!info.dirs[dir]) continue;
+      const l = touched.get(info.subject.id);
+      if (l) l.push(info);
+      else touched.set(info.subject.id, [info]);
+    }
+    if (!touched.size) continue;
+    const map = new Map(s.groups[dir]);
+    const affected = new Set<number>();
+    const addedTo = new Map<number, RuleGroup[]>();
+    for (const [sid, more] of touched) {
+      const old = map.get(sid);
+      const rules = (old?.rules ?? [])
+        .filter(i => !removedSet.has(i))
+        .concat(more)
+        .sort(order);
+      for (const w of (old?.subject ?? more[0].subject).workloads)
+        affected.add(w);
+      if (!rules.length) {
+        map.delete(sid);
+        continue;
+      }
+      const g = makeGroup(fam, rules, policyKey, dir);
+      map.set(sid, g);
+      for (const w of g.subject.workloads) {
+        const l = addedTo.get(w);
+        if (l) l.push(g);
+        else addedTo.set(w, [g]);
+      }
+    }
+    groups[dir] = map;
+    for (const w of affected) {
+      const list = profiles[w][dir].groups
+        .filter(g => !touched.has(g.subject.id))
+        .concat(addedTo.get(w) ?? [])
+        .sort((x, y) => x.id - y.id);
+      profiles[w] = { ...profiles[w], [dir]: intern(fam, list, dir) };
+    }
+    open[dir] = openOf(profiles, dir);
+  }
+  const infos = s.infos
+    .filter(i => !removedSet.has(i))
+    .concat(addedInfos)
+    .sort(order);
+  return {
+    family: fam,
+    inventory,
+    infos,
+    rules: infos.map(i => i.rule),
+    hostRules: hostRulesOf(policies),
+    policyKey,
+    nextKey,
+    v6Rules,
+    groups,
+    profiles,
+    open,
+    reach: {
+      ingress: s.reach.ingress.with(removedInfos, addedInfos),
+      egress: s.reach.egress.with(removedInfos, addedInfos),
+    },
+    ...summarize(fam, infos),
+  };
+}
