@@ -2,7 +2,7 @@ import { cmp } from '../model/compare';
 import { ConnSet } from '../model/connset';
 import { formatRange, IpFamily } from '../model/ip';
 import type { Inventory } from '../model/inventory';
-import type { Direction } from '../model/policy';
+import type { Direction, Policy } from '../model/policy';
 import type { PolicyEngine } from './engine';
 import type { Edge, Graph } from './types';
 
@@ -193,40 +193,23 @@ const DIRECTIONS: readonly Direction[] = ['ingress', 'egress'];
 export function diffEngines(a: PolicyEngine, b: PolicyEngine): DiffEntry[] {
   if (!sameWorld(a.inventory, b.inventory))
     return diffGraphs(a.graph(), b.graph());
-  const key = (p: {
-    ref: { kind: string; namespace?: string; name: string };
-  }) => `${p.ref.kind}/${p.ref.namespace ?? ''}/${p.ref.name}`;
-  const ma = new Map(a.inventory.policies.map(p => [key(p), p]));
-  const mb = new Map(b.inventory.policies.map(p => [key(p), p]));
-  const changed = new Set<string>();
-  for (const [k, p] of ma) {
-    const q = mb.get(k);
-    if (!q || (q !== p && stable(p.raw) !== stable(q.raw))) changed.add(k);
-  }
-  for (const k of mb.keys()) if (!ma.has(k)) changed.add(k);
-  if (!changed.size) return [];
+  const changed = changedPolicies(a, b);
+  if (!changed.length) return [];
   const affected = new Map<string, Set<Direction>>();
-  for (const [eng, m] of [
-    [a, ma],
-    [b, mb],
-  ] as const) {
-    for (const k of changed) {
-      const p = m.get(k);
-      if (!p) continue;
-      for (const r of p.rules) {
-        const dirs = DIRECTIONS.filter(
-          d =>
-            (r.sections[d]?.length ?? 0) +
-              (r.sections[d === 'ingress' ? 'ingressDeny' : 'egressDeny']
-                ?.length ?? 0) >
-            0,
-        );
-        if (!dirs.length) continue;
-        for (const w of eng.selectedWorkloads(r)) {
-          const s = affected.get(w.id) ?? new Set<Direction>();
-          for (const d of dirs) s.add(d);
-          affected.set(w.id, s);
-        }
+  for (const [eng, p] of changed) {
+    for (const r of p.rules) {
+      const dirs = DIRECTIONS.filter(
+        d =>
+          (r.sections[d]?.length ?? 0) +
+            (r.sections[d === 'ingress' ? 'ingressDeny' : 'egressDeny']
+              ?.length ?? 0) >
+          0,
+      );
+      if (!dirs.length) continue;
+      for (const w of eng.selectedWorkloads(r)) {
+        const s = affected.get(w.id) ?? new Set<Direction>();
+        for (const d of dirs) s.add(d);
+        affected.set(w.id, s);
       }
     }
   }
@@ -243,9 +226,55 @@ export function diffEngines(a: PolicyEngine, b: PolicyEngine): DiffEntry[] {
         edges.push(e);
       }
     }
-    return { edges, peers: eng.peers() };
+    // same workloads on both sides: no peer is added or removed
+    return { edges, peers: [] };
   };
   return diffGraphs(collect(a), collect(b));
+}
+
+/** The policies that differ between two engines, each with the engine that has it. */
+function changedPolicies(
+  a: PolicyEngine,
+  b: PolicyEngine,
+): Array<[PolicyEngine, Policy]> {
+  const forward = b.policyChangesSince(a);
+  if (forward)
+    return [
+      ...forward.removed.map(p => [a, p] as [PolicyEngine, Policy]),
+      ...forward.added.map(p => [b, p] as [PolicyEngine, Policy]),
+    ];
+  const backward = a.policyChangesSince(b);
+  if (backward)
+    return [
+      ...backward.added.map(p => [a, p] as [PolicyEngine, Policy]),
+      ...backward.removed.map(p => [b, p] as [PolicyEngine, Policy]),
+    ];
+  // policies by reference; a reference can (wrongly) name several documents
+  const byRef = (eng: PolicyEngine) => {
+    const m = new Map<string, Policy[]>();
+    for (const p of eng.inventory.policies) {
+      const k = `${p.ref.kind}/${p.ref.namespace ?? ''}/${p.ref.name}`;
+      const l = m.get(k);
+      if (l) l.push(p);
+      else m.set(k, [p]);
+    }
+    return m;
+  };
+  const ma = byRef(a);
+  const mb = byRef(b);
+  const same = (x: Policy[], y: Policy[]) =>
+    x.length === y.length &&
+    x.every((p, i) => p === y[i] || stable(p.raw) === stable(y[i].raw));
+  const out: Array<[PolicyEngine, Policy]> = [];
+  for (const [k, ps] of ma) {
+    const qs = mb.get(k) ?? [];
+    if (same(ps, qs)) continue;
+    for (const p of ps) out.push([a, p]);
+    for (const q of qs) out.push([b, q]);
+  }
+  for (const [k, qs] of mb)
+    if (!ma.has(k)) for (const q of qs) out.push([b, q]);
+  return out;
 }
 
 function sameWorld(a: Inventory, b: Inventory): boolean {

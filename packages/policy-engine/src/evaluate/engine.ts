@@ -13,6 +13,7 @@ import {
   Direction,
   PEER_ENTITIES,
   PeerEntity,
+  Policy,
   PolicyRef,
   PolicyRule,
   RuleRef,
@@ -38,6 +39,7 @@ import {
   endpointLabels,
   EngineState,
   PolicyChanges,
+  reachOf,
 } from './state';
 import type { Edge, Grant, Graph, Peer, SideResult } from './types';
 
@@ -250,6 +252,19 @@ export class PolicyEngine {
     return e;
   }
 
+  /**
+   * The policies removed and added by the {@link PolicyEngine.withChanges}
+   * call that made this engine from `base`; undefined when this engine was
+   * not made from `base` that way.
+   */
+  policyChangesSince(
+    base: PolicyEngine,
+  ): { removed: Policy[]; added: Policy[] } | undefined {
+    const from = this.s.derivedFrom;
+    if (!from || from.token !== base.s.token) return undefined;
+    return { removed: from.removed.slice(), added: from.added.slice() };
+  }
+
   // ---------------------------------------------------------------- peers
 
   /** Graph peer for a workload index. */
@@ -433,7 +448,7 @@ export class PolicyEngine {
       }
     }
     const conn = denied.isEmpty() ? granted : granted.subtract(denied);
-    return {
+    const result: SideResult = {
       direction: dir,
       isolated: prof.isolated,
       isolatedBy: prof.isolatedBy,
@@ -441,8 +456,9 @@ export class PolicyEngine {
       granted,
       allowedBy,
       deniedBy,
-      ...(defaultAllow ? { defaultAllow } : {}),
     };
+    if (defaultAllow) result.defaultAllow = defaultAllow;
+    return result;
   }
 
   private profileOf(ep: Endpoint): Profiles | undefined {
@@ -509,7 +525,7 @@ export class PolicyEngine {
     const W = this.workloads.length;
     const ownSize = P.open ? W : P.allowSize;
     let otherSize = this.s.open[there].length;
-    const reach = this.s.reach[there];
+    const reach = reachOf(this.s, there);
     for (const sel of mine) otherSize += reach.size(sel);
     const out: number[] = [];
     const epoch = this.nextEpoch();
@@ -732,6 +748,8 @@ export class PolicyEngine {
 
   private resolveQuery(q: PeerQuery): Endpoint {
     if (typeof q === 'string') {
+      const id = this.byId.get(q);
+      if (id !== undefined) return { t: 'w', i: id, key: q };
       const s = q.trim();
       const ext = /^(.*)\[External\]$/.exec(s);
       if (ext) return this.resolveQuery({ ip: ext[1].split('-')[0] });

@@ -66,6 +66,10 @@ export interface RuleGroup {
   readonly order: readonly number[];
   /** Whether some rule puts the selected endpoints into default deny (enforcement `default`). */
   readonly isolating: boolean;
+  /** The policies of the rules that isolate (each once, in order) and their order keys. */
+  readonly isolatedBy: { list: readonly PolicyRef[]; order: readonly number[] };
+  /** The policies of the rules (one entry per rule) and their order keys. */
+  readonly selectedBy: { list: readonly PolicyRef[]; order: readonly number[] };
   readonly allows: ElementIndex;
   readonly denies: ElementIndex;
   readonly dns: readonly DnsPattern[];
@@ -89,8 +93,18 @@ export function buildGroup(
   const denyOrder: number[] = [];
   const dns: DnsPattern[] = [];
   let isolating = false;
+  const isolatedBy: PolicyRef[] = [];
+  const isolatedOrder: number[] = [];
+  const seen = new Set<PolicyRef>();
   rules.forEach((info, k) => {
-    if (info.dirs[dir] && isolates(info, dir, enforcement)) isolating = true;
+    if (isolates(info, dir, enforcement)) {
+      if (enforcement === 'default') isolating = true;
+      if (!seen.has(info.rule.policy)) {
+        seen.add(info.rule.policy);
+        isolatedBy.push(info.rule.policy);
+        isolatedOrder.push(order[k]);
+      }
+    }
     for (const re of info.elements) {
       if (re.el.ref.direction !== dir) continue;
       if (re.el.ref.deny) {
@@ -113,6 +127,8 @@ export function buildGroup(
     rules,
     order,
     isolating,
+    isolatedBy: { list: isolatedBy, order: isolatedOrder },
+    selectedBy: { list: rules.map(info => info.rule.policy), order },
     allows: a.index,
     denies: indexElements(denies, denyOrder).index,
     dns,
@@ -171,7 +187,6 @@ export class Profile implements DirectionProfile {
   readonly allowSize: number;
   /** Whether an allow may match an FQDN peer. */
   readonly fqdnAllows: boolean;
-  private ruleList?: RuleInfo[];
   private isolatedByList?: PolicyRef[];
   private selectedByList?: PolicyRef[];
   private allowList?: ResolvedElement[];
@@ -183,7 +198,7 @@ export class Profile implements DirectionProfile {
     readonly key: string,
     readonly groups: readonly RuleGroup[],
     readonly direction: Direction,
-    private readonly enforcement: Enforcement,
+    enforcement: Enforcement,
   ) {
     this.isolated =
       enforcement === 'always' ||
@@ -195,24 +210,17 @@ export class Profile implements DirectionProfile {
 
   get isolatedBy(): PolicyRef[] {
     if (!this.isolatedByList) {
-      const seen = new Set<PolicyRef>();
-      const out: PolicyRef[] = [];
-      for (const info of this.rules())
-        if (
-          isolates(info, this.direction, this.enforcement) &&
-          !seen.has(info.rule.policy)
-        ) {
-          seen.add(info.rule.policy);
-          out.push(info.rule.policy);
-        }
-      this.isolatedByList = out;
+      const merged = mergeBy(this.groups.map(g => g.isolatedBy));
+      // a policy whose rules are in several groups is listed once
+      this.isolatedByList =
+        this.groups.length > 1 ? [...new Set(merged)] : merged;
     }
     return this.isolatedByList;
   }
 
   get selectedBy(): PolicyRef[] {
     if (!this.selectedByList)
-      this.selectedByList = this.rules().map(info => info.rule.policy);
+      this.selectedByList = mergeBy(this.groups.map(g => g.selectedBy));
     return this.selectedByList;
   }
 
@@ -235,15 +243,6 @@ export class Profile implements DirectionProfile {
   /** Whether some DNS rule of the profile covers a name. */
   dnsSome(test: (d: DnsPattern) => boolean): boolean {
     return this.groups.some(g => g.dns.some(test));
-  }
-
-  /** The rules behind the profile, in engine order. */
-  private rules(): RuleInfo[] {
-    if (!this.ruleList)
-      this.ruleList = mergeBy(
-        this.groups.map(g => ({ list: g.rules, order: g.order })),
-      );
-    return this.ruleList;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Direction } from '../model/policy';
 import type { Selection } from '../selectors/selector-cache';
+import { LayeredMap } from './layered-map';
 import type { RuleInfo } from './profile';
 
 interface Bucket {
@@ -21,23 +22,52 @@ interface Bucket {
 export class Reach {
   private constructor(
     private readonly dir: Direction,
-    private readonly buckets: Map<number, Bucket>,
+    private readonly buckets: LayeredMap<number, Bucket>,
   ) {}
 
   /** The index of these rules' allow elements of direction `dir`. */
   static build(rules: Iterable<RuleInfo>, dir: Direction): Reach {
-    const r = new Reach(dir, new Map());
-    for (const info of rules) r.apply(info, 1, undefined);
-    return r;
+    const buckets = new Map<number, Bucket>();
+    for (const info of rules)
+      apply(dir, info, 1, id => {
+        let b = buckets.get(id);
+        if (!b) {
+          b = { subjects: new Map(), size: 0 };
+          buckets.set(id, b);
+        }
+        return b;
+      });
+    return new Reach(dir, LayeredMap.of(buckets));
   }
 
   /** A copy without `removed` and with `added`. */
   with(removed: readonly RuleInfo[], added: readonly RuleInfo[]): Reach {
-    const r = new Reach(this.dir, new Map(this.buckets));
-    const copied = new Set<number>();
-    for (const info of removed) r.apply(info, -1, copied);
-    for (const info of added) r.apply(info, 1, copied);
-    return r;
+    const changed = new Map<number, Bucket>();
+    const bucket = (id: number) => {
+      let b = changed.get(id);
+      if (!b) {
+        const old = this.buckets.get(id);
+        b = {
+          subjects: new Map(
+            old ? [...old.subjects].map(([k, v]) => [k, { ...v }]) : [],
+          ),
+          size: old ? old.size : 0,
+        };
+        changed.set(id, b);
+      }
+      return b;
+    };
+    for (const info of removed) apply(this.dir, info, -1, bucket);
+    for (const info of added) apply(this.dir, info, 1, bucket);
+    const kept = [...changed].filter(([, b]) => b.subjects.size);
+    const gone = [...changed].filter(([, b]) => !b.subjects.size);
+    return new Reach(
+      this.dir,
+      this.buckets.with(
+        kept,
+        gone.map(([id]) => id),
+      ),
+    );
   }
 
   /** Upper bound of the workloads reaching (or reached from) a workload selected by `selection`. */
@@ -51,43 +81,28 @@ export class Reach {
     const b = this.buckets.get(selection);
     return b ? b.subjects.values() : [];
   }
+}
 
-  private apply(
-    info: RuleInfo,
-    delta: 1 | -1,
-    copied: Set<number> | undefined,
-  ): void {
-    for (const re of info.elements) {
-      if (re.el.ref.direction !== this.dir || re.el.ref.deny) continue;
-      for (const peer of re.peerSelections) {
-        let b = this.buckets.get(peer.id);
-        if (copied && b && !copied.has(peer.id)) {
-          b = {
-            subjects: new Map(
-              [...b.subjects].map(([k, v]) => [k, { ...v }] as const),
-            ),
-            size: b.size,
-          };
-          this.buckets.set(peer.id, b);
+function apply(
+  dir: Direction,
+  info: RuleInfo,
+  delta: 1 | -1,
+  bucket: (peer: number) => Bucket,
+): void {
+  for (const re of info.elements) {
+    if (re.el.ref.direction !== dir || re.el.ref.deny) continue;
+    for (const peer of re.peerSelections) {
+      const b = bucket(peer.id);
+      const s = b.subjects.get(info.subject.id);
+      if (s) {
+        s.n += delta;
+        if (s.n <= 0) {
+          b.subjects.delete(info.subject.id);
+          b.size -= info.subject.workloads.length;
         }
-        copied?.add(peer.id);
-        if (!b) {
-          if (delta < 0) continue;
-          b = { subjects: new Map(), size: 0 };
-          this.buckets.set(peer.id, b);
-        }
-        const s = b.subjects.get(info.subject.id);
-        if (s) {
-          s.n += delta;
-          if (s.n <= 0) {
-            b.subjects.delete(info.subject.id);
-            b.size -= info.subject.workloads.length;
-          }
-        } else if (delta > 0) {
-          b.subjects.set(info.subject.id, { sel: info.subject, n: 1 });
-          b.size += info.subject.workloads.length;
-        }
-        if (!b.subjects.size) this.buckets.delete(peer.id);
+      } else if (delta > 0) {
+        b.subjects.set(info.subject.id, { sel: info.subject, n: 1 });
+        b.size += info.subject.workloads.length;
       }
     }
   }

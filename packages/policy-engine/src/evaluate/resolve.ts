@@ -40,7 +40,7 @@ export interface ResolvedElement {
   peerSelections: Selection[];
   /** Endpoint selectors (for ad-hoc endpoints that are not in the index). */
   selectors: Selector[];
-  entities: Set<PeerEntity>;
+  entities: ReadonlySet<PeerEntity>;
   /** External address ranges (normalised). */
   ext: IpRange[];
   /** The ranges as written (un-merged), used to cut the external space into peers. */
@@ -54,7 +54,7 @@ export interface ResolvedElement {
   constConn?: ConnSet;
   constL7?: Array<{ conn: ConnSet; rules: L7Rules }>;
   /** Entities referenced (for the peer universe). */
-  referencedEntities: Set<PeerEntity>;
+  referencedEntities: ReadonlySet<PeerEntity>;
 }
 
 /** Context for resolution. */
@@ -76,6 +76,8 @@ function worldRanges(): IpRange[] {
   return [fullRange(4), fullRange(6)];
 }
 
+const NO_ENTITIES: ReadonlySet<PeerEntity> = new Set();
+
 /** Resolves one element. */
 export function resolveElement(
   el: RuleElement,
@@ -87,13 +89,28 @@ export function resolveElement(
     allWorkloads: false,
     peerSelections: [],
     selectors: [],
-    entities: new Set(),
+    entities: NO_ENTITIES,
     ext: [],
     rawExt: [],
     extAll: false,
     fqdns: [],
     dns: [],
-    referencedEntities: new Set(),
+    referencedEntities: NO_ENTITIES,
+  };
+  // created on first use: most elements name no entity
+  let entitySet: Set<PeerEntity> | undefined;
+  let referencedSet: Set<PeerEntity> | undefined;
+  const entities = {
+    add(e: PeerEntity) {
+      if (!entitySet) entitySet = new Set();
+      entitySet.add(e);
+    },
+  };
+  const referencedEntities = {
+    add(e: PeerEntity) {
+      if (!referencedSet) referencedSet = new Set();
+      referencedSet.add(e);
+    },
   };
   const ext: IpRange[] = [];
   const addSelector = (sel: Selector) => {
@@ -102,8 +119,8 @@ export function resolveElement(
     if (!re.peerSelections.includes(selection))
       re.peerSelections.push(selection);
     for (const e of ctx.entitiesOf(selection)) {
-      re.entities.add(e);
-      re.referencedEntities.add(e);
+      entities.add(e);
+      referencedEntities.add(e);
     }
   };
   if (el.peers !== 'any') {
@@ -116,17 +133,17 @@ export function resolveElement(
           for (const e of p.entities) {
             if (e === 'all') {
               re.anyPeer = true;
-              for (const x of PEER_ENTITIES) re.referencedEntities.add(x);
+              for (const x of PEER_ENTITIES) referencedEntities.add(x);
             } else if (e === 'world') ext.push(...worldRanges());
             else if (e === 'cluster') {
               re.allWorkloads = true;
               for (const x of PEER_ENTITIES) {
-                re.entities.add(x);
-                re.referencedEntities.add(x);
+                entities.add(x);
+                referencedEntities.add(x);
               }
             } else if (e !== 'none') {
-              re.entities.add(e);
-              re.referencedEntities.add(e);
+              entities.add(e);
+              referencedEntities.add(e);
             }
           }
           break;
@@ -195,16 +212,18 @@ export function resolveElement(
         }
         case 'nodes':
           // Nodes are not modelled individually: a node selector stands for the node entities.
-          re.entities.add('host');
-          re.entities.add('remote-node');
-          re.referencedEntities.add('host');
-          re.referencedEntities.add('remote-node');
+          entities.add('host');
+          entities.add('remote-node');
+          referencedEntities.add('host');
+          referencedEntities.add('remote-node');
           break;
         default:
           break;
       }
     }
   }
+  if (entitySet) re.entities = entitySet;
+  if (referencedSet) re.referencedEntities = referencedSet;
   re.rawExt = ext;
   re.ext = normalizeRanges(ext);
   re.extAll =

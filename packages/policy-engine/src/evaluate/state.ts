@@ -23,6 +23,7 @@ import {
 } from '../selectors/selector-cache';
 import { selectorMatches } from '../selectors/selector';
 import { buildGroup, Profile, RuleGroup, RuleInfo } from './profile';
+import { LayeredMap } from './layered-map';
 import { Reach } from './reach';
 import { resolveElement, ResolveContext, ResolvedElement } from './resolve';
 
@@ -72,20 +73,37 @@ export interface EngineState {
   rules: PolicyRule[];
   hostRules: PolicyRule[];
   /** Order of the policies (derived engines keep a replaced policy's place). */
-  policyKey: Map<Policy, number>;
+  policyKey: LayeredMap<Policy, number>;
   nextKey: number;
+  /** The policies by reference (`kind/namespace/name`), in order. */
+  byRef: LayeredMap<string, Policy[]>;
+  /** Identifies this state (derived states name the state they come from). */
+  token: object;
+  /** The state this one was derived from, and the policies that differ. */
+  derivedFrom?: { token: object; removed: Policy[]; added: Policy[] };
   /** Pod rules with an IPv6 CIDR peer. */
   v6Rules: number;
   /** The rule groups of each direction by subject selection id. */
-  groups: Record<Direction, Map<number, RuleGroup>>;
+  groups: Record<Direction, LayeredMap<number, RuleGroup>>;
   profiles: Array<Record<Direction, Profile>>;
   /** Workloads whose direction accepts any workload peer (ascending). */
   open: Record<Direction, number[]>;
-  reach: Record<Direction, Reach>;
+  /** Built on first use (graph and views need it; single flows do not). */
+  reach?: Record<Direction, Reach>;
+  /** Reference counts behind the atoms and the entity and FQDN peers. */
+  counts: Counts;
   atoms: Record<Direction, Atom[]>;
   entityPeers: PeerEntity[];
   fqdnPeers: string[];
   warnings: string[];
+}
+
+/** How many elements reference each entity, FQDN and external range boundary. */
+interface Counts {
+  entities: Map<PeerEntity, number>;
+  fqdns: Map<string, number>;
+  /** Boundaries (`family/address`) cutting the external address space, per direction. */
+  cuts: Record<Direction, Map<string, number>>;
 }
 
 /**
@@ -233,8 +251,13 @@ function intern(
   return p;
 }
 
+/** The order keys of the policies. */
+interface Keys {
+  get(p: Policy): number | undefined;
+}
+
 /** Order key of a rule: its policy's place, then its place in the policy. */
-function orderKey(policyKey: Map<Policy, number>, info: RuleInfo): number {
+function orderKey(policyKey: Keys, info: RuleInfo): number {
   return (
     policyKey.get(info.policy as Policy)! * 65536 +
     Math.min(info.position, 65535)
@@ -244,7 +267,7 @@ function orderKey(policyKey: Map<Policy, number>, info: RuleInfo): number {
 function makeGroup(
   fam: Family,
   rules: RuleInfo[],
-  policyKey: Map<Policy, number>,
+  policyKey: Keys,
   dir: Direction,
 ): RuleGroup {
   return buildGroup(
@@ -265,6 +288,41 @@ function openOf(
     if (p[dir].open) out.push(i);
   });
   return out;
+}
+
+/**
+ * The pod rules in engine order: the old list without the rules of the
+ * removed policies, with the added ones merged in by their order keys.
+ */
+function infosInOrder(
+  s: EngineState,
+  removed: ReadonlySet<Policy>,
+  added: readonly RuleInfo[],
+  order: (a: RuleInfo, b: RuleInfo) => number,
+): RuleInfo[] {
+  const kept = removed.size
+    ? s.infos.filter(i => !removed.has(i.policy as Policy))
+    : s.infos;
+  if (!added.length) return kept.slice();
+  const more = added.slice().sort(order);
+  const out: RuleInfo[] = [];
+  let j = 0;
+  for (const info of kept) {
+    while (j < more.length && order(more[j], info) < 0) out.push(more[j++]);
+    out.push(info);
+  }
+  while (j < more.length) out.push(more[j++]);
+  return out;
+}
+
+/** The reach index of a direction, built on first use. */
+export function reachOf(s: EngineState, dir: Direction): Reach {
+  if (!s.reach)
+    s.reach = {
+      ingress: Reach.build(s.infos, 'ingress'),
+      egress: Reach.build(s.infos, 'egress'),
+    };
+  return s.reach[dir];
 }
 
 /** Builds the state of an engine from scratch. */
@@ -299,13 +357,20 @@ export function buildState(
     baseProfiles: 0,
   };
   const policyKey = new Map<Policy, number>();
-  inventory.policies.forEach((p, i) => policyKey.set(p, i));
+  const byRef = new Map<string, Policy[]>();
+  inventory.policies.forEach((p, i) => {
+    policyKey.set(p, i);
+    const k = policyRefKey(p.ref);
+    const l = byRef.get(k);
+    if (l) l.push(p);
+    else byRef.set(k, [p]);
+  });
   const infos = pod.map(r => ruleInfo(fam, r.rule, r.policy, r.position));
 
   // Rules grouped by subject selection; each workload's profile is the list
   // of groups whose selection selects it (one per distinct list).
   const W = inventory.workloads.length;
-  const groups = {} as Record<Direction, Map<number, RuleGroup>>;
+  const groups = {} as Record<Direction, LayeredMap<number, RuleGroup>>;
   const lists: Record<Direction, RuleGroup[][]> = {
     ingress: Array.from({ length: W }, () => []),
     egress: Array.from({ length: W }, () => []),
@@ -318,10 +383,11 @@ export function buildState(
       if (b) b.push(info);
       else buckets.set(info.subject.id, [info]);
     }
-    groups[dir] = new Map();
+    const map = new Map<number, RuleGroup>();
+    groups[dir] = LayeredMap.of(map);
     for (const [sid, rules] of buckets) {
       const g = makeGroup(fam, rules, policyKey, dir);
-      groups[dir].set(sid, g);
+      map.set(sid, g);
       for (const w of g.subject.workloads) lists[dir][w].push(g);
     }
   }
@@ -337,18 +403,16 @@ export function buildState(
     infos,
     rules: infos.map(i => i.rule),
     hostRules: hostRulesOf(inventory.policies),
-    policyKey,
+    policyKey: LayeredMap.of(policyKey),
     nextKey: inventory.policies.length,
+    byRef: LayeredMap.of(byRef),
+    token: {},
     v6Rules,
     groups,
     profiles,
     open: {
       ingress: openOf(profiles, 'ingress'),
       egress: openOf(profiles, 'egress'),
-    },
-    reach: {
-      ingress: Reach.build(infos, 'ingress'),
-      egress: Reach.build(infos, 'egress'),
     },
     ...summarize(fam, infos),
   };
@@ -378,58 +442,169 @@ function hostRulesOf(policies: readonly Policy[]): PolicyRule[] {
   return out;
 }
 
-/** What depends on every rule at once: external atoms, entity and FQDN peers, warnings. */
-function summarize(fam: Family, infos: readonly RuleInfo[]) {
-  const referenced = new Set<PeerEntity>();
-  const fqdns = new Set<string>();
-  const warnings: string[] = [];
-  const raw: Record<Direction, IpRange[]> = { ingress: [], egress: [] };
-  for (const info of infos) {
-    warnings.push(...info.warnings);
-    for (const re of info.elements) {
-      for (const e of re.referencedEntities) referenced.add(e);
-      for (const f of re.fqdns) fqdns.add(f.text);
-      for (const r of re.rawExt) raw[re.el.ref.direction].push(r);
-    }
-  }
-  const modes: Record<string, PeerEntity[]> = {
-    all: [...PEER_ENTITIES],
-    none: [],
-    referenced: PEER_ENTITIES.filter(e => referenced.has(e)),
-  };
-  return {
-    entityPeers: modes[fam.options.entityPeers],
-    fqdnPeers: [...fqdns].sort(),
-    warnings,
-    atoms: {
-      ingress: computeAtoms(fam, raw.ingress),
-      egress: computeAtoms(fam, raw.egress),
-    },
-  };
+function bump<K>(m: Map<K, number>, k: K, delta: number): boolean {
+  const n = (m.get(k) || 0) + delta;
+  if (n > 0) m.set(k, n);
+  else m.delete(k);
+  return n === 0 || n === delta;
 }
 
-function computeAtoms(fam: Family, ranges: readonly IpRange[]): Atom[] {
+function cutKeys(r: IpRange): string[] {
+  const out = [`${r.family}/${r.start}`];
+  if (r.end < familyMax(r.family)) out.push(`${r.family}/${r.end + 1n}`);
+  return out;
+}
+
+/**
+ * Counts updated by removed and added rules (copies of the maps they touch),
+ * and which of the derived lists changed.
+ */
+function count(
+  old: Counts | undefined,
+  removed: readonly RuleInfo[],
+  added: readonly RuleInfo[],
+): {
+  counts: Counts;
+  changed: { entities: boolean; fqdns: boolean } & Record<Direction, boolean>;
+} {
+  const counts: Counts = old
+    ? {
+        entities: old.entities,
+        fqdns: old.fqdns,
+        cuts: { ...old.cuts },
+      }
+    : {
+        entities: new Map(),
+        fqdns: new Map(),
+        cuts: { ingress: new Map(), egress: new Map() },
+      };
+  const changed = {
+    entities: false,
+    fqdns: false,
+    ingress: false,
+    egress: false,
+  };
+  const copied = new Set<unknown>();
+  const own = <M>(m: M, copy: () => M): M => {
+    if (!old || copied.has(m)) return m;
+    const c = copy();
+    copied.add(c);
+    return c;
+  };
+  for (const [list, delta] of [
+    [removed, -1],
+    [added, 1],
+  ] as const) {
+    for (const info of list)
+      for (const re of info.elements) {
+        if (re.referencedEntities.size) {
+          counts.entities = own(
+            counts.entities,
+            () => new Map(counts.entities),
+          );
+          for (const e of re.referencedEntities)
+            if (bump(counts.entities, e, delta)) changed.entities = true;
+        }
+        if (re.fqdns.length) {
+          counts.fqdns = own(counts.fqdns, () => new Map(counts.fqdns));
+          for (const f of re.fqdns)
+            if (bump(counts.fqdns, f.text, delta)) changed.fqdns = true;
+        }
+        if (re.rawExt.length) {
+          const dir = re.el.ref.direction;
+          const m = own(counts.cuts[dir], () => new Map(counts.cuts[dir]));
+          counts.cuts[dir] = m;
+          for (const r of re.rawExt)
+            for (const k of cutKeys(r))
+              if (bump(m, k, delta)) changed[dir] = true;
+        }
+      }
+  }
+  return { counts, changed };
+}
+
+function entityPeersOf(fam: Family, counts: Counts): PeerEntity[] {
+  if (fam.options.entityPeers === 'all') return [...PEER_ENTITIES];
+  if (fam.options.entityPeers === 'none') return [];
+  return PEER_ENTITIES.filter(e => counts.entities.has(e));
+}
+
+function atomsOf(fam: Family, cuts: Map<string, number>): Atom[] {
   const out: Atom[] = [];
-  for (const family of (fam.hasV6 ? [4, 6] : [4]) as IpFamily[]) {
-    const cuts = new Set<bigint>([0n]);
+  const families = (fam.hasV6 ? [4, 6] : [4]) as IpFamily[];
+  const byFamily = new Map<IpFamily, Set<bigint>>(
+    families.map(f => [f, new Set<bigint>([0n])]),
+  );
+  const add = (f: IpFamily, at: bigint) => byFamily.get(f)?.add(at);
+  for (const k of cuts.keys()) {
+    const slash = k.indexOf('/');
+    add(Number(k.slice(0, slash)) as IpFamily, BigInt(k.slice(slash + 1)));
+  }
+  for (const r of fam.options.extraBoundaries)
+    for (const k of cutKeys(r)) {
+      const slash = k.indexOf('/');
+      add(r.family, BigInt(k.slice(slash + 1)));
+    }
+  for (const family of families) {
     const max = familyMax(family);
-    const add = (r: IpRange) => {
-      if (r.family !== family) return;
-      cuts.add(r.start);
-      if (r.end < max) cuts.add(r.end + 1n);
-    };
-    for (const r of ranges) add(r);
-    for (const r of fam.options.extraBoundaries) add(r);
-    const sorted = [...cuts].sort(cmp);
-    sorted.forEach((s, i) =>
+    const sorted = [...byFamily.get(family)!].sort(cmp);
+    sorted.forEach((start, i) =>
       out.push({
         family,
-        start: s,
+        start,
         end: i + 1 < sorted.length ? sorted[i + 1] - 1n : max,
       }),
     );
   }
   return out;
+}
+
+function warningsOf(infos: readonly RuleInfo[]): string[] {
+  const out: string[] = [];
+  for (const info of infos) for (const w of info.warnings) out.push(w);
+  return out;
+}
+
+/** What depends on every rule at once: external atoms, entity and FQDN peers, warnings. */
+function summarize(fam: Family, infos: readonly RuleInfo[]) {
+  const { counts } = count(undefined, [], infos);
+  return {
+    counts,
+    entityPeers: entityPeersOf(fam, counts),
+    fqdnPeers: [...counts.fqdns.keys()].sort(),
+    warnings: warningsOf(infos),
+    atoms: {
+      ingress: atomsOf(fam, counts.cuts.ingress),
+      egress: atomsOf(fam, counts.cuts.egress),
+    },
+  };
+}
+
+/** The summary after a change, reusing what it does not touch. */
+function resummarize(
+  fam: Family,
+  s: EngineState,
+  infos: readonly RuleInfo[],
+  removed: readonly RuleInfo[],
+  added: readonly RuleInfo[],
+) {
+  const { counts, changed } = count(s.counts, removed, added);
+  return {
+    counts,
+    entityPeers: changed.entities ? entityPeersOf(fam, counts) : s.entityPeers,
+    fqdnPeers: changed.fqdns ? [...counts.fqdns.keys()].sort() : s.fqdnPeers,
+    warnings: [...removed, ...added].some(i => i.warnings.length)
+      ? warningsOf(infos)
+      : s.warnings,
+    atoms: {
+      ingress: changed.ingress
+        ? atomsOf(fam, counts.cuts.ingress)
+        : s.atoms.ingress,
+      egress: changed.egress
+        ? atomsOf(fam, counts.cuts.egress)
+        : s.atoms.egress,
+    },
+  };
 }
 
 /**
@@ -450,28 +625,51 @@ export function deriveState(
     ...(changes.remove ?? []).map(policyRefKey),
     ...adds.keys(),
   ]);
-  const removed = new Set(
-    s.inventory.policies.filter(
-      p => removeKeys.has(policyRefKey(p.ref)) && !addedObjects.has(p),
-    ),
-  );
+  const removed = new Set<Policy>();
+  for (const k of removeKeys)
+    for (const p of s.byRef.get(k) || [])
+      if (!addedObjects.has(p)) removed.add(p);
   const added = [...adds.values()].filter(p => !s.policyKey.has(p));
   if (!removed.size && !added.length) return s;
 
-  const policyKey = new Map(s.policyKey);
+  // A replacement takes the place (and order key) of the first policy it
+  // replaces; other added policies go to the end.
+  const newKeys = new Map<Policy, number>();
   let nextKey = s.nextKey;
-  const place = new Map<string, number>();
-  for (const p of removed) {
+  const replacing = new Map<string, Policy>();
+  for (const p of added) replacing.set(policyRefKey(p.ref), p);
+  const policies: Policy[] = [];
+  for (const p of s.inventory.policies) {
+    if (!removed.has(p)) {
+      policies.push(p);
+      continue;
+    }
     const k = policyRefKey(p.ref);
-    if (!place.has(k)) place.set(k, policyKey.get(p)!);
-    policyKey.delete(p);
+    const q = replacing.get(k);
+    if (q) {
+      policies.push(q);
+      newKeys.set(q, s.policyKey.get(p)!);
+      replacing.delete(k);
+    }
   }
-  for (const p of added)
-    policyKey.set(p, place.get(policyRefKey(p.ref)) ?? nextKey++);
-  const policies = [
-    ...s.inventory.policies.filter(p => !removed.has(p)),
-    ...added,
-  ].sort((a, b) => policyKey.get(a)! - policyKey.get(b)!);
+  for (const p of replacing.values()) {
+    policies.push(p);
+    newKeys.set(p, nextKey++);
+  }
+  const policyKey = s.policyKey.with(newKeys, removed);
+  const refs = new Map<string, Policy[]>();
+  for (const p of [...removed, ...added]) refs.set(policyRefKey(p.ref), []);
+  for (const k of refs.keys())
+    refs.set(
+      k,
+      [...(s.byRef.get(k) || []).filter(p => !removed.has(p)), ...added]
+        .filter(p => policyRefKey(p.ref) === k)
+        .sort((a, b) => policyKey.get(a)! - policyKey.get(b)!),
+    );
+  const byRef = s.byRef.with(
+    [...refs].filter(([, l]) => l.length),
+    [...refs].filter(([, l]) => !l.length).map(([k]) => k),
+  );
   const inventory: Inventory = { ...s.inventory, policies };
 
   const removedRules = podRules([...removed]);
@@ -512,7 +710,8 @@ export function deriveState(
       else touched.set(info.subject.id, [info]);
     }
     if (!touched.size) continue;
-    const map = new Map(s.groups[dir]);
+    const map = s.groups[dir];
+    const changedGroups = new Map<number, RuleGroup | undefined>();
     const affected = new Set<number>();
     const addedTo = new Map<number, RuleGroup[]>();
     for (const [sid, more] of touched) {
@@ -524,18 +723,23 @@ export function deriveState(
       for (const w of (old?.subject ?? more[0].subject).workloads)
         affected.add(w);
       if (!rules.length) {
-        map.delete(sid);
+        changedGroups.set(sid, undefined);
         continue;
       }
       const g = makeGroup(fam, rules, policyKey, dir);
-      map.set(sid, g);
+      changedGroups.set(sid, g);
       for (const w of g.subject.workloads) {
         const l = addedTo.get(w);
         if (l) l.push(g);
         else addedTo.set(w, [g]);
       }
     }
-    groups[dir] = map;
+    groups[dir] = map.with(
+      [...changedGroups].filter(
+        (e): e is [number, RuleGroup] => e[1] !== undefined,
+      ),
+      [...changedGroups].filter(([, g]) => !g).map(([sid]) => sid),
+    );
     for (const w of affected) {
       const list = profiles[w][dir].groups
         .filter(g => !touched.has(g.subject.id))
@@ -545,26 +749,28 @@ export function deriveState(
     }
     open[dir] = openOf(profiles, dir);
   }
-  const infos = s.infos
-    .filter(i => !removedSet.has(i))
-    .concat(addedInfos)
-    .sort(order);
+  const infos = infosInOrder(s, removed, addedInfos, order);
   return {
     family: fam,
     inventory,
     infos,
     rules: infos.map(i => i.rule),
-    hostRules: hostRulesOf(policies),
+    hostRules: [...removed, ...added].some(p => p.rules.some(r => !r.subject))
+      ? hostRulesOf(policies)
+      : s.hostRules,
     policyKey,
     nextKey,
+    byRef,
+    token: {},
+    derivedFrom: { token: s.token, removed: [...removed], added },
     v6Rules,
     groups,
     profiles,
     open,
-    reach: {
+    reach: s.reach && {
       ingress: s.reach.ingress.with(removedInfos, addedInfos),
       egress: s.reach.egress.with(removedInfos, addedInfos),
     },
-    ...summarize(fam, infos),
+    ...resummarize(fam, s, infos, removedInfos, addedInfos),
   };
 }
