@@ -1,26 +1,25 @@
 const DELETED = Symbol('deleted');
 
+type Layer<K, V> = ReadonlyMap<K, V | typeof DELETED>;
+
 /**
  * An immutable map that derived engines share: {@link LayeredMap.with}
  * returns a new map made of a small layer of changes over this one, so a
  * change costs its own size, not the size of the map. Lookups walk the
- * layers; after a few layers the map is flattened into one again.
+ * layers (newest first); after a few layers the map is flattened into one
+ * again.
  */
 export class LayeredMap<K, V> {
-  private constructor(
-    private readonly parent: LayeredMap<K, V> | undefined,
-    private readonly own: ReadonlyMap<K, V | typeof DELETED>,
-    private readonly depth: number,
-  ) {}
+  private constructor(private readonly layers: ReadonlyArray<Layer<K, V>>) {}
 
   /** A map holding `entries` (the map is taken over, not copied). */
   static of<K, V>(entries: Map<K, V>): LayeredMap<K, V> {
-    return new LayeredMap<K, V>(undefined, entries, 0);
+    return new LayeredMap<K, V>([entries]);
   }
 
   get(key: K): V | undefined {
-    for (let m: LayeredMap<K, V> | undefined = this; m; m = m.parent) {
-      const v = m.own.get(key);
+    for (const layer of this.layers) {
+      const v = layer.get(key);
       if (v !== undefined) return v === DELETED ? undefined : v;
     }
     return undefined;
@@ -38,11 +37,9 @@ export class LayeredMap<K, V> {
     const layer = new Map<K, V | typeof DELETED>();
     for (const k of remove) layer.set(k, DELETED);
     for (const [k, v] of set) layer.set(k, v);
-    if (this.depth < 8) return new LayeredMap(this, layer, this.depth + 1);
+    const layers = [layer, ...this.layers];
+    if (layers.length <= 8) return new LayeredMap(layers);
     const flat = new Map<K, V>();
-    const layers: Array<ReadonlyMap<K, V | typeof DELETED>> = [layer];
-    for (let m: LayeredMap<K, V> | undefined = this; m; m = m.parent)
-      layers.push(m.own);
     for (let i = layers.length - 1; i >= 0; i--)
       for (const [k, v] of layers[i]) {
         if (v === DELETED) flat.delete(k);
