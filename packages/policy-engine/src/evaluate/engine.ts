@@ -25,7 +25,11 @@ import {
   buildGroup,
   DirectionProfile,
   ElementIndex,
+  matchParts,
   matchPositions,
+  Part,
+  partElements,
+  partSummary,
   pickElements,
   Profile,
   profileNames,
@@ -148,6 +152,7 @@ export interface WorkloadViewOptions {
 }
 
 const BOTH: readonly Direction[] = ['ingress', 'egress'];
+const NO_PARTS: Part[] = [];
 
 /**
  * The connectivity engine. Like Cilium's selector cache, it resolves each
@@ -163,8 +168,15 @@ const BOTH: readonly Direction[] = ['ingress', 'egress'];
  */
 export class PolicyEngine {
   private s!: EngineState;
-  private flowCache!: Map<string, { egress: SideResult; ingress: SideResult }>;
+  private flowCache!: Map<
+    string | number,
+    { egress: SideMatch; ingress: SideMatch }
+  >;
   private adhocCache!: Map<string, Endpoint>;
+  /** Per profile: the side of a flow whose peer matches nothing. */
+  private noMatch!: WeakMap<Profile, SideMatch>;
+  /** Workload endpoints, made on first use. */
+  private endpoints!: Endpoint[];
   private atomCache!: AtomCandidateCache;
   private byId!: Map<string, number>;
   private stamp!: Int32Array;
@@ -188,6 +200,8 @@ export class PolicyEngine {
     this.s = s;
     this.flowCache = new Map();
     this.adhocCache = new Map();
+    this.noMatch = new WeakMap();
+    this.endpoints = [];
     this.atomCache = new AtomCandidateCache();
     this.stamp = new Int32Array(s.inventory.workloads.length);
     this.epoch = 0;
@@ -383,6 +397,23 @@ export class PolicyEngine {
     return pickElements(prof, deny, index => test(index, index.other));
   }
 
+  /** Like `matching`, as positions per group (no element list is built). */
+  private matchingParts(prof: Profile, deny: boolean, peer: Endpoint): Part[] {
+    if (peer.t === 'w') {
+      const selectors = this.s.family.cache.selectorsOf(peer.i);
+      return matchParts(prof, deny, index => matchPositions(index, selectors));
+    }
+    const test = (index: ElementIndex, positions: Iterable<number>) => {
+      const out: number[] = [];
+      for (const p of positions)
+        if (this.matches(index.list[p], peer)) out.push(p);
+      return out;
+    };
+    if (peer.t === 'adhoc')
+      return matchParts(prof, deny, index => test(index, index.list.keys()));
+    return matchParts(prof, deny, index => test(index, index.other));
+  }
+
   private dstPorts(ep: Endpoint): readonly ContainerPort[] | undefined {
     return ep.t === 'w' ? this.workloads[ep.i].ports : undefined;
   }
@@ -459,6 +490,110 @@ export class PolicyEngine {
     };
     if (defaultAllow) result.defaultAllow = defaultAllow;
     return result;
+  }
+
+  /**
+   * What one side of a single flow depends on, whatever its port: the allow
+   * and deny elements that match the peer and what they grant together
+   * (ports are checked by {@link decide}).
+   */
+  private sideMatch(
+    prof: Profile | undefined,
+    dir: Direction,
+    peer: Endpoint,
+    dst: Endpoint,
+  ): SideMatch {
+    if (!prof)
+      return {
+        direction: dir,
+        allowParts: [],
+        allowed: ConnSet.NONE,
+        denyParts: [],
+        denied: ConnSet.NONE,
+        l7: false,
+      };
+    const dstPorts = this.dstPorts(dst);
+    let defaultAllow: SideMatch['defaultAllow'];
+    if (!prof.isolated) defaultAllow = 'not-isolated';
+    if (
+      dir === 'ingress' &&
+      peer.t === 'e' &&
+      peer.e === 'host' &&
+      this.options.allowLocalhost
+    )
+      defaultAllow = 'allow-localhost';
+    const allowParts = this.matchingParts(prof, false, peer);
+    const denyParts = this.groupsHaveDenies(prof)
+      ? this.matchingParts(prof, true, peer)
+      : NO_PARTS;
+    if (
+      !allowParts.length &&
+      !denyParts.length &&
+      defaultAllow !== 'allow-localhost'
+    ) {
+      // nothing matches: the same for every such peer of the profile
+      let none = this.noMatch.get(prof);
+      if (!none) {
+        none = {
+          direction: dir,
+          prof,
+          allowParts,
+          allowed: ConnSet.NONE,
+          denyParts,
+          denied: ConnSet.NONE,
+          l7: false,
+        };
+        if (defaultAllow) none.defaultAllow = defaultAllow;
+        this.noMatch.set(prof, none);
+      }
+      return none;
+    }
+    const m: SideMatch = {
+      direction: dir,
+      prof,
+      allowParts,
+      allowed: ConnSet.NONE,
+      denyParts,
+      denied: ConnSet.NONE,
+      l7: false,
+      dstPorts,
+    };
+    if (defaultAllow) m.defaultAllow = defaultAllow;
+    if (peer.t === 'fqdn') {
+      // reached through toFQDNs only, without a DNS rule covering the name:
+      // no IPs are learned, the element grants nothing
+      const allows = partElements(m.allowParts);
+      for (const re of allows)
+        if (
+          !re.anyPeer &&
+          !re.extAll &&
+          !prof.dnsSome(d => dnsCovers(d, peer.name))
+        ) {
+          if (!m.ineffective) m.ineffective = new Set();
+          m.ineffective.add(re);
+        }
+      m.allows = allows;
+      for (const re of allows) {
+        const eff = !(m.ineffective && m.ineffective.has(re));
+        const c = eff ? elementConn(re, dstPorts) : ConnSet.NONE;
+        m.allowed = m.allowed.union(c);
+        if ((!eff || !c.isEmpty()) && elementL7(re, dstPorts).length)
+          m.l7 = true;
+      }
+    } else
+      for (const part of m.allowParts) {
+        const sum = partSummary(part, dstPorts);
+        m.allowed = m.allowed.union(sum.conn);
+        if (sum.l7) m.l7 = true;
+      }
+    for (const part of m.denyParts)
+      m.denied = m.denied.union(partSummary(part, dstPorts).conn);
+    return m;
+  }
+
+  private groupsHaveDenies(prof: Profile): boolean {
+    for (const g of prof.groups) if (g.denies.list.length) return true;
+    return false;
   }
 
   private profileOf(ep: Endpoint): Profiles | undefined {
@@ -746,10 +881,19 @@ export class PolicyEngine {
 
   // ---------------------------------------------------------------- flows
 
+  private workloadEndpoint(i: number): Endpoint {
+    let ep = this.endpoints[i];
+    if (!ep) {
+      ep = { t: 'w', i, key: this.workloads[i].id };
+      this.endpoints[i] = ep;
+    }
+    return ep;
+  }
+
   private resolveQuery(q: PeerQuery): Endpoint {
     if (typeof q === 'string') {
       const id = this.byId.get(q);
-      if (id !== undefined) return { t: 'w', i: id, key: q };
+      if (id !== undefined) return this.workloadEndpoint(id);
       const s = q.trim();
       const ext = /^(.*)\[External\]$/.exec(s);
       if (ext) return this.resolveQuery({ ip: ext[1].split('-')[0] });
@@ -870,24 +1014,24 @@ export class PolicyEngine {
   ): FlowVerdict {
     const s = this.resolveQuery(src);
     const d = this.resolveQuery(dst);
-    const key = `${s.key}>${d.key}`;
+    // workload pairs get a number key (no string to build and hash)
+    const key =
+      s.t === 'w' && d.t === 'w'
+        ? s.i * (this.workloads.length + 1) + d.i
+        : `${s.key}>${d.key}`;
     let sides = this.flowCache.get(key);
     if (!sides) {
       const sp = this.profileOf(s);
       const dp = this.profileOf(d);
       sides = {
-        egress: sp
-          ? this.side(sp.egress, 'egress', d, d, true)
-          : notPoliced('egress'),
-        ingress: dp
-          ? this.side(dp.ingress, 'ingress', s, d, true)
-          : notPoliced('ingress'),
+        egress: this.sideMatch(sp && sp.egress, 'egress', d, d),
+        ingress: this.sideMatch(dp && dp.ingress, 'ingress', s, d),
       };
       if (this.flowCache.size > 200000) this.flowCache.clear();
       this.flowCache.set(key, sides);
     }
-    const eg = decide(sides.egress, protocol, port, !!this.profileOf(s));
-    const ing = decide(sides.ingress, protocol, port, !!this.profileOf(d));
+    const eg = decide(sides.egress, protocol, port);
+    const ing = decide(sides.ingress, protocol, port);
     let reason: FlowVerdict['reason'] = 'allowed';
     let droppedAt: Direction | undefined;
     let decidedBy: Array<RuleRef | PolicyRef> = [
@@ -906,14 +1050,11 @@ export class PolicyEngine {
       }
       break;
     }
-    return {
-      allowed: reason === 'allowed',
-      reason,
-      ...(droppedAt ? { droppedAt } : {}),
-      egress: eg,
-      ingress: ing,
-      decidedBy,
-    };
+    const allowed = reason === 'allowed';
+    // (two literals, not a spread: this runs for every flow)
+    return droppedAt
+      ? { allowed, reason, droppedAt, egress: eg, ingress: ing, decidedBy }
+      : { allowed, reason, egress: eg, ingress: ing, decidedBy };
   }
 
   /** The connections allowed from src to dst (all ports), with both sides. */
@@ -1053,46 +1194,87 @@ export interface CoverageEntry {
   };
 }
 
-function notPoliced(direction: Direction): SideResult {
-  return {
-    direction,
-    isolated: false,
-    isolatedBy: [],
-    conn: ConnSet.ALL,
-    granted: ConnSet.ALL,
-    allowedBy: [],
-    deniedBy: [],
-  };
+/** What {@link PolicyEngine.evaluate} keeps per (source, destination) pair and side. */
+interface SideMatch {
+  direction: Direction;
+  /** Undefined when the side is not policed (external or entity endpoint). */
+  prof?: Profile;
+  /** The matching allows, per group; `allows` lists them in order once needed. */
+  allowParts: Part[];
+  allows?: ResolvedElement[];
+  /** What the allows grant together. */
+  allowed: ConnSet;
+  /** Allows reached through toFQDNs only, without a DNS rule covering the name. */
+  ineffective?: Set<ResolvedElement>;
+  denyParts: Part[];
+  denied: ConnSet;
+  /** Whether a listed allow carries L7 rules. */
+  l7: boolean;
+  defaultAllow?: 'not-isolated' | 'allow-localhost';
+  dstPorts?: readonly ContainerPort[];
 }
 
-function decide(
-  sr: SideResult,
-  protocol: Protocol,
-  port: number,
-  evaluated: boolean,
-): SideDecision {
-  const allowedBy = sr.allowedBy
-    .filter(g => g.conn.has(protocol, port))
-    .map(g => g.rule);
-  const deniedBy = sr.deniedBy
-    .filter(g => g.conn.has(protocol, port))
-    .map(g => g.rule);
+/** One side's decision for a port (what `side()` and its grants say, without building them). */
+function decide(m: SideMatch, protocol: Protocol, port: number): SideDecision {
+  const evaluated = !!m.prof;
+  if (!m.prof)
+    return {
+      direction: m.direction,
+      evaluated,
+      allowed: true,
+      isolated: false,
+      isolatedBy: [],
+      allowedBy: [],
+      deniedBy: [],
+      defaultAllow: 'not-policed',
+      l7: [],
+    };
+  const allowedBy: RuleRef[] = [];
   const l7: SideDecision['l7'] = [];
-  for (const g of sr.allowedBy)
-    if (g.l7)
-      for (const x of g.l7)
-        if (x.conn.has(protocol, port))
-          l7.push({ rule: g.rule, rules: x.rules });
-  return {
-    direction: sr.direction,
-    evaluated,
-    allowed: sr.conn.has(protocol, port),
-    isolated: sr.isolated,
-    isolatedBy: sr.isolatedBy,
-    allowedBy,
-    deniedBy,
-    ...(sr.defaultAllow && evaluated ? { defaultAllow: sr.defaultAllow } : {}),
-    ...(evaluated ? {} : { defaultAllow: 'not-policed' as const }),
-    l7,
-  };
+  const grants = m.allowed.has(protocol, port);
+  if (grants || m.l7) {
+    if (!m.allows) m.allows = partElements(m.allowParts);
+    for (const re of m.allows) {
+      const ineffective = !!m.ineffective && m.ineffective.has(re);
+      const c = ineffective ? ConnSet.NONE : elementConn(re, m.dstPorts);
+      if (c.has(protocol, port)) allowedBy.push(re.el.ref);
+      // a grant is listed when it allows something or is ineffective
+      if (m.l7 && (ineffective || !c.isEmpty()))
+        for (const x of elementL7(re, m.dstPorts))
+          if (x.conn.has(protocol, port))
+            l7.push({ rule: re.el.ref, rules: x.rules });
+    }
+  }
+  const granted = grants || !!m.defaultAllow;
+  const deniedBy: RuleRef[] = [];
+  if (m.denied.has(protocol, port))
+    for (const re of partElements(m.denyParts))
+      if (elementConn(re, m.dstPorts).has(protocol, port))
+        deniedBy.push(re.el.ref);
+  const allowed = granted && !deniedBy.length;
+  const { isolated, isolatedBy } = m.prof;
+  const { direction, defaultAllow } = m;
+  // (two literals, not a spread: this runs for every flow)
+  return defaultAllow
+    ? {
+        direction,
+        evaluated,
+        allowed,
+        isolated,
+        isolatedBy,
+        allowedBy,
+        deniedBy,
+        defaultAllow,
+        l7,
+      }
+    : {
+        direction,
+        evaluated,
+        allowed,
+        isolated,
+        isolatedBy,
+        allowedBy,
+        deniedBy,
+        l7,
+      };
 }

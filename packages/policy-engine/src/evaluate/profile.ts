@@ -1,7 +1,9 @@
 import type { Direction, PolicyRef, PolicyRule } from '../model/policy';
 import type { Selection } from '../selectors/selector-cache';
 import type { DnsPattern } from './fqdn';
-import type { ResolvedElement } from './resolve';
+import { ConnSet } from '../model/connset';
+import type { ContainerPort } from '../model/inventory';
+import { elementConn, elementL7, ResolvedElement } from './resolve';
 
 /**
  * Per-workload, per-direction policy state.
@@ -319,6 +321,78 @@ export function profileNames(
   return false;
 }
 
+/** Positions matched in one group's allow or deny elements. */
+export interface Part {
+  index: ElementIndex;
+  pos: readonly number[];
+}
+
+const NO_PARTS: Part[] = [];
+
+/** The positions `pick` selects in each group of a profile (groups without any left out; do not change the list). */
+export function matchParts(
+  prof: Profile,
+  deny: boolean,
+  pick: (index: ElementIndex) => readonly number[],
+): Part[] {
+  let parts: Part[] | undefined;
+  for (const g of prof.groups) {
+    const index = deny ? g.denies : g.allows;
+    if (!index.list.length) continue;
+    const pos = pick(index);
+    if (!pos.length) continue;
+    if (!parts) parts = [];
+    parts.push({ index, pos });
+  }
+  return parts || NO_PARTS;
+}
+
+/** The elements of parts, in engine order. */
+export function partElements(parts: readonly Part[]): ResolvedElement[] {
+  if (parts.length === 1) {
+    const { index, pos } = parts[0];
+    return pos.map(p => index.list[p]);
+  }
+  return mergeBy(
+    parts.map(({ index, pos }) => ({
+      list: pos.map(p => index.list[p]),
+      order: pos.map(p => index.order[p]),
+    })),
+  );
+}
+
+/** What the elements of a part grant together, and whether one carries L7 rules. */
+export interface PartSummary {
+  conn: ConnSet;
+  l7: boolean;
+}
+
+// Parts made of an index's own position lists (one selection's elements)
+// come back for every peer that selection selects: summarise them once.
+const summaries = new WeakMap<readonly number[], PartSummary>();
+
+/** The summary of a part towards a destination with these ports. */
+export function partSummary(
+  part: Part,
+  dstPorts?: readonly ContainerPort[],
+): PartSummary {
+  const hit = summaries.get(part.pos);
+  if (hit) return hit;
+  let conn = ConnSet.NONE;
+  let l7 = false;
+  let constant = true;
+  for (const p of part.pos) {
+    const re = part.index.list[p];
+    if (re.constConn === undefined) constant = false;
+    const c = elementConn(re, dstPorts);
+    conn = conn.union(c);
+    if (!l7 && !c.isEmpty() && elementL7(re, dstPorts).length) l7 = true;
+  }
+  const summary = { conn, l7 };
+  if (constant) summaries.set(part.pos, summary);
+  return summary;
+}
+
 /**
  * The elements of a profile (allows or denies) that `pick` selects in each
  * group, in engine order.
@@ -340,16 +414,16 @@ export function pickElements(
       continue;
     }
     if (!parts) {
-      parts = [part(only!.index, only!.pos)];
+      parts = [listOf(only!.index, only!.pos)];
       only = undefined;
     }
-    parts.push(part(index, pos));
+    parts.push(listOf(index, pos));
   }
   if (only) return only.pos.map(p => only!.index.list[p]);
   return parts ? mergeBy(parts) : [];
 }
 
-function part(index: ElementIndex, pos: readonly number[]) {
+function listOf(index: ElementIndex, pos: readonly number[]) {
   return {
     list: pos.map(p => index.list[p]),
     order: pos.map(p => index.order[p]),
