@@ -506,11 +506,16 @@ export class PolicyEngine {
     if (!prof)
       return {
         direction: dir,
-        allowParts: [],
+        prof: undefined,
+        allowParts: NO_PARTS,
+        allows: undefined,
         allowed: ConnSet.NONE,
-        denyParts: [],
+        ineffective: undefined,
+        denyParts: NO_PARTS,
         denied: ConnSet.NONE,
         l7: false,
+        defaultAllow: undefined,
+        dstPorts: undefined,
       };
     const dstPorts = this.dstPorts(dst);
     let defaultAllow: SideMatch['defaultAllow'];
@@ -538,12 +543,15 @@ export class PolicyEngine {
           direction: dir,
           prof,
           allowParts,
+          allows: undefined,
           allowed: ConnSet.NONE,
+          ineffective: undefined,
           denyParts,
           denied: ConnSet.NONE,
           l7: false,
+          defaultAllow,
+          dstPorts: undefined,
         };
-        if (defaultAllow) none.defaultAllow = defaultAllow;
         this.noMatch.set(prof, none);
       }
       return none;
@@ -552,13 +560,15 @@ export class PolicyEngine {
       direction: dir,
       prof,
       allowParts,
+      allows: undefined,
       allowed: ConnSet.NONE,
+      ineffective: undefined,
       denyParts,
       denied: ConnSet.NONE,
       l7: false,
+      defaultAllow,
       dstPorts,
     };
-    if (defaultAllow) m.defaultAllow = defaultAllow;
     if (peer.t === 'fqdn') {
       // reached through toFQDNs only, without a DNS rule covering the name:
       // no IPs are learned, the element grants nothing
@@ -1198,20 +1208,20 @@ export interface CoverageEntry {
 interface SideMatch {
   direction: Direction;
   /** Undefined when the side is not policed (external or entity endpoint). */
-  prof?: Profile;
+  prof: Profile | undefined;
   /** The matching allows, per group; `allows` lists them in order once needed. */
   allowParts: Part[];
-  allows?: ResolvedElement[];
+  allows: ResolvedElement[] | undefined;
   /** What the allows grant together. */
   allowed: ConnSet;
   /** Allows reached through toFQDNs only, without a DNS rule covering the name. */
-  ineffective?: Set<ResolvedElement>;
+  ineffective: Set<ResolvedElement> | undefined;
   denyParts: Part[];
   denied: ConnSet;
   /** Whether a listed allow carries L7 rules. */
   l7: boolean;
-  defaultAllow?: 'not-isolated' | 'allow-localhost';
-  dstPorts?: readonly ContainerPort[];
+  defaultAllow: 'not-isolated' | 'allow-localhost' | undefined;
+  dstPorts: readonly ContainerPort[] | undefined;
 }
 
 /** One side's decision for a port (what `side()` and its grants say, without building them). */

@@ -189,11 +189,13 @@ export class Profile implements DirectionProfile {
   readonly allowSize: number;
   /** Whether an allow may match an FQDN peer. */
   readonly fqdnAllows: boolean;
-  private isolatedByList?: PolicyRef[];
-  private selectedByList?: PolicyRef[];
-  private allowList?: ResolvedElement[];
-  private denyList?: ResolvedElement[];
-  private dnsList?: DnsPattern[];
+  // Lists merged from the groups on first use. Every field is set in the
+  // constructor so that all profiles share one object shape (no deopts).
+  private isolatedByList: PolicyRef[] | undefined;
+  private selectedByList: PolicyRef[] | undefined;
+  private allowList: ResolvedElement[] | undefined;
+  private denyList: ResolvedElement[] | undefined;
+  private dnsList: DnsPattern[] | undefined;
 
   constructor(
     /** Interning key: the ids of `groups`. */
@@ -208,6 +210,11 @@ export class Profile implements DirectionProfile {
     this.open = !this.isolated || groups.some(g => g.allows.wild.length > 0);
     this.allowSize = groups.reduce((n, g) => n + g.allowSize, 0);
     this.fqdnAllows = groups.some(g => g.fqdnAllows);
+    this.isolatedByList = undefined;
+    this.selectedByList = undefined;
+    this.allowList = undefined;
+    this.denyList = undefined;
+    this.dnsList = undefined;
   }
 
   get isolatedBy(): PolicyRef[] {
