@@ -64,6 +64,12 @@ const FIGURES = [
   ['graph', 'graph enumeration (all edges, with provenance)', 'ms', ''],
   ['full', 'full graph (build + enumeration)', 'ms', '<= 5000'],
   ['edges', 'graph allowed edges', 'edges', ''],
+  [
+    'grants',
+    'provenance entries in the graph (allowedBy + deniedBy of every edge side)',
+    'grants',
+    '',
+  ],
   ['viewMean', 'one workload view, mean of 50', 'ms', ''],
   ['viewMax', 'one workload view, max of 50', 'ms', '<= 20'],
   ['diff', 'one-policy diff (withChanges + diffEngines)', 'ms', '<= 200'],
@@ -78,7 +84,17 @@ const FIGURES = [
   ['heap', 'heap retained by engine + graph (after GC)', 'MB', '<= 600'],
   ['rss', 'peak RSS of the run', 'MB', ''],
 ];
-const GROWTH = ['build', 'graph', 'full', 'viewMax', 'diff', 'cold', 'heap'];
+const GROWTH = [
+  'build',
+  'graph',
+  'full',
+  'edges',
+  'grants',
+  'viewMax',
+  'diff',
+  'cold',
+  'heap',
+];
 
 function report(scale, f, runs) {
   for (const [key, label, unit, goal10] of FIGURES) {
@@ -92,7 +108,7 @@ function report(scale, f, runs) {
         goal:
           scale === 10
             ? goal10
-            : scale === 1 && unit !== 'edges'
+            : scale === 1 && unit !== 'edges' && unit !== 'grants'
             ? `no slower than before (median of ${runs})`
             : runs > 1
             ? `median of ${runs}`
@@ -160,6 +176,10 @@ function child(scale) {
   const engine = build.r;
   const graph = time(() => engine.graph());
   const edges = graph.r.edges.filter(e => !e.conn.isEmpty()).length;
+  let grants = 0;
+  for (const e of graph.r.edges)
+    for (const side of [e.egress, e.ingress])
+      if (side) grants += side.allowedBy.length + side.deniedBy.length;
   global.gc();
   const heap = process.memoryUsage().heapUsed - heap0;
 
@@ -224,6 +244,7 @@ function child(scale) {
     graph: graph.ms,
     full: build.ms + graph.ms,
     edges,
+    grants,
     viewMean: viewTotal / 50,
     viewMax,
     diff: diff ? diff.ms : null,

@@ -64,7 +64,10 @@ export type {
 } from './selectors/selector';
 export { LabelIndex } from './selectors/label-index';
 export { SelectorCache } from './selectors/selector-cache';
-export type { Selection } from './selectors/selector-cache';
+export type {
+  CachedSelection,
+  WorkloadLabels,
+} from './selectors/selector-cache';
 export * from './rules';
 
 export { PolicyEngine } from './evaluate/engine';

@@ -495,7 +495,7 @@ export class PolicyEngine {
   /**
    * What one side of a single flow depends on, whatever its port: the allow
    * and deny elements that match the peer and what they grant together
-   * (ports are checked by {@link decide}).
+   * (ports are checked by `decide`).
    */
   private sideMatch(
     prof: Profile | undefined,

@@ -1,5 +1,5 @@
 import type { Direction, PolicyRef, PolicyRule } from '../model/policy';
-import type { Selection } from '../selectors/selector-cache';
+import type { CachedSelection } from '../selectors/selector-cache';
 import type { DnsPattern } from './fqdn';
 import { ConnSet } from '../model/connset';
 import type { ContainerPort } from '../model/inventory';
@@ -31,7 +31,7 @@ export interface RuleInfo {
   /** The policy object the rule belongs to, and the rule's position in it. */
   policy: object;
   position: number;
-  subject: Selection;
+  subject: CachedSelection;
   elements: ResolvedElement[];
   warnings: string[];
   /** Whether the rule has a section (allow or deny) in each direction. */
@@ -62,7 +62,7 @@ export interface ElementIndex {
 export interface RuleGroup {
   /** Unique within the engine family (profiles are interned by these). */
   readonly id: number;
-  readonly subject: Selection;
+  readonly subject: CachedSelection;
   readonly rules: readonly RuleInfo[];
   /** Order key of each rule. */
   readonly order: readonly number[];

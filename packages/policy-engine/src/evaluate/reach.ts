@@ -1,11 +1,11 @@
 import type { Direction } from '../model/policy';
-import type { Selection } from '../selectors/selector-cache';
+import type { CachedSelection } from '../selectors/selector-cache';
 import { LayeredMap } from './layered-map';
 import type { RuleInfo } from './profile';
 
 interface Bucket {
   /** Subject selection → number of allow elements (of rules with that subject) naming the peer selection. */
-  subjects: Map<number, { sel: Selection; n: number }>;
+  subjects: Map<number, { sel: CachedSelection; n: number }>;
   /** Sum of the subject selections' sizes: an upper bound of the workloads reached. */
   size: number;
 }
@@ -77,7 +77,7 @@ export class Reach {
   }
 
   /** Subject selections of the rules naming `selection` as a peer. */
-  subjects(selection: number): Iterable<{ sel: Selection }> {
+  subjects(selection: number): Iterable<{ sel: CachedSelection }> {
     const b = this.buckets.get(selection);
     return b ? b.subjects.values() : [];
   }

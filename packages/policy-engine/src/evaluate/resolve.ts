@@ -13,7 +13,10 @@ import {
   PeerSpec,
   RuleElement,
 } from '../model/policy';
-import type { Selection, SelectorCache } from '../selectors/selector-cache';
+import type {
+  CachedSelection,
+  SelectorCache,
+} from '../selectors/selector-cache';
 import {
   makeSelector,
   parseSelector,
@@ -37,7 +40,7 @@ export interface ResolvedElement {
   /** Every workload (entity `cluster`). */
   allWorkloads: boolean;
   /** The selections of the element's endpoint selectors (distinct). */
-  peerSelections: Selection[];
+  peerSelections: CachedSelection[];
   /** Endpoint selectors (for ad-hoc endpoints that are not in the index). */
   selectors: Selector[];
   entities: ReadonlySet<PeerEntity>;
@@ -61,7 +64,7 @@ export interface ResolvedElement {
 export interface ResolveContext {
   cache: SelectorCache;
   /** The entities (reserved labels) a selection's selector matches. */
-  entitiesOf: (selection: Selection) => readonly PeerEntity[];
+  entitiesOf: (selection: CachedSelection) => readonly PeerEntity[];
   services: readonly Service[];
   cidrGroups: readonly CidrGroup[];
   hasV6: boolean;

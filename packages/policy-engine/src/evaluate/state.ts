@@ -17,7 +17,7 @@ import {
   PolicyRule,
 } from '../model/policy';
 import {
-  Selection,
+  CachedSelection,
   SelectorCache,
   WorkloadLabels,
 } from '../selectors/selector-cache';
@@ -421,7 +421,7 @@ export function buildState(
 /** The entities a selection's selector matches, computed once per selection. */
 function memoEntities(
   entityLabels: ReadonlyMap<PeerEntity, EndpointLabels>,
-): (selection: Selection) => readonly PeerEntity[] {
+): (selection: CachedSelection) => readonly PeerEntity[] {
   const memo = new Map<number, PeerEntity[]>();
   return selection => {
     let hit = memo.get(selection.id);

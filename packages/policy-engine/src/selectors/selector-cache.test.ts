@@ -1,6 +1,10 @@
 import { seededRandom } from '../__testUtils__/randomWorld';
 import { parseSelector, selectorMatches } from './selector';
-import { Selection, SelectorCache, WorkloadLabels } from './selector-cache';
+import {
+  CachedSelection,
+  SelectorCache,
+  WorkloadLabels,
+} from './selector-cache';
 
 const NS_KEY = 'k8s:io.kubernetes.pod.namespace';
 const TEAM_KEY = 'k8s:io.cilium.k8s.namespace.labels.team';
@@ -66,7 +70,7 @@ describe('SelectorCache', () => {
       const full = labels.map(
         l => new Map([...l.namespace, ...l.own]) as ReadonlyMap<string, string>,
       );
-      const selections: Selection[] = [];
+      const selections: CachedSelection[] = [];
       for (let k = 0; k < 200; k++) {
         const sel = randomSelector(seed * 1000 + k);
         const expected = full.flatMap((l, i) =>

@@ -18,7 +18,9 @@ import { Requirement, Selector } from './selector';
  * @public
  */
 export interface WorkloadLabels {
+  /** Labels from the namespace (the same map object for every workload of the namespace). */
   namespace: EndpointLabels;
+  /** The workload's own labels (pod labels, service account). */
   own: EndpointLabels;
 }
 
@@ -27,9 +29,10 @@ export interface WorkloadLabels {
  *
  * @public
  */
-export interface Selection {
+export interface CachedSelection {
   /** Dense id of the selector in its {@link SelectorCache}. */
   readonly id: number;
+  /** The selector (the first one seen with its canonical key). */
   readonly selector: Selector;
   /** Indices of the matching workloads, ascending. */
   readonly workloads: readonly number[];
@@ -63,8 +66,8 @@ export class SelectorCache {
     [];
   /** Workloads of each identity (ascending). */
   private readonly members: number[][] = [];
-  private readonly byKey = new Map<string, Selection>();
-  private readonly all: Selection[] = [];
+  private readonly byKey = new Map<string, CachedSelection>();
+  private readonly all: CachedSelection[] = [];
   /** Selector ids selecting each workload (ascending). */
   private readonly reverse: number[][];
 
@@ -112,7 +115,7 @@ export class SelectorCache {
   }
 
   /** The selection of a selector, resolving it on first use. */
-  get(selector: Selector): Selection {
+  get(selector: Selector): CachedSelection {
     const hit = this.byKey.get(selector.key);
     if (hit) return hit;
     const workloads: number[] = [];
@@ -125,7 +128,7 @@ export class SelectorCache {
       }
     }
     if (!sorted) workloads.sort((a, b) => a - b);
-    const sel: Selection = { id: this.all.length, selector, workloads };
+    const sel: CachedSelection = { id: this.all.length, selector, workloads };
     this.all.push(sel);
     this.byKey.set(selector.key, sel);
     for (const w of workloads) this.reverse[w].push(sel.id);
@@ -133,7 +136,7 @@ export class SelectorCache {
   }
 
   /** The selection with this id. */
-  byId(id: number): Selection {
+  byId(id: number): CachedSelection {
     return this.all[id];
   }
 
