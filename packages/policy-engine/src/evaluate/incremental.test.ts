@@ -88,6 +88,13 @@ function run(seed: number, options: EngineOptions, steps: number): number {
     }
     const before = engine;
     engine = engine.withChanges({ add, remove });
+    if (r.chance(0.3)) {
+      // a second change before anyone asks the first engine anything
+      const again = r.pick(pool);
+      engine = engine.withChanges(
+        r.chance(0.5) ? { add: [again] } : { remove: [again.ref] },
+      );
+    }
     sameAnswers(engine, seed * 1000 + step);
     // the one-policy diff of the incremental engines equals the diff of the
     // same workloads' views in fresh engines
@@ -119,6 +126,25 @@ describe('PolicyEngine.withChanges (incremental) = a fresh build', () => {
       expect(run(11, { enforcement, entityPeers }, 15)).toBeGreaterThan(0);
     },
   );
+
+  it('a chain of changes to an engine nobody has queried yet', () => {
+    const r = seededRandom(31);
+    const world = inventoryOf(randomWorldObjects(r));
+    const pool: Policy[] = [];
+    for (let i = 0; pool.length < 20; i++) {
+      const p = policyOf(randomPolicy(r, `c${i % 12}`));
+      if (p) pool.push(p);
+    }
+    const base = new PolicyEngine({ ...world, policies: pool.slice(0, 8) });
+    let engine = base;
+    for (let k = 0; k < 6; k++)
+      engine = engine.withChanges(
+        k % 2 ? { remove: [r.pick(pool).ref] } : { add: [r.pick(pool)] },
+      );
+    sameAnswers(engine, 31);
+    sameAnswers(base, 32);
+    expect(engine.inventory.policies).not.toEqual(base.inventory.policies);
+  });
 
   it('replaces a policy in its place and leaves the original engine as it was', () => {
     const r = seededRandom(7);

@@ -90,6 +90,12 @@ export interface EngineState {
   open: Record<Direction, number[]>;
   /** Built on first use (graph and views need it; single flows do not). */
   reach?: Record<Direction, Reach>;
+  /** For a derived state whose reach is not built yet: how to derive it. */
+  reachFrom?: {
+    parent: EngineState;
+    removed: readonly RuleInfo[];
+    added: readonly RuleInfo[];
+  };
   /** Reference counts behind the atoms and the entity and FQDN peers. */
   counts: Counts;
   atoms: Record<Direction, Atom[]>;
@@ -315,13 +321,57 @@ function infosInOrder(
   return out;
 }
 
+/**
+ * The reach index of a derived state: updated from the parent's when that is
+ * built, otherwise derived on first use from the nearest state that has one
+ * (built there if needed, so that engines derived from one base share it).
+ * Changes over several derivations are composed, so no intermediate state is
+ * kept alive.
+ */
+function deriveReach(
+  s: EngineState,
+  removed: readonly RuleInfo[],
+  added: readonly RuleInfo[],
+): Pick<EngineState, 'reach' | 'reachFrom'> {
+  if (s.reach)
+    return {
+      reach: {
+        ingress: s.reach.ingress.with(removed, added),
+        egress: s.reach.egress.with(removed, added),
+      },
+    };
+  if (!s.reachFrom) return { reachFrom: { parent: s, removed, added } };
+  // compose: first the parent's change, then this one
+  const before = s.reachFrom;
+  const removedNow = new Set(removed);
+  const addedBefore = new Set(before.added);
+  return {
+    reachFrom: {
+      parent: before.parent,
+      removed: [...before.removed, ...removed.filter(i => !addedBefore.has(i))],
+      added: [...before.added.filter(i => !removedNow.has(i)), ...added],
+    },
+  };
+}
+
 /** The reach index of a direction, built on first use. */
 export function reachOf(s: EngineState, dir: Direction): Reach {
-  if (!s.reach)
-    s.reach = {
-      ingress: Reach.build(s.infos, 'ingress'),
-      egress: Reach.build(s.infos, 'egress'),
-    };
+  if (!s.reach) {
+    const from = s.reachFrom;
+    s.reach = from
+      ? {
+          ingress: reachOf(from.parent, 'ingress').with(
+            from.removed,
+            from.added,
+          ),
+          egress: reachOf(from.parent, 'egress').with(from.removed, from.added),
+        }
+      : {
+          ingress: Reach.build(s.infos, 'ingress'),
+          egress: Reach.build(s.infos, 'egress'),
+        };
+    s.reachFrom = undefined;
+  }
   return s.reach[dir];
 }
 
@@ -767,10 +817,7 @@ export function deriveState(
     groups,
     profiles,
     open,
-    reach: s.reach && {
-      ingress: s.reach.ingress.with(removedInfos, addedInfos),
-      egress: s.reach.egress.with(removedInfos, addedInfos),
-    },
+    ...deriveReach(s, removedInfos, addedInfos),
     ...resummarize(fam, s, infos, removedInfos, addedInfos),
   };
 }
