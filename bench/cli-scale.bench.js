@@ -206,6 +206,18 @@ async function main() {
       .join(' ')}`,
   );
   try {
+    // fixed cost of every run: node start, the in-repo TypeScript transform
+    const help = await runChild([bin, '--help'], () => undefined);
+    console.log(
+      `cilium-connect --help: ${round(help.ms / 1000)} s, peak RSS ${round(
+        help.peakMb,
+      )} MB`,
+    );
+    report(
+      'startup (cilium-connect --help) wall time',
+      round(help.ms / 1000),
+      's',
+    );
     for (const s of scales) {
       const dir = path.join(tmp, `world-${s}x`);
       const t0 = Date.now();
