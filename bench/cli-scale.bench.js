@@ -87,9 +87,26 @@ function runChild(nodeArgs, onStdout) {
     child.stderr.on('data', d => {
       if (stderr.length < 20000) stderr += d;
     });
+    // Polled as well, so a run killed at the timeout still has a figure:
+    // the node process is the child itself, or time(1)'s child.
     const poll = setInterval(() => {
-      // without GNU time: the node process is the child itself
-      if (!hasGnuTime) peakKb = Math.max(peakKb, vmHwm(child.pid));
+      let pid = child.pid;
+      if (hasGnuTime) {
+        try {
+          pid = Number(
+            fs
+              .readFileSync(
+                `/proc/${child.pid}/task/${child.pid}/children`,
+                'utf8',
+              )
+              .trim()
+              .split(' ')[0],
+          );
+        } catch {
+          return;
+        }
+      }
+      if (pid) peakKb = Math.max(peakKb, vmHwm(pid));
     }, 50);
     const timer = setTimeout(() => {
       timedOut = true;
@@ -106,7 +123,7 @@ function runChild(nodeArgs, onStdout) {
       if (hasGnuTime && fs.existsSync(rssFile)) {
         const lines = fs.readFileSync(rssFile, 'utf8').trim().split('\n');
         const kb = Number(lines[lines.length - 1]);
-        if (Number.isFinite(kb)) peakKb = kb;
+        if (!timedOut && Number.isFinite(kb)) peakKb = kb;
         fs.unlinkSync(rssFile);
       }
       resolve({ ms, peakMb: peakKb / 1024, code, signal, timedOut, stderr });

@@ -9,7 +9,8 @@ export function bigintAsString(_key: string, value: unknown): unknown {
  * Yields, one element at a time, the text of
  * `JSON.stringify([...items], replacer, 2) + '\n'`: no string holds more than
  * one element. Same bytes as the one-call form for plain data (objects whose
- * `toJSON` or replacer result does not depend on the key they sit under).
+ * `toJSON` or replacer result does not depend on the key or array they sit
+ * under: each element is stringified inside its own one-element array).
  */
 export function* jsonArrayChunks<T>(
   items: Iterable<T>,
@@ -17,11 +18,11 @@ export function* jsonArrayChunks<T>(
 ): Generator<string, void, undefined> {
   let first = true;
   for (const item of items) {
-    // JSON.stringify writes `null` for an array element it cannot represent.
-    const text = JSON.stringify(item, replacer, 2) ?? 'null';
-    // String values never hold a raw line break (JSON escapes it), so every
-    // '\n' is between tokens: indent the element one level, as inside an array.
-    yield `${first ? '[\n  ' : ',\n  '}${text.replace(/\n/g, '\n  ')}`;
+    // One-element array: JSON.stringify indents the element as inside the
+    // whole list (and writes `null` for what it cannot represent), faster than
+    // re-indenting its text. Cut "[\n" and "\n]" off.
+    const text = JSON.stringify([item], replacer, 2);
+    yield `${first ? '[\n' : ',\n'}${text.slice(2, -2)}`;
     first = false;
   }
   yield first ? '[]\n' : '\n]\n';
