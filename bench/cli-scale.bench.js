@@ -161,8 +161,8 @@ async function list(dir, format) {
   );
   const out = { ...r, bytes, newlines };
   if (format === 'json') {
-    // the first element follows "[\n  {" at the very start
-    out.edges = elements + (bytes > 2 ? 1 : 0);
+    // every element, the first one too ("[\n  {\n"), starts on a line of its own
+    out.edges = elements;
     if (!r.timedOut && r.code === 0 && bytes <= JSON_CHECK_LIMIT) {
       try {
         out.edges = JSON.parse(Buffer.concat(keep).toString('utf8')).length;
