@@ -39,7 +39,8 @@ export interface ConnectivityRequestBody {
 }
 
 /**
- * States of a request.
+ * States of a request. A temporary grant past its `expiresAt` is `expiring`
+ * (still in force) until its removal request is enforced, then `expired`.
  * @public
  */
 export type ConnectivityRequestState =
@@ -50,7 +51,35 @@ export type ConnectivityRequestState =
   | 'published'
   | 'merged'
   | 'enforced'
+  | 'expiring'
   | 'expired';
+
+/**
+ * Every {@link ConnectivityRequestState}, in life-cycle order.
+ * @public
+ */
+export const CONNECTIVITY_REQUEST_STATES: readonly ConnectivityRequestState[] =
+  [
+    'submitted',
+    'approved',
+    'rejected',
+    'withdrawn',
+    'published',
+    'merged',
+    'enforced',
+    'expiring',
+    'expired',
+  ];
+
+/**
+ * A removal request filed for an expired temporary grant, as the grant
+ * shows it.
+ * @public
+ */
+export interface GrantRemoval {
+  id: string;
+  state: ConnectivityRequestState;
+}
 
 /**
  * A generated policy file.
@@ -185,6 +214,12 @@ export interface ConnectivityRequest extends ConnectivityRequestBody {
   kind: 'grant' | 'removal';
   /** For removals: the request whose grant is removed. */
   removes?: string;
+  /**
+   * For grants past their expiry: the removal requests filed for them,
+   * oldest first (a closed removal is followed by a new one when a reviewer
+   * files it again).
+   */
+  removals?: GrantRemoval[];
   state: ConnectivityRequestState;
   /** The Cilium cluster the policies are for. */
   cluster: string;

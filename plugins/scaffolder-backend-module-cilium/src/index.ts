@@ -6,4 +6,8 @@
  */
 export { scaffolderModuleCilium as default } from './module';
 export { createConnectivityRequestAction } from './actions/connectivityRequest';
-export type { ConnectivityRequestActionOptions } from './actions/connectivityRequest';
+export type {
+  ConnectivityRequestActionInput,
+  ConnectivityRequestActionOptions,
+  ConnectivityRequestActionOutput,
+} from './actions/connectivityRequest';

@@ -282,6 +282,20 @@ export class RequestAuthorizer {
     }
   }
 
+  /** Filing the removal of an expiring grant again: reviewers only. */
+  async requireMayFileRemoval(
+    requestId: string,
+    caller: Caller,
+  ): Promise<void> {
+    if (!(await this.isReviewer(caller))) {
+      throw new NotAllowedError(
+        `Only members of ${this.options.reviewers.join(
+          ', ',
+        )} (with cilium.request.review) may file the removal of ${requestId} again`,
+      );
+    }
+  }
+
   /** The audit export: reviewers only. */
   async requireMayExport(caller: Caller): Promise<void> {
     if (!(await this.isReviewer(caller))) {

@@ -26,9 +26,13 @@ export interface RequestServiceOptions {
   targets: TargetResolver;
   planner: RequestPlanner;
   transitions: RequestTransitions;
-  /** Merges published requests in the portal (the tracker). */
-  merger: {
+  /** Merges published requests in the portal and files removals again (the tracker). */
+  tracker: {
     merge(request: ConnectivityRequest, actor: string): Promise<void>;
+    fileRemovalAgain(
+      grant: ConnectivityRequest,
+      actor: string,
+    ): Promise<string>;
   };
   /** Entity refs of the reviewer groups (`cilium.requests.reviewers`). */
   reviewers: string[];
@@ -165,10 +169,18 @@ export class RequestService {
     return filed ?? this.get(id);
   }
 
-  /** A request with its event timeline. */
+  /** A request with its event timeline (and, for grants past expiry, their removals). */
   async get(id: string): Promise<ConnectivityRequest> {
-    const request = await this.options.store.get(id, { events: true });
+    const { store } = this.options;
+    const request = await store.get(id, { events: true });
     if (!request) throw new NotFoundError(`No connectivity request ${id}`);
+    if (
+      request.kind === 'grant' &&
+      (request.state === 'expiring' || request.state === 'expired')
+    ) {
+      const removals = await store.removalsOf(id);
+      if (removals.length) return { ...request, removals };
+    }
     return request;
   }
 
@@ -197,6 +209,20 @@ export class RequestService {
       message: `${caller.userEntityRef} queued the failed publication again`,
     });
     this.options.onApproved?.(id);
+    return this.view(id, caller);
+  }
+
+  /**
+   * Files the removal of an expiring grant again after its removal was
+   * closed without merging (reviewers).
+   */
+  async fileRemovalAgain(
+    id: string,
+    caller: Caller,
+  ): Promise<ConnectivityRequest> {
+    await this.options.authorizer.requireMayFileRemoval(id, caller);
+    const grant = await this.get(id);
+    await this.options.tracker.fileRemovalAgain(grant, caller.userEntityRef);
     return this.view(id, caller);
   }
 
@@ -328,7 +354,7 @@ export class RequestService {
   async merge(id: string, caller: Caller): Promise<ConnectivityRequest> {
     const request = await this.get(id);
     await this.options.authorizer.requireMayMerge(request, caller);
-    await this.options.merger.merge(request, caller.userEntityRef);
+    await this.options.tracker.merge(request, caller.userEntityRef);
     return this.get(id);
   }
 

@@ -2,6 +2,7 @@ import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import {
   ConnectivityRequest,
   ConnectivityRequestState,
+  GrantRemoval,
   RequestApproval,
   RequestEvent,
 } from '@cilium-zero-trust/plugin-cilium-common';
@@ -125,6 +126,19 @@ export class RequestStore {
       out.set(r.request_id, list);
     }
     return out;
+  }
+
+  /** The removal requests filed for grant `id`, oldest first. */
+  async removalsOf(id: string): Promise<GrantRemoval[]> {
+    const rows: Array<{ id: string; state: ConnectivityRequestState }> =
+      await this.db(REQUESTS)
+        .where({ removes: id })
+        .select('id', 'state')
+        .orderBy([
+          { column: 'created_at', order: 'asc' },
+          { column: 'id', order: 'asc' },
+        ]);
+    return rows.map(r => ({ id: r.id, state: r.state }));
   }
 
   /** Requests matching the filters, newest first. */

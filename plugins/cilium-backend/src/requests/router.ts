@@ -21,7 +21,7 @@ export interface RequestsRouterOptions {
   service: RequestService;
 }
 
-const REQUEST_ID = /^req-[0-9a-f]{8}(-rm)?$/;
+const REQUEST_ID = /^req-[0-9a-f]{8}(-rm(-[1-9][0-9]{0,3})?)?$/;
 
 function requestId(req: express.Request): string {
   const { id } = req.params;
@@ -211,6 +211,20 @@ export async function createRequestsRouter(
       async () => {
         const who = await caller(req);
         return service.retryPublish(requestId(req), who);
+      },
+    );
+    res.json(body);
+  });
+
+  router.post('/requests/:id/file-removal', async (req, res) => {
+    const body = await auditRequestAction(
+      auditor,
+      req,
+      'file-removal',
+      { requestId: req.params.id },
+      async () => {
+        const who = await caller(req);
+        return service.fileRemovalAgain(requestId(req), who);
       },
     );
     res.json(body);

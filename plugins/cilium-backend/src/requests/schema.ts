@@ -1,5 +1,9 @@
 import { InputError } from '@backstage/errors';
 import { controlCharacterProblem } from '@cilium-zero-trust/cilium-policy-engine';
+import {
+  CONNECTIVITY_REQUEST_STATES,
+  ConnectivityRequestState,
+} from '@cilium-zero-trust/plugin-cilium-common';
 import { z } from 'zod';
 
 /**
@@ -186,24 +190,12 @@ export const listQuerySchema = z
   .object({
     entity: entityRef.optional(),
     state: z
-      .enum(
-        [
-          'submitted',
-          'approved',
-          'rejected',
-          'withdrawn',
-          'published',
-          'merged',
-          'enforced',
-          'expired',
-        ],
-        {
-          errorMap: () => ({
-            message:
-              'must be one of submitted, approved, rejected, withdrawn, published, merged, enforced, expired',
-          }),
-        },
-      )
+      .enum(CONNECTIVITY_REQUEST_STATES as [string, ...string[]], {
+        errorMap: () => ({
+          message: `must be one of ${CONNECTIVITY_REQUEST_STATES.join(', ')}`,
+        }),
+      })
+      .transform(s => s as ConnectivityRequestState)
       .optional(),
     mine: z
       .enum(['true', 'false'], {

@@ -160,7 +160,7 @@ export async function setupRequests(
       now: () => new Date(),
     }),
     transitions,
-    merger: tracker,
+    tracker,
     reviewers,
     onApproved: kick,
   });

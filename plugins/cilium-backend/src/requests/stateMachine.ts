@@ -5,11 +5,16 @@ import { ConnectivityRequestState } from '@cilium-zero-trust/plugin-cilium-commo
  * The request life cycle:
  *
  * ```
- * submitted ─► approved ─► published ─► merged ─► enforced ─► expired
- *     │            │            │                    ▲
- *     ├► rejected  └► withdrawn └► rejected (PR closed unmerged)
- *     └► withdrawn                        merged ───┘ (expired before enforced)
+ * submitted ─► approved ─► published ─► merged ─► enforced ─► expiring ─► expired
+ *     │            │            │                    ▲        (removal    (removal
+ *     ├► rejected  └► withdrawn └► rejected (PR      │         filed)      enforced)
+ *     └► withdrawn                  closed unmerged) merged ──┘ (expired before enforced)
  * ```
+ *
+ * A grant stays `expiring` (in force) while its removal request goes
+ * through publishing, merging and enforcement like any request; a removal
+ * whose pull request is closed leaves the grant `expiring` until a reviewer
+ * files the removal again.
  */
 export const TRANSITIONS: Record<
   ConnectivityRequestState,
@@ -18,8 +23,9 @@ export const TRANSITIONS: Record<
   submitted: ['approved', 'rejected', 'withdrawn'],
   approved: ['published', 'withdrawn'],
   published: ['merged', 'rejected'],
-  merged: ['enforced', 'expired'],
-  enforced: ['expired'],
+  merged: ['enforced', 'expiring'],
+  enforced: ['expiring'],
+  expiring: ['expired'],
   rejected: [],
   withdrawn: [],
   expired: [],
@@ -50,10 +56,3 @@ export function assertTransition(
     );
   }
 }
-
-/** States in which the grant is (or is about to be) in the policy source. */
-export const LIVE_STATES: ConnectivityRequestState[] = [
-  'published',
-  'merged',
-  'enforced',
-];

@@ -70,6 +70,8 @@ export interface CiliumApi {
   mergeRequest(id: string): Promise<ConnectivityRequest>;
   /** Publishes an approved request again after its publication failed (reviewers). */
   retryPublishRequest(id: string): Promise<ConnectivityRequest>;
+  /** Files the removal of an expiring grant again after its removal was closed unmerged (reviewers). */
+  fileRemovalAgain(id: string): Promise<ConnectivityRequest>;
   /** The request event log as CSV or JSON lines (reviewers). */
   exportAudit(query: AuditQuery): Promise<string>;
 }

@@ -166,6 +166,14 @@ export class CiliumClient implements CiliumApi {
     );
   }
 
+  async fileRemovalAgain(id: string): Promise<ConnectivityRequest> {
+    return this.send(
+      'POST',
+      `/requests/${encodeURIComponent(id)}/file-removal`,
+      {},
+    );
+  }
+
   async exportAudit(query: AuditQuery): Promise<string> {
     const params = new URLSearchParams({ format: query.format });
     if (query.from) params.set('from', query.from);

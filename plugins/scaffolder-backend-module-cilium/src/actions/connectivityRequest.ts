@@ -1,5 +1,8 @@
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  createTemplateAction,
+  TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
 import { examples } from './connectivityRequest.examples';
 
 /**
@@ -15,6 +18,45 @@ export interface ConnectivityRequestActionOptions {
 }
 
 /**
+ * The input of `cilium:connectivity:request` (the body of the cilium
+ * backend's `POST /requests`).
+ *
+ * @public
+ */
+export type ConnectivityRequestActionInput = {
+  /** The entity whose pods open the connection. */
+  source: string;
+  target:
+    | { type: 'entity'; ref: string }
+    | { type: 'fqdn'; name: string }
+    | { type: 'cidr'; cidr: string }
+    | { type: 'cilium-entity'; entity: string };
+  ports: Array<{
+    port: number;
+    endPort?: number | undefined;
+    protocol: 'TCP' | 'UDP' | 'SCTP' | 'ANY';
+  }>;
+  justification: string;
+  http?: Array<{ method?: string | undefined; path?: string | undefined }>;
+  expiresAt?: string | undefined;
+};
+
+/**
+ * The output of `cilium:connectivity:request`.
+ *
+ * @public
+ */
+export type ConnectivityRequestActionOutput = {
+  /** The filed request (not set in a dry run). */
+  requestId?: string | undefined;
+  state?: string | undefined;
+  /** Paths of the generated policy files. */
+  policies: string[];
+  /** Edges the change adds, as `src -> dst: conn`. */
+  added: string[];
+};
+
+/**
  * `cilium:connectivity:request`: files a Cilium connectivity change request
  * (or, in a dry run, previews it) through the cilium backend's API, on behalf
  * of the user who runs the template, so the same ownership gate, validation
@@ -23,7 +65,11 @@ export interface ConnectivityRequestActionOptions {
  */
 export function createConnectivityRequestAction(
   options: ConnectivityRequestActionOptions,
-) {
+): TemplateAction<
+  ConnectivityRequestActionInput,
+  ConnectivityRequestActionOutput,
+  'v2'
+> {
   // Looked up per call, so a fetch patched later (tests, instrumentation) is used.
   const doFetch: typeof fetch = (url, init) =>
     (options.fetch ?? fetch)(url, init);

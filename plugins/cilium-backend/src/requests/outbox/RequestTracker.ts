@@ -116,6 +116,7 @@ export class RequestTracker {
     // embedded setup), the request is enforced right away.
     const merged = await this.options.store.get(request.id);
     if (merged) await this.enforceIfPresent(merged);
+    if (request.kind === 'removal') await this.settleExpiring();
   }
 
   /** Moves a merged request to enforced when the policy source has its change. */
@@ -207,9 +208,138 @@ export class RequestTracker {
       await this.enforceIfPresent(request);
     }
     await this.expire();
+    await this.settleExpiring();
   }
 
-  /** Expires temporary grants whose time has come and files their removal requests. */
+  /**
+   * The removal request of a grant, built from the grant: approved already
+   * (the grant's approvals covered its end), reverting the grant's diff.
+   */
+  private removalOf(grant: ConnectivityRequest, id: string): StoredRequest {
+    const at = this.now().toISOString();
+    return {
+      id,
+      kind: 'removal',
+      removes: grant.id,
+      state: 'approved',
+      cluster: grant.cluster,
+      source: grant.source,
+      target: grant.target,
+      ports: grant.ports,
+      ...(grant.http ? { http: grant.http } : {}),
+      justification: `Expiry of ${grant.id} (${grant.expiresAt}): ${grant.justification}`,
+      requester: grant.requester,
+      createdAt: at,
+      updatedAt: at,
+      policies: grant.policies,
+      findings: [],
+      diff: {
+        added: [],
+        removed: grant.diff.added.map(r => ({
+          ...r,
+          before: r.after,
+          after: r.before,
+        })),
+      },
+      destinationOwners: grant.destinationOwners,
+      consentNeeded: false,
+    };
+  }
+
+  /**
+   * Files removal `removalId` of `grant` unless it exists already (another
+   * replica or an earlier pass filed it); true when this call filed it.
+   */
+  private async fileRemoval(
+    grant: ConnectivityRequest,
+    removalId: string,
+    actor: string,
+    message: string,
+  ): Promise<boolean> {
+    const { store } = this.options;
+    if (await store.get(removalId)) return false;
+    try {
+      await this.options.transitions.file(
+        this.removalOf(grant, removalId),
+        { actor, message },
+        `removal of ${grant.id}`,
+      );
+      return true;
+    } catch (e) {
+      if (!(await store.get(removalId))) throw e;
+      return false;
+    }
+  }
+
+  /**
+   * Expired grants whose removal is enforced (the policy source of their
+   * cluster no longer has the grant) become `expired`; the others stay
+   * `expiring`, in force.
+   */
+  async settleExpiring(): Promise<void> {
+    const { store } = this.options;
+    for await (const grant of store.inStates(['expiring'])) {
+      const removal = (await store.removalsOf(grant.id)).at(-1);
+      if (removal?.state !== 'enforced') continue;
+      await this.move(
+        grant,
+        'expired',
+        'system:expiry',
+        `Removal ${removal.id} is enforced: the policy source of cluster ${grant.cluster} no longer contains the grant`,
+      );
+    }
+  }
+
+  /**
+   * Files the removal of an `expiring` grant again after its last removal
+   * was closed without merging (or withdrawn); the new removal is tracked
+   * like the first. Returns its id.
+   */
+  async fileRemovalAgain(
+    grant: ConnectivityRequest,
+    actor: string,
+  ): Promise<string> {
+    if (grant.kind !== 'grant' || grant.state !== 'expiring') {
+      throw new ConflictError(
+        `Request ${grant.id} is ${grant.state}; only an expiring grant has a removal to file again`,
+      );
+    }
+    const removals = await this.options.store.removalsOf(grant.id);
+    const last = removals.at(-1);
+    if (last && last.state !== 'rejected' && last.state !== 'withdrawn') {
+      throw new ConflictError(
+        `The removal of ${grant.id} (${last.id}) is ${last.state}, not closed; it is still being tracked`,
+      );
+    }
+    const removalId = `${grant.id}-rm-${removals.length + 1}`;
+    if (
+      !(await this.fileRemoval(
+        grant,
+        removalId,
+        actor,
+        `Filed again by ${actor}: ${grant.id} expired at ${grant.expiresAt}${
+          last ? ` and its removal ${last.id} was ${last.state}` : ''
+        }`,
+      ))
+    ) {
+      throw new ConflictError(
+        `Removal ${removalId} of ${grant.id} was filed at the same time by someone else; reload it`,
+      );
+    }
+    await this.options.store.addEvent(grant.id, {
+      actor,
+      type: 'removal-filed',
+      message: `${actor} filed the removal again: ${removalId}`,
+    });
+    this.options.onApproved?.(removalId);
+    return removalId;
+  }
+
+  /**
+   * Temporary grants whose time has come: files their removal requests and
+   * moves them to `expiring` (they stay in force until the removal is
+   * enforced, see {@link RequestTracker.settleExpiring}).
+   */
   async expire(): Promise<string[]> {
     const { store } = this.options;
     const now = this.now();
@@ -222,54 +352,20 @@ export class RequestTracker {
       )
         continue;
       const removalId = `${request.id}-rm`;
-      if (!(await store.get(removalId))) {
-        const at = now.toISOString();
-        const removal: StoredRequest = {
-          id: removalId,
-          kind: 'removal',
-          removes: request.id,
-          state: 'approved',
-          cluster: request.cluster,
-          source: request.source,
-          target: request.target,
-          ports: request.ports,
-          ...(request.http ? { http: request.http } : {}),
-          justification: `Expiry of ${request.id} (${request.expiresAt}): ${request.justification}`,
-          requester: request.requester,
-          createdAt: at,
-          updatedAt: at,
-          policies: request.policies,
-          findings: [],
-          diff: {
-            added: [],
-            removed: request.diff.added.map(r => ({
-              ...r,
-              before: r.after,
-              after: r.before,
-            })),
-          },
-          destinationOwners: request.destinationOwners,
-          consentNeeded: false,
-        };
-        try {
-          await this.options.transitions.file(
-            removal,
-            {
-              actor: 'system:expiry',
-              message: `Filed automatically: ${request.id} expired at ${request.expiresAt}; removing its policies needs no further approval`,
-            },
-            `removal of ${request.id}`,
-          );
-          filed.push(removalId);
-        } catch (e) {
-          if (!(await store.get(removalId))) throw e;
-        }
-      }
+      if (
+        await this.fileRemoval(
+          request,
+          removalId,
+          'system:expiry',
+          `Filed automatically: ${request.id} expired at ${request.expiresAt}; removing its policies needs no further approval`,
+        )
+      )
+        filed.push(removalId);
       await this.move(
         request,
-        'expired',
+        'expiring',
         'system:expiry',
-        `Expired at ${request.expiresAt}; removal request ${removalId} filed`,
+        `Expired at ${request.expiresAt}; removal request ${removalId} filed. The grant stays in force until the removal is enforced`,
       );
     }
     for (const id of filed) this.options.onApproved?.(id);

@@ -167,10 +167,11 @@ describe.each(databases.eachSupportedId())(
       now = new Date('2030-03-01T00:00:01Z');
       expect(await tracker.expire()).toEqual([`${id}-rm`]);
       expect(await tracker.expire()).toEqual([]); // exactly one removal
-      const expired = await store.get(id, { events: true });
-      expect(expired!.state).toBe('expired');
-      expect(expired!.events!.at(-1)!.message).toMatch(
-        /removal request req-0000000a-rm filed/,
+      const expiring = await store.get(id, { events: true });
+      // Past its expiry but still in the policy source: not expired yet.
+      expect(expiring!.state).toBe('expiring');
+      expect(expiring!.events!.at(-1)!.message).toMatch(
+        /removal request req-0000000a-rm filed\. The grant stays in force/,
       );
       const removal = (await store.get(`${id}-rm`))!;
       expect(removal).toMatchObject({
@@ -201,19 +202,131 @@ describe.each(databases.eachSupportedId())(
           `checkout/allow-egress-from-checkout-to-payments-${id}.yaml`,
         ),
       );
+      // Merged, but the cluster's policy source still has the grant.
+      expect((await store.get(`${id}-rm`))!.state).toBe('merged');
+      expect((await store.get(id))!.state).toBe('expiring');
       await tracker.runOnce();
       expect((await store.get(`${id}-rm`))!.state).toBe('enforced');
+      const expired = await store.get(id, { events: true });
+      expect(expired!.state).toBe('expired');
+      expect(expired!.events!.at(-1)!.message).toBe(
+        `Removal ${id}-rm is enforced: the policy source of cluster dev no longer contains the grant`,
+      );
       const audited = auditor.createEvent.mock.calls.map(
         ([e]: any) => `${e.meta.requestId}:${e.meta.to}`,
       );
       expect(audited).toEqual([
         `${id}:enforced`,
         `${id}-rm:approved`,
-        `${id}:expired`,
+        `${id}:expiring`,
         `${id}-rm:published`,
         `${id}-rm:merged`,
         `${id}-rm:enforced`,
+        `${id}:expired`,
       ]);
+    });
+
+    it('keeps a grant whose removal pull request was closed in force (expiring) until a removal filed again is enforced', async () => {
+      const knex = await databases.init(databaseId);
+      await migrateRequestStore(knex);
+      let now = new Date('2030-02-01T00:00:00Z');
+      const store = new RequestStore(knex, () => now);
+      const policiesDir = tempDir('policies-');
+      const file = path.join(
+        policiesDir,
+        'checkout/allow-egress-from-checkout-to-payments-req-0000000d.yaml',
+      );
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const id = 'req-0000000d';
+      fs.writeFileSync(file, yaml(id));
+      // A Git host whose pull requests are closed, then merged once filed again.
+      const pullRequests = new Map<string, 'open' | 'merged' | 'closed'>();
+      const filedOn: string[] = [];
+      const host = {
+        type: 'fake',
+        publish: jest.fn(async (change: { id: string }) => {
+          filedOn.push(change.id);
+          return {
+            publisher: 'fake',
+            branch: `netpol/${change.id}`,
+            state: 'open' as const,
+          };
+        }),
+        status: jest.fn(
+          async (p: { branch: string }) => pullRequests.get(p.branch) ?? 'open',
+        ),
+      };
+      const logger = mockServices.logger.mock();
+      const transitions = new RequestTransitions(
+        store,
+        mockServices.auditor.mock(),
+      );
+      const tracker = new RequestTracker({
+        store,
+        publisher: host,
+        policies: folderPolicies(policiesDir, logger),
+        transitions,
+        logger,
+        now: () => now,
+      });
+      const worker = new OutboxWorker({
+        store,
+        publisher: host,
+        transitions,
+        logger,
+        now: () => now.getTime(),
+      });
+      await store.create(grant(id, 'enforced', '2030-03-01T00:00:00.000Z'), {
+        actor: 'test',
+        type: 'state',
+        toState: 'enforced',
+        message: 'seeded',
+      });
+
+      now = new Date('2030-03-01T00:00:01Z');
+      await tracker.runOnce();
+      await worker.runOnce();
+      expect((await store.get(`${id}-rm`))!.state).toBe('published');
+      // Filing again is refused while the first removal is still open.
+      await expect(
+        tracker.fileRemovalAgain(
+          (await store.get(id))!,
+          'user:default/priya.raman',
+        ),
+      ).rejects.toThrow(/req-0000000d-rm\) is published, not closed/);
+
+      pullRequests.set(`netpol/${id}-rm`, 'closed');
+      await tracker.runOnce();
+      expect((await store.get(`${id}-rm`))!.state).toBe('rejected');
+      // The grant is still in the policy source: it is not shown as expired.
+      expect((await store.get(id))!.state).toBe('expiring');
+      await tracker.runOnce();
+      expect((await store.get(id))!.state).toBe('expiring');
+      expect(await store.removalsOf(id)).toEqual([
+        { id: `${id}-rm`, state: 'rejected' },
+      ]);
+
+      expect(
+        await tracker.fileRemovalAgain(
+          (await store.get(id))!,
+          'user:default/priya.raman',
+        ),
+      ).toBe(`${id}-rm-2`);
+      await worker.runOnce();
+      expect(filedOn).toEqual([`${id}-rm`, `${id}-rm-2`]);
+      pullRequests.set(`netpol/${id}-rm-2`, 'merged');
+      await tracker.runOnce();
+      // Merged, not yet synced to the cluster's policy source.
+      expect((await store.get(`${id}-rm-2`))!.state).toBe('merged');
+      expect((await store.get(id))!.state).toBe('expiring');
+      fs.rmSync(file);
+      await tracker.runOnce();
+      expect((await store.get(`${id}-rm-2`))!.state).toBe('enforced');
+      const expired = (await store.get(id, { events: true }))!;
+      expect(expired.state).toBe('expired');
+      expect(expired.events!.map(e => e.message)).toContain(
+        `user:default/priya.raman filed the removal again: ${id}-rm-2`,
+      );
     });
 
     it('finds the request files in a policy source rooted at the top of the repository', async () => {
@@ -326,7 +439,7 @@ describe.each(databases.eachSupportedId())(
 
       await tracker.runOnce();
 
-      expect((await store.get('req-00000001'))!.state).toBe('expired');
+      expect((await store.get('req-00000001'))!.state).toBe('expiring');
       expect((await store.get('req-00000001-rm'))!.state).toBe('approved');
       expect((await store.get('req-00000002'))!.state).toBe('merged');
       // Every published request was looked at, not just the newest 500.

@@ -65,6 +65,13 @@ describe('CiliumPage', () => {
               state: 'open',
             },
           });
+        if (params.action === 'file-removal')
+          return record('expiring', {
+            removals: [
+              ...(current.removals ?? []),
+              { id: 'req-1a2b3c4d-rm-2', state: 'approved' },
+            ],
+          });
         return record('merged', {
           publication: { ...current.publication!, state: 'merged' },
         });
@@ -301,6 +308,47 @@ describe('CiliumPage', () => {
     );
     expect(screen.queryByTestId('publishing-failed')).not.toBeInTheDocument();
     expect(posted.map(p => p.path)).toEqual(['req-1a2b3c4d/retry-publish']);
+  });
+
+  it('shows an expired grant whose removal was closed as still in force, and files the removal again', async () => {
+    current = storedRequest({
+      state: 'expiring',
+      expiresAt: '2026-11-30T00:00:00Z',
+      removals: [{ id: 'req-1a2b3c4d-rm', state: 'rejected' }],
+    });
+    await render(
+      'user:default/priya.raman',
+      ['group:default/platform-team'],
+      '/requests/req-1a2b3c4d',
+    );
+    expect(await screen.findByTestId('grant-expiring')).toHaveTextContent(
+      'Past its expiry, and still in force until its removal is enforced: req-1a2b3c4d-rm is rejected.',
+    );
+    expect(screen.getByTestId('request-state')).toHaveTextContent(
+      'Expiring: removal pending',
+    );
+    fireEvent.click(
+      screen.getByRole('button', {
+        name: 'File the removal again req-1a2b3c4d',
+      }),
+    );
+    fireEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'File the removal again',
+      }),
+    );
+    await waitFor(() =>
+      expect(screen.getByTestId('grant-expiring')).toHaveTextContent(
+        'req-1a2b3c4d-rm is rejected, req-1a2b3c4d-rm-2 is approved.',
+      ),
+    );
+    expect(posted.map(p => p.path)).toEqual(['req-1a2b3c4d/file-removal']);
+    // The new removal is being tracked: nothing to file again.
+    expect(
+      screen.queryByRole('button', {
+        name: 'File the removal again req-1a2b3c4d',
+      }),
+    ).not.toBeInTheDocument();
   });
 
   it('offers no retry when nothing failed (a requester never sees publishing)', async () => {

@@ -33,6 +33,7 @@ const STATES: ConnectivityRequestState[] = [
   'enforced',
   'rejected',
   'withdrawn',
+  'expiring',
   'expired',
 ];
 

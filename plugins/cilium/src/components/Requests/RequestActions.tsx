@@ -15,7 +15,7 @@ import Alert from '@material-ui/lab/Alert';
 import { ConnectivityRequest } from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef, errorMessage } from '../../api';
 
-type Action = 'approve' | 'reject' | 'withdraw' | 'merge' | 'retry';
+type Action = 'approve' | 'reject' | 'withdraw' | 'merge' | 'retry' | 'refile';
 
 const TEXT: Record<
   Action,
@@ -55,6 +55,11 @@ const TEXT: Record<
     title: 'Retry publishing',
     label: 'Retry publishing',
     help: 'Publishing this approved request failed. Publishing again opens (or updates) its one change in the GitOps repository.',
+  },
+  refile: {
+    title: 'File the removal again',
+    label: 'File the removal again',
+    help: 'This grant is past its expiry but still in force: its removal was closed without merging. Filing it again opens a new removal change, tracked until the policy source no longer contains the grant (platform reviewers).',
   },
 };
 
@@ -96,6 +101,14 @@ export const RequestActions = (props: {
     request.publishing?.some(p => p.status === 'failed')
   )
     actions.push('retry');
+  const lastRemoval = request.removals?.[request.removals.length - 1];
+  if (
+    request.state === 'expiring' &&
+    (!lastRemoval ||
+      lastRemoval.state === 'rejected' ||
+      lastRemoval.state === 'withdrawn')
+  )
+    actions.push('refile');
 
   const run = async (action: Action) => {
     setBusy(true);
@@ -116,6 +129,8 @@ export const RequestActions = (props: {
         );
       else if (action === 'retry')
         updated = await api.retryPublishRequest(request.id);
+      else if (action === 'refile')
+        updated = await api.fileRemovalAgain(request.id);
       else updated = await api.mergeRequest(request.id);
       setOpen(undefined);
       setText('');

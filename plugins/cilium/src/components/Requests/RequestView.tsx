@@ -131,6 +131,36 @@ export const RequestDetails = (props: {
               <Alert severity="warning">Rejected: {r.rejectReason}</Alert>
             </Box>
           )}
+          {r.kind === 'grant' && r.state === 'expiring' && (
+            <Box mt={2}>
+              <Alert severity="info" data-testid="grant-expiring">
+                Past its expiry, and still in force until its removal is
+                enforced
+                {r.removals?.length ? (
+                  <>
+                    {': '}
+                    {r.removals.map((m, i) => (
+                      <span key={m.id}>
+                        {i ? ', ' : ''}
+                        <RequestIdLink id={m.id} /> is {m.state}
+                      </span>
+                    ))}
+                  </>
+                ) : (
+                  ''
+                )}
+                .
+              </Alert>
+            </Box>
+          )}
+          {r.kind === 'grant' && r.state === 'expired' && r.removals?.length ? (
+            <Box mt={2}>
+              <Typography variant="body2">
+                Removed by{' '}
+                <RequestIdLink id={r.removals[r.removals.length - 1].id} />
+              </Typography>
+            </Box>
+          ) : null}
           <Box mt={2}>
             <RequestActions request={r} onChange={props.onChange} />
           </Box>

@@ -61,7 +61,8 @@ const STATE_LABEL: Record<ConnectivityRequestState, string> = {
   published: 'Published: awaiting merge',
   merged: 'Merged',
   enforced: 'Enforced',
-  expired: 'Expired',
+  expiring: 'Expiring: removal pending',
+  expired: 'Expired: removed',
 };
 
 /** A request's state as a chip. */
