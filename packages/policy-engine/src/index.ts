@@ -92,11 +92,12 @@ export type { LintFinding, LintOptions } from './lint/lint';
 
 export {
   formatConnlist,
+  formatConnlistChunks,
   connLines,
   parseConnlistText,
 } from './output/connlist';
 export type { ListFormat, ConnLine } from './output/connlist';
-export { formatDiff } from './output/diff';
+export { formatDiff, formatDiffChunks } from './output/diff';
 export type { DiffFormat } from './output/diff';
 
 export { loadDirectory, listManifestFiles } from './load/load-directory';

@@ -33,10 +33,17 @@ function tmpDir(files: Record<string, string>): string {
   return d;
 }
 
-function cli(args: string[]) {
+async function cli(args: string[]) {
   let out = '';
   let err = '';
-  const code = run(args, { stdout: s => (out += s), stderr: s => (err += s) });
+  const code = await run(args, {
+    stdout: s => {
+      out += s;
+    },
+    stderr: s => {
+      err += s;
+    },
+  });
   return { code, out, err };
 }
 
@@ -49,8 +56,8 @@ describe('cilium-connect', () => {
     ),
   });
 
-  it('list prints sorted connlist lines in every format', () => {
-    const r = cli(['list', '--dir', dir]);
+  it('list prints sorted connlist lines in every format', async () => {
+    const r = await cli(['list', '--dir', dir]);
     expect(r.code).toBe(0);
     const lines = r.out.trim().split('\n');
     expect(lines).toContain(
@@ -61,31 +68,35 @@ describe('cilium-connect', () => {
     );
     expect([...lines].sort()).toEqual(lines);
     expect(
-      JSON.parse(cli(['list', '--dir', dir, '-o', 'json']).out)[0],
+      JSON.parse((await cli(['list', '--dir', dir, '-o', 'json'])).out)[0],
     ).toHaveProperty('conn');
-    expect(cli(['list', '--dir', dir, '-o', 'csv']).out.split('\n')[0]).toBe(
-      'src,dst,conn',
+    expect(
+      (await cli(['list', '--dir', dir, '-o', 'csv'])).out.split('\n')[0],
+    ).toBe('src,dst,conn');
+    expect(
+      (await cli(['list', '--dir', dir, '-o', 'md'])).out.split('\n')[0],
+    ).toBe('| src | dst | conn |');
+    expect((await cli(['list', '--dir', dir, '-o', 'dot'])).out).toMatch(
+      /^digraph \{/,
     );
-    expect(cli(['list', '--dir', dir, '-o', 'md']).out.split('\n')[0]).toBe(
-      '| src | dst | conn |',
-    );
-    expect(cli(['list', '--dir', dir, '-o', 'dot']).out).toMatch(/^digraph \{/);
-    const focus = cli([
-      'list',
-      '--dir',
-      dir,
-      '--focus',
-      'shop/web',
-      '--focus-direction',
-      'ingress',
-    ])
-      .out.trim()
+    const focus = (
+      await cli([
+        'list',
+        '--dir',
+        dir,
+        '--focus',
+        'shop/web',
+        '--focus-direction',
+        'ingress',
+      ])
+    ).out
+      .trim()
       .split('\n');
     expect(focus.every(l => l.includes('=> shop/web[Deployment]'))).toBe(true);
   });
 
-  it('eval: verdict, why, exit code', () => {
-    const ok = cli([
+  it('eval: verdict, why, exit code', async () => {
+    const ok = await cli([
       'eval',
       '--dir',
       dir,
@@ -101,7 +112,7 @@ describe('cilium-connect', () => {
     expect(ok.out).toMatch(
       /allowed by CiliumNetworkPolicy shop\/web rule 0 ingress\[0\]/,
     );
-    const no = cli([
+    const no = await cli([
       'eval',
       '--dir',
       dir,
@@ -116,31 +127,31 @@ describe('cilium-connect', () => {
     expect(no.out).toMatch(/^DENIED.*dropped at egress/);
   });
 
-  it('diff, coverage, lint and exit codes', () => {
-    const d = cli(['diff', '--dir1', dir, '--dir2', dir2]);
+  it('diff, coverage, lint and exit codes', async () => {
+    const d = await cli(['diff', '--dir1', dir, '--dir2', dir2]);
     expect(d.code).toBe(1);
     expect(d.out).toMatch(
       /diff-type: added, source: shop\/web\[Deployment\], destination: shop\/api\[Deployment\]/,
     );
-    expect(cli(['diff', '--dir1', dir, '--dir2', dir]).code).toBe(0);
-    const c = cli(['coverage', '--dir', dir]);
+    expect((await cli(['diff', '--dir1', dir, '--dir2', dir])).code).toBe(0);
+    const c = await cli(['coverage', '--dir', dir]);
     expect(c.code).toBe(1);
     expect(c.out).toMatch(
       /shop\/api\[Deployment\] is not protected on Ingress/,
     );
-    const l = cli([
+    const l = await cli([
       'lint',
       '--dir',
       tmpDir({ 'p.yaml': POLICIES.replace('port: http', 'port: nope') }),
     ]);
     expect(l.code).toBe(1);
     expect(l.out).toMatch(/named-port-unresolved/);
-    expect(cli(['list']).code).toBe(2);
-    expect(cli(['list', '--dir', '/nonexistent/x']).code).toBe(2);
+    expect((await cli(['list'])).code).toBe(2);
+    expect((await cli(['list', '--dir', '/nonexistent/x'])).code).toBe(2);
     expect(
-      cli(['eval', '--dir', dir, '-s', 'a', '-d', 'b', '-p', 'x']).code,
+      (await cli(['eval', '--dir', dir, '-s', 'a', '-d', 'b', '-p', 'x'])).code,
     ).toBe(2);
-    expect(cli(['frobnicate']).code).toBe(2);
+    expect((await cli(['frobnicate'])).code).toBe(2);
   });
 
   it('bin/cilium-connect runs without a build step', () => {

@@ -7,21 +7,32 @@ import { loadDirectory } from '../load/load-directory';
 import type { Protocol } from '../model/connset';
 import type { Inventory } from '../model/inventory';
 import { formatPolicyRef, formatRuleRef } from '../model/policy';
-import { formatConnlist, ListFormat } from '../output/connlist';
-import { DiffFormat, formatDiff } from '../output/diff';
+import { formatConnlistChunks, ListFormat } from '../output/connlist';
+import { formatCoverageChunks } from '../output/coverage';
+import { DiffFormat, formatDiffChunks } from '../output/diff';
+import { formatLintChunks } from '../output/lint';
 import { opt, parseArgs, ParsedArgs, UsageError } from './args';
+import { CliWrite, OutputError, streamWriter, writeChunks } from './write';
+
+export { streamWriter };
+export type { CliWrite };
 
 /** Error for unreadable input (exit code 2). */
 class InputError extends Error {}
 
 /**
- * Where the CLI writes.
+ * Where the CLI writes. Output comes in pieces (about 64 Ki characters at most,
+ * unless one line or JSON element is longer); when a write returns a promise
+ * the CLI waits for it before writing more. {@link streamWriter} makes such a
+ * function for a Node.js stream.
  *
  * @public
  */
 export interface CliIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
+  /** Standard output: the command's result. */
+  stdout: CliWrite;
+  /** Standard error: input diagnostics and errors. */
+  stderr: CliWrite;
 }
 
 const USAGE = `cilium-connect — who may talk to whom under Cilium / Kubernetes network policies
@@ -40,11 +51,11 @@ Exit codes: 0 clean (allowed, no difference, no finding), 1 findings (denied,
 differences, unprotected workloads, lint findings), 2 usage or input error.
 `;
 
-function load(
+async function load(
   paths: string[],
   io: CliIo,
   opts: { strict: boolean },
-): Inventory {
+): Promise<Inventory> {
   for (const d of paths)
     if (!fs.existsSync(d)) throw new UsageError(`no such directory: ${d}`);
   const inv = loadDirectory(paths);
@@ -52,7 +63,7 @@ function load(
     const where = d.file
       ? `${d.file}${d.line ? `:${d.line}:${d.column ?? 1}` : ''}: `
       : '';
-    io.stderr(
+    await io.stderr(
       `${where}${d.severity}: ${d.message}${
         d.object ? ` (${d.object})` : ''
       }\n`,
@@ -89,30 +100,38 @@ function format<T extends string>(
   return f;
 }
 
-function cmdList(args: ParsedArgs, io: CliIo): number {
+async function cmdList(args: ParsedArgs, io: CliIo): Promise<number> {
   const fmt = format<ListFormat>(
     args,
     ['txt', 'json', 'md', 'csv', 'dot'],
     'txt',
   );
-  const engine = new PolicyEngine(load(dirs(args), io, { strict: false }), {
-    clusterName: opt(args, 'cluster'),
-  });
+  const engine = new PolicyEngine(
+    await load(dirs(args), io, { strict: false }),
+    { clusterName: opt(args, 'cluster') },
+  );
   const focus = opt(args, 'focus');
-  let edges: Edge[];
+  let edges: Iterable<Edge>;
   if (focus) {
     const view = engine.workloadView(focus);
     if (!view) throw new UsageError(`unknown or ambiguous workload "${focus}"`);
     const dir = opt(args, 'focus-direction');
     if (dir && dir !== 'ingress' && dir !== 'egress')
       throw new UsageError('--focus-direction must be ingress or egress');
-    edges = [
-      ...(dir !== 'egress' ? view.ingress.edges : []),
-      ...(dir !== 'ingress' ? view.egress.edges : []),
-    ];
-  } else edges = engine.graph().edges;
-  io.stdout(formatConnlist(edges, fmt));
+    edges = concat(
+      dir !== 'egress' ? view.ingress.edges : [],
+      dir !== 'ingress' ? view.egress.edges : [],
+    );
+  } else {
+    // Only json prints provenance; the other formats need src, dst and conn.
+    edges = engine.graph({ detail: fmt === 'json' }).edges;
+  }
+  await writeChunks(io.stdout, formatConnlistChunks(edges, fmt));
   return 0;
+}
+
+function* concat<T>(...parts: Iterable<T>[]): Generator<T> {
+  for (const p of parts) yield* p;
 }
 
 function parsePort(s: string | undefined): {
@@ -134,15 +153,16 @@ function parsePort(s: string | undefined): {
   return { port, protocol };
 }
 
-function cmdEval(args: ParsedArgs, io: CliIo): number {
+async function cmdEval(args: ParsedArgs, io: CliIo): Promise<number> {
   const fmt = format(args, ['txt', 'json'] as const, 'txt');
   const src = opt(args, 'src');
   const dst = opt(args, 'dst');
   if (!src || !dst) throw new UsageError('-s SRC and -d DST are required');
   const { port, protocol } = parsePort(opt(args, 'port'));
-  const engine = new PolicyEngine(load(dirs(args), io, { strict: false }), {
-    clusterName: opt(args, 'cluster'),
-  });
+  const engine = new PolicyEngine(
+    await load(dirs(args), io, { strict: false }),
+    { clusterName: opt(args, 'cluster') },
+  );
   let v;
   try {
     v = engine.evaluate(src, dst, port, protocol);
@@ -150,7 +170,7 @@ function cmdEval(args: ParsedArgs, io: CliIo): number {
     throw new UsageError((e as Error).message);
   }
   if (fmt === 'json') {
-    io.stdout(
+    await io.stdout(
       `${JSON.stringify({ src, dst, port, protocol, ...v }, null, 2)}\n`,
     );
     return v.allowed ? 0 : 1;
@@ -190,141 +210,107 @@ function cmdEval(args: ParsedArgs, io: CliIo): number {
     if (!side.allowed && !side.deniedBy.length)
       lines.push('    no allow rule matches this peer and port');
   }
-  io.stdout(`${lines.join('\n')}\n`);
+  await io.stdout(`${lines.join('\n')}\n`);
   return v.allowed ? 0 : 1;
 }
 
-function cmdDiff(args: ParsedArgs, io: CliIo): number {
+async function cmdDiff(args: ParsedArgs, io: CliIo): Promise<number> {
   const fmt = format<DiffFormat>(args, ['txt', 'csv', 'md', 'json'], 'txt');
-  const a = new PolicyEngine(load(dirs(args, 'dir1'), io, { strict: false }), {
-    clusterName: opt(args, 'cluster'),
-  });
-  const b = new PolicyEngine(load(dirs(args, 'dir2'), io, { strict: false }), {
-    clusterName: opt(args, 'cluster'),
-  });
-  const entries = diffEngines(a, b);
-  io.stdout(formatDiff(entries, fmt));
+  const engines = [];
+  for (const name of ['dir1', 'dir2'])
+    engines.push(
+      new PolicyEngine(await load(dirs(args, name), io, { strict: false }), {
+        clusterName: opt(args, 'cluster'),
+      }),
+    );
+  const entries = diffEngines(engines[0], engines[1]);
+  await writeChunks(io.stdout, formatDiffChunks(entries, fmt));
   return entries.length ? 1 : 0;
 }
 
-function cmdCoverage(args: ParsedArgs, io: CliIo): number {
-  const fmt = format(args, ['txt', 'json'] as const, 'txt');
-  const engine = new PolicyEngine(load(dirs(args), io, { strict: false }), {
-    clusterName: opt(args, 'cluster'),
-  });
-  const cov = engine.coverage();
-  const open = cov.filter(c => !c.ingress.isolated || !c.egress.isolated);
-  if (fmt === 'json') {
-    io.stdout(
-      `${JSON.stringify(
-        cov.map(c => ({
-          workload: c.workload.id,
-          ingress: {
-            isolated: c.ingress.isolated,
-            isolatedBy: c.ingress.isolatedBy.map(formatPolicyRef),
-          },
-          egress: {
-            isolated: c.egress.isolated,
-            isolatedBy: c.egress.isolatedBy.map(formatPolicyRef),
-          },
-        })),
-        null,
-        2,
-      )}\n`,
-    );
-  } else {
-    const lines: string[] = [];
-    for (const c of open) {
-      if (!c.ingress.isolated)
-        lines.push(`${c.workload.id} is not protected on Ingress`);
-      if (!c.egress.isolated)
-        lines.push(`${c.workload.id} is not protected on Egress`);
-    }
-    lines.sort();
-    lines.push(
-      `${cov.length - open.length}/${
-        cov.length
-      } workloads isolated in both directions`,
-    );
-    io.stdout(`${lines.join('\n')}\n`);
-  }
-  return open.length ? 1 : 0;
-}
-
-function cmdLint(args: ParsedArgs, io: CliIo): number {
+async function cmdCoverage(args: ParsedArgs, io: CliIo): Promise<number> {
   const fmt = format(args, ['txt', 'json'] as const, 'txt');
   const engine = new PolicyEngine(
-    load(
+    await load(dirs(args), io, { strict: false }),
+    { clusterName: opt(args, 'cluster') },
+  );
+  const cov = engine.coverage();
+  await writeChunks(io.stdout, formatCoverageChunks(cov, fmt));
+  return cov.some(c => !c.ingress.isolated || !c.egress.isolated) ? 1 : 0;
+}
+
+async function cmdLint(args: ParsedArgs, io: CliIo): Promise<number> {
+  const fmt = format(args, ['txt', 'json'] as const, 'txt');
+  const engine = new PolicyEngine(
+    await load(
       dirs(args),
       { stdout: io.stdout, stderr: () => undefined },
       { strict: false },
     ),
-    {
-      clusterName: opt(args, 'cluster'),
-    },
+    { clusterName: opt(args, 'cluster') },
   );
   const findings = lint(engine).filter(f => f.severity !== 'info');
-  if (fmt === 'json') io.stdout(`${JSON.stringify(findings, null, 2)}\n`);
-  else {
-    for (const f of findings) {
-      io.stdout(
-        `${f.file ? `${f.file}${f.line ? `:${f.line}` : ''}: ` : ''}${
-          f.severity
-        } ${f.code}: ${f.message}${f.policy ? ` [${f.policy}]` : ''}\n`,
-      );
-    }
-    io.stdout(`${findings.length} finding(s)\n`);
-  }
+  await writeChunks(io.stdout, formatLintChunks(findings, fmt));
   return findings.length ? 1 : 0;
 }
 
 /**
- * Runs the CLI and returns the exit code.
+ * Runs the CLI and resolves to the exit code. Output is written in pieces
+ * through `io`, waiting whenever a write asks to (see {@link CliIo}).
  *
  * @public
  */
-export function run(argv: string[], io: CliIo): number {
+export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     const args = parseArgs(argv);
     if (args.flags.has('help') || !args.command) {
-      (args.command || args.flags.has('help') ? io.stdout : io.stderr)(USAGE);
+      await (args.command || args.flags.has('help') ? io.stdout : io.stderr)(
+        USAGE,
+      );
       return args.flags.has('help') ? 0 : 2;
     }
     switch (args.command) {
       case 'list':
-        return cmdList(args, io);
+        return await cmdList(args, io);
       case 'eval':
-        return cmdEval(args, io);
+        return await cmdEval(args, io);
       case 'diff':
-        return cmdDiff(args, io);
+        return await cmdDiff(args, io);
       case 'coverage':
-        return cmdCoverage(args, io);
+        return await cmdCoverage(args, io);
       case 'lint':
-        return cmdLint(args, io);
+        return await cmdLint(args, io);
       default:
         throw new UsageError(`unknown command "${args.command}"`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof InputError) {
-      io.stderr(
-        `error: ${e.message}\n\n${e instanceof UsageError ? USAGE : ''}`,
-      );
-      return 2;
+    try {
+      if (e instanceof UsageError || e instanceof InputError) {
+        await io.stderr(
+          `error: ${e.message}\n\n${e instanceof UsageError ? USAGE : ''}`,
+        );
+      } else if (e instanceof OutputError) {
+        await io.stderr(`error: ${e.message}\n`);
+      } else {
+        await io.stderr(`error: ${(e as Error).stack ?? String(e)}\n`);
+      }
+    } catch {
+      // standard error is gone too: the exit code is all that is left
     }
-    io.stderr(`error: ${(e as Error).stack ?? String(e)}\n`);
     return 2;
   }
 }
 
 /**
- * Entry point used by `bin/cilium-connect`.
+ * Entry point used by `bin/cilium-connect`: runs the CLI on the process's
+ * arguments, streaming to `process.stdout` with back-pressure, and sets
+ * `process.exitCode`.
  *
  * @public
  */
-export function main(): void {
-  const code = run(process.argv.slice(2), {
-    stdout: s => process.stdout.write(s),
-    stderr: s => process.stderr.write(s),
+export async function main(): Promise<void> {
+  process.exitCode = await run(process.argv.slice(2), {
+    stdout: streamWriter(process.stdout),
+    stderr: streamWriter(process.stderr),
   });
-  process.exitCode = code;
 }

@@ -1,6 +1,7 @@
 import { cmp } from '../model/compare';
 import type { Edge } from '../evaluate/types';
 import { formatRuleRef } from '../model/policy';
+import { bigintAsString, jsonArrayChunks } from './json';
 
 /**
  * Output formats of `list`.
@@ -8,6 +9,8 @@ import { formatRuleRef } from '../model/policy';
  * @public
  */
 export type ListFormat = 'txt' | 'json' | 'md' | 'csv' | 'dot';
+
+const LIST_FORMATS: readonly string[] = ['txt', 'json', 'md', 'csv', 'dot'];
 
 /**
  * One connlist line.
@@ -20,21 +23,45 @@ export interface ConnLine {
   conn: string;
 }
 
+/** A connlist line with its sort key (`src => dst : conn`) and, when kept, its edge. */
+interface SortedLine extends ConnLine {
+  key: string;
+  edge?: Edge;
+}
+
+/**
+ * The edges with something allowed as connlist lines, sorted by their text.
+ * One pass over `edges` (no copy of the input); the edge is kept only when
+ * the caller needs its provenance.
+ */
+function sortedLines(edges: Iterable<Edge>, keepEdges: boolean): SortedLine[] {
+  const out: SortedLine[] = [];
+  for (const e of edges) {
+    if (e.conn.isEmpty()) continue;
+    const conn = e.conn.toString();
+    const line: SortedLine = {
+      src: e.src.id,
+      dst: e.dst.id,
+      conn,
+      key: `${e.src.id} => ${e.dst.id} : ${conn}`,
+    };
+    if (keepEdges) line.edge = e;
+    out.push(line);
+  }
+  return out.sort((a, b) => cmp(a.key, b.key));
+}
+
 /**
  * Edges with something allowed, as sorted netpol-analyzer style lines.
  *
  * @public
  */
-export function connLines(edges: readonly Edge[]): ConnLine[] {
-  return edges
-    .filter(e => !e.conn.isEmpty())
-    .map(e => ({ src: e.src.id, dst: e.dst.id, conn: e.conn.toString() }))
-    .sort((a, b) =>
-      cmp(
-        `${a.src} => ${a.dst} : ${a.conn}`,
-        `${b.src} => ${b.dst} : ${b.conn}`,
-      ),
-    );
+export function connLines(edges: Iterable<Edge>): ConnLine[] {
+  return sortedLines(edges, false).map(({ src, dst, conn }) => ({
+    src,
+    dst,
+    conn,
+  }));
 }
 
 function csvCell(s: string): string {
@@ -78,41 +105,58 @@ function jsonEdge(e: Edge): Record<string, unknown> {
 /**
  * Formats edges. `txt`, `csv`, `md` and the `src`/`dst`/`conn` fields of `json`
  * match netpol-analyzer's connlist; `json` adds provenance per side.
+ * The whole text at once: for large graphs use {@link formatConnlistChunks}.
  *
  * @public
  */
 export function formatConnlist(
-  edges: readonly Edge[],
+  edges: Iterable<Edge>,
   format: ListFormat,
 ): string {
-  const lines = connLines(edges);
+  return [...formatConnlistChunks(edges, format)].join('');
+}
+
+/**
+ * Formats edges like {@link formatConnlist}, in pieces (about one line or one
+ * edge each) whose concatenation is its text: a writer can send them out as
+ * they come, so no single string holds the whole output.
+ *
+ * The lines are sorted, so every edge is read before the first piece; the
+ * edges are then only referenced, not copied. `txt`, `csv`, `md` and `dot` need
+ * only `src`, `dst` and `conn` (a graph built without detail is enough);
+ * `json` reads each edge's `egress`/`ingress` provenance. Each line is
+ * written from its own edge (a graph has one edge per ordered pair of peers).
+ *
+ * @public
+ */
+export function* formatConnlistChunks(
+  edges: Iterable<Edge>,
+  format: ListFormat,
+): Generator<string, void, undefined> {
+  if (!LIST_FORMATS.includes(format))
+    throw new Error(`unknown format ${String(format)}`);
+  const lines = sortedLines(edges, format === 'json');
   switch (format) {
     case 'txt':
-      return lines.map(l => `${l.src} => ${l.dst} : ${l.conn}\n`).join('');
+      for (const l of lines) yield `${l.key}\n`;
+      return;
     case 'csv':
-      return `${[
-        'src,dst,conn',
-        ...lines.map(l => [l.src, l.dst, l.conn].map(csvCell).join(',')),
-      ].join('\n')}\n`;
+      yield 'src,dst,conn\n';
+      for (const l of lines)
+        yield `${[l.src, l.dst, l.conn].map(csvCell).join(',')}\n`;
+      return;
     case 'md':
-      return `${[
-        '| src | dst | conn |',
-        '|-----|-----|------|',
-        ...lines.map(l => `| ${l.src} | ${l.dst} | ${l.conn} |`),
-      ].join('\n')}\n`;
-    case 'json': {
-      const byKey = new Map<string, Edge>();
-      for (const e of edges)
-        if (!e.conn.isEmpty()) byKey.set(`${e.src.id}\u0000${e.dst.id}`, e);
-      const out = lines.map(l =>
-        jsonEdge(byKey.get(`${l.src}\u0000${l.dst}`)!),
+      yield '| src | dst | conn |\n|-----|-----|------|\n';
+      for (const l of lines) yield `| ${l.src} | ${l.dst} | ${l.conn} |\n`;
+      return;
+    case 'json':
+      yield* jsonArrayChunks(
+        (function* edgesInOrder() {
+          for (const l of lines) yield jsonEdge(l.edge!);
+        })(),
+        bigintAsString,
       );
-      return `${JSON.stringify(
-        out,
-        (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
-        2,
-      )}\n`;
-    }
+      return;
     case 'dot': {
       const nodes = new Set<string>();
       for (const l of lines) {
@@ -124,14 +168,13 @@ export function formatConnlist(
         if (id.endsWith('[External]') || id.endsWith('[FQDN]')) return 'box';
         return id.endsWith('[Entity]') ? 'diamond' : 'ellipse';
       };
-      return `${[
-        'digraph {',
-        ...[...nodes]
-          .sort()
-          .map(n => `\t${q(n)} [label=${q(n)} shape=${shape(n)}]`),
-        ...lines.map(l => `\t${q(l.src)} -> ${q(l.dst)} [label=${q(l.conn)}]`),
-        '}',
-      ].join('\n')}\n`;
+      yield 'digraph {\n';
+      for (const n of [...nodes].sort())
+        yield `\t${q(n)} [label=${q(n)} shape=${shape(n)}]\n`;
+      for (const l of lines)
+        yield `\t${q(l.src)} -> ${q(l.dst)} [label=${q(l.conn)}]\n`;
+      yield '}\n';
+      return;
     }
     default:
       throw new Error(`unknown format ${String(format)}`);
