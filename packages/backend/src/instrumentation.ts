@@ -1,6 +1,6 @@
 /*
- * Loaded before the backend (`backstage-cli package start --require
- * ./src/instrumentation.ts`, see package.json), as Backstage's OpenTelemetry
+ * Loaded before the backend (`backstage-cli package start
+ * --require=./src/instrumentation.ts`, see package.json), as Backstage's OpenTelemetry
  * tutorial describes: the MeterProvider must be registered before any plugin
  * asks for a meter. Serves the metrics for Prometheus on
  * OTEL_EXPORTER_PROMETHEUS_HOST:OTEL_EXPORTER_PROMETHEUS_PORT (default
