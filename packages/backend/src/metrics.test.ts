@@ -9,7 +9,6 @@ import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import { userInfoServiceFactory } from '@backstage/backend-defaults/userInfo';
 import { CONNECTIVITY_REQUEST_STATES } from '@cilium-zero-trust/plugin-cilium-common';
-import type { FlowJson } from '@cilium-zero-trust/plugin-cilium-node';
 import { HubbleRelaySim } from '@cilium-zero-trust/hubble-relay-sim';
 import { eventually } from '@internal/test-shared-data';
 import { backendFeatures } from './features';
@@ -127,7 +126,7 @@ class Scrape {
 // --- traffic through the Relay stand-in, between sample-world workloads -----
 
 let seq = 0;
-function checkoutToPayments(verdict: 'FORWARDED' | 'DROPPED'): FlowJson {
+function checkoutToPayments(verdict: 'FORWARDED' | 'DROPPED') {
   seq++;
   const pod = (app: string, identity: number) => ({
     ID: 100 + identity,
