@@ -2,6 +2,7 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { ciliumPermissions } from '@cilium-zero-trust/plugin-cilium-common';
 import {
@@ -9,6 +10,7 @@ import {
   ciliumPublishersExtensionPoint,
 } from '@cilium-zero-trust/plugin-cilium-node';
 import { ConnectivityService } from './connectivity/ConnectivityService';
+import { CiliumMetrics } from './metrics/CiliumMetrics';
 import { createRouter } from './router';
 import { PublisherRegistry, setupRequests } from './requests';
 import { ClusterRegistry } from './services/ClusterRegistry';
@@ -48,6 +50,7 @@ export const ciliumPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         database: coreServices.database,
         userInfo: coreServices.userInfo,
+        metrics: metricsServiceRef,
       },
       async init(deps) {
         const {
@@ -61,7 +64,15 @@ export const ciliumPlugin = createBackendPlugin({
           catalog,
         } = deps;
         deps.permissionsRegistry.addPermissions(ciliumPermissions);
-        const clusters = ClusterRegistry.fromConfig(config, logger, sources);
+        const metrics = new CiliumMetrics(deps.metrics, logger);
+        deps.lifecycle.addShutdownHook(() => metrics.stop());
+        const clusters = ClusterRegistry.fromConfig(
+          config,
+          logger,
+          sources,
+          metrics.recordReload,
+        );
+        metrics.observeClusters(clusters);
         if (clusters.names().length === 0) {
           logger.warn(
             'No clusters configured under cilium.clusters; the Network tab will be empty',
@@ -107,12 +118,14 @@ export const ciliumPlugin = createBackendPlugin({
             live.updateEntities(await readMappableEntities(catalog, auth)),
         });
         deps.lifecycle.addShutdownHook(() => live.stop());
+        metrics.observeLive(live);
 
         const requests = await setupRequests({
           ...deps,
           publishers,
           clusters,
           recentFlows: ref => live.recentFlows(ref),
+          metrics,
         });
         httpRouter.use(requests.router);
         httpRouter.use(

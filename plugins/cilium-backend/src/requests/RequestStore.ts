@@ -17,7 +17,7 @@ import {
   toRow,
 } from './requestRows';
 
-const REQUESTS = 'cilium_requests';
+export const REQUESTS = 'cilium_requests';
 const APPROVALS = 'cilium_request_approvals';
 const EVENTS = 'cilium_request_events';
 

@@ -22,6 +22,7 @@ import {
   DEFAULT_CILIUM_REVIEWER_GROUPS,
   readCiliumReviewerGroups,
 } from '../permissions';
+import type { CiliumMetrics } from '../metrics/CiliumMetrics';
 import { ClusterRegistry } from '../services/ClusterRegistry';
 import { TargetResolver } from '../services/TargetResolver';
 import { ClusterPolicies } from './ClusterPolicies';
@@ -29,6 +30,7 @@ import { OutboxWorker } from './outbox/OutboxWorker';
 import { RequestTracker } from './outbox/RequestTracker';
 import { RequestAuthorizer } from './RequestAuthorizer';
 import { RequestPlanner } from './RequestPlanner';
+import { RequestStatistics } from './RequestStatistics';
 import { RequestService } from './RequestService';
 import { migrateRequestStore, RequestStore } from './RequestStore';
 import { requestLinksFromConfig } from './portalLinks';
@@ -90,6 +92,8 @@ export interface SetupRequestsOptions {
   /** The configured clusters; requests are generated and tested against their policy sources. */
   clusters: ClusterRegistry;
   recentFlows?: (entityRef: string) => LeanFlow[];
+  /** Records publishes and counts requests and the outbox for metrics. */
+  metrics?: CiliumMetrics;
 }
 
 /** What {@link setupRequests} gives the plugin. */
@@ -112,7 +116,12 @@ export async function setupRequests(
   const store = new RequestStore(knex);
   const transitions = new RequestTransitions(store, auditor);
   const policies = new ClusterPolicies(options.clusters);
-  const publisher = options.publishers.select(config);
+  const selected = options.publishers.select(config);
+  const publisher =
+    selected && options.metrics
+      ? options.metrics.measurePublisher(selected)
+      : selected;
+  options.metrics?.observeRequests(new RequestStatistics(knex));
   // A local-git repository exists from the start, so a cluster whose policy
   // source is that repository reads the seeded policies before any request
   // is published.

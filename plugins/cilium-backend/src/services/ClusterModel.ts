@@ -25,6 +25,20 @@ export interface ClusterSnapshot {
   policiesUnavailable?: string;
 }
 
+/** One reload of a cluster's sources, as reported to `onReload`. */
+export interface ClusterReload {
+  cluster: string;
+  durationMs: number;
+  /** False when reading or evaluating the sources threw (the previous snapshot stays). */
+  ok: boolean;
+}
+
+/** Errors in a cluster's current snapshot: unreadable files and manifests that did not parse. */
+export interface ClusterParseErrors {
+  policies: number;
+  workloads: number;
+}
+
 /** Marks workload-source files so they never pass for policy files. */
 const WORKLOADS_PREFIX = '(workloads) ';
 
@@ -38,6 +52,7 @@ export class ClusterModel {
   private versions = '';
   private lastCheck = 0;
   private loading?: Promise<ClusterSnapshot>;
+  private errors?: ClusterParseErrors;
 
   constructor(
     private readonly options: {
@@ -47,8 +62,15 @@ export class ClusterModel {
       logger: LoggerService;
       minCheckIntervalMs?: number;
       now?: () => number;
+      /** Told about every reload (a source changed and was read again), for metrics. */
+      onReload?: (reload: ClusterReload) => void;
     },
   ) {}
+
+  /** Error counts of the snapshot loaded last; undefined before the first load. */
+  parseErrors(): ClusterParseErrors | undefined {
+    return this.errors;
+  }
 
   private now(): number {
     return this.options.now ? this.options.now() : Date.now();
@@ -84,7 +106,24 @@ export class ClusterModel {
       workloads ? await workloads.version().catch(() => 'error') : '',
     ].join('|');
     if (this.snapshot && versions === this.versions) return this.snapshot;
+    const started = performance.now();
+    let ok = false;
+    try {
+      const snapshot = await this.reload(versions);
+      ok = true;
+      return snapshot;
+    } finally {
+      this.options.onReload?.({
+        cluster: this.options.cluster,
+        durationMs: performance.now() - started,
+        ok,
+      });
+    }
+  }
 
+  /** Reads both sources and evaluates them. */
+  private async reload(versions: string): Promise<ClusterSnapshot> {
+    const { policies, workloads } = this.options;
     const [policySnapshot, workloadSnapshot] = await Promise.all([
       policies?.read(),
       workloads?.read(),
@@ -135,6 +174,18 @@ export class ClusterModel {
       policiesUnavailable,
     };
     this.versions = versions;
+    const inventoryErrors = (workloadFiles: boolean) =>
+      inventory.diagnostics.filter(
+        d =>
+          d.severity === 'error' &&
+          d.code !== 'ignored' &&
+          (d.file?.startsWith(WORKLOADS_PREFIX) ?? false) === workloadFiles,
+      ).length;
+    this.errors = {
+      policies: (policySnapshot?.problems.length ?? 0) + inventoryErrors(false),
+      workloads:
+        (workloadSnapshot?.problems.length ?? 0) + inventoryErrors(true),
+    };
     this.options.logger.info(
       `Cluster ${this.options.cluster}: loaded ${
         inventory.policies.length

@@ -6,7 +6,7 @@ import {
   ConfiguredManifestSource,
   HubbleTlsOptions,
 } from '@cilium-zero-trust/plugin-cilium-node';
-import { ClusterModel } from './ClusterModel';
+import { ClusterModel, ClusterReload } from './ClusterModel';
 import { ManifestSourceRegistry } from './sources/ManifestSourceRegistry';
 
 /** One configured cluster and its sources. */
@@ -64,11 +64,13 @@ export class ClusterRegistry {
   /**
    * @param sources - the source types (default: the built-in ones); the
    *   plugin passes the registry modules added their types to.
+   * @param onReload - told about every reload of a cluster's sources (metrics).
    */
   static fromConfig(
     config: Config,
     logger: LoggerService,
     sources: ManifestSourceRegistry = ManifestSourceRegistry.withBuiltins(),
+    onReload?: (reload: ClusterReload) => void,
   ): ClusterRegistry {
     const integrations = ScmIntegrations.fromConfig(config);
     const clusters = (
@@ -107,6 +109,7 @@ export class ClusterRegistry {
           workloads: workloads?.source,
           logger,
           minCheckIntervalMs: checkSeconds * 1000,
+          onReload,
         }),
       };
     });

@@ -1,6 +1,6 @@
 import { Knex } from 'knex';
 
-const OUTBOX = 'cilium_request_outbox';
+export const OUTBOX = 'cilium_request_outbox';
 
 /** A claimed outbox row. */
 export interface OutboxItem {

@@ -21,6 +21,7 @@ export class FlowSubscriber {
   private readonly intervalMs: number;
   private readonly now: () => number;
   private lost = 0;
+  private readonly onDrop: (() => void) | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   /** True while the connection's write buffer is full (waiting for `drain`). */
@@ -30,17 +31,27 @@ export class FlowSubscriber {
 
   constructor(
     private readonly send: (batch: FlowStreamBatch) => boolean | void,
-    options: { maxQueued: number; flushIntervalMs: number; now?: () => number },
+    options: {
+      maxQueued: number;
+      flushIntervalMs: number;
+      now?: () => number;
+      /** Called for each flow dropped from the full queue (for metrics). */
+      onDrop?: () => void;
+    },
   ) {
     this.queue = new RingBuffer(options.maxQueued);
     this.intervalMs = options.flushIntervalMs;
     this.now = options.now ?? (() => performance.now());
+    this.onDrop = options.onDrop;
   }
 
   /** Queues a flow; when the queue is full the oldest is dropped and counted. */
   offer(record: FlowRecord): void {
     if (this.closed) return;
-    if (this.queue.push(record) !== undefined) this.lost++;
+    if (this.queue.push(record) !== undefined) {
+      this.lost++;
+      this.onDrop?.();
+    }
     this.schedule();
   }
 

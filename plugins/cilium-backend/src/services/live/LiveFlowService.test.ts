@@ -55,15 +55,20 @@ function flow(n: number): LeanFlow {
   return r.flow;
 }
 
-function service(options: {
-  flowsPerEntity?: number;
-  bytesPerEntity?: number;
-}) {
+function service(
+  options: {
+    flowsPerEntity?: number;
+    bytesPerEntity?: number;
+    maxQueuedPerSubscriber?: number;
+  },
+  now?: () => number,
+) {
   const live = new LiveFlowService(
     {
       clusters: [{ name: 'dev' }],
       defaultCluster: 'dev',
       logger: mockServices.logger.mock(),
+      now,
     },
     options,
   );
@@ -178,5 +183,61 @@ describe('LiveFlowService streams', () => {
       component('cart', 'cart'),
     ]);
     expect(follows).toHaveLength(2);
+  });
+});
+
+describe('LiveFlowService counters for metrics', () => {
+  it('counts flows by verdict, bounding the number of distinct verdicts', () => {
+    const live = service({});
+    const verdicts = ['FORWARDED', 'DROPPED', 'FORWARDED', 'AUDIT'];
+    verdicts.forEach((verdict, i) =>
+      live.ingest('dev', { ...flow(i + 1), verdict }),
+    );
+    // A Relay that sends ever new enum numbers must not make ever new series.
+    for (let i = 0; i < 100; i++)
+      live.ingest('dev', { ...flow(100 + i), verdict: String(100 + i) });
+    const [dev] = live.ingestCounters();
+    expect(dev.cluster).toBe('dev');
+    expect(dev.state).toBe('disabled');
+    expect(dev.flowsByVerdict.get('FORWARDED')).toBe(2);
+    expect(dev.flowsByVerdict.get('DROPPED')).toBe(1);
+    expect(dev.flowsByVerdict.get('AUDIT')).toBe(1);
+    expect(dev.flowsByVerdict.size).toBeLessThanOrEqual(33);
+    const total = [...dev.flowsByVerdict.values()].reduce((a, b) => a + b, 0);
+    expect(total).toBe(verdicts.length + 100);
+  });
+
+  it('reports the largest arrival delay since the previous collection, and repeats it while no flows arrive', () => {
+    let now = T0;
+    const live = service({}, () => now);
+    expect(live.takeIngestLag()).toEqual([]);
+    now = T0 + 2500; // flow(1) is stamped T0 + 1 s, flow(2) T0 + 2 s
+    live.ingest('dev', flow(1));
+    live.ingest('dev', flow(2));
+    expect(live.takeIngestLag()).toEqual([{ cluster: 'dev', lagMs: 1500 }]);
+    expect(live.takeIngestLag()).toEqual([{ cluster: 'dev', lagMs: 1500 }]);
+    now = T0 + 3100;
+    live.ingest('dev', flow(3));
+    expect(live.takeIngestLag()).toEqual([{ cluster: 'dev', lagMs: 100 }]);
+    // A node clock ahead of the backend's does not make a negative delay.
+    now = T0;
+    live.ingest('dev', flow(4));
+    expect(live.takeIngestLag()).toEqual([{ cluster: 'dev', lagMs: 0 }]);
+  });
+
+  it('counts open live streams and the flows dropped from their queues', () => {
+    const live = service({ maxQueuedPerSubscriber: 2 });
+    const a = live.subscribe(CHECKOUT, () => true);
+    const b = live.subscribe(STOREFRONT, () => true);
+    expect(live.subscribers()).toBe(2);
+    // Both entities see each flow; five flows into queues of two.
+    for (let n = 1; n <= 5; n++) live.ingest('dev', flow(n));
+    expect(live.subscriberDrops()).toBe(6);
+    live.unsubscribe(CHECKOUT, a);
+    live.unsubscribe(CHECKOUT, a);
+    expect(live.subscribers()).toBe(1);
+    expect(live.subscriberDrops()).toBe(6);
+    live.unsubscribe(STOREFRONT, b);
+    expect(live.subscribers()).toBe(0);
   });
 });

@@ -72,6 +72,42 @@ interface ClusterState {
   namespaces: string[];
   /** Flow counts of the last seconds, for flows/s. */
   buckets: Map<number, number>;
+  /** Flows received since start, by verdict (over every stream of the cluster). */
+  verdicts: Map<string, number>;
+  /** Events Relay reported lost since start, by LostEvent source. */
+  lost: Map<string, number>;
+  /** Stream breaks or failed connects, each followed by a reconnect attempt. */
+  reconnects: number;
+  /** Largest arrival delay (ms) of the flows since the last `takeIngestLag`; -Infinity when none. */
+  lagWindowMs: number;
+  /** The value `takeIngestLag` last reported. */
+  lastLagMs?: number;
+}
+
+/** Counters of one cluster's flow ingest, for metrics. */
+export interface ClusterIngestCounters {
+  cluster: string;
+  /**
+   * The Relay stream's state: `connecting`, `connected`, `backoff`,
+   * `stopped`, `failed`, or `disabled` (no Hubble Relay configured, or not
+   * followed yet).
+   */
+  state: string;
+  /** Flows received since start, by verdict. */
+  flowsByVerdict: ReadonlyMap<string, number>;
+  /** Events Relay reported lost since start, by source. */
+  eventsLostBySource: ReadonlyMap<string, number>;
+  reconnects: number;
+}
+
+/** Distinct values counted per label (verdicts, lost-event sources); more are counted as `OTHER`. */
+const MAX_COUNTED_VALUES = 32;
+
+function countValue(counts: Map<string, number>, key: string, n: number) {
+  const current = counts.get(key);
+  if (current !== undefined) counts.set(key, current + n);
+  else if (counts.size < MAX_COUNTED_VALUES) counts.set(key, n);
+  else counts.set('OTHER', (counts.get('OTHER') ?? 0) + n);
 }
 
 /** What `ingest` works out once per flow for both of its entities. */
@@ -120,6 +156,11 @@ export class LiveFlowService {
   private readonly clusters = new Map<string, ClusterState>();
   private readonly options: LiveFlowOptions;
   private stopped = false;
+  private subscriberCount = 0;
+  private droppedForSubscribers = 0;
+  private readonly onSubscriberDrop = () => {
+    this.droppedForSubscribers++;
+  };
 
   constructor(
     private readonly deps: {
@@ -151,6 +192,10 @@ export class LiveFlowService {
         cluster,
         namespaces: [],
         buckets: new Map(),
+        verdicts: new Map(),
+        lost: new Map(),
+        reconnects: 0,
+        lagWindowMs: -Infinity,
       });
     }
   }
@@ -216,6 +261,12 @@ export class LiveFlowService {
     state.stream?.cancel();
     const stream = state.client.follow({ whitelist, since });
     stream.on('flow', (flow: LeanFlow) => this.ingest(cluster.name, flow));
+    stream.on('lostEvents', event =>
+      countValue(state.lost, event.source || 'UNKNOWN', event.numEventsLost),
+    );
+    stream.on('disconnected', () => {
+      state.reconnects++;
+    });
     stream.on('gap', gap =>
       this.deps.logger.warn(
         `Hubble Relay ${cluster.hubble?.address} (cluster ${cluster.name}) was unreachable for ${gap.durationMs} ms: ${gap.reason}`,
@@ -268,12 +319,17 @@ export class LiveFlowService {
   ingest(clusterName: string, flow: LeanFlow): void {
     const cluster = this.clusters.get(clusterName);
     if (cluster) {
-      const second = Math.floor(this.now() / 1000);
+      const now = this.now();
+      const second = Math.floor(now / 1000);
       cluster.buckets.set(second, (cluster.buckets.get(second) ?? 0) + 1);
       if (cluster.buckets.size > 10) {
         for (const key of cluster.buckets.keys())
           if (key < second - 6) cluster.buckets.delete(key);
       }
+      // Plain counters for metrics, read when they are collected.
+      countValue(cluster.verdicts, flow.verdict, 1);
+      const lag = now - flow.timeMs;
+      if (lag > cluster.lagWindowMs) cluster.lagWindowMs = lag;
     }
     const src =
       this.index.lookupPod(
@@ -404,14 +460,56 @@ export class LiveFlowService {
     const subscriber = new FlowSubscriber(send, {
       maxQueued: this.options.maxQueuedPerSubscriber,
       flushIntervalMs: this.options.flushIntervalMs,
+      onDrop: this.onSubscriberDrop,
     });
     this.entityState(entityRef).subscribers.add(subscriber);
+    this.subscriberCount++;
     return subscriber;
   }
 
   unsubscribe(entityRef: string, subscriber: FlowSubscriber): void {
     subscriber.close();
-    this.entities.get(entityRef)?.subscribers.delete(subscriber);
+    if (this.entities.get(entityRef)?.subscribers.delete(subscriber))
+      this.subscriberCount--;
+  }
+
+  /** Live-stream subscriptions open now, over every entity. */
+  subscribers(): number {
+    return this.subscriberCount;
+  }
+
+  /** Flows dropped (oldest first) from subscribers' queues since start: browsers that fell behind. */
+  subscriberDrops(): number {
+    return this.droppedForSubscribers;
+  }
+
+  /** Per cluster: the stream's state and the ingest counters since start. */
+  ingestCounters(): ClusterIngestCounters[] {
+    return [...this.clusters.values()].map(state => ({
+      cluster: state.cluster.name,
+      state: state.stream ? state.stream.status().state : 'disabled',
+      flowsByVerdict: state.verdicts,
+      eventsLostBySource: state.lost,
+      reconnects: state.reconnects,
+    }));
+  }
+
+  /**
+   * Per cluster that has received flows: the largest delay (ms, at least 0)
+   * between a flow's Hubble time and its arrival here, over the flows since
+   * the previous call; while none arrive, the previous value again.
+   */
+  takeIngestLag(): Array<{ cluster: string; lagMs: number }> {
+    const out: Array<{ cluster: string; lagMs: number }> = [];
+    for (const state of this.clusters.values()) {
+      if (state.lagWindowMs !== -Infinity) {
+        state.lastLagMs = Math.max(0, state.lagWindowMs);
+        state.lagWindowMs = -Infinity;
+      }
+      if (state.lastLagMs !== undefined)
+        out.push({ cluster: state.cluster.name, lagMs: state.lastLagMs });
+    }
+    return out;
   }
 
   /** Per cluster: connection state, rate, lag, nodes, last error. */
@@ -486,5 +584,6 @@ export class LiveFlowService {
       e.subscribers.forEach(s => s.close());
       e.subscribers.clear();
     }
+    this.subscriberCount = 0;
   }
 }
