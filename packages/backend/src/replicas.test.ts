@@ -38,7 +38,8 @@ import { eventually } from '@internal/test-shared-data';
 import { backendFeatures } from './features';
 
 const repoRoot = path.resolve(__dirname, '../../..');
-const postgres = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
+const postgres =
+  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
 if (!postgres) {
   // eslint-disable-next-line no-console
   console.warn(
@@ -179,7 +180,8 @@ describeWithPostgres('two replicas of the backend on one PostgreSQL', () => {
   let knex: Knex;
   /** The shared database, as a plugin sees it (for the "Git host" below). */
   let database: DatabaseService;
-  let connection: Knex.StaticConnectionConfig;
+  /** The test database's connection settings (host, port, user, database…). */
+  let connection: Record<string, string | number>;
   const replicas: Replica[] = [];
   let a: Replica;
   let b: Replica;
@@ -345,9 +347,8 @@ describeWithPostgres('two replicas of the backend on one PostgreSQL', () => {
     return {
       branches: (await git.branches()).filter(x => x.startsWith('netpol/')),
       commitsBeyondMain: branch
-        ? (await git.log(branch)).filter(
-            c => !main.some(m => m.oid === c.oid),
-          ).length
+        ? (await git.log(branch)).filter(c => !main.some(m => m.oid === c.oid))
+            .length
         : 0,
     };
   }
@@ -374,15 +375,12 @@ describeWithPostgres('two replicas of the backend on one PostgreSQL', () => {
   }
 
   beforeAll(async () => {
-    const t0 = Date.now();
     relayPort = await sim.listen('127.0.0.1:0');
     knex = await databases!.init('POSTGRES_15');
-    connection = knex.client.config.connection;
+    connection = knex.client.config.connection as typeof connection;
     database = { getClient: async () => knex };
     a = await startReplica('a');
-    console.log('a', Date.now() - t0);
     b = await startReplica('b');
-    console.log('b', Date.now() - t0);
     tokens.jane = await token(a, 'jane.doe');
     tokens.priya = await token(b, 'priya.raman');
     // The catalog (shared) has processed the components and their owners.
@@ -392,7 +390,6 @@ describeWithPostgres('two replicas of the backend on one PostgreSQL', () => {
         .set('authorization', tokens.jane);
       return res.body?.relations?.length ? true : undefined;
     }, 60_000);
-    console.log('catalog', Date.now() - t0);
   });
 
   afterAll(async () => {
@@ -400,50 +397,71 @@ describeWithPostgres('two replicas of the backend on one PostgreSQL', () => {
     await sim.close();
   });
 
-  it('accepts a sign-in from one replica on the other, and turns approvals sent to both into one publication', async () => {
-    const created = await request(a.backend.server)
-      .post('/api/cilium/requests')
-      .set('authorization', tokens.jane)
-      .send(demo);
-    expect(created.status).toBe(201);
-    const id = created.body.id;
-
+  it('accepts a sign-in from one replica on the other, and turns approvals sent to both into one publication per request', async () => {
+    // Six requests filed on either replica, each approved on both at once:
+    // both replicas' outboxes then find the same rows due.
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const created = await request((i % 2 ? b : a).backend.server)
+        .post('/api/cilium/requests')
+        .set('authorization', tokens.jane)
+        .send(demo);
+      expect(created.status).toBe(201);
+      ids.push(created.body.id);
+    }
     const responses = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        request((i % 2 ? b : a).backend.server)
-          .post(`/api/cilium/requests/${id}/approve`)
-          .set('authorization', tokens.priya)
-          .send({}),
+      ids.flatMap(id =>
+        [a, b, a, b].map(r =>
+          request(r.backend.server)
+            .post(`/api/cilium/requests/${id}/approve`)
+            .set('authorization', tokens.priya)
+            .send({}),
+        ),
       ),
     );
-    expect(responses.map(r => r.status)).toEqual(Array(20).fill(200));
+    expect(responses.map(r => r.status)).toEqual(
+      Array(ids.length * 4).fill(200),
+    );
 
-    const published = await until(a, id, 'published');
-    expect(published.approvals).toHaveLength(1);
-    expect(published.publication.branch).toBe(`netpol/${id}`);
-    // Both replicas' outboxes keep running: still one publication.
+    for (const id of ids) {
+      const published = await until(a, id, 'published');
+      expect(published.approvals).toHaveLength(1);
+      expect(published.publication.branch).toBe(`netpol/${id}`);
+    }
+    // Both replicas' outboxes keep running: still one publication each.
     for (let i = 0; i < 5; i++) await raceTasks();
-    expect(await repository(`netpol/${id}`)).toEqual({
-      branches: [`netpol/${id}`],
-      commitsBeyondMain: 1,
-    });
+    const rows = await auditRows(b);
     const outbox = await knex
       .withSchema('cilium')
       .table('cilium_request_outbox')
-      .where({ request_id: id });
-    expect(outbox.map(o => [o.status, Number(o.attempts)])).toEqual([
-      ['done', 1],
-    ]);
-    expect(statesOf(await auditRows(b), id)).toEqual([
-      'submitted',
-      'approved',
-      'published',
-    ]);
-    expect(auditedStates(replicas, id)).toEqual([
-      'submitted',
-      'approved',
-      'published',
-    ]);
+      .whereIn('request_id', ids);
+    for (const id of ids) {
+      expect(await repository(`netpol/${id}`)).toEqual({
+        branches: expect.arrayContaining([`netpol/${id}`]),
+        commitsBeyondMain: 1,
+      });
+      expect(
+        outbox
+          .filter(o => o.request_id === id)
+          .map(o => [o.status, Number(o.attempts)]),
+      ).toEqual([['done', 1]]);
+      expect(statesOf(rows, id)).toEqual([
+        'submitted',
+        'approved',
+        'published',
+      ]);
+      expect(auditedStates(replicas, id)).toEqual([
+        'submitted',
+        'approved',
+        'published',
+      ]);
+      expect(
+        rows.filter(r => r.requestId === id && r.type === 'publish-failed'),
+      ).toEqual([]);
+    }
+    expect((await repository()).branches.sort()).toEqual(
+      ids.map(id => `netpol/${id}`).sort(),
+    );
   });
 
   it('makes each transition of a grant and its expiry once, with trackers and outboxes running on both replicas', async () => {
@@ -457,7 +475,6 @@ describeWithPostgres('two replicas of the backend on one PostgreSQL', () => {
         justification: 'Checkout scrapes the cart metrics for its SLOs.',
         expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
       });
-    if (created.status !== 201) console.log(JSON.stringify(created.body));
     expect(created.status).toBe(201);
     const id = created.body.id;
     expect(
@@ -512,11 +529,30 @@ describeWithPostgres('two replicas of the backend on one PostgreSQL', () => {
       .filter(r => r.requestId === id || r.requestId === removalId)
       .map(r => `${r.requestId} ${r.type} ${r.toState ?? ''} ${r.message}`);
     expect(new Set(keys).size).toBe(keys.length);
+    expect(
+      rows.filter(
+        r =>
+          (r.requestId === id || r.requestId === removalId) &&
+          r.type === 'publish-failed',
+      ),
+    ).toEqual([]);
     const removals = await knex
       .withSchema('cilium')
       .table('cilium_requests')
       .where({ removes: id });
     expect(removals.map(r => r.id)).toEqual([removalId]);
+    // One claim each: no outbox published either twice.
+    const outbox = await knex
+      .withSchema('cilium')
+      .table('cilium_request_outbox')
+      .whereIn('request_id', [id, removalId])
+      .orderBy('id');
+    expect(
+      outbox.map(o => [o.request_id, o.status, Number(o.attempts)]),
+    ).toEqual([
+      [id, 'done', 1],
+      [removalId, 'done', 1],
+    ]);
   });
 
   it('serves live flows from every replica, each following the Relay itself', async () => {

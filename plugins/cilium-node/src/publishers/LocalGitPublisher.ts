@@ -5,7 +5,7 @@ import type { DatabaseService } from '@backstage/backend-plugin-api';
 import { singleLine } from '@cilium-zero-trust/cilium-policy-engine';
 import { atomicFs } from './atomicFs';
 import { renderCommitMessage } from './markdown';
-import { databaseLock, RepositoryLock } from './repositoryLock';
+import { databaseLock, LOCAL_GIT_LOCK, RepositoryLock } from './repositoryLock';
 import {
   changeBranch,
   PolicyChange,
@@ -72,7 +72,7 @@ export class LocalGitPublisher implements PolicyPublisher {
     this.base = options.baseBranch ?? 'main';
     this.fs = atomicFs(path.join(this.gitdir, 'cilium-tmp'));
     this.lock = options.database
-      ? databaseLock(options.database, 'cilium-zero-trust:local-git', {
+      ? databaseLock(options.database, LOCAL_GIT_LOCK, {
           waitSeconds: options.lockWaitSeconds ?? 60,
           holder: `the local-git repository ${this.gitdir}`,
         })

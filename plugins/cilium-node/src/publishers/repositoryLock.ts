@@ -1,6 +1,9 @@
 import { createHash } from 'crypto';
 import type { DatabaseService } from '@backstage/backend-plugin-api';
 
+/** The name of the lock every local-git publisher of a database takes. */
+export const LOCAL_GIT_LOCK = 'cilium-zero-trust:local-git';
+
 /** Runs an operation while holding the lock. */
 export type RepositoryLock = <T>(operation: () => Promise<T>) => Promise<T>;
 
