@@ -1,9 +1,10 @@
 /*
  * Two replicas of the sample backend on one PostgreSQL database, the way a
  * platform team runs Backstage: the same config, the real auth, catalog,
- * permission, scheduler and database services, separate HTTP ports, one
- * GitOps repository path (local-git) and one Hubble Relay (the stand-in,
- * over gRPC on loopback).
+ * permission, scheduler and database services, each on its own HTTP port
+ * (startTestBackend listens on a free one), one GitOps repository path
+ * (local-git) and one Hubble Relay (the stand-in, over gRPC on loopback).
+ * Without PostgreSQL the suite is skipped with a message.
  */
 import fs from 'fs';
 import http from 'http';
@@ -43,7 +44,7 @@ const postgres =
 if (!postgres) {
   // eslint-disable-next-line no-console
   console.warn(
-    'Replica tests skipped: two backends can share only a server database (an in-memory SQLite database belongs to one process). Set BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING (.ci/run does; `bash .ci/start-postgres.sh` prints one).',
+    'SKIPPED the replica tests: two backends can share only a server database (an in-memory SQLite database belongs to one process). Set BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING (.ci/run does; `bash .ci/start-postgres.sh` prints one).',
   );
 }
 const databases = postgres
@@ -563,13 +564,10 @@ describeWithPostgres('two replicas of the backend on one PostgreSQL', () => {
       openStream(b.backend.server, 'component/default/checkout', tokens.jane),
     ];
     try {
-      const sent: string[] = [];
       // Until both replicas know the checkout pods (their catalog index
       // refreshes every second), flows may not map to the entity yet.
       await eventually(async () => {
-        const f = checkoutFlow();
-        sent.push(f.uuid as string);
-        sim.publish(HubbleRelaySim.event({ flow: f }));
+        sim.publish(HubbleRelaySim.event({ flow: checkoutFlow() }));
         await new Promise(r => setTimeout(r, 200));
         return streams.every(s => s.flows.length > 0) ? true : undefined;
       }, 60_000);

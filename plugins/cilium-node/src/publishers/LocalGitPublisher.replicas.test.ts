@@ -13,7 +13,7 @@ const examples = path.resolve(__dirname, '../../../../examples/gitops');
 if (!process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING) {
   // eslint-disable-next-line no-console
   console.warn(
-    'local-git replica tests skipped: the lock replicas share lives in PostgreSQL. Set BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING (.ci/run does; `bash .ci/start-postgres.sh` prints one).',
+    'SKIPPED the local-git replica tests: the lock replicas share lives in PostgreSQL. Set BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING (.ci/run does; `bash .ci/start-postgres.sh` prints one).',
   );
 }
 const databases = process.env
