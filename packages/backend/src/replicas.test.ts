@@ -12,7 +12,6 @@ import os from 'os';
 import path from 'path';
 import { AddressInfo } from 'net';
 import request from 'supertest';
-import type { Knex } from 'knex';
 import {
   mockServices,
   startTestBackend,
@@ -178,7 +177,7 @@ describeWithPostgres('two replicas of the backend on one PostgreSQL', () => {
   );
   const sim = new HubbleRelaySim({ nodes: ['sim-node-1'] });
   let relayPort = 0;
-  let knex: Knex;
+  let knex: Awaited<ReturnType<DatabaseService['getClient']>>;
   /** The shared database, as a plugin sees it (for the "Git host" below). */
   let database: DatabaseService;
   /** The test database's connection settings (host, port, user, database…). */
