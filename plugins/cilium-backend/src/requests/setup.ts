@@ -51,9 +51,14 @@ export class PublisherRegistry implements CiliumPublishersExtensionPoint {
   /**
    * The publisher `cilium.requests.publisher.type` names; without that
    * setting, the one publisher a module added, if exactly one was; else none:
-   * requests are then filed and reviewed but not published.
+   * requests are then filed and reviewed but not published. The built-in
+   * local-git publisher locks its repository in `database`, so replicas
+   * sharing the plugin's PostgreSQL database can share its path.
    */
-  select(config: RootConfigService): PolicyPublisher | undefined {
+  select(
+    config: RootConfigService,
+    database?: DatabaseService,
+  ): PolicyPublisher | undefined {
     const c = config.getOptionalConfig('cilium.requests.publisher');
     if (!c) {
       return this.publishers.size === 1
@@ -68,6 +73,7 @@ export class PublisherRegistry implements CiliumPublishersExtensionPoint {
         path: c.getString('path'),
         seedFrom: c.getOptionalString('seedFrom'),
         baseBranch: c.getOptionalString('baseBranch'),
+        database,
       });
     }
     throw new Error(
@@ -116,7 +122,7 @@ export async function setupRequests(
   const store = new RequestStore(knex);
   const transitions = new RequestTransitions(store, auditor);
   const policies = new ClusterPolicies(options.clusters);
-  const selected = options.publishers.select(config);
+  const selected = options.publishers.select(config, options.database);
   const publisher =
     selected && options.metrics
       ? options.metrics.measurePublisher(selected)

@@ -1,8 +1,11 @@
 import fs from 'fs';
 import path from 'path';
-import git from 'isomorphic-git';
+import git, { PromiseFsClient } from 'isomorphic-git';
+import type { DatabaseService } from '@backstage/backend-plugin-api';
 import { singleLine } from '@cilium-zero-trust/cilium-policy-engine';
+import { atomicFs } from './atomicFs';
 import { renderCommitMessage } from './markdown';
+import { databaseLock, LOCAL_GIT_LOCK, RepositoryLock } from './repositoryLock';
 import {
   changeBranch,
   PolicyChange,
@@ -25,6 +28,18 @@ export interface LocalGitPublisherOptions {
   /** Commit author. */
   author?: { name: string; email: string };
   now?: () => Date;
+  /**
+   * The database of the plugin that publishes (the cilium backend passes its
+   * own). When it is PostgreSQL, every write to the repository (seeding,
+   * publishing, merging) holds an advisory lock in it, so several backend
+   * replicas can share one repository path (a volume each replica mounts at
+   * this path): they take turns, and a replica that dies while writing
+   * releases the lock with its connection. Without it, or on SQLite, writes
+   * are serialised within this process only: run one replica.
+   */
+  database?: DatabaseService;
+  /** How long a write waits for another replica's lock before it fails (and the outbox retries it). Default 60. */
+  lockWaitSeconds?: number;
 }
 
 type TreeEntry = {
@@ -47,17 +62,31 @@ export class LocalGitPublisher implements PolicyPublisher {
   readonly type = 'local-git';
   private readonly gitdir: string;
   private readonly base: string;
+  private readonly fs: PromiseFsClient;
+  private readonly lock: RepositoryLock;
   private queue: Promise<unknown> = Promise.resolve();
   private ready?: Promise<void>;
 
   constructor(private readonly options: LocalGitPublisherOptions) {
     this.gitdir = path.resolve(options.path);
     this.base = options.baseBranch ?? 'main';
+    this.fs = atomicFs(path.join(this.gitdir, 'cilium-tmp'));
+    this.lock = options.database
+      ? databaseLock(options.database, LOCAL_GIT_LOCK, {
+          waitSeconds: options.lockWaitSeconds ?? 60,
+          holder: `the local-git repository ${this.gitdir}`,
+        })
+      : operation => operation();
   }
 
-  /** Serialises operations on the repository within this process. */
+  /**
+   * Serialises writes to the repository: within this process by a queue,
+   * across replicas by the database lock (taken by one operation at a time,
+   * so a process holds at most one connection for it).
+   */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
+    const locked = () => this.lock(fn);
+    const run = this.queue.then(locked, locked);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -78,7 +107,7 @@ export class LocalGitPublisher implements PolicyPublisher {
   private async ref(branch: string): Promise<string | undefined> {
     try {
       return await git.resolveRef({
-        fs,
+        fs: this.fs,
         gitdir: this.gitdir,
         ref: `refs/heads/${branch}`,
       });
@@ -94,7 +123,7 @@ export class LocalGitPublisher implements PolicyPublisher {
         if (!fs.existsSync(path.join(this.gitdir, 'HEAD'))) {
           await fs.promises.mkdir(this.gitdir, { recursive: true });
           await git.init({
-            fs,
+            fs: this.fs,
             dir: this.gitdir,
             gitdir: this.gitdir,
             bare: true,
@@ -121,10 +150,10 @@ export class LocalGitPublisher implements PolicyPublisher {
         }
         const tree =
           (await this.applyFiles(undefined, files)) ??
-          (await git.writeTree({ fs, gitdir: this.gitdir, tree: [] }));
+          (await git.writeTree({ fs: this.fs, gitdir: this.gitdir, tree: [] }));
         const sig = this.signature();
         const oid = await git.writeCommit({
-          fs,
+          fs: this.fs,
           gitdir: this.gitdir,
           commit: {
             message: `Seed the GitOps repository${
@@ -139,6 +168,11 @@ export class LocalGitPublisher implements PolicyPublisher {
           },
         });
         await this.setBranch(this.base, oid);
+      }).catch(error => {
+        // Tried again on the next use (e.g. after waiting for another
+        // replica's lock timed out).
+        this.ready = undefined;
+        throw error;
       });
     }
     return this.ready;
@@ -152,7 +186,7 @@ export class LocalGitPublisher implements PolicyPublisher {
     const entries = new Map<string, TreeEntry>();
     if (base) {
       for (const e of (
-        await git.readTree({ fs, gitdir: this.gitdir, oid: base })
+        await git.readTree({ fs: this.fs, gitdir: this.gitdir, oid: base })
       ).tree)
         entries.set(e.path, e as TreeEntry);
     }
@@ -163,7 +197,7 @@ export class LocalGitPublisher implements PolicyPublisher {
         if (content === null) entries.delete(p);
         else {
           const oid = await git.writeBlob({
-            fs,
+            fs: this.fs,
             gitdir: this.gitdir,
             blob: Buffer.from(content, 'utf8'),
           });
@@ -190,13 +224,13 @@ export class LocalGitPublisher implements PolicyPublisher {
     const tree = [...entries.values()].sort((a, b) =>
       a.path < b.path ? -1 : 1,
     );
-    return git.writeTree({ fs, gitdir: this.gitdir, tree });
+    return git.writeTree({ fs: this.fs, gitdir: this.gitdir, tree });
   }
 
   /** Points `refs/heads/<branch>` at `oid`. */
   private async setBranch(branch: string, oid: string): Promise<void> {
     await git.writeRef({
-      fs,
+      fs: this.fs,
       gitdir: this.gitdir,
       ref: `refs/heads/${branch}`,
       value: oid,
@@ -205,8 +239,9 @@ export class LocalGitPublisher implements PolicyPublisher {
   }
 
   private async treeOf(commit: string): Promise<string> {
-    return (await git.readCommit({ fs, gitdir: this.gitdir, oid: commit }))
-      .commit.tree;
+    return (
+      await git.readCommit({ fs: this.fs, gitdir: this.gitdir, oid: commit })
+    ).commit.tree;
   }
 
   private async commit(
@@ -216,7 +251,7 @@ export class LocalGitPublisher implements PolicyPublisher {
   ): Promise<string> {
     const sig = this.signature();
     return git.writeCommit({
-      fs,
+      fs: this.fs,
       gitdir: this.gitdir,
       commit: {
         message: `${message}\n`,
@@ -282,7 +317,7 @@ export class LocalGitPublisher implements PolicyPublisher {
     if (!baseHead) return false;
     if (baseHead === head) return true;
     return git.isDescendent({
-      fs,
+      fs: this.fs,
       gitdir: this.gitdir,
       oid: baseHead,
       ancestor: head,
@@ -314,7 +349,7 @@ export class LocalGitPublisher implements PolicyPublisher {
       let oid: string;
       if (
         await git.isDescendent({
-          fs,
+          fs: this.fs,
           gitdir: this.gitdir,
           oid: head,
           ancestor: baseHead,
@@ -353,7 +388,7 @@ export class LocalGitPublisher implements PolicyPublisher {
     if (!head) return undefined;
     try {
       const { blob } = await git.readBlob({
-        fs,
+        fs: this.fs,
         gitdir: this.gitdir,
         oid: head,
         filepath: filePath,
@@ -371,7 +406,7 @@ export class LocalGitPublisher implements PolicyPublisher {
     await this.init();
     if (!(await this.ref(branch))) return [];
     const commits = await git.log({
-      fs,
+      fs: this.fs,
       gitdir: this.gitdir,
       ref: `refs/heads/${branch}`,
     });
@@ -385,6 +420,6 @@ export class LocalGitPublisher implements PolicyPublisher {
   /** Branch names. */
   async branches(): Promise<string[]> {
     await this.init();
-    return git.listBranches({ fs, gitdir: this.gitdir });
+    return git.listBranches({ fs: this.fs, gitdir: this.gitdir });
   }
 }
