@@ -64,21 +64,26 @@ export interface LoadDirectoryOptions {
   /**
    * How many worker threads parse files in parallel; 0 parses on the calling
    * thread. Default: one per CPU, at most 4 and at most one per file, when the
-   * files add up to 1 MiB or more (below that, starting the threads costs
-   * more than it saves), else 0.
+   * YAML files (`.json` files do not count) add up to 1 MiB or more; below
+   * that, starting the threads costs more than it saves.
    */
   workers?: number;
 }
 
-/** Below this many bytes of manifests, parse on the calling thread by default (1 MiB: about half a second of YAML). */
+/**
+ * Below this many bytes of YAML, parse on the calling thread by default (1 MiB:
+ * about half a second of YAML). `.json` files do not count: `JSON.parse` reads
+ * them some 20 times faster than YAML, so threads would cost more than they
+ * save.
+ */
 const PARALLEL_LOAD_MIN_BYTES = 1024 * 1024;
 
 const MAX_DEFAULT_WORKERS = 4;
 
 function defaultWorkers(files: ManifestFile[]): number {
-  if (!files.length) return 0;
   let bytes = 0;
   for (const f of files) {
+    if (/\.json$/i.test(f.path)) continue;
     bytes += fs.statSync(f.path).size;
     if (bytes >= PARALLEL_LOAD_MIN_BYTES) break;
   }
