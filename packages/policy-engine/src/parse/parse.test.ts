@@ -25,7 +25,9 @@ metadata: { name: b }
       code: 'yaml',
       document: 1,
     });
-    expect(r.diagnostics[0].line).toBeGreaterThanOrEqual(4); // at or after the start of the broken document
+    // where the error is: the end of line 7, where the flow mapping
+    // `{ name: p, namespace: a` should have been closed
+    expect(r.diagnostics[0]).toMatchObject({ line: 7, column: 33 });
   });
 
   it('refuses unrendered templates with a clear reason', () => {
@@ -189,7 +191,7 @@ describe('the JSON fast path', () => {
     expect(lone).toEqual(
       (parseAllDocuments('\r{"a": 1}')[0] as Document).toJS(),
     );
-    // broken JSON: the YAML parser's error, with position
+    // broken JSON: the YAML parser's error, where it is (the `}`)
     const broken = parseYamlText('{\n  "a": [1, 2}\n', 'broken.json');
     expect(broken.documents).toHaveLength(0);
     expect(broken.diagnostics).toEqual([
@@ -197,8 +199,8 @@ describe('the JSON fast path', () => {
         severity: 'error',
         code: 'yaml',
         file: 'broken.json',
-        line: 1,
-        column: 1,
+        line: 2,
+        column: 13,
         document: 0,
         message: expect.stringMatching(/^YAML syntax error: Flow sequence/),
       }),

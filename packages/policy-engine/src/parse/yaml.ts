@@ -1,4 +1,4 @@
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { Composer, Document, LineCounter, Parser } from 'yaml';
 import type { Diagnostic } from '../model/inventory';
 
 /**
@@ -153,33 +153,22 @@ function parseJsonText(
   return { documents: [{ ...pos, value }], diagnostics: [] };
 }
 
+/**
+ * The YAML path. Documents are composed one at a time (`Parser` and `Composer`,
+ * what `parseAllDocuments` runs, without collecting them all first) and each
+ * is turned into plain values before the next: only one document's syntax
+ * tree is alive at a time, which keeps the garbage collector's work small.
+ */
 function parseOnce(text: string, file?: string): ParsedText {
   const lineCounter = new LineCounter();
   const documents: SourceDocument[] = [];
   const diagnostics: Diagnostic[] = [];
-  let docs;
-  try {
-    docs = parseAllDocuments(text, {
-      lineCounter,
-      prettyErrors: false,
-      uniqueKeys: false,
-    });
-  } catch (e) {
-    diagnostics.push({
-      severity: 'error',
-      code: 'yaml',
-      message: `YAML: ${(e as Error).message}`,
-      file,
-    });
-    return { documents, diagnostics };
-  }
-  const list = Array.isArray(docs) ? docs : [docs];
   // Only a text holding `{{` can hold a template; a value can hold `{{` that
   // the text does not only through a double-quoted escape (`\x7b`, `\u007b`,
   // an escaped line break), which needs a backslash.
   const mayHaveTemplate = text.includes('{{');
   const valuesMayHaveTemplate = mayHaveTemplate || text.includes('\\');
-  list.forEach((doc, index) => {
+  const addDocument = (doc: Document.Parsed, index: number) => {
     const start = doc.range?.[0] ?? 0;
     const pos = lineCounter.linePos(start);
     const templated =
@@ -189,7 +178,8 @@ function parseOnce(text: string, file?: string): ParsedText {
       );
     if (doc.errors.length) {
       const err = doc.errors[0];
-      const p = err.linePos?.[0] ?? pos;
+      // where the error is (the document's start when it has no position)
+      const p = err.pos ? lineCounter.linePos(err.pos[0]) : pos;
       diagnostics.push({
         severity: 'error',
         code: templated ? 'template' : 'yaml',
@@ -234,6 +224,20 @@ function parseOnce(text: string, file?: string): ParsedText {
       return;
     }
     documents.push({ file, index, line: pos.line, column: pos.col, value });
-  });
+  };
+  let index = 0;
+  try {
+    const composer = new Composer({ uniqueKeys: false });
+    const parser = new Parser(lineCounter.addNewLine);
+    for (const doc of composer.compose(parser.parse(text)))
+      addDocument(doc, index++);
+  } catch (e) {
+    diagnostics.push({
+      severity: 'error',
+      code: 'yaml',
+      message: `YAML: ${(e as Error).message}`,
+      file,
+    });
+  }
   return { documents, diagnostics };
 }
