@@ -191,6 +191,33 @@ describe('EntityTrafficHistory', () => {
     ]);
   });
 
+  it("reuses an evicted series' counters without its counts, so memory stays at the cap", () => {
+    const h = new EntityTrafficHistory({ maxEntities: 2, peersPerEntity: 1 });
+    for (let i = 0; i < 5; i++)
+      h.count(CHECKOUT, CART, 'entity', FORWARDED, T0, T0);
+    // PAYMENTS takes the place (and the storage) of CART.
+    h.count(CHECKOUT, PAYMENTS, 'entity', DROPPED, T0, T0);
+    expect(h.read(CHECKOUT, T0, all).buckets[59]).toMatchObject({
+      forwarded: 5,
+      dropped: 1,
+      peers: [
+        { peer: { type: 'entity', id: PAYMENTS }, forwarded: 0, dropped: 1 },
+      ],
+      otherPeers: { forwarded: 5, dropped: 0 },
+    });
+    for (let e = 0; e < 50; e++) {
+      const t = T0 + e * MINUTE;
+      h.count(`component:default/s${e}`, CART, 'entity', DROPPED, t, t);
+      h.count(`component:default/s${e}`, PAYMENTS, 'entity', DROPPED, t, t);
+    }
+    // Two entities, each with its totals and one peer.
+    expect(h.size).toBe(2);
+    expect(h.series).toBe(4);
+    const last = h.read('component:default/s49', T0 + 49 * MINUTE, all);
+    expect(last.buckets[59]).toMatchObject({ forwarded: 0, dropped: 2 });
+    expect(last.peersEvicted).toBe(1);
+  });
+
   it('lists the busiest peers up to the limit and sums the rest', () => {
     const h = new EntityTrafficHistory();
     const peers = ['a', 'b', 'c', 'd'].map(p => `component:default/${p}`);

@@ -11,6 +11,7 @@ import {
   MINUTE_MS,
   MinuteCounters,
 } from './MinuteCounters';
+import { CounterPool } from './CounterPool';
 
 /** Bounds of the per-entity history (config `cilium.live.history`). */
 export interface TrafficHistoryLimits {
@@ -27,18 +28,31 @@ export const DEFAULT_TRAFFIC_HISTORY_LIMITS: TrafficHistoryLimits = {
 
 type PeerType = TrafficHistoryPeer['type'];
 
-/** One peer's counters, with what eviction needs. */
-class PeerCounters extends MinuteCounters {
-  /** The arrival minute of the peer's last flow. */
-  touched = -1;
+/** One series of the pool, with what eviction needs. */
+class PooledCounters extends MinuteCounters {
+  /** The arrival minute of the last flow counted. */
+  touched: number;
 
-  constructor(readonly type: PeerType) {
-    super();
+  constructor(pool: CounterPool, readonly poolId: number, minute: number) {
+    super(pool.array(poolId), pool.base(poolId));
+    this.touched = minute;
+  }
+}
+
+/** One peer's counters. */
+class PeerCounters extends PooledCounters {
+  constructor(
+    readonly type: PeerType,
+    pool: CounterPool,
+    poolId: number,
+    minute: number,
+  ) {
+    super(pool, poolId, minute);
   }
 }
 
 interface EntityCounters {
-  total: MinuteCounters;
+  total: PooledCounters;
   /** In order of the minute they were last touched, oldest first. */
   peers: Map<string, PeerCounters>;
   /** The arrival minute of the entity's last flow. */
@@ -66,8 +80,9 @@ function byFlows(a: TrafficHistoryPeerCounts, b: TrafficHistoryPeerCounts) {
  * Forwarded and dropped flows per minute over the last hour, per entity and per
  * peer of the entity, bounded: at most `maxEntities` entities and
  * `peersPerEntity` peers each, the least recently seen evicted first. Each
- * entity and each peer holds one {@link MinuteCounters} (480 bytes of counters
- * plus object overhead; measured in `bench/traffic-history.bench.ts`).
+ * entity and each peer holds one {@link MinuteCounters} series: 480 bytes of
+ * counters in a shared {@link CounterPool} plus its object and map entry
+ * (measured in `bench/traffic-history.bench.js`); evicted series are reused.
  *
  * `count` is the live ingest's hot path: two map lookups and two increments,
  * no allocation unless an entity or peer is new. Recency is kept by moving an
@@ -76,6 +91,7 @@ function byFlows(a: TrafficHistoryPeerCounts, b: TrafficHistoryPeerCounts) {
  */
 export class EntityTrafficHistory {
   private readonly entities = new Map<string, EntityCounters>();
+  private readonly pool = new CounterPool();
   private readonly limits: TrafficHistoryLimits;
   /** Entities evicted to stay within `maxEntities`, since start. */
   entitiesEvicted = 0;
@@ -92,6 +108,11 @@ export class EntityTrafficHistory {
   /** Entities with counters now. */
   get size(): number {
     return this.entities.size;
+  }
+
+  /** One-hour series held now (each entity's totals and its peers). */
+  get series(): number {
+    return this.pool.inUse;
   }
 
   /**
@@ -116,12 +137,9 @@ export class EntityTrafficHistory {
     const entities = this.entities;
     let entity = entities.get(entityRef);
     if (!entity) {
-      if (entities.size >= this.limits.maxEntities) {
-        entities.delete(entities.keys().next().value!);
-        this.entitiesEvicted++;
-      }
+      if (entities.size >= this.limits.maxEntities) this.evictOldestEntity();
       entity = {
-        total: new MinuteCounters(),
+        total: new PooledCounters(this.pool, this.pool.take(), nowMinute),
         peers: new Map(),
         touched: nowMinute,
         sinceMs: nowMs,
@@ -139,11 +157,12 @@ export class EntityTrafficHistory {
     let peer = peers.get(peerId);
     if (!peer) {
       if (peers.size >= this.limits.peersPerEntity) {
-        peers.delete(peers.keys().next().value!);
+        const [oldest, counters] = peers.entries().next().value!;
+        peers.delete(oldest);
+        this.pool.release(counters.poolId);
         entity.peersEvicted++;
       }
-      peer = new PeerCounters(peerType);
-      peer.touched = nowMinute;
+      peer = new PeerCounters(peerType, this.pool, this.pool.take(), nowMinute);
       peers.set(peerId, peer);
     } else if (peer.touched !== nowMinute) {
       peers.delete(peerId);
@@ -151,6 +170,14 @@ export class EntityTrafficHistory {
       peer.touched = nowMinute;
     }
     peer.add(minute, which);
+  }
+
+  private evictOldestEntity(): void {
+    const [ref, oldest] = this.entities.entries().next().value!;
+    this.entities.delete(ref);
+    this.pool.release(oldest.total.poolId);
+    for (const peer of oldest.peers.values()) this.pool.release(peer.poolId);
+    this.entitiesEvicted++;
   }
 
   /** The entity's last `query.minutes` minutes up to the minute of `nowMs`, oldest first. */

@@ -193,7 +193,7 @@ const ClusterCharts = (props: { rows: Row[] }) => {
               name="Ingress"
               stroke={theme.palette.primary.main}
               strokeWidth={2}
-              dot={false}
+              dot={{ r: 2 }}
               connectNulls={false}
               isAnimationActive={false}
             />
@@ -203,7 +203,7 @@ const ClusterCharts = (props: { rows: Row[] }) => {
               stroke={theme.palette.secondary.main}
               strokeWidth={2}
               strokeDasharray="6 3"
-              dot={false}
+              dot={{ r: 2 }}
               connectNulls={false}
               isAnimationActive={false}
             />
@@ -245,7 +245,11 @@ export const ClusterTrafficOverTime = () => {
       {history.value.clusters.map(c => {
         const rows = rowsOf(c);
         return (
-          <Box key={c.cluster} mb={3}>
+          <Box
+            key={c.cluster}
+            mb={3}
+            data-testid={`cluster-traffic-${c.cluster}`}
+          >
             <InfoCard
               title={`Cluster ${c.cluster}: drops and default deny over time`}
             >

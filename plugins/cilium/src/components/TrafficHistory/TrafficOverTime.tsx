@@ -235,5 +235,9 @@ export const TrafficOverTime = (props: { entity: CompoundEntityRef }) => {
       />
     );
   }
-  return <InfoCard title="Traffic over time">{content}</InfoCard>;
+  return (
+    <div data-testid="traffic-over-time">
+      <InfoCard title="Traffic over time">{content}</InfoCard>
+    </div>
+  );
 };
