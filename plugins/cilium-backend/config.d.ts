@@ -189,7 +189,8 @@ export interface Config {
        * Forwarded and dropped flows per minute over the last hour, per entity
        * and per peer of the entity (the Network tab's chart). Memory is
        * bounded by maxEntities × (peersPerEntity + 1) one-hour series of
-       * about 0.7 KB each (≈ 22 MB with the defaults; see bench/README.md).
+       * about 0.63 KB each (19.5 MB measured with the defaults; see
+       * bench/README.md, traffic-history).
        */
       history?: {
         /**
