@@ -1,12 +1,12 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
+  applyPolicyFileChanges,
   Diagnostic,
   InventoryBuilder,
   PolicyEngine,
 } from '@cilium-zero-trust/cilium-policy-engine';
 import { SourceDiagnostic } from '@cilium-zero-trust/plugin-cilium-common';
 import { ManifestSource } from '@cilium-zero-trust/plugin-cilium-node';
-import { applyPolicyFileChanges } from './policyFileChanges';
 
 /** A cluster's policies and workloads, evaluated. */
 export interface ClusterSnapshot {

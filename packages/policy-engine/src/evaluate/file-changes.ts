@@ -1,17 +1,24 @@
-import {
-  Diagnostic,
-  InventoryBuilder,
-  Policy,
-  PolicyEngine,
-} from '@cilium-zero-trust/cilium-policy-engine';
+import type { Diagnostic } from '../model/inventory';
+import type { Policy } from '../model/policy';
+import { InventoryBuilder } from '../parse/inventory';
+import { PolicyEngine } from './engine';
+import { policyRefKey } from './state';
 
-/** One policy-source file as read: its path and text. */
+/**
+ * One file of a policy source as read: its path and text.
+ *
+ * @public
+ */
 export interface PolicySourceFile {
   path: string;
   text: string;
 }
 
-/** What an incremental update made of the changed files. */
+/**
+ * What {@link applyPolicyFileChanges} made of the changed files.
+ *
+ * @public
+ */
 export interface PolicyFileUpdate {
   engine: PolicyEngine;
   /** The parse diagnostics of each changed file that still exists (possibly none). */
@@ -24,9 +31,7 @@ function parseAlone(path: string, text: string) {
   return new InventoryBuilder().addText(text, path).build();
 }
 
-function refKey(p: Policy): string {
-  return `${p.ref.kind}/${p.ref.namespace ?? ''}/${p.ref.name}`;
-}
+const refKey = (p: Policy) => policyRefKey(p.ref);
 
 /**
  * Applies the changed files of a policy source to the engine built from its
@@ -37,6 +42,11 @@ function refKey(p: Policy): string {
  * workloads, services or CIDR groups, which other policies resolve against),
  * or a policy name that another file also uses (the engine identifies a
  * policy by kind, namespace and name).
+ *
+ * `previous` holds the texts the engine was built from, by path; `files` the
+ * source's files now. Unchanged files are compared, not parsed.
+ *
+ * @public
  */
 export function applyPolicyFileChanges(
   engine: PolicyEngine,
