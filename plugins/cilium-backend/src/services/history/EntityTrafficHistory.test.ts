@@ -128,47 +128,41 @@ describe('EntityTrafficHistory', () => {
     ]);
   });
 
-  it('keeps at most peersPerEntity peers, forgetting the least recently seen; totals keep every flow', () => {
+  it('keeps at most peersPerEntity peers: a newcomer replaces a peer idle for a minute, else counts in the totals only', () => {
     const h = new EntityTrafficHistory({ peersPerEntity: 2 });
-    h.count(CHECKOUT, 'reserved:world', 'reserved', DROPPED, T0, T0);
-    h.count(CHECKOUT, CART, 'entity', FORWARDED, T0 + MINUTE, T0 + MINUTE);
-    // The oldest peer is seen again in a later minute: now CART is the oldest.
-    h.count(
-      CHECKOUT,
-      'reserved:world',
-      'reserved',
-      DROPPED,
-      T0 + 2 * MINUTE,
-      T0 + 2 * MINUTE,
-    );
-    h.count(
-      CHECKOUT,
-      PAYMENTS,
-      'entity',
-      DROPPED,
-      T0 + 2 * MINUTE,
-      T0 + 2 * MINUTE,
-    );
+    const at = (minutes: number) => T0 + minutes * MINUTE;
+    h.count(CHECKOUT, 'reserved:world', 'reserved', DROPPED, at(0), at(0));
+    h.count(CHECKOUT, CART, 'entity', FORWARDED, at(1), at(1));
+    h.count(CHECKOUT, 'reserved:world', 'reserved', DROPPED, at(2), at(2));
+    // Both tracked peers had flows within the last minute: payments is not
+    // tracked yet, its flow counts in the totals.
+    h.count(CHECKOUT, PAYMENTS, 'entity', DROPPED, at(2), at(2));
+    // A minute later CART has been idle for a whole minute: payments takes its place.
+    h.count(CHECKOUT, PAYMENTS, 'entity', DROPPED, at(3), at(3));
 
-    const r = h.read(CHECKOUT, T0 + 2 * MINUTE, all);
+    const r = h.read(CHECKOUT, at(3), all);
     expect(r.peersEvicted).toBe(1);
-    const byMinute = r.buckets.slice(-3);
-    // CART's minute: the total is kept, its peer is gone (in otherPeers).
-    expect(byMinute[1]).toMatchObject({
-      forwarded: 1,
-      peers: [],
-      otherPeers: { forwarded: 1, dropped: 0 },
-    });
-    expect(byMinute[2].peers.map(p => p.peer.id)).toEqual([
-      PAYMENTS,
-      'reserved:world',
-    ]);
-    expect(byMinute[0].peers).toEqual([
+    const [m0, m1, m2, m3] = r.buckets.slice(-4);
+    expect(m0.peers).toEqual([
       {
         peer: { type: 'reserved', id: 'reserved:world' },
         forwarded: 0,
         dropped: 1,
       },
+    ]);
+    // CART's minute: the total is kept, its peer is gone (in otherPeers).
+    expect(m1).toMatchObject({
+      forwarded: 1,
+      peers: [],
+      otherPeers: { forwarded: 1, dropped: 0 },
+    });
+    expect(m2).toMatchObject({
+      dropped: 2,
+      peers: [{ peer: { id: 'reserved:world' }, dropped: 1 }],
+      otherPeers: { forwarded: 0, dropped: 1 },
+    });
+    expect(m3.peers).toEqual([
+      { peer: { type: 'entity', id: PAYMENTS }, forwarded: 0, dropped: 1 },
     ]);
   });
 
@@ -195,15 +189,21 @@ describe('EntityTrafficHistory', () => {
     const h = new EntityTrafficHistory({ maxEntities: 2, peersPerEntity: 1 });
     for (let i = 0; i < 5; i++)
       h.count(CHECKOUT, CART, 'entity', FORWARDED, T0, T0);
-    // PAYMENTS takes the place (and the storage) of CART.
-    h.count(CHECKOUT, PAYMENTS, 'entity', DROPPED, T0, T0);
-    expect(h.read(CHECKOUT, T0, all).buckets[59]).toMatchObject({
+    // Two minutes later PAYMENTS takes the place (and the storage) of CART.
+    const later = T0 + 2 * MINUTE;
+    h.count(CHECKOUT, PAYMENTS, 'entity', DROPPED, later, later);
+    const buckets = h.read(CHECKOUT, later, all).buckets;
+    expect(buckets[57]).toMatchObject({
       forwarded: 5,
+      peers: [],
+      otherPeers: { forwarded: 5, dropped: 0 },
+    });
+    expect(buckets[59]).toMatchObject({
+      forwarded: 0,
       dropped: 1,
       peers: [
         { peer: { type: 'entity', id: PAYMENTS }, forwarded: 0, dropped: 1 },
       ],
-      otherPeers: { forwarded: 5, dropped: 0 },
     });
     for (let e = 0; e < 50; e++) {
       const t = T0 + e * MINUTE;
@@ -214,8 +214,12 @@ describe('EntityTrafficHistory', () => {
     expect(h.size).toBe(2);
     expect(h.series).toBe(4);
     const last = h.read('component:default/s49', T0 + 49 * MINUTE, all);
-    expect(last.buckets[59]).toMatchObject({ forwarded: 0, dropped: 2 });
-    expect(last.peersEvicted).toBe(1);
+    expect(last.buckets[59]).toMatchObject({
+      forwarded: 0,
+      dropped: 2,
+      peers: [{ peer: { id: CART }, dropped: 1 }],
+      otherPeers: { dropped: 1 },
+    });
   });
 
   it('lists the busiest peers up to the limit and sums the rest', () => {

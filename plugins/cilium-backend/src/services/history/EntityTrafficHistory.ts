@@ -59,6 +59,8 @@ interface EntityCounters {
   touched: number;
   sinceMs: number;
   peersEvicted: number;
+  /** The minute in which the peers were last found full and all busy; -1 if never. */
+  peersBusyMinute: number;
 }
 
 /** What a reader asks for. */
@@ -79,7 +81,9 @@ function byFlows(a: TrafficHistoryPeerCounts, b: TrafficHistoryPeerCounts) {
 /**
  * Forwarded and dropped flows per minute over the last hour, per entity and per
  * peer of the entity, bounded: at most `maxEntities` entities and
- * `peersPerEntity` peers each, the least recently seen evicted first. Each
+ * `peersPerEntity` peers each. The entity seen longest ago is evicted for a
+ * new one; a peer only once it has had no flow for a whole minute (until then
+ * a further peer is counted in its entity's totals only). Each
  * entity and each peer holds one {@link MinuteCounters} series: 480 bytes of
  * counters in a shared {@link CounterPool} plus its object and map entry
  * (measured in `bench/traffic-history.bench.js`); evicted series are reused.
@@ -144,6 +148,7 @@ export class EntityTrafficHistory {
         touched: nowMinute,
         sinceMs: nowMs,
         peersEvicted: 0,
+        peersBusyMinute: -1,
       };
       entities.set(entityRef, entity);
     } else if (entity.touched !== nowMinute) {
@@ -157,7 +162,17 @@ export class EntityTrafficHistory {
     let peer = peers.get(peerId);
     if (!peer) {
       if (peers.size >= this.limits.peersPerEntity) {
+        // The first peer is the one seen longest ago. It goes only after a
+        // whole minute without flows: while every tracked peer is busy, a
+        // further peer's flows count in the totals only (its minute's
+        // `otherPeers`), so busy peers are not evicted and re-created in turn.
+        // Checked once a minute (the answer holds until the minute changes).
+        if (entity.peersBusyMinute === nowMinute) return;
         const [oldest, counters] = peers.entries().next().value!;
+        if (counters.touched >= nowMinute - 1) {
+          entity.peersBusyMinute = nowMinute;
+          return;
+        }
         peers.delete(oldest);
         this.pool.release(counters.poolId);
         entity.peersEvicted++;

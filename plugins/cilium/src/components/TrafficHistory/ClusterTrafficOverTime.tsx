@@ -192,7 +192,9 @@ const ClusterCharts = (props: { rows: Row[] }) => {
               dataKey="ingress"
               name="Ingress"
               stroke={theme.palette.primary.main}
-              strokeWidth={2}
+              // Wider than egress, so equal shares show as two lines.
+              strokeWidth={5}
+              strokeOpacity={0.6}
               dot={{ r: 2 }}
               connectNulls={false}
               isAnimationActive={false}

@@ -120,6 +120,8 @@ const MinutesChart = (props: { rows: Row[] }) => {
   const breakdown = (
     <Tooltip
       isAnimationActive={false}
+      // Above the chart below, which the list of peers may overlap.
+      wrapperStyle={{ zIndex: 10 }}
       content={({ active, payload }) => {
         const row = payload?.[0]?.payload as Row | undefined;
         return active && row ? <PeerBreakdown bucket={row} /> : null;
