@@ -189,7 +189,7 @@ export interface Config {
        * Forwarded and dropped flows per minute over the last hour, per entity
        * and per peer of the entity (the Network tab's chart). Memory is
        * bounded by maxEntities × (peersPerEntity + 1) one-hour series of
-       * about 0.63 KB each (19.5 MB measured with the defaults; see
+       * about 0.62 KB each (19.2 MB measured with the defaults; see
        * bench/README.md, traffic-history).
        */
       history?: {
@@ -200,8 +200,9 @@ export interface Config {
         maxEntities?: number;
         /**
          * Peers with counters per entity (catalog entities, namespaces, DNS
-         * names, reserved identities); when more appear, the one whose last
-         * flow is oldest is forgotten (its flows stay in the entity's totals).
+         * names, reserved identities). A further peer takes the place of one
+         * without flows for a whole minute (whose flows stay in the entity's
+         * totals); while all are busy, its flows count in the totals only.
          * Also the most peers a caller may ask to list per minute. Default 30.
          */
         peersPerEntity?: number;

@@ -47,7 +47,8 @@ export interface EntityTrafficHistoryBucket extends TrafficHistoryCounts {
   peers: TrafficHistoryPeerCounts[];
   /**
    * Flows of this minute whose peer is not in `peers`: beyond the query's
-   * limit, or a peer no longer tracked (see `peersEvicted`).
+   * limit, or a peer without counters (over `cilium.live.history.peersPerEntity`,
+   * or evicted: see `peersEvicted`).
    */
   otherPeers: TrafficHistoryCounts;
 }
@@ -71,9 +72,9 @@ export interface EntityTrafficHistoryResponse {
    */
   since?: string;
   /**
-   * Peers whose per-minute counts were dropped to stay within
-   * `cilium.live.history.peersPerEntity` (the least recently seen first);
-   * their flows stay in the totals and in `otherPeers`.
+   * Peers whose per-minute counts were dropped to make room for another
+   * within `cilium.live.history.peersPerEntity` (only peers without flows for
+   * a whole minute are); their flows stay in the totals and in `otherPeers`.
    */
   peersEvicted: number;
 }
