@@ -497,14 +497,26 @@ async function main() {
   }
 }
 
-main()
-  .then(() => {
-    cleanup();
-    process.exit(0);
-  })
-  .catch(e => {
-    console.error(e);
-    console.error(childLogs());
-    cleanup();
-    process.exit(1);
-  });
+module.exports = {
+  arm,
+  ensureAppBuild,
+  installProbe,
+  percentile,
+  printTimeline,
+  result,
+};
+
+// Run as a benchmark; required, it lends its probe to other scripts.
+if (require.main === module) {
+  main()
+    .then(() => {
+      cleanup();
+      process.exit(0);
+    })
+    .catch(e => {
+      console.error(e);
+      console.error(childLogs());
+      cleanup();
+      process.exit(1);
+    });
+}
