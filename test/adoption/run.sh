@@ -178,6 +178,11 @@ build_backend() {
 # a production image's would after `yarn workspaces focus --production`.
 start_backend() {
   local dir="$1" port="$2" run="$1/.adoption-bundle"
+  # Another server on the port would answer in this app's place.
+  if node -e 'const s=require("net").createServer().once("error",()=>process.exit(1));s.listen(+process.argv[1],()=>s.close())' "$port"; then :; else
+    echo "port $port is already in use (another backend?); set ADOPTION_PORT to a free port" >&2
+    return 1
+  fi
   rm -rf "$run" && mkdir -p "$run/node_modules" || return 1
   tar -xzf "$dir/packages/backend/dist/bundle.tar.gz" -C "$run" || return 1
   ln -s ../packages/app "$run/node_modules/app"

@@ -10,8 +10,7 @@ import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
 import { userInfoServiceFactory } from '@backstage/backend-defaults/userInfo';
 import { eventually } from '@internal/test-shared-data';
 import { backendFeatures } from './features';
-
-const repoRoot = path.resolve(__dirname, '../../..');
+import { repoRoot, sampleCatalog } from './__testUtils__/sampleBackend';
 
 /** Set by `.ci/run`, which starts a PostgreSQL server; absent on a developer's machine. */
 const postgres =
@@ -28,30 +27,7 @@ function config(
       app: { baseUrl: 'http://localhost:3000' },
       auth,
       permission: { enabled: true },
-      catalog: {
-        rules: [
-          {
-            allow: [
-              'Component',
-              'System',
-              'API',
-              'Resource',
-              'Location',
-              'User',
-              'Group',
-              'Domain',
-            ],
-          },
-        ],
-        locations: [
-          {
-            type: 'file',
-            target: path.join(repoRoot, 'examples/catalog/all.yaml'),
-          },
-          { type: 'file', target: path.join(repoRoot, 'catalog-info.yaml') },
-        ],
-        processingInterval: { seconds: 1 },
-      },
+      catalog: sampleCatalog(path.join(repoRoot, 'catalog-info.yaml')),
       cilium: {
         clusters: [
           {

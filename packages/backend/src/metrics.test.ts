@@ -4,17 +4,17 @@ import os from 'os';
 import path from 'path';
 import request from 'supertest';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { authServiceFactory } from '@backstage/backend-defaults/auth';
-import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
-import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
-import { userInfoServiceFactory } from '@backstage/backend-defaults/userInfo';
 import { CONNECTIVITY_REQUEST_STATES } from '@cilium-zero-trust/plugin-cilium-common';
 import { HubbleRelaySim } from '@cilium-zero-trust/hubble-relay-sim';
 import { eventually } from '@internal/test-shared-data';
-import { backendFeatures } from './features';
+import {
+  devAuth,
+  realServiceFeatures,
+  repoRoot,
+  sampleCatalog,
+} from './__testUtils__/sampleBackend';
 import { PrometheusEndpoint, startPrometheusEndpoint } from './prometheus';
 
-const repoRoot = path.resolve(__dirname, '../../..');
 const dashboardFile = path.join(
   repoRoot,
   'deploy/grafana/cilium-zero-trust.json',
@@ -220,39 +220,13 @@ describe('metrics of the sample backend', () => {
     );
     const backend = await startTestBackend({
       features: [
-        ...backendFeatures,
-        authServiceFactory,
-        httpAuthServiceFactory,
-        userInfoServiceFactory,
-        schedulerServiceFactory,
+        ...realServiceFeatures,
         mockServices.rootConfig.factory({
           data: {
             app: { baseUrl: 'http://localhost:3000' },
-            auth: { environment: 'development', providers: { dev: {} } },
+            auth: devAuth,
             permission: { enabled: true },
-            catalog: {
-              rules: [
-                {
-                  allow: [
-                    'Component',
-                    'System',
-                    'API',
-                    'Resource',
-                    'Location',
-                    'User',
-                    'Group',
-                    'Domain',
-                  ],
-                },
-              ],
-              locations: [
-                {
-                  type: 'file',
-                  target: path.join(repoRoot, 'examples/catalog/all.yaml'),
-                },
-              ],
-              processingInterval: { seconds: 1 },
-            },
+            catalog: sampleCatalog(),
             cilium: {
               clusters: [
                 {

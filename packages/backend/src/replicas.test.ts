@@ -22,10 +22,6 @@ import {
   createBackendModule,
   DatabaseService,
 } from '@backstage/backend-plugin-api';
-import { authServiceFactory } from '@backstage/backend-defaults/auth';
-import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
-import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
-import { userInfoServiceFactory } from '@backstage/backend-defaults/userInfo';
 import {
   ciliumPublishersExtensionPoint,
   LocalGitPublisher,
@@ -35,9 +31,13 @@ import {
 import type { FlowJson } from '@cilium-zero-trust/plugin-cilium-node';
 import { HubbleRelaySim } from '@cilium-zero-trust/hubble-relay-sim';
 import { eventually } from '@internal/test-shared-data';
-import { backendFeatures } from './features';
+import {
+  devAuth,
+  realServiceFeatures,
+  repoRoot,
+  sampleCatalog,
+} from './__testUtils__/sampleBackend';
 
-const repoRoot = path.resolve(__dirname, '../../..');
 const postgres =
   process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
 if (!postgres) {
@@ -199,31 +199,9 @@ describeWithPostgres('two replicas of the backend on one PostgreSQL', () => {
             pluginDivisionMode: 'schema',
           },
         },
-        auth: { environment: 'development', providers: { dev: {} } },
+        auth: devAuth,
         permission: { enabled: true },
-        catalog: {
-          rules: [
-            {
-              allow: [
-                'Component',
-                'System',
-                'API',
-                'Resource',
-                'Location',
-                'User',
-                'Group',
-                'Domain',
-              ],
-            },
-          ],
-          locations: [
-            {
-              type: 'file',
-              target: path.join(repoRoot, 'examples/catalog/all.yaml'),
-            },
-          ],
-          processingInterval: { seconds: 1 },
-        },
+        catalog: sampleCatalog(),
         cilium: {
           clusters: [
             {
@@ -260,16 +238,7 @@ describeWithPostgres('two replicas of the backend on one PostgreSQL', () => {
   async function startReplica(name: string, extra: any[] = []) {
     const auditor = mockServices.auditor.mock();
     const backend = await startTestBackend({
-      features: [
-        ...backendFeatures,
-        authServiceFactory,
-        httpAuthServiceFactory,
-        userInfoServiceFactory,
-        schedulerServiceFactory,
-        auditor.factory,
-        config(),
-        ...extra,
-      ],
+      features: [...realServiceFeatures, auditor.factory, config(), ...extra],
     });
     const replica = { name, backend, auditor };
     replicas.push(replica);

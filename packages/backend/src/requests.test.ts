@@ -3,14 +3,13 @@ import os from 'os';
 import path from 'path';
 import request from 'supertest';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { authServiceFactory } from '@backstage/backend-defaults/auth';
-import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
-import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
-import { userInfoServiceFactory } from '@backstage/backend-defaults/userInfo';
 import { eventually } from '@internal/test-shared-data';
-import { backendFeatures } from './features';
-
-const repoRoot = path.resolve(__dirname, '../../..');
+import {
+  devAuth,
+  realServiceFeatures,
+  repoRoot,
+  sampleCatalog,
+} from './__testUtils__/sampleBackend';
 
 /**
  * The change-request flow with real sign-in tokens, the real catalog and the
@@ -26,40 +25,13 @@ describe('connectivity requests in the sample backend', () => {
     );
     const backend = await startTestBackend({
       features: [
-        ...backendFeatures,
-        authServiceFactory,
-        httpAuthServiceFactory,
-        userInfoServiceFactory,
-        // The real scheduler: the outbox and the tracker run on their own.
-        schedulerServiceFactory,
+        ...realServiceFeatures,
         mockServices.rootConfig.factory({
           data: {
             app: { baseUrl: 'http://localhost:3000' },
-            auth: { environment: 'development', providers: { dev: {} } },
+            auth: devAuth,
             permission: { enabled: true },
-            catalog: {
-              rules: [
-                {
-                  allow: [
-                    'Component',
-                    'System',
-                    'API',
-                    'Resource',
-                    'Location',
-                    'User',
-                    'Group',
-                    'Domain',
-                  ],
-                },
-              ],
-              locations: [
-                {
-                  type: 'file',
-                  target: path.join(repoRoot, 'examples/catalog/all.yaml'),
-                },
-              ],
-              processingInterval: { seconds: 1 },
-            },
+            catalog: sampleCatalog(),
             cilium: {
               clusters: [
                 {

@@ -1,4 +1,5 @@
 import {
+  applyPolicyFileChanges,
   InventoryBuilder,
   PolicyEngine,
 } from '@cilium-zero-trust/cilium-policy-engine';
@@ -128,6 +129,8 @@ export class EngineVerdictSource implements VerdictSource {
 
   private engine: PolicyEngine;
   private version: string;
+  /** The policy files the engine was built from, by path. */
+  private policyTexts = new Map<string, string>();
 
   private constructor(
     private readonly options: EngineVerdictSourceOptions,
@@ -135,6 +138,7 @@ export class EngineVerdictSource implements VerdictSource {
     policies: ManifestSnapshot,
   ) {
     this.engine = this.build(policies);
+    this.policyTexts = textsOf(policies);
     this.version = policies.version;
     const pollMs = options.pollMs ?? 2000;
     if (pollMs > 0) {
@@ -161,7 +165,12 @@ export class EngineVerdictSource implements VerdictSource {
       const policies = await this.options.policies.read();
       const problem = unreadable(policies);
       if (problem) throw new Error(problem);
-      this.engine = this.build(policies);
+      // Only the changed files when they hold policies alone (a merged
+      // request), everything again otherwise.
+      this.engine =
+        applyPolicyFileChanges(this.engine, this.policyTexts, policies.files)
+          ?.engine ?? this.build(policies);
+      this.policyTexts = textsOf(policies);
       this.version = policies.version;
       this.rev++;
       this.options.onReload?.({ revision: this.rev });
@@ -193,6 +202,10 @@ export class EngineVerdictSource implements VerdictSource {
     for (const f of policies.files) builder.addText(f.text, f.path);
     return new PolicyEngine(builder.build());
   }
+}
+
+function textsOf(snapshot: ManifestSnapshot): Map<string, string> {
+  return new Map(snapshot.files.map(f => [f.path, f.text]));
 }
 
 function query(p: SimPeer): PeerQuery {

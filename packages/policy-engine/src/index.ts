@@ -86,6 +86,11 @@ export type { Edge, Graph, Grant, Peer, SideResult } from './evaluate/types';
 export type { ResolvedElement } from './evaluate/resolve';
 export type { DnsPattern } from './evaluate/fqdn';
 export { diffGraphs, diffEngines } from './evaluate/diff';
+export { applyPolicyFileChanges } from './evaluate/file-changes';
+export type {
+  PolicyFileUpdate,
+  PolicySourceFile,
+} from './evaluate/file-changes';
 export type { DiffEntry } from './evaluate/diff';
 export { lint } from './lint/lint';
 export type { LintFinding, LintOptions } from './lint/lint';

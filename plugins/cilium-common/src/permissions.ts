@@ -1,5 +1,8 @@
 import { RESOURCE_TYPE_CATALOG_ENTITY } from '@backstage/plugin-catalog-common/alpha';
-import { createPermission } from '@backstage/plugin-permission-common';
+import {
+  createPermission,
+  Permission,
+} from '@backstage/plugin-permission-common';
 
 /**
  * Read an entity's network data: live flows, aggregated traffic and policy
@@ -57,7 +60,7 @@ export const ciliumStatusReadPermission = createPermission({
  * Every permission of the Cilium plugins.
  * @public
  */
-export const ciliumPermissions = [
+export const ciliumPermissions: Permission[] = [
   ciliumFlowsReadPermission,
   ciliumRequestCreatePermission,
   ciliumRequestReviewPermission,

@@ -253,6 +253,7 @@ export class CiliumMetrics {
     this.reloadDuration.record(reload.durationMs / 1000, {
       cluster: reload.cluster,
       outcome: reload.ok ? 'success' : 'failure',
+      mode: reload.mode,
     });
   };
 

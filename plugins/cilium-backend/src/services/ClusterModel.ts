@@ -1,5 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
+  applyPolicyFileChanges,
+  Diagnostic,
   InventoryBuilder,
   PolicyEngine,
 } from '@cilium-zero-trust/cilium-policy-engine';
@@ -31,6 +33,11 @@ export interface ClusterReload {
   durationMs: number;
   /** False when reading or evaluating the sources threw (the previous snapshot stays). */
   ok: boolean;
+  /**
+   * `incremental` when only policy files changed and the engine was updated
+   * with them alone; `full` when everything was parsed and evaluated again.
+   */
+  mode: 'incremental' | 'full';
 }
 
 /** Errors in a cluster's current snapshot: unreadable files and manifests that did not parse. */
@@ -53,6 +60,11 @@ export class ClusterModel {
   private lastCheck = 0;
   private loading?: Promise<ClusterSnapshot>;
   private errors?: ClusterParseErrors;
+  /** The policy source's files as last read, by path. */
+  private policyTexts = new Map<string, string>();
+  /** Parse diagnostics of the last load, by file (workload files prefixed). */
+  private fileDiagnostics = new Map<string, Diagnostic[]>();
+  private workloadsVersion?: string;
 
   constructor(
     private readonly options: {
@@ -101,44 +113,103 @@ export class ClusterModel {
   private async refresh(): Promise<ClusterSnapshot> {
     this.lastCheck = this.now();
     const { policies, workloads } = this.options;
+    const workloadsVersion = workloads
+      ? await workloads.version().catch(() => 'error')
+      : '';
     const versions = [
       policies ? await policies.version().catch(() => 'error') : '',
-      workloads ? await workloads.version().catch(() => 'error') : '',
+      workloadsVersion,
     ].join('|');
     if (this.snapshot && versions === this.versions) return this.snapshot;
     const started = performance.now();
-    let ok = false;
+    const reload: ClusterReload = {
+      cluster: this.options.cluster,
+      durationMs: 0,
+      ok: false,
+      mode: 'full',
+    };
     try {
-      const snapshot = await this.reload(versions);
-      ok = true;
+      const snapshot = await this.reload(versions, workloadsVersion, reload);
+      reload.ok = true;
       return snapshot;
     } finally {
-      this.options.onReload?.({
-        cluster: this.options.cluster,
-        durationMs: performance.now() - started,
-        ok,
-      });
+      reload.durationMs = performance.now() - started;
+      this.options.onReload?.(reload);
     }
   }
 
-  /** Reads both sources and evaluates them. */
-  private async reload(versions: string): Promise<ClusterSnapshot> {
+  /**
+   * Reads both sources and evaluates them. When only policy files changed
+   * since the last load, the engine is updated with the changed files alone
+   * (see `applyPolicyFileChanges`); otherwise everything is parsed again.
+   */
+  private async reload(
+    versions: string,
+    workloadsVersion: string,
+    report: ClusterReload,
+  ): Promise<ClusterSnapshot> {
     const { policies, workloads } = this.options;
     const [policySnapshot, workloadSnapshot] = await Promise.all([
       policies?.read(),
       workloads?.read(),
     ]);
-    const builder = new InventoryBuilder();
-    for (const f of workloadSnapshot?.files ?? [])
-      builder.addText(f.text, `${WORKLOADS_PREFIX}${f.path}`);
-    for (const f of policySnapshot?.files ?? [])
-      builder.addText(f.text, f.path);
-    const inventory = builder.build();
-    const withPolicies = new Set(inventory.policies.map(p => p.ref.file));
+    const policySources = policySnapshot?.files ?? [];
+    const update =
+      this.snapshot &&
+      !this.snapshot.policiesUnavailable &&
+      policySnapshot?.version !== 'missing' &&
+      workloadsVersion === this.workloadsVersion &&
+      workloadsVersion !== 'error'
+        ? applyPolicyFileChanges(
+            this.snapshot.engine,
+            this.policyTexts,
+            policySources,
+          )
+        : undefined;
+    let engine: PolicyEngine;
+    if (update) {
+      report.mode = 'incremental';
+      engine = update.engine;
+      for (const path of update.changed) {
+        const found = update.diagnostics.get(path);
+        if (found) this.fileDiagnostics.set(path, found);
+        else this.fileDiagnostics.delete(path);
+      }
+    } else {
+      const builder = new InventoryBuilder();
+      for (const f of workloadSnapshot?.files ?? [])
+        builder.addText(f.text, `${WORKLOADS_PREFIX}${f.path}`);
+      for (const f of policySources) builder.addText(f.text, f.path);
+      const inventory = builder.build();
+      this.fileDiagnostics = new Map();
+      for (const d of inventory.diagnostics) {
+        const file = d.file ?? '';
+        const list = this.fileDiagnostics.get(file);
+        if (list) list.push(d);
+        else this.fileDiagnostics.set(file, [d]);
+      }
+      engine = new PolicyEngine(inventory, {
+        clusterName: this.options.cluster,
+      });
+    }
+    this.policyTexts = new Map(policySources.map(f => [f.path, f.text]));
+    this.workloadsVersion = workloadsVersion;
+
+    const withPolicies = new Set(
+      engine.inventory.policies.map(p => p.ref.file),
+    );
     const policyFiles = new Map<string, string>();
-    for (const f of policySnapshot?.files ?? []) {
+    for (const f of policySources) {
       if (withPolicies.has(f.path)) policyFiles.set(f.path, f.text);
     }
+    // Parse diagnostics in the order the sources list their files.
+    const inventoryDiagnostics = [
+      ...(workloadSnapshot?.files ?? []).map(
+        f => `${WORKLOADS_PREFIX}${f.path}`,
+      ),
+      ...policySources.map(f => f.path),
+      '',
+    ].flatMap(file => this.fileDiagnostics.get(file) ?? []);
     const diagnostics: SourceDiagnostic[] = [
       ...[
         ...(policySnapshot?.problems ?? []),
@@ -148,7 +219,7 @@ export class ClusterModel {
         message: p.message,
         file: p.source,
       })),
-      ...inventory.diagnostics
+      ...inventoryDiagnostics
         .filter(d => d.code !== 'ignored')
         .map(d => ({
           severity: d.severity,
@@ -158,9 +229,6 @@ export class ClusterModel {
           object: d.object,
         })),
     ];
-    const engine = new PolicyEngine(inventory, {
-      clusterName: this.options.cluster,
-    });
     const policiesUnavailable =
       policySnapshot && policySnapshot.version === 'missing'
         ? policySnapshot.problems.map(p => p.message).join('; ') ||
@@ -175,7 +243,7 @@ export class ClusterModel {
     };
     this.versions = versions;
     const inventoryErrors = (workloadFiles: boolean) =>
-      inventory.diagnostics.filter(
+      inventoryDiagnostics.filter(
         d =>
           d.severity === 'error' &&
           d.code !== 'ignored' &&
@@ -188,8 +256,10 @@ export class ClusterModel {
     };
     this.options.logger.info(
       `Cluster ${this.options.cluster}: loaded ${
-        inventory.policies.length
-      } policies and ${inventory.workloads.length} workloads${
+        engine.inventory.policies.length
+      } policies and ${engine.workloads.length} workloads (${
+        update ? `${update.changed.length} changed files applied` : 'all parsed'
+      })${
         diagnostics.length
           ? ` (${diagnostics.length} problems: ${diagnostics
               .slice(0, 3)

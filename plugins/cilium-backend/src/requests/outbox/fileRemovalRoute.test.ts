@@ -138,9 +138,13 @@ describe.each(databases.eachSupportedId())(
 
         const filed = await fileAgain(grant, priya);
         expect(filed.status).toBe(200);
+        // Filed approved; the outbox may already have published it.
         expect(filed.body.removals).toEqual([
           { id: `${grant}-rm`, state: 'rejected' },
-          { id: `${grant}-rm-2`, state: 'approved' },
+          {
+            id: `${grant}-rm-2`,
+            state: expect.stringMatching(/^(approved|published)$/),
+          },
         ]);
         // The new removal is a request of its own, reachable by its id.
         const removal = await request(backend.server)
