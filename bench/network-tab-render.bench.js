@@ -41,8 +41,8 @@ const {
   waitFor,
 } = require('./lib/backendUnderTest');
 
-const BACKEND_PORT = 7117;
-const RELAY_PORT = 4355;
+const BACKEND_PORT = Number(process.env.BENCH_BACKEND_PORT || 7127);
+const RELAY_PORT = Number(process.env.BENCH_RELAY_PORT || 4365);
 const RATE = Number(process.env.BENCH_RATE || 1500);
 const VISITS = Math.max(10, Number(process.env.BENCH_VISITS || 20));
 // Pause between steps so that each measured step starts from a quiet page.
