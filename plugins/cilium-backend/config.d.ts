@@ -185,6 +185,28 @@ export interface Config {
       flushIntervalMs?: number;
       /** How often the catalog is re-read to map workloads to entities, in seconds. Default 10. */
       catalogRefreshSeconds?: number;
+      /**
+       * Forwarded and dropped flows per minute over the last hour, per entity
+       * and per peer of the entity (the Network tab's chart). Memory is
+       * bounded by maxEntities × (peersPerEntity + 1) one-hour series of
+       * about 0.62 KB each (19.2 MB measured with the defaults; see
+       * bench/README.md, traffic-history).
+       */
+      history?: {
+        /**
+         * Entities with counters; when more see traffic, the one whose last
+         * flow is oldest is forgotten. Default 1000.
+         */
+        maxEntities?: number;
+        /**
+         * Peers with counters per entity (catalog entities, namespaces, DNS
+         * names, reserved identities). A further peer takes the place of one
+         * without flows for a whole minute (whose flows stay in the entity's
+         * totals); while all are busy, its flows count in the totals only.
+         * Also the most peers a caller may ask to list per minute. Default 30.
+         */
+        peersPerEntity?: number;
+      };
       /** Limits on the browsers' live flow streams (server-sent events). */
       streams?: {
         /** Streams open at once over every caller; more are answered 429. Default 200. */

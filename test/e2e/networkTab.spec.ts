@@ -1,4 +1,5 @@
-import { expect, test } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, Locator, Page, test } from '@playwright/test';
 import path from 'path';
 import { signInAs } from './signIn';
 
@@ -135,4 +136,85 @@ test('the Network tab and its live table render with 10,000 flows in the entity 
   await expect(
     page.getByText('Outgoing: what this service may call'),
   ).toBeVisible();
+});
+
+/** No serious or critical axe violations inside `scope`. */
+async function expectNoSeriousViolations(page: Page, scope: Locator) {
+  const handle = await scope.elementHandle();
+  const id = `axe-${Date.now()}`;
+  await handle!.evaluate((el, v) => el.setAttribute('data-axe-scope', v), id);
+  const results = await new AxeBuilder({ page })
+    .include(`[data-axe-scope="${id}"]`)
+    .analyze();
+  const serious = results.violations.filter(
+    v => v.impact === 'serious' || v.impact === 'critical',
+  );
+  expect(serious.map(v => `${v.id}: ${v.help}`)).toEqual([]);
+}
+
+test('traffic over time: flows per minute on the Network tab (peers on hover) and drops and coverage on the platform page', async ({
+  page,
+}) => {
+  // The first visit may wait for the development server to build the page.
+  test.setTimeout(240_000);
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  await signInAs(page, 'Aisha Bello');
+  await page.goto('/catalog/default/component/checkout/network');
+  await page.getByRole('tab', { name: 'Traffic over time' }).click();
+
+  // The stand-in's traffic since the backend started: checkout's calls are
+  // forwarded, and its calls to payments dropped (no policy allows them).
+  const card = page.getByTestId('traffic-over-time');
+  await expect(
+    card.getByText(/Last 60 minutes: [\d,]+ forwarded, [1-9][\d,]* dropped/),
+  ).toBeVisible({ timeout: 90_000 });
+  const figure = card.getByRole('figure', {
+    name: 'Forwarded and dropped flows per minute, last hour',
+  });
+  await expect(figure).toBeVisible();
+  await expect(figure.locator('path.recharts-rectangle').first()).toBeVisible();
+
+  // Hovering a minute with drops lists its peers (above the charts).
+  await figure
+    .locator('.recharts-bar-rectangle path[name="Dropped"]:not([height="0"])')
+    .last()
+    .hover();
+  const tooltip = figure
+    .locator('.recharts-tooltip-wrapper')
+    .filter({ hasText: 'Peer' });
+  await expect(tooltip).toBeVisible();
+  await expect(tooltip).toContainText(/[\d,]+ forwarded, [1-9][\d,]* dropped/);
+  await card.screenshot({
+    path: path.join(artifacts, 'traffic-over-time-network-tab.png'),
+  });
+  await expectNoSeriousViolations(page, card);
+
+  // The same minutes as a table.
+  await card.getByRole('button', { name: 'Table' }).click();
+  await expect(
+    card.getByRole('table', { name: 'Flows per minute' }).getByRole('row'),
+  ).not.toHaveCount(1);
+  await expect(
+    card.getByRole('table', { name: 'Flows per minute' }),
+  ).toContainText('payments');
+
+  // The platform page: the cluster's drops per minute and its coverage.
+  await page.goto('/cilium?tab=overview');
+  const cluster = page.getByTestId('cluster-traffic-dev');
+  await expect(
+    cluster.getByText(
+      /Last 60 minutes: [1-9][\d,]* dropped of [\d,]+ flows\. Default deny now: ingress \d+% \(\d+ of \d+ workloads\)/,
+    ),
+  ).toBeVisible({ timeout: 60_000 });
+  const clusterFigure = cluster.getByRole('figure');
+  await expect(clusterFigure.locator('path.recharts-line-curve')).toHaveCount(
+    2,
+  );
+  await expect(
+    clusterFigure.locator('.recharts-bar-rectangle path').first(),
+  ).toBeVisible();
+  await cluster.screenshot({
+    path: path.join(artifacts, 'traffic-over-time-platform.png'),
+  });
+  await expectNoSeriousViolations(page, cluster);
 });

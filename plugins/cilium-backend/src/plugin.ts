@@ -16,6 +16,8 @@ import { PublisherRegistry, setupRequests } from './requests';
 import { ClusterRegistry } from './services/ClusterRegistry';
 import { EntityAccess } from './services/EntityAccess';
 import { EntityResolver } from './services/EntityResolver';
+import { CoverageHistory } from './services/history/CoverageHistory';
+import { TrafficHistoryService } from './services/history/TrafficHistoryService';
 import { readMappableEntities } from './services/live/catalogEntities';
 import { LiveFlowService } from './services/live/LiveFlowService';
 import { StreamLimits } from './services/live/StreamLimits';
@@ -103,6 +105,12 @@ export const ciliumPlugin = createBackendPlugin({
             flushIntervalMs: config.getOptionalNumber(
               'cilium.live.flushIntervalMs',
             ),
+            historyEntities: config.getOptionalNumber(
+              'cilium.live.history.maxEntities',
+            ),
+            historyPeersPerEntity: config.getOptionalNumber(
+              'cilium.live.history.peersPerEntity',
+            ),
           },
         );
         await deps.scheduler.scheduleTask({
@@ -119,6 +127,23 @@ export const ciliumPlugin = createBackendPlugin({
         });
         deps.lifecycle.addShutdownHook(() => live.stop());
         metrics.observeLive(live);
+
+        // Default-deny coverage over time: one sample a minute per cluster.
+        const coverage = new CoverageHistory({ clusters });
+        await deps.scheduler.scheduleTask({
+          id: 'cilium-coverage-sample',
+          scope: 'local',
+          frequency: { minutes: 1 },
+          timeout: { seconds: 50 },
+          fn: async () => {
+            await coverage.sample();
+          },
+        });
+        const history = new TrafficHistoryService({
+          live,
+          coverage,
+          peersPerEntity: live.historyPeersPerEntity(),
+        });
 
         const requests = await setupRequests({
           ...deps,
@@ -141,6 +166,7 @@ export const ciliumPlugin = createBackendPlugin({
             live,
             streams: StreamLimits.fromConfig(config),
             publishing: requests.publishing,
+            history,
             connectivity: new ConnectivityService({
               clusters,
               live,

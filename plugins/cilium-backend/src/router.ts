@@ -16,6 +16,7 @@ import { ClusterRegistry } from './services/ClusterRegistry';
 import { EntityAccess } from './services/EntityAccess';
 import { withAuditEvent } from './services/auditing';
 import { EntityResolver } from './services/EntityResolver';
+import { TrafficHistoryService } from './services/history/TrafficHistoryService';
 import { LiveFlowService } from './services/live/LiveFlowService';
 import {
   StreamLease,
@@ -37,6 +38,8 @@ export interface RouterOptions {
   /** Admission control for the live flow streams. */
   streams: StreamLimits;
   connectivity: ConnectivityService;
+  /** Flows per minute over the last hour, per entity and per cluster, and coverage samples. */
+  history: TrafficHistoryService;
   /** Whether approved requests are published (shown by `GET /status`). */
   publishing: CiliumPublishingStatus;
 }
@@ -66,6 +69,7 @@ export async function createRouter(
     live,
     streams,
     connectivity,
+    history,
   } = options;
   const router = Router();
   router.use(express.json());
@@ -192,6 +196,39 @@ export async function createRouter(
   router.get('/entities/:kind/:namespace/:name/traffic', async (req, res) => {
     const body = await auditEntityRead(req, 'traffic', async () =>
       live.traffic(await readableEntity(req)),
+    );
+    res.json(body);
+  });
+
+  router.get(
+    '/entities/:kind/:namespace/:name/traffic/history',
+    async (req, res) => {
+      const body = await auditEntityRead(req, 'traffic-history', async () => {
+        const entityRef = await readableEntity(req);
+        return history.entity(entityRef, history.parseEntityQuery(req.query));
+      });
+      res.json(body);
+    },
+  );
+
+  router.get('/traffic/history', async (req, res) => {
+    const body = await withAuditEvent(
+      auditor,
+      {
+        eventId: 'cluster-network-read',
+        request: req,
+        meta: { queryType: 'traffic-history' },
+      },
+      async () => {
+        const credentials = await httpAuth.credentials(req, {
+          allow: ['user', 'service'],
+        });
+        // Authorised before the query is read: the 400 names the clusters.
+        await access.requireBasic(ciliumStatusReadPermission, credentials);
+        return history.clusters(
+          history.parseClusterQuery(req.query, clusters.names()),
+        );
+      },
     );
     res.json(body);
   });

@@ -10,5 +10,6 @@ export * from './workloadIdentity';
 export * from './permissions';
 export * from './types';
 export * from './traffic';
+export * from './trafficHistory';
 export * from './requests';
 export * from './connectivity';

@@ -9,10 +9,12 @@ import {
   ConnectivityRequestState,
   EntityConnectivityResponse,
   EntityFlowsResponse,
+  EntityTrafficHistoryResponse,
   EntityTrafficResponse,
   EntityWorkloadsResponse,
   FlowStreamBatch,
   PolicyFileResponse,
+  TrafficHistoryResponse,
 } from '@cilium-zero-trust/plugin-cilium-common';
 
 /**
@@ -37,6 +39,22 @@ export interface CiliumApi {
   ): Promise<EntityFlowsResponse>;
   /** The entity's observed traffic, aggregated per peer and port. */
   getEntityTraffic(entity: CompoundEntityRef): Promise<EntityTrafficResponse>;
+  /**
+   * The entity's forwarded and dropped flows per minute over the last hour
+   * (or `minutes`), with the busiest `peers` of each minute.
+   */
+  getEntityTrafficHistory(
+    entity: CompoundEntityRef,
+    options?: { minutes?: number; peers?: number },
+  ): Promise<EntityTrafficHistoryResponse>;
+  /**
+   * Per cluster (or the one named): every flow per minute over the last hour
+   * (or `minutes`) and the default-deny coverage sampled each minute.
+   */
+  getTrafficHistory(options?: {
+    minutes?: number;
+    cluster?: string;
+  }): Promise<TrafficHistoryResponse>;
   /** Per cluster: is Hubble Relay connected, flows/s, lag, nodes, last error. */
   getStatus(): Promise<CiliumStatusResponse>;
   /**

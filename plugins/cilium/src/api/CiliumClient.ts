@@ -9,10 +9,12 @@ import {
   ConnectivityRequestList,
   EntityConnectivityResponse,
   EntityFlowsResponse,
+  EntityTrafficHistoryResponse,
   EntityTrafficResponse,
   EntityWorkloadsResponse,
   FlowStreamBatch,
   PolicyFileResponse,
+  TrafficHistoryResponse,
 } from '@cilium-zero-trust/plugin-cilium-common';
 import { AuditQuery, CiliumApi, RequestListQuery } from './CiliumApi';
 import { readEventStream } from './parseEventStream';
@@ -66,6 +68,31 @@ export class CiliumClient implements CiliumApi {
     entity: CompoundEntityRef,
   ): Promise<EntityTrafficResponse> {
     return this.get(`${this.entityPath(entity)}/traffic`);
+  }
+
+  async getEntityTrafficHistory(
+    entity: CompoundEntityRef,
+    options: { minutes?: number; peers?: number } = {},
+  ): Promise<EntityTrafficHistoryResponse> {
+    const params = new URLSearchParams();
+    if (options.minutes !== undefined)
+      params.set('minutes', String(options.minutes));
+    if (options.peers !== undefined) params.set('peers', String(options.peers));
+    const qs = params.toString();
+    return this.get(
+      `${this.entityPath(entity)}/traffic/history${qs ? `?${qs}` : ''}`,
+    );
+  }
+
+  async getTrafficHistory(
+    options: { minutes?: number; cluster?: string } = {},
+  ): Promise<TrafficHistoryResponse> {
+    const params = new URLSearchParams();
+    if (options.minutes !== undefined)
+      params.set('minutes', String(options.minutes));
+    if (options.cluster) params.set('cluster', options.cluster);
+    const qs = params.toString();
+    return this.get(`/traffic/history${qs ? `?${qs}` : ''}`);
   }
 
   async getStatus(): Promise<CiliumStatusResponse> {

@@ -4,9 +4,12 @@ import {
   CiliumStatusResponse,
   ClusterTrafficStatus,
   EntityFlowsResponse,
+  EntityTrafficHistoryResponse,
   EntityTrafficResponse,
   FlowRecord,
   FlowStreamBatch,
+  TrafficHistoryCounts,
+  TrafficHistoryPeer,
 } from '@cilium-zero-trust/plugin-cilium-common';
 import {
   decodeFlowLean,
@@ -21,6 +24,19 @@ import { EntityWorkloadIndex } from '../EntityWorkloadIndex';
 import { FlowSubscriber } from './FlowSubscriber';
 import { describePeer } from './peers';
 import { FlowRing, FlowRingEntry } from './FlowRing';
+import {
+  DEFAULT_TRAFFIC_HISTORY_LIMITS,
+  EntityTrafficHistory,
+  TrafficHistoryQuery,
+} from '../history/EntityTrafficHistory';
+import { historyPeerOf } from '../history/historyPeer';
+import {
+  DROPPED,
+  FORWARDED,
+  MINUTE_MS,
+  MinuteCounters,
+  verdictCounter,
+} from '../history/MinuteCounters';
 
 /** A cluster the service follows. */
 export interface LiveCluster {
@@ -46,6 +62,10 @@ export interface LiveFlowOptions {
   maxQueuedPerSubscriber: number;
   /** How often subscribers get a batch (250 ms = at most 4 a second). */
   flushIntervalMs: number;
+  /** Entities with per-minute traffic counters (the least recently seen go first). */
+  historyEntities: number;
+  /** Peers with per-minute counters per entity (the least recently seen go first). */
+  historyPeersPerEntity: number;
 }
 
 /** Arena bytes per buffered flow when `bytesPerEntity` is not set. */
@@ -57,6 +77,8 @@ export const DEFAULT_LIVE_FLOW_OPTIONS: LiveFlowOptions = {
   edgesPerEntity: 2000,
   maxQueuedPerSubscriber: 2000,
   flushIntervalMs: 250,
+  historyEntities: DEFAULT_TRAFFIC_HISTORY_LIMITS.maxEntities,
+  historyPeersPerEntity: DEFAULT_TRAFFIC_HISTORY_LIMITS.peersPerEntity,
 };
 
 interface EntityState {
@@ -82,6 +104,8 @@ interface ClusterState {
   lagWindowMs: number;
   /** The value `takeIngestLag` last reported. */
   lastLagMs?: number;
+  /** Forwarded and dropped flows per minute over the last hour (every flow of the cluster). */
+  history: MinuteCounters;
 }
 
 /** Counters of one cluster's flow ingest, for metrics. */
@@ -161,6 +185,10 @@ export class LiveFlowService {
   private readonly onSubscriberDrop = () => {
     this.droppedForSubscribers++;
   };
+  private readonly history: EntityTrafficHistory;
+  /** Reused for every flow's history peer (the hot path allocates none). */
+  private readonly peerScratch: TrafficHistoryPeer = { type: 'entity', id: '' };
+  private readonly startedMs: number;
 
   constructor(
     private readonly deps: {
@@ -186,6 +214,11 @@ export class LiveFlowService {
         (defined.flowsPerEntity ?? DEFAULT_LIVE_FLOW_OPTIONS.flowsPerEntity) *
           BYTES_PER_FLOW,
     };
+    this.history = new EntityTrafficHistory({
+      maxEntities: this.options.historyEntities,
+      peersPerEntity: this.options.historyPeersPerEntity,
+    });
+    this.startedMs = this.now();
     this.index = new EntityWorkloadIndex([], deps.defaultCluster);
     for (const cluster of deps.clusters) {
       this.clusters.set(cluster.name, {
@@ -196,6 +229,7 @@ export class LiveFlowService {
         lost: new Map(),
         reconnects: 0,
         lagWindowMs: -Infinity,
+        history: new MinuteCounters(),
       });
     }
   }
@@ -318,8 +352,9 @@ export class LiveFlowService {
    */
   ingest(clusterName: string, flow: LeanFlow): void {
     const cluster = this.clusters.get(clusterName);
+    const now = this.now();
+    const counter = verdictCounter(flow.verdict);
     if (cluster) {
-      const now = this.now();
       const second = Math.floor(now / 1000);
       cluster.buckets.set(second, (cluster.buckets.get(second) ?? 0) + 1);
       if (cluster.buckets.size > 10) {
@@ -330,6 +365,11 @@ export class LiveFlowService {
       countValue(cluster.verdicts, flow.verdict, 1);
       const lag = now - flow.timeMs;
       if (lag > cluster.lagWindowMs) cluster.lagWindowMs = lag;
+      if (counter >= 0) {
+        // In the minute of the flow's own time (arrival time if it is ahead of ours).
+        const t = flow.timeMs > 0 && flow.timeMs < now ? flow.timeMs : now;
+        cluster.history.add(Math.floor(t / MINUTE_MS), counter);
+      }
     }
     const src =
       this.index.lookupPod(
@@ -361,8 +401,9 @@ export class LiveFlowService {
       destination: dst,
     };
     const reply = flow.isReply === true;
-    if (src) this.record(src, flow, meta, 'egress', reply);
-    if (dst && dst !== src) this.record(dst, flow, meta, 'ingress', reply);
+    if (src) this.record(src, flow, meta, 'egress', reply, counter, now);
+    if (dst && dst !== src)
+      this.record(dst, flow, meta, 'ingress', reply, counter, now);
   }
 
   private record(
@@ -371,6 +412,8 @@ export class LiveFlowService {
     meta: FlowMeta,
     direction: 'ingress' | 'egress',
     reply: boolean,
+    counter: number,
+    now: number,
   ): void {
     const state = this.entityState(entityRef);
     state.flows.push(flow.raw, meta);
@@ -380,7 +423,27 @@ export class LiveFlowService {
     const observedHere =
       !flow.trafficDirection ||
       flow.trafficDirection === 'TRAFFIC_DIRECTION_UNKNOWN' ||
-      flow.trafficDirection.toLowerCase() === direction;
+      flow.trafficDirection === (direction === 'egress' ? 'EGRESS' : 'INGRESS');
+    if (!reply && observedHere && counter >= 0) {
+      // Counted like the table: per minute, per peer (no allocation).
+      const peer =
+        direction === 'egress'
+          ? historyPeerOf(
+              this.peerScratch,
+              flow.destination,
+              flow.destinationNames,
+              meta.destination,
+            )
+          : historyPeerOf(this.peerScratch, flow.source, [], meta.source);
+      this.history.count(
+        entityRef,
+        peer.id,
+        peer.type,
+        counter,
+        flow.timeMs,
+        now,
+      );
+    }
     if (!reply && observedHere) {
       const peer =
         direction === 'egress'
@@ -446,6 +509,50 @@ export class LiveFlowService {
       edges: state.edges.snapshot(),
       since: oldest !== undefined ? new Date(oldest).toISOString() : undefined,
     };
+  }
+
+  /**
+   * The entity's forwarded and dropped flows per minute over the last
+   * `query.minutes` minutes, with the peers of each minute.
+   */
+  trafficHistory(
+    entityRef: string,
+    query: TrafficHistoryQuery,
+  ): EntityTrafficHistoryResponse {
+    return this.history.read(entityRef, this.now(), query);
+  }
+
+  /** The most peers the history keeps per entity (`cilium.live.history.peersPerEntity`). */
+  historyPeersPerEntity(): number {
+    return this.options.historyPeersPerEntity;
+  }
+
+  /**
+   * Per cluster: every flow's verdict per minute over the last `minutes`
+   * minutes (oldest first, ending with the current one), and since when this
+   * service counts.
+   */
+  clusterTrafficHistory(minutes: number): Array<{
+    cluster: string;
+    since: string;
+    buckets: Array<TrafficHistoryCounts & { minute: number }>;
+  }> {
+    const nowMinute = Math.floor(this.now() / MINUTE_MS);
+    return [...this.clusters.values()].map(state => {
+      const buckets: Array<TrafficHistoryCounts & { minute: number }> = [];
+      for (let m = nowMinute - minutes + 1; m <= nowMinute; m++) {
+        buckets.push({
+          minute: m,
+          forwarded: state.history.get(m, FORWARDED),
+          dropped: state.history.get(m, DROPPED),
+        });
+      }
+      return {
+        cluster: state.cluster.name,
+        since: new Date(this.startedMs).toISOString(),
+        buckets,
+      };
+    });
   }
 
   /**

@@ -331,4 +331,36 @@ describe('NetworkTab', () => {
       (await screen.findAllByText(/which is not configured/)).length,
     ).toBeGreaterThan(0);
   });
+
+  it('shows the traffic over time in its own section, asked for only when opened', async () => {
+    server.use(
+      http.get(`${entityBase}/traffic/history`, () =>
+        HttpResponse.json({
+          entityRef: 'component:default/checkout',
+          bucketSeconds: 60,
+          buckets: [
+            {
+              start: '2026-11-26T10:00:00.000Z',
+              forwarded: 12,
+              dropped: 3,
+              peers: [],
+              otherPeers: { forwarded: 12, dropped: 3 },
+            },
+          ],
+          peersEvicted: 0,
+        }),
+      ),
+    );
+    await renderTab(annotated);
+    await screen.findByText('Ingress: default deny');
+    expect(requests).not.toContain(
+      '/api/cilium/entities/component/default/checkout/traffic/history',
+    );
+    fireEvent.click(screen.getByRole('tab', { name: 'Traffic over time' }));
+    expect(
+      await screen.findByRole('figure', {
+        name: 'Forwarded and dropped flows per minute, last hour',
+      }),
+    ).toHaveAccessibleDescription(/12 forwarded, 3 dropped \(20%\)/);
+  });
 });

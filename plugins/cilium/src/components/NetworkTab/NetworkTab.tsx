@@ -25,6 +25,7 @@ import {
 } from '../Connectivity';
 import { LiveFlowsTable, ObservedTrafficTable } from '../LiveTraffic';
 import { ServiceMap } from '../ServiceMap';
+import { TrafficOverTime } from '../TrafficHistory';
 import {
   formFromFlow,
   RequestDialog,
@@ -42,7 +43,14 @@ const useBadgeStyles = makeStyles({
   badge: { backgroundColor: '#b71c1c', color: '#fff' },
 });
 
-type Section = 'allowed' | 'live' | 'map' | 'drift' | 'workloads' | 'requests';
+type Section =
+  | 'allowed'
+  | 'live'
+  | 'history'
+  | 'map'
+  | 'drift'
+  | 'workloads'
+  | 'requests';
 
 /** The live flows; owners get "Request this" on the drops their service opened. */
 const LiveFlows = (props: {
@@ -157,6 +165,7 @@ const AnnotatedNetworkTab = () => {
         >
           <Tab value="allowed" label="Allowed dependencies" />
           <Tab value="live" label="Live traffic" />
+          <Tab value="history" label="Traffic over time" />
           <Tab value="map" label="Service map" />
           <Tab
             value="drift"
@@ -197,6 +206,11 @@ const AnnotatedNetworkTab = () => {
             </Grid>
           )}
         </>
+      )}
+      {section === 'history' && (
+        <Grid item xs={12}>
+          <TrafficOverTime entity={ref} />
+        </Grid>
       )}
       {section === 'map' && (
         <Grid item xs={12}>

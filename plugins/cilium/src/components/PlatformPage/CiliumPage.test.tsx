@@ -525,12 +525,36 @@ describe('CiliumPage', () => {
           ],
         }),
       ),
+      http.get(`${base}/traffic/history`, () =>
+        HttpResponse.json({
+          bucketSeconds: 60,
+          clusters: [
+            {
+              cluster: 'dev',
+              since: '2026-11-26T10:00:00.000Z',
+              coverage: { workloads: 3, ingressIsolated: 3, egressIsolated: 2 },
+              buckets: [
+                {
+                  start: '2026-11-26T10:00:00.000Z',
+                  forwarded: 10,
+                  dropped: 2,
+                },
+              ],
+            },
+          ],
+        }),
+      ),
     );
     await render(
       'user:default/priya.raman',
       ['group:default/platform-team'],
       '/?tab=overview',
     );
+    expect(
+      await screen.findByRole('figure', {
+        name: /^Cluster dev: dropped flows/,
+      }),
+    ).toHaveAccessibleDescription(/2 dropped of 12 flows/);
     expect(
       await screen.findByText(/\(3 of 3 workloads under default deny\)/),
     ).toBeInTheDocument();

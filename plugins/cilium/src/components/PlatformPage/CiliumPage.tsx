@@ -24,6 +24,7 @@ import { PublishingNotConfigured } from '../Requests/PublishingNotConfigured';
 import { AuditLog } from './AuditLog';
 import { ClusterOverview } from './ClusterOverview';
 import { ReviewQueue } from './ReviewQueue';
+import { ClusterTrafficOverTime } from '../TrafficHistory';
 
 const STATES: ConnectivityRequestState[] = [
   'submitted',
@@ -112,7 +113,12 @@ const PlatformHome = () => {
         {section === 'review' && <ReviewQueue />}
         {section === 'requests' && <AllRequests />}
         {section === 'audit' && <AuditLog />}
-        {section === 'overview' && <ClusterOverview />}
+        {section === 'overview' && (
+          <>
+            <ClusterTrafficOverTime />
+            <ClusterOverview />
+          </>
+        )}
       </Box>
     </>
   );

@@ -1,0 +1,2 @@
+export { TrafficOverTime } from './TrafficOverTime';
+export { ClusterTrafficOverTime } from './ClusterTrafficOverTime';
