@@ -12,7 +12,8 @@
  * Environment: BENCH_CLI_SCALES (default "1,10"), BENCH_CLI_TIMEOUT_S
  * (default 120), BENCH_CLI_FORMATS_1X (default "txt,json,md,csv,dot"),
  * BENCH_CLI_FORMATS (other scales, default "txt,json"), BENCH_CLI_HEAP_MB
- * (default 1536).
+ * (default 1536), BENCH_CLI_JSON_WORLD (default 1: also list the same world
+ * written as JSON `kind: List` files, and time its load; 0 skips it).
  */
 'use strict';
 const { spawn } = require('child_process');
@@ -34,6 +35,7 @@ const formats1x = (
   process.env.BENCH_CLI_FORMATS_1X ?? 'txt,json,md,csv,dot'
 ).split(',');
 const formatsNx = (process.env.BENCH_CLI_FORMATS ?? 'txt,json').split(',');
+const jsonWorld = process.env.BENCH_CLI_JSON_WORLD !== '0';
 const GNU_TIME = '/usr/bin/time';
 const hasGnuTime =
   fs.existsSync(GNU_TIME) &&
@@ -72,7 +74,7 @@ function runChild(nodeArgs, onStdout) {
     const rssFile = path.join(os.tmpdir(), `cli-scale-rss-${process.pid}`);
     const cmd = hasGnuTime ? GNU_TIME : process.execPath;
     const args = hasGnuTime
-      ? ['-f', '%M', '-o', rssFile, process.execPath, ...nodeArgs]
+      ? ['-f', '%M %U %S', '-o', rssFile, process.execPath, ...nodeArgs]
       : nodeArgs;
     const t0 = process.hrtime.bigint();
     const child = spawn(cmd, args, {
@@ -120,13 +122,24 @@ function runChild(nodeArgs, onStdout) {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       clearInterval(poll);
       clearTimeout(timer);
+      let cpuS;
       if (hasGnuTime && fs.existsSync(rssFile)) {
         const lines = fs.readFileSync(rssFile, 'utf8').trim().split('\n');
-        const kb = Number(lines[lines.length - 1]);
+        const [kb, user, sys] = lines[lines.length - 1].split(' ').map(Number);
         if (!timedOut && Number.isFinite(kb)) peakKb = kb;
+        if (!timedOut && Number.isFinite(user + sys)) cpuS = user + sys;
         fs.unlinkSync(rssFile);
       }
-      resolve({ ms, peakMb: peakKb / 1024, code, signal, timedOut, stderr });
+      resolve({
+        ms,
+        cpuS,
+        peakMb: peakKb / 1024,
+        code,
+        signal,
+        timedOut,
+        stderr,
+        loadAvg: os.loadavg()[0],
+      });
     });
   });
 }
@@ -179,20 +192,31 @@ async function list(dir, format) {
 }
 
 /** Times each phase in one process; phases that finished before a timeout are kept. */
-async function phases(dir) {
+async function phases(dir, loadOnly = false) {
+  // The load is the CLI's (loadDirectoryAsync: worker threads when the files
+  // add up to 1 MiB or more). Then the txt path (graph without provenance),
+  // and, with that graph released, the json path (graph with provenance, JSON
+  // text of every edge counted, not kept).
   const script = `
     const P = ${JSON.stringify(path.join(pkg, 'src'))};
     const { PolicyEngine } = require(P + '/evaluate/engine');
-    const { loadDirectory } = require(P + '/load/load-directory');
+    const { loadDirectoryAsync } = require(P + '/load/load-directory');
     const { formatConnlistChunks } = require(P + '/output/connlist');
     const t = () => Number(process.hrtime.bigint()) / 1e6;
-    const say = (phase, t0, extra) => console.log(JSON.stringify({ phase, ms: t() - t0, heapMb: process.memoryUsage().heapUsed / 1048576, ...extra }));
-    let t0 = t();
-    const inv = loadDirectory([${JSON.stringify(dir)}]);
-    say('load', t0, { diagnostics: inv.diagnostics.length, workloads: inv.workloads.length, policies: inv.policies.length });
-    t0 = t(); const engine = new PolicyEngine(inv); say('build', t0);
-    t0 = t(); const g = engine.graph({ detail: false }); say('graph', t0, { edges: g.edges.length });
-    t0 = t(); let n = 0; for (const c of formatConnlistChunks(g.edges, 'txt')) n += c.length; say('format-txt', t0, { chars: n });
+    const cpu = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e3; };
+    const say = (phase, t0, c0, extra) => console.log(JSON.stringify({ phase, ms: t() - t0, cpuMs: cpu() - c0, heapMb: process.memoryUsage().heapUsed / 1048576, ...extra }));
+    (async () => {
+      let t0 = t(), c0 = cpu();
+      const inv = await loadDirectoryAsync([${JSON.stringify(dir)}]);
+      say('load', t0, c0, { diagnostics: inv.diagnostics.length, workloads: inv.workloads.length, policies: inv.policies.length });
+      if (${loadOnly}) return;
+      t0 = t(); c0 = cpu(); const engine = new PolicyEngine(inv); say('build', t0, c0);
+      t0 = t(); c0 = cpu(); let g = engine.graph({ detail: false }); say('graph', t0, c0, { edges: g.edges.length });
+      t0 = t(); c0 = cpu(); let n = 0; for (const c of formatConnlistChunks(g.edges, 'txt')) n += c.length; say('format-txt', t0, c0, { chars: n });
+      g = undefined;
+      t0 = t(); c0 = cpu(); g = engine.graph({ detail: true }); say('graph-detail', t0, c0, { edges: g.edges.length });
+      t0 = t(); c0 = cpu(); n = 0; for (const c of formatConnlistChunks(g.edges, 'json')) n += c.length; say('format-json', t0, c0, { chars: n });
+    })().catch(e => { console.error(e); process.exitCode = 1; });
   `;
   let text = '';
   const r = await runChild(
@@ -210,6 +234,88 @@ async function phases(dir) {
     .filter(Boolean)
     .map(l => JSON.parse(l));
   return { ...r, done };
+}
+
+/** Prints and reports one `list` run. */
+function reportList(r, fmt, s, prefix) {
+  const ok = !r.timedOut && r.code === 0;
+  const goalTime = s >= 10 && !prefix ? '<= 30' : '';
+  const goalRss = s >= 10 && !prefix ? '<= 1536' : '';
+  const name = `${prefix}list -o ${fmt}`;
+  console.log(
+    `${name} ${label(s)}: ${
+      r.timedOut
+        ? `TIMED OUT after ${timeoutS} s`
+        : `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}`
+    }, ${round(r.ms / 1000)} s${
+      r.cpuS !== undefined ? ` (CPU ${round(r.cpuS)} s)` : ''
+    }, peak RSS ${round(r.peakMb)} MB, ${r.bytes} bytes${
+      r.edges !== undefined ? `, ${r.edges} edges` : ''
+    }${
+      r.jsonValid !== undefined ? `, JSON valid: ${r.jsonValid}` : ''
+    }, load average ${round(r.loadAvg, 1)}`,
+  );
+  if (r.stderr.trim())
+    console.log(
+      `  stderr: ${r.stderr.trim().split('\n').slice(0, 5).join('\n  ')}`,
+    );
+  let unit = 's';
+  if (r.timedOut) unit = 's (timed out: killed, no result)';
+  else if (!ok) unit = `s (failed: exit ${r.code})`;
+  report(`${name} wall time, ${label(s)}`, round(r.ms / 1000), unit, goalTime);
+  report(
+    `${name} peak RSS, ${label(s)}`,
+    round(r.peakMb),
+    r.timedOut ? 'MB (at the timeout)' : 'MB',
+    goalRss,
+  );
+  if (ok && r.cpuS !== undefined)
+    report(
+      `${name} CPU time (user + system, all threads), ${label(s)}`,
+      round(r.cpuS),
+      's',
+    );
+  if (ok && r.edges !== undefined)
+    report(`${name} edges, ${label(s)}`, r.edges, 'edges');
+  if (ok)
+    report(`${name} output, ${label(s)}`, round(r.bytes / 1048576), 'MiB');
+  if (r.jsonValid === false) {
+    console.error(`invalid JSON output: ${r.jsonError}`);
+    process.exitCode = 1;
+  }
+}
+
+/** Prints and reports the phases of one {@link phases} run. */
+function reportPhases(p, s, prefix) {
+  for (const d of p.done) {
+    console.log(
+      `${prefix}phase ${d.phase} ${label(s)}: ${round(
+        d.ms / 1000,
+      )} s (CPU ${round(d.cpuMs / 1000)} s), heap ${round(d.heapMb)} MB${
+        d.edges !== undefined ? `, ${d.edges} edges` : ''
+      }${
+        d.diagnostics !== undefined
+          ? `, ${d.diagnostics} diagnostics, ${d.workloads} workloads, ${d.policies} policies`
+          : ''
+      }`,
+    );
+    report(`${prefix}phase ${d.phase}, ${label(s)}`, round(d.ms / 1000), 's');
+    report(
+      `${prefix}phase ${d.phase} CPU time (all threads), ${label(s)}`,
+      round(d.cpuMs / 1000),
+      's',
+    );
+    if (d.diagnostics) {
+      console.error(`the generated world has ${d.diagnostics} diagnostics`);
+      process.exitCode = 1;
+    }
+  }
+  if (p.timedOut)
+    console.log(
+      `${prefix}phases ${label(s)}: TIMED OUT after ${timeoutS} s (finished: ${
+        p.done.map(d => d.phase).join(', ') || 'none'
+      })`,
+    );
 }
 
 async function main() {
@@ -245,79 +351,28 @@ async function main() {
         )} MiB YAML, generated in ${Date.now() - t0} ms`,
       );
       report(`platform world ${s}x YAML size`, round(w.bytes / 1048576), 'MiB');
-      const goalTime = s >= 10 ? '<= 30' : '';
-      const goalRss = s >= 10 ? '<= 1536' : '';
-      for (const fmt of s === 1 ? formats1x : formatsNx) {
-        const r = await list(dir, fmt);
-        const ok = !r.timedOut && r.code === 0;
-        console.log(
-          `list -o ${fmt} ${label(s)}: ${
-            r.timedOut
-              ? `TIMED OUT after ${timeoutS} s`
-              : `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}`
-          }, ${round(r.ms / 1000)} s, peak RSS ${round(r.peakMb)} MB, ${
-            r.bytes
-          } bytes${r.edges !== undefined ? `, ${r.edges} edges` : ''}${
-            r.jsonValid !== undefined ? `, JSON valid: ${r.jsonValid}` : ''
-          }`,
-        );
-        if (r.stderr.trim())
-          console.log(
-            `  stderr: ${r.stderr.trim().split('\n').slice(0, 5).join('\n  ')}`,
-          );
-        report(
-          `list -o ${fmt} wall time, ${label(s)}`,
-          round(r.ms / 1000),
-          r.timedOut
-            ? 's (timed out: killed, no result)'
-            : ok
-            ? 's'
-            : `s (failed: exit ${r.code})`,
-          goalTime,
-        );
-        report(
-          `list -o ${fmt} peak RSS, ${label(s)}`,
-          round(r.peakMb),
-          r.timedOut ? 'MB (at the timeout)' : 'MB',
-          goalRss,
-        );
-        if (ok && r.edges !== undefined)
-          report(`list -o ${fmt} edges, ${label(s)}`, r.edges, 'edges');
-        if (ok)
-          report(
-            `list -o ${fmt} output, ${label(s)}`,
-            round(r.bytes / 1048576),
-            'MiB',
-          );
-        if (r.jsonValid === false) {
-          console.error(`invalid JSON output: ${r.jsonError}`);
-          process.exitCode = 1;
-        }
-      }
-      const p = await phases(dir);
-      for (const d of p.done) {
-        console.log(
-          `phase ${d.phase} ${label(s)}: ${round(d.ms / 1000)} s, heap ${round(
-            d.heapMb,
-          )} MB${d.edges !== undefined ? `, ${d.edges} edges` : ''}${
-            d.diagnostics !== undefined
-              ? `, ${d.diagnostics} diagnostics, ${d.workloads} workloads, ${d.policies} policies`
-              : ''
-          }`,
-        );
-        report(`phase ${d.phase}, ${label(s)}`, round(d.ms / 1000), 's');
-        if (d.diagnostics) {
-          console.error(`the generated world has ${d.diagnostics} diagnostics`);
-          process.exitCode = 1;
-        }
-      }
-      if (p.timedOut)
-        console.log(
-          `phases ${label(s)}: TIMED OUT after ${timeoutS} s (finished: ${
-            p.done.map(d => d.phase).join(', ') || 'none'
-          })`,
-        );
+      for (const fmt of s === 1 ? formats1x : formatsNx)
+        reportList(await list(dir, fmt), fmt, s, '');
+      reportPhases(await phases(dir), s, '');
       fs.rmSync(dir, { recursive: true, force: true });
+      if (jsonWorld) {
+        // The same world as `kubectl get -o json` writes it: one List per file.
+        const jdir = path.join(tmp, `world-${s}x-json`);
+        const j = writePlatformWorld(jdir, { scale: s, format: 'json' });
+        console.log(
+          `${label(s)} as JSON: ${j.files} files, ${round(
+            j.bytes / 1048576,
+          )} MiB`,
+        );
+        report(
+          `platform world ${s}x JSON size`,
+          round(j.bytes / 1048576),
+          'MiB',
+        );
+        reportList(await list(jdir, 'txt'), 'txt', s, 'JSON manifests: ');
+        reportPhases(await phases(jdir, true), s, 'JSON manifests: ');
+        fs.rmSync(jdir, { recursive: true, force: true });
+      }
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -658,20 +658,32 @@ function platformWorld(options = {}) {
 }
 
 /**
- * Writes the world as YAML files into `dir` (created if needed): one file per
- * namespace, kube-system.yaml and clusterwide.yaml.
+ * Writes the world into `dir` (created if needed): one file per namespace,
+ * kube-system and clusterwide. `options.format` `yaml` (default): multi-document
+ * YAML files (`ns-0000.yaml`); `json`: one `kind: List` per file, indented like
+ * `kubectl get -o json` (`ns-0000.json`).
  */
 function writePlatformWorld(dir, options = {}) {
   const world = platformWorld(options);
+  const json = options.format === 'json';
   fs.mkdirSync(dir, { recursive: true });
   let bytes = 0;
   for (const [file, objs] of world.files) {
-    const text = objs
-      .map(o =>
-        YAML.stringify(o, { lineWidth: 0, aliasDuplicateObjects: false }),
-      )
-      .join('---\n');
-    fs.writeFileSync(path.join(dir, file), text);
+    const text = json
+      ? `${JSON.stringify(
+          { apiVersion: 'v1', kind: 'List', items: objs },
+          null,
+          4,
+        )}\n`
+      : objs
+          .map(o =>
+            YAML.stringify(o, { lineWidth: 0, aliasDuplicateObjects: false }),
+          )
+          .join('---\n');
+    fs.writeFileSync(
+      path.join(dir, json ? file.replace(/\.yaml$/, '.json') : file),
+      text,
+    );
     bytes += Buffer.byteLength(text);
   }
   return {

@@ -105,5 +105,10 @@ export type { ListFormat, ConnLine } from './output/connlist';
 export { formatDiff, formatDiffChunks } from './output/diff';
 export type { DiffFormat } from './output/diff';
 
-export { loadDirectory, listManifestFiles } from './load/load-directory';
+export {
+  loadDirectory,
+  loadDirectoryAsync,
+  listManifestFiles,
+} from './load/load-directory';
+export type { LoadDirectoryOptions } from './load/load-directory';
 export * from './generate';

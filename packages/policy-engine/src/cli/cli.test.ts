@@ -2,6 +2,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { PolicyEngine } from '../evaluate/engine';
+import { loadDirectory } from '../load/load-directory';
+import { formatConnlist } from '../output/connlist';
 import { run } from './main';
 
 const POLICIES = `
@@ -181,5 +184,66 @@ describe('cilium-connect', () => {
       { encoding: 'utf8' },
     );
     expect(bad.status).toBe(1);
+  });
+
+  it('names a file that cannot be read (exit 2, no stack trace)', async () => {
+    const d = tmpDir({ 'a.yaml': POLICIES });
+    fs.symlinkSync(path.join(d, 'gone'), path.join(d, 'dangling.yaml'));
+    const r = await cli(['list', '--dir', d]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /^error: cannot read the input: ENOENT: .*dangling\.yaml/,
+    );
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('bin/cilium-connect: a world over 1 MiB (parsed on worker threads) lists as a serial load does, and names a broken file', () => {
+    // 40 namespaces of 40 workloads that may all reach the first one of their
+    // namespace: about 1.3 MiB of YAML, over the size where the CLI starts
+    // worker threads, and 1,560 edges.
+    const note = 'x'.repeat(500);
+    const files: Record<string, string> = {};
+    for (let n = 0; n < 40; n++) {
+      const docs = [
+        `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: { name: to-a0, namespace: ns${n} }
+spec:
+  endpointSelector: {}
+  ingress: [{ fromEndpoints: [{}] }]
+  egress: [{ toEndpoints: [{ matchLabels: { app: a0 } }] }]
+`,
+      ];
+      for (let w = 0; w < 40; w++)
+        docs.push(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: a${w}
+  namespace: ns${n}
+  annotations: { note: ${note} }
+spec: { template: { metadata: { labels: { app: a${w} } } } }
+`);
+      files[`ns${n}.yaml`] = docs.join('---\n');
+    }
+    files['zz-broken.yaml'] = 'kind: Namespace\nmetadata: { name: x\n';
+    const big = tmpDir(files);
+    const bytes = Object.values(files).reduce((a, t) => a + t.length, 0);
+    expect(bytes).toBeGreaterThan(1024 * 1024);
+    const expected = formatConnlist(
+      new PolicyEngine(loadDirectory(big)).graph({ detail: false }).edges,
+      'txt',
+    );
+    const bin = path.resolve(__dirname, '../../bin/cilium-connect');
+    const r = spawnSync(process.execPath, [bin, 'list', '--dir', big], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(expected);
+    expect(r.stdout.split('\n')).toHaveLength(1560 + 1);
+    expect(r.stderr).toMatch(
+      /zz-broken\.yaml:\d+:\d+: error: YAML syntax error: /,
+    );
+    fs.rmSync(big, { recursive: true, force: true });
   });
 });

@@ -3,7 +3,7 @@ import { diffEngines } from '../evaluate/diff';
 import { PolicyEngine } from '../evaluate/engine';
 import type { Edge } from '../evaluate/types';
 import { lint } from '../lint/lint';
-import { loadDirectory } from '../load/load-directory';
+import { loadDirectoryAsync } from '../load/load-directory';
 import type { Protocol } from '../model/connset';
 import type { Inventory } from '../model/inventory';
 import { formatPolicyRef, formatRuleRef } from '../model/policy';
@@ -58,7 +58,15 @@ async function load(
 ): Promise<Inventory> {
   for (const d of paths)
     if (!fs.existsSync(d)) throw new UsageError(`no such directory: ${d}`);
-  const inv = loadDirectory(paths);
+  let inv: Inventory;
+  try {
+    inv = await loadDirectoryAsync(paths);
+  } catch (e) {
+    // a file that cannot be read (dangling link, no permission): name it
+    if (typeof (e as NodeJS.ErrnoException).code === 'string')
+      throw new InputError(`cannot read the input: ${(e as Error).message}`);
+    throw e;
+  }
   for (const d of inv.diagnostics) {
     const where = d.file
       ? `${d.file}${d.line ? `:${d.line}:${d.column ?? 1}` : ''}: `

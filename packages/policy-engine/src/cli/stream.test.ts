@@ -9,7 +9,7 @@ import { lint } from '../lint/lint';
 import { loadDirectory } from '../load/load-directory';
 import { connLines, formatConnlist, ListFormat } from '../output/connlist';
 import { DiffFormat, formatDiff } from '../output/diff';
-import { jsonArrayChunks } from '../output/json';
+import { bigintAsString, jsonArrayChunks } from '../output/json';
 import { run } from './main';
 import { streamWriter, WRITE_BATCH_CHARS } from './write';
 
@@ -324,6 +324,17 @@ describe('jsonArrayChunks', () => {
       typeof v === 'bigint' ? v.toString() : v;
     expect([...jsonArrayChunks(list as unknown[], replacer)].join('')).toBe(
       `${JSON.stringify(list, replacer, 2)}\n`,
+    );
+  });
+
+  it('with bigintAsString, elements with and without bigints (plain stringify first)', () => {
+    const list = [
+      { a: 1, b: 'x' },
+      { start: 10n, nested: [{ end: 2n ** 70n }] },
+      { c: [true, null] },
+    ];
+    expect([...jsonArrayChunks(list, bigintAsString)].join('')).toBe(
+      `${JSON.stringify(list, bigintAsString, 2)}\n`,
     );
   });
 });

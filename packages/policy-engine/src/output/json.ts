@@ -6,6 +6,26 @@ export function bigintAsString(_key: string, value: unknown): unknown {
 }
 
 /**
+ * `JSON.stringify([item], replacer, 2)`. A replacer function turns V8's fast
+ * serializer off (about a third of the time of `list -o json`), and the usual
+ * one, {@link bigintAsString}, only matters when a bigint is there: that is
+ * when the plain call throws, so the plain call comes first.
+ */
+function stringifyOne(
+  item: unknown,
+  replacer?: (key: string, value: unknown) => unknown,
+): string {
+  if (replacer === bigintAsString) {
+    try {
+      return JSON.stringify([item], null, 2);
+    } catch (e) {
+      if (!(e instanceof TypeError)) throw e;
+    }
+  }
+  return JSON.stringify([item], replacer, 2);
+}
+
+/**
  * Yields, one element at a time, the text of
  * `JSON.stringify([...items], replacer, 2) + '\n'`: no string holds more than
  * one element. Same bytes as the one-call form for plain data (objects whose
@@ -21,7 +41,7 @@ export function* jsonArrayChunks<T>(
     // One-element array: JSON.stringify indents the element as inside the
     // whole list (and writes `null` for what it cannot represent), faster than
     // re-indenting its text. Cut "[\n" and "\n]" off.
-    const text = JSON.stringify([item], replacer, 2);
+    const text = stringifyOne(item, replacer);
     yield `${first ? '[\n' : ',\n'}${text.slice(2, -2)}`;
     first = false;
   }

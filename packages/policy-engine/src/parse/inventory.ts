@@ -12,7 +12,7 @@ import { CidrError, IpRange, parseCidr } from '../model/ip';
 import type { SourcePosition } from '../model/policy';
 import { parseCiliumPolicy } from './policy-cilium';
 import { parseKubernetesPolicy } from './policy-knp';
-import { parseYamlText, SourceDocument } from './yaml';
+import { ParsedText, parseYamlText, SourceDocument } from './yaml';
 
 type Obj = Record<string, unknown>;
 
@@ -91,8 +91,15 @@ export class InventoryBuilder {
 
   /** Adds the documents of one YAML/JSON text. */
   addText(text: string, file?: string): this {
-    const parsed = parseYamlText(text, file);
-    this.inv.diagnostics.push(...parsed.diagnostics);
+    return this.addParsed(parseYamlText(text, file));
+  }
+
+  /**
+   * Adds the documents and diagnostics of a text already parsed with
+   * {@link parseYamlText} (e.g. on another thread).
+   */
+  addParsed(parsed: ParsedText): this {
+    for (const d of parsed.diagnostics) this.inv.diagnostics.push(d);
     for (const d of parsed.documents) this.addDocument(d);
     return this;
   }
