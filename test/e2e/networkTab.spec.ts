@@ -1,6 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, Locator, Page, test } from '@playwright/test';
-import fs from 'fs';
 import path from 'path';
 import { signInAs } from './signIn';
 
@@ -86,11 +85,15 @@ test('an entity without Kubernetes annotations explains what to add', async ({
   ).toBeVisible();
 });
 
+// Not timed: render times are measured by bench/network-tab-render.bench.js
+// (`npm run bench`), against a production build served by the backend. A
+// timed test here failed on a quiet machine (1,120 and 1,239 ms against a
+// 1,000 ms limit, on the development server).
 test('the Network tab and its live table render with 10,000 flows in the entity buffer', async ({
   page,
   request,
 }) => {
-  // Wait until the backend holds a full buffer (10,000 flows, see playwright.config.ts) for storefront.
+  // Wait until the backend holds a full buffer (10,000 flows, see app-config.e2e.yaml) for storefront.
   const token = (
     await (
       await request.get('http://localhost:7007/api/auth/dev/refresh', {
@@ -98,59 +101,41 @@ test('the Network tab and its live table render with 10,000 flows in the entity 
       })
     ).json()
   ).backstageIdentity.token;
+  const bufferedFlows = async () => {
+    const res = await request.get(
+      'http://localhost:7007/api/cilium/entities/component/default/storefront/flows?limit=1',
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    return (await res.json()).evicted;
+  };
   await expect
-    .poll(
-      async () => {
-        const res = await request.get(
-          'http://localhost:7007/api/cilium/entities/component/default/storefront/flows?limit=1',
-          { headers: { authorization: `Bearer ${token}` } },
-        );
-        return (await res.json()).evicted;
-      },
-      { timeout: 90_000, intervals: [2000] },
-    )
+    .poll(bufferedFlows, { timeout: 90_000, intervals: [2000] })
     .toBeGreaterThan(0);
 
   await signInAs(page, 'Aisha Bello');
   await page.goto('/catalog/default/component/storefront');
-  await expect(page.getByRole('tab', { name: 'Network' })).toBeVisible();
+  await page.getByRole('tab', { name: 'Network' }).click();
+  await expect(
+    page.getByText('Outgoing: what this service may call'),
+  ).toBeVisible();
+  await expect(page.getByText('Ingress: default deny')).toBeVisible();
 
-  const openNetworkTab = async () => {
-    const t0 = Date.now();
-    await page.getByRole('tab', { name: 'Network' }).click();
-    await expect(
-      page.getByText('Outgoing: what this service may call'),
-    ).toBeVisible();
-    await expect(page.getByText('Ingress: default deny')).toBeVisible();
-    return Date.now() - t0;
-  };
-  // The first visit also loads the tab's code (lazily, from the development server).
-  const coldRender = await openNetworkTab();
-  const t1 = Date.now();
+  // The live table starts with the buffer's newest flows (500), then follows the stream.
   await page.getByRole('tab', { name: 'Live traffic' }).click();
   await expect(page.getByTestId('flow-row').first()).toBeVisible();
-  const liveRender = Date.now() - t1;
+  await expect
+    .poll(async () =>
+      Number(await page.getByTestId('flows-received').innerText()),
+    )
+    .toBeGreaterThanOrEqual(500);
 
+  // Leaving the tab and coming back renders it again.
   await page.getByRole('tab', { name: 'Overview' }).click();
   await expect(page.getByText('Network (Cilium)')).toBeVisible();
-  const warmRender = await openNetworkTab();
-
-  const timing = {
-    entity: 'storefront',
-    bufferedFlows: 10000,
-    firstVisitIncludingCodeLoadMs: coldRender,
-    firstMeaningfulRenderMs: warmRender,
-    liveTrafficFirstRowMs: liveRender,
-  };
-  console.log(`render timing: ${JSON.stringify(timing)}`);
-  fs.writeFileSync(
-    path.join(artifacts, 'render-timing.json'),
-    `${JSON.stringify(timing, null, 2)}\n`,
-  );
-  // The times are recorded (test/artifacts/render-timing.json), not asserted:
-  // a timed end-to-end test fails on a busy machine (1,086–1,254 ms here at
-  // load 10+ against its 1,000 ms goal). The goal belongs in a benchmark
-  // against a production build (issue 14, not built yet).
+  await page.getByRole('tab', { name: 'Network' }).click();
+  await expect(
+    page.getByText('Outgoing: what this service may call'),
+  ).toBeVisible();
 });
 
 /** No serious or critical axe violations inside `scope`. */

@@ -128,17 +128,10 @@ export const ciliumPlugin = createBackendPlugin({
         deps.lifecycle.addShutdownHook(() => live.stop());
         metrics.observeLive(live);
 
-        // Default-deny coverage over time: one sample a minute per cluster.
+        // Default-deny coverage over time: one sample a minute per cluster
+        // (scheduled below, once the requests' repository is seeded: a
+        // cluster reading it must not load it empty first).
         const coverage = new CoverageHistory({ clusters });
-        await deps.scheduler.scheduleTask({
-          id: 'cilium-coverage-sample',
-          scope: 'local',
-          frequency: { minutes: 1 },
-          timeout: { seconds: 50 },
-          fn: async () => {
-            await coverage.sample();
-          },
-        });
         const history = new TrafficHistoryService({
           live,
           coverage,
@@ -152,6 +145,16 @@ export const ciliumPlugin = createBackendPlugin({
           recentFlows: ref => live.recentFlows(ref),
           metrics,
         });
+        await deps.scheduler.scheduleTask({
+          id: 'cilium-coverage-sample',
+          scope: 'local',
+          frequency: { minutes: 1 },
+          timeout: { seconds: 50 },
+          fn: async () => {
+            await coverage.sample();
+          },
+        });
+
         httpRouter.use(requests.router);
         httpRouter.use(
           await createRouter({

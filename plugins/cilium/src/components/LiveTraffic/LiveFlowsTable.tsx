@@ -22,6 +22,7 @@ import {
 } from '@backstage/catalog-model';
 import { errorMessage } from '../../api';
 import { useLiveFlows } from '../../hooks/useLiveFlows';
+import { formatClockTime } from './clockTime';
 import { FlowRow, summarizeFlow, toJsonLines } from './flowSummary';
 import { VerdictChip } from './VerdictChip';
 
@@ -70,9 +71,7 @@ function formatTime(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime())
     ? iso
-    : `${d.toLocaleTimeString(undefined, { hour12: false })}.${String(
-        d.getMilliseconds(),
-      ).padStart(3, '0')}`;
+    : `${formatClockTime(d)}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 }
 
 interface RowData {

@@ -2,6 +2,7 @@ import { Table, TableColumn } from '@backstage/core-components';
 import { Chip, Typography } from '@material-ui/core';
 import { TrafficEdge } from '@cilium-zero-trust/plugin-cilium-common';
 import { PeerName } from '../Connectivity/PeerName';
+import { formatClockTime } from './clockTime';
 
 const columns: TableColumn<TrafficEdge>[] = [
   { title: 'Direction', field: 'direction' },
@@ -28,8 +29,7 @@ const columns: TableColumn<TrafficEdge>[] = [
   { title: 'Policies', render: t => t.policies.join(', ') || '—' },
   {
     title: 'Last seen',
-    render: t =>
-      new Date(t.lastSeen).toLocaleTimeString(undefined, { hour12: false }),
+    render: t => formatClockTime(new Date(t.lastSeen)),
   },
 ];
 

@@ -145,7 +145,8 @@ const workloads: EntityWorkloadsResponse = {
 };
 
 const base = 'http://backstage.test/api/cilium';
-const entityBase = `${base}/entities/component/default/checkout`;
+const entityPath = '/api/cilium/entities/component/default/checkout';
+const entityBase = `http://backstage.test${entityPath}`;
 
 describe('NetworkTab', () => {
   const server = setupServer();
@@ -257,12 +258,14 @@ describe('NetworkTab', () => {
     ).toBeInTheDocument();
   });
 
-  it('shows drift and the workloads on their tabs', async () => {
+  it('shows drift and the workloads on their tabs, loading the workloads only when asked', async () => {
     await renderTab(annotated);
     fireEvent.click(await screen.findByRole('tab', { name: /Drift/ }));
     expect(
       await screen.findByText('Declared, not allowed'),
     ).toBeInTheDocument();
+    expect(requests).toContain(`${entityPath}/connectivity`);
+    expect(requests).not.toContain(`${entityPath}/workloads`);
     fireEvent.click(screen.getByRole('tab', { name: 'Workloads' }));
     expect(
       await screen.findByText('Matching workloads in checkout'),

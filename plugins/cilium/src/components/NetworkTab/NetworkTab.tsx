@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useDeferredValue, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import {
   Entity,
@@ -91,10 +91,15 @@ const AnnotatedNetworkTab = () => {
     5000,
   );
   const status = usePolled(() => api.getStatus(), [api], 10000);
+  // Loaded when the Workloads section is first opened, not with the tab.
+  const [workloadsOpened, setWorkloadsOpened] = useState(false);
   const workloads = useAsync(
-    () => api.getEntityWorkloads(ref),
-    [api, entityRef],
+    async () => (workloadsOpened ? api.getEntityWorkloads(ref) : undefined),
+    [api, entityRef, workloadsOpened],
   );
+  // The aggregated table under the live one is drawn after it (a deferred
+  // render), so the live table's first request does not wait for it.
+  const showObserved = useDeferredValue(section === 'live');
 
   if (!connectivity.value && connectivity.loading) return <Progress />;
   if (connectivity.error && !connectivity.value) {
@@ -149,7 +154,10 @@ const AnnotatedNetworkTab = () => {
       <Grid item xs={12}>
         <Tabs
           value={section}
-          onChange={(_e, v) => setSection(v)}
+          onChange={(_e, v: Section) => {
+            setSection(v);
+            if (v === 'workloads') setWorkloadsOpened(true);
+          }}
           indicatorColor="primary"
           textColor="primary"
           variant="scrollable"
@@ -192,9 +200,11 @@ const AnnotatedNetworkTab = () => {
               onRequest={initial => setRequesting({ initial })}
             />
           </Grid>
-          <Grid item xs={12}>
-            <ObservedTrafficTable edges={observed} />
-          </Grid>
+          {showObserved && (
+            <Grid item xs={12}>
+              <ObservedTrafficTable edges={observed} />
+            </Grid>
+          )}
         </>
       )}
       {section === 'history' && (
@@ -223,6 +233,11 @@ const AnnotatedNetworkTab = () => {
       )}
       {section === 'workloads' && (
         <>
+          {workloads.loading && (
+            <Grid item xs={12}>
+              <Progress />
+            </Grid>
+          )}
           {workloads.error && (
             <Grid item xs={12}>
               <ResponseErrorPanel error={workloads.error} />
