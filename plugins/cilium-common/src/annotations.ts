@@ -34,8 +34,10 @@ export const ANNOTATION_KUBERNETES_ID = 'backstage.io/kubernetes-id';
 export const LABEL_KUBERNETES_ID = 'backstage.io/kubernetes-id';
 
 /**
- * The name of the Cilium cluster (as configured under `cilium.clusters`) the
- * entity runs in. Optional: the first configured cluster is the default.
+ * The Cilium cluster(s) (as configured under `cilium.clusters`) the entity
+ * runs in: one name, or several comma-separated (`prod,dev`). The first one
+ * is the default the Network tab opens and requests are for. Optional: the
+ * first configured cluster is the default.
  * @public
  */
 export const ANNOTATION_CILIUM_CLUSTER = 'cilium.backstage.io/cluster';

@@ -127,7 +127,10 @@ export interface SourceDiagnostic {
  */
 export interface EntityConnectivityResponse {
   entityRef: string;
+  /** The cluster this answer is for (`?cluster=`, else the entity's default). */
   cluster: string;
+  /** Every cluster the entity runs in, its default first. */
+  clusters: string[];
   /** The entity's workloads found in the cluster model. */
   workloads: string[];
   coverage: WorkloadCoverage[];

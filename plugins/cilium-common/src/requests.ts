@@ -36,6 +36,12 @@ export interface ConnectivityRequestBody {
   justification: string;
   /** ISO-8601; a temporary grant is removed then. */
   expiresAt?: string;
+  /**
+   * The clusters the policies are for (one policy set each); every one must
+   * be a cluster both the source and an entity destination run in. Default:
+   * the source entity's default cluster.
+   */
+  clusters?: string[];
 }
 
 /**
@@ -86,6 +92,9 @@ export interface GrantRemoval {
  * @public
  */
 export interface RequestPolicyFile {
+  /** The cluster the file is for. */
+  cluster: string;
+  /** Path in the GitOps repository (under the cluster's folder). */
   path: string;
   yaml: string;
 }
@@ -99,6 +108,8 @@ export interface RequestFinding {
   code: string;
   message: string;
   policies?: string[];
+  /** The cluster the finding is about, when it is about one. */
+  cluster?: string;
 }
 
 /**
@@ -112,6 +123,8 @@ export interface RequestDiffRow {
   after: string;
   /** Whether the request asked for it. */
   expected: boolean;
+  /** The cluster whose graph changes. */
+  cluster?: string;
 }
 
 /**
@@ -142,6 +155,8 @@ export interface RequestReplay {
  * @public
  */
 export interface ReplayedFlow {
+  /** The cluster the flow was seen in. */
+  cluster?: string;
   time: string;
   source: string;
   destination: string;
@@ -221,8 +236,10 @@ export interface ConnectivityRequest extends ConnectivityRequestBody {
    */
   removals?: GrantRemoval[];
   state: ConnectivityRequestState;
-  /** The Cilium cluster the policies are for. */
+  /** The first of `clusters` (kept for readers written before several clusters). */
   cluster: string;
+  /** The Cilium clusters the policies are for, one policy set each. */
+  clusters: string[];
   requester: string;
   createdAt: string;
   updatedAt: string;

@@ -56,6 +56,8 @@ export interface FlowRecord {
 /** @public */
 export interface EntityFlowsResponse {
   entityRef: string;
+  /** The cluster whose flows these are (`?cluster=`, else the entity's default). */
+  cluster: string;
   /** Newest last. */
   flows: FlowRecord[];
   /** Flows of this entity that left the ring buffer since the service started. */
@@ -65,6 +67,8 @@ export interface EntityFlowsResponse {
 /** @public */
 export interface EntityTrafficResponse {
   entityRef: string;
+  /** The cluster whose flows these are (`?cluster=`, else the entity's default). */
+  cluster: string;
   edges: TrafficEdge[];
   /** The oldest flow still counted. */
   since?: string;

@@ -62,6 +62,8 @@ export interface EntityTrafficHistoryBucket extends TrafficHistoryCounts {
  */
 export interface EntityTrafficHistoryResponse {
   entityRef: string;
+  /** The cluster whose flows were counted (`?cluster=`, else the entity's default). */
+  cluster: string;
   /** Length of a bucket in seconds (60). */
   bucketSeconds: number;
   buckets: EntityTrafficHistoryBucket[];

@@ -17,8 +17,13 @@ import {
  * @public
  */
 export interface WorkloadIdentity {
-  /** The configured Cilium cluster name. */
+  /** The configured Cilium cluster name this identity is for. */
   cluster: string;
+  /**
+   * Every cluster the entity runs in, the default (first of
+   * `cilium.backstage.io/cluster`) first.
+   */
+  clusters: string[];
   /** The Kubernetes namespace. */
   namespace: string;
   /** The selector in string form, as the user wrote it (or derived from the id). */
@@ -35,7 +40,8 @@ export interface WorkloadIdentity {
  */
 export type WorkloadIdentityProblem =
   | { reason: 'not-annotated'; message: string }
-  | { reason: 'invalid-annotation'; message: string };
+  | { reason: 'invalid-annotation'; message: string }
+  | { reason: 'unknown-cluster'; message: string };
 
 /**
  * The result of resolving an entity's workload identity.
@@ -65,7 +71,11 @@ export function isCiliumAnnotated(entity: Entity): boolean {
  */
 export function getWorkloadIdentity(
   entity: Entity,
-  options: { defaultCluster: string },
+  options: {
+    defaultCluster: string;
+    /** One of the entity's clusters; the entity's default when omitted. */
+    cluster?: string;
+  },
 ): WorkloadIdentityResult {
   const a = entity.metadata.annotations ?? {};
   const namespace = a[ANNOTATION_KUBERNETES_NAMESPACE]?.trim();
@@ -88,14 +98,28 @@ export function getWorkloadIdentity(
       message: `${ANNOTATION_KUBERNETES_NAMESPACE} "${namespace}" is not a valid Kubernetes namespace name`,
     };
   }
-  const cluster =
-    a[ANNOTATION_CILIUM_CLUSTER]?.trim() || options.defaultCluster;
+  const clusters = getEntityClusters(entity, options);
+  if (!clusters.ok) return clusters;
+  const cluster = options.cluster ?? clusters.clusters[0];
+  if (!clusters.clusters.includes(cluster)) {
+    return {
+      ok: false,
+      reason: 'unknown-cluster',
+      message: `The entity does not run in cluster "${cluster.slice(
+        0,
+        63,
+      )}"; it runs in ${clusters.clusters.join(
+        ', ',
+      )} (${ANNOTATION_CILIUM_CLUSTER})`,
+    };
+  }
   const selector = labelSelector || `${LABEL_KUBERNETES_ID}=${id}`;
   try {
     return {
       ok: true,
       identity: {
         cluster,
+        clusters: clusters.clusters,
         namespace,
         selector,
         requirements: parseLabelSelector(selector),
@@ -115,4 +139,41 @@ export function getWorkloadIdentity(
     }
     throw e;
   }
+}
+
+const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * The clusters an entity runs in: the names in `cilium.backstage.io/cluster`
+ * (comma-separated, the default first, duplicates dropped), else the
+ * default cluster. A name that is not a lower-case DNS label of at most 63
+ * characters is an `invalid-annotation` problem.
+ * @public
+ */
+export function getEntityClusters(
+  entity: Entity,
+  options: { defaultCluster: string },
+):
+  | { ok: true; clusters: string[] }
+  | { ok: false; reason: 'invalid-annotation'; message: string } {
+  const text = entity.metadata.annotations?.[ANNOTATION_CILIUM_CLUSTER]?.trim();
+  if (!text) return { ok: true, clusters: [options.defaultCluster] };
+  const clusters: string[] = [];
+  for (const part of text.split(',')) {
+    const name = part.trim();
+    if (!name) continue;
+    if (name.length > 63 || !CLUSTER_NAME.test(name)) {
+      return {
+        ok: false,
+        reason: 'invalid-annotation',
+        message: `${ANNOTATION_CILIUM_CLUSTER}: "${name.slice(
+          0,
+          63,
+        )}" is not a cluster name (lower-case letters, digits and '-', at most 63)`,
+      };
+    }
+    if (!clusters.includes(name)) clusters.push(name);
+  }
+  if (!clusters.length) return { ok: true, clusters: [options.defaultCluster] };
+  return { ok: true, clusters };
 }

@@ -25,27 +25,32 @@ export interface CiliumApi {
   /** The entity's workload identity and the workloads that match it. */
   getEntityWorkloads(
     entity: CompoundEntityRef,
+    options?: EntityClusterOptions,
   ): Promise<EntityWorkloadsResponse>;
   /** What the policies allow the entity to reach and be reached by, coverage and drift. */
   getEntityConnectivity(
     entity: CompoundEntityRef,
+    options?: EntityClusterOptions,
   ): Promise<EntityConnectivityResponse>;
   /** One policy file of a cluster's policy source. */
   getPolicyFile(cluster: string, path: string): Promise<PolicyFileResponse>;
   /** The entity's recent flows (Hubble's JSON), oldest first. */
   getEntityFlows(
     entity: CompoundEntityRef,
-    options?: { limit?: number },
+    options?: EntityClusterOptions & { limit?: number },
   ): Promise<EntityFlowsResponse>;
   /** The entity's observed traffic, aggregated per peer and port. */
-  getEntityTraffic(entity: CompoundEntityRef): Promise<EntityTrafficResponse>;
+  getEntityTraffic(
+    entity: CompoundEntityRef,
+    options?: EntityClusterOptions,
+  ): Promise<EntityTrafficResponse>;
   /**
    * The entity's forwarded and dropped flows per minute over the last hour
    * (or `minutes`), with the busiest `peers` of each minute.
    */
   getEntityTrafficHistory(
     entity: CompoundEntityRef,
-    options?: { minutes?: number; peers?: number },
+    options?: EntityClusterOptions & { minutes?: number; peers?: number },
   ): Promise<EntityTrafficHistoryResponse>;
   /**
    * Per cluster (or the one named): every flow per minute over the last hour
@@ -65,6 +70,7 @@ export interface CiliumApi {
     entity: CompoundEntityRef,
     onBatch: (batch: FlowStreamBatch) => void,
     signal: AbortSignal,
+    options?: EntityClusterOptions,
   ): Promise<void>;
 
   /** Generates, validates and tests a request without saving it (owners of the source only). */
@@ -92,6 +98,18 @@ export interface CiliumApi {
   fileRemovalAgain(id: string): Promise<ConnectivityRequest>;
   /** The request event log as CSV or JSON lines (reviewers). */
   exportAudit(query: AuditQuery): Promise<string>;
+}
+
+/**
+ * Which of the entity's clusters an entity call is about.
+ * @public
+ */
+export interface EntityClusterOptions {
+  /**
+   * One of the clusters the entity runs in (`cilium.backstage.io/cluster`);
+   * the entity's default cluster when omitted.
+   */
+  cluster?: string;
 }
 
 /**

@@ -16,7 +16,12 @@ import {
   PolicyFileResponse,
   TrafficHistoryResponse,
 } from '@cilium-zero-trust/plugin-cilium-common';
-import { AuditQuery, CiliumApi, RequestListQuery } from './CiliumApi';
+import {
+  AuditQuery,
+  CiliumApi,
+  EntityClusterOptions,
+  RequestListQuery,
+} from './CiliumApi';
 import { readEventStream } from './parseEventStream';
 
 /**
@@ -35,14 +40,16 @@ export class CiliumClient implements CiliumApi {
 
   async getEntityWorkloads(
     entity: CompoundEntityRef,
+    options: EntityClusterOptions = {},
   ): Promise<EntityWorkloadsResponse> {
-    return this.get(`${this.entityPath(entity)}/workloads`);
+    return this.get(this.entityUrl(entity, '/workloads', options));
   }
 
   async getEntityConnectivity(
     entity: CompoundEntityRef,
+    options: EntityClusterOptions = {},
   ): Promise<EntityConnectivityResponse> {
-    return this.get(`${this.entityPath(entity)}/connectivity`);
+    return this.get(this.entityUrl(entity, '/connectivity', options));
   }
 
   async getPolicyFile(
@@ -58,29 +65,30 @@ export class CiliumClient implements CiliumApi {
 
   async getEntityFlows(
     entity: CompoundEntityRef,
-    options: { limit?: number } = {},
+    options: EntityClusterOptions & { limit?: number } = {},
   ): Promise<EntityFlowsResponse> {
-    const query = options.limit ? `?limit=${options.limit}` : '';
-    return this.get(`${this.entityPath(entity)}/flows${query}`);
+    const params = new URLSearchParams();
+    if (options.limit) params.set('limit', String(options.limit));
+    return this.get(this.entityUrl(entity, '/flows', options, params));
   }
 
   async getEntityTraffic(
     entity: CompoundEntityRef,
+    options: EntityClusterOptions = {},
   ): Promise<EntityTrafficResponse> {
-    return this.get(`${this.entityPath(entity)}/traffic`);
+    return this.get(this.entityUrl(entity, '/traffic', options));
   }
 
   async getEntityTrafficHistory(
     entity: CompoundEntityRef,
-    options: { minutes?: number; peers?: number } = {},
+    options: EntityClusterOptions & { minutes?: number; peers?: number } = {},
   ): Promise<EntityTrafficHistoryResponse> {
     const params = new URLSearchParams();
     if (options.minutes !== undefined)
       params.set('minutes', String(options.minutes));
     if (options.peers !== undefined) params.set('peers', String(options.peers));
-    const qs = params.toString();
     return this.get(
-      `${this.entityPath(entity)}/traffic/history${qs ? `?${qs}` : ''}`,
+      this.entityUrl(entity, '/traffic/history', options, params),
     );
   }
 
@@ -103,10 +111,11 @@ export class CiliumClient implements CiliumApi {
     entity: CompoundEntityRef,
     onBatch: (batch: FlowStreamBatch) => void,
     signal: AbortSignal,
+    options: EntityClusterOptions = {},
   ): Promise<void> {
     const baseUrl = await this.discoveryApi.getBaseUrl('cilium');
     const response = await this.fetchApi.fetch(
-      `${baseUrl}${this.entityPath(entity)}/flows/stream`,
+      `${baseUrl}${this.entityUrl(entity, '/flows/stream', options)}`,
       {
         headers: { accept: 'text/event-stream' },
         signal,
@@ -227,6 +236,18 @@ export class CiliumClient implements CiliumApi {
     });
     if (!response.ok) throw await ResponseError.fromResponse(response);
     return (await response.json()) as T;
+  }
+
+  /** The entity's route with `?cluster=` (when given) and other parameters. */
+  private entityUrl(
+    entity: CompoundEntityRef,
+    route: string,
+    options: EntityClusterOptions,
+    params: URLSearchParams = new URLSearchParams(),
+  ): string {
+    if (options.cluster) params.set('cluster', options.cluster);
+    const qs = params.toString();
+    return `${this.entityPath(entity)}${route}${qs ? `?${qs}` : ''}`;
   }
 
   private entityPath(entity: CompoundEntityRef): string {
