@@ -11,4 +11,9 @@ export {
   isCiliumAvailable,
 } from './plugin';
 export { ciliumApiRef, CiliumClient } from './api';
-export type { AuditQuery, CiliumApi, RequestListQuery } from './api';
+export type {
+  AuditQuery,
+  CiliumApi,
+  EntityClusterOptions,
+  RequestListQuery,
+} from './api';

@@ -78,6 +78,7 @@ export const preview: ConnectivityPreview = {
   ok: true,
   policies: [
     {
+      cluster: 'dev',
       path: 'policies/checkout/allow-egress-from-checkout-to-payments.yaml',
       yaml,
     },
@@ -128,6 +129,7 @@ export function storedRequest(
     kind: 'grant',
     state: 'submitted',
     cluster: 'dev',
+    clusters: ['dev'],
     source: 'component:default/checkout',
     target: { type: 'entity', ref: 'component:default/payments' },
     ports: [{ port: 8443, protocol: 'TCP' }],

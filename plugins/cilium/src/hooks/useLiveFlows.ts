@@ -24,13 +24,14 @@ function uuidOf(r: FlowRecord): string | undefined {
 }
 
 /**
- * Loads an entity's recent flows and follows new ones over the backend's
- * server-sent event stream, reconnecting with back-off. Keeps at most
+ * Loads an entity's recent flows in one of its clusters (`cluster`, else its
+ * default) and follows new ones over the backend's server-sent event stream,
+ * reconnecting with back-off; another cluster starts afresh. Keeps at most
  * `maxFlows`; while `paused`, new flows are held back and counted.
  */
 export function useLiveFlows(
   entity: CompoundEntityRef,
-  options: { maxFlows?: number; paused?: boolean } = {},
+  options: { maxFlows?: number; paused?: boolean; cluster?: string } = {},
 ): LiveFlows {
   const api = useApi(ciliumApiRef);
   const maxFlows = options.maxFlows ?? 5000;
@@ -44,6 +45,7 @@ export function useLiveFlows(
   const held = useRef<FlowRecord[]>([]);
   const pausedRef = useRef(Boolean(options.paused));
   const { kind, namespace, name } = entity;
+  const { cluster } = options;
 
   useEffect(() => {
     pausedRef.current = Boolean(options.paused);
@@ -64,6 +66,15 @@ export function useLiveFlows(
     const seen = new Set<string>();
     let attempt = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // Another entity or cluster: nothing of the previous stream stays.
+    held.current = [];
+    setState({
+      flows: [],
+      lost: 0,
+      pending: 0,
+      received: 0,
+      state: 'connecting',
+    });
 
     const accept = (records: FlowRecord[], lost: number) => {
       const fresh = records.filter(r => {
@@ -96,6 +107,7 @@ export function useLiveFlows(
     const run = async () => {
       try {
         const snapshot = await api.getEntityFlows(ref, {
+          cluster,
           limit: Math.min(500, maxFlows),
         });
         accept(snapshot.flows, 0);
@@ -105,6 +117,7 @@ export function useLiveFlows(
           ref,
           batch => accept(batch.flows, batch.lost),
           controller.signal,
+          { cluster },
         );
         throw new Error('The flow stream ended');
       } catch (error) {
@@ -128,7 +141,7 @@ export function useLiveFlows(
       controller.abort();
       if (timer) clearTimeout(timer);
     };
-  }, [api, kind, namespace, name, maxFlows]);
+  }, [api, kind, namespace, name, cluster, maxFlows]);
 
   return state;
 }

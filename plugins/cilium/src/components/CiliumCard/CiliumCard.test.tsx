@@ -53,6 +53,7 @@ describe('CiliumCard', () => {
   it('summarises peers and forwarded and dropped flows per direction', async () => {
     const traffic: EntityTrafficResponse = {
       entityRef: 'component:default/checkout',
+      cluster: 'dev',
       edges: [
         edge('ingress', 'component:default/storefront', { FORWARDED: 40 }),
         edge('egress', 'component:default/payments', { DROPPED: 7 }),

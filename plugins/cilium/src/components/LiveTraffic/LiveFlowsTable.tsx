@@ -132,6 +132,8 @@ const Row = ({ index, style, data }: ListChildComponentProps<RowData>) => {
 /** The entity's live flows: a virtualised table fed by the stream, newest first. */
 export const LiveFlowsTable = (props: {
   entity: CompoundEntityRef;
+  /** One of the entity's clusters; its default when omitted. */
+  cluster?: string;
   height?: number;
   /** When given, dropped flows this entity opened get a "Request this" button. */
   onRequest?: (row: FlowRow) => void;
@@ -140,7 +142,7 @@ export const LiveFlowsTable = (props: {
   const [paused, setPaused] = useState(false);
   const [verdict, setVerdict] = useState<VerdictFilter>('all');
   const [peer, setPeer] = useState('');
-  const live = useLiveFlows(props.entity, { paused });
+  const live = useLiveFlows(props.entity, { paused, cluster: props.cluster });
 
   const rows = useMemo(() => {
     const needle = peer.trim().toLowerCase();
@@ -171,7 +173,9 @@ export const LiveFlowsTable = (props: {
     const url = URL.createObjectURL(blob);
     const a = document.createElement('a');
     a.href = url;
-    a.download = `${props.entity.name}-flows.jsonl`;
+    a.download = `${props.entity.name}${
+      props.cluster ? `-${props.cluster}` : ''
+    }-flows.jsonl`;
     a.click();
     URL.revokeObjectURL(url);
   };
@@ -189,7 +193,9 @@ export const LiveFlowsTable = (props: {
   return (
     <Paper>
       <div className={classes.controls}>
-        <Typography variant="h6">Live traffic</Typography>
+        <Typography variant="h6">
+          Live traffic{props.cluster ? ` in ${props.cluster}` : ''}
+        </Typography>
         <Typography
           variant="body2"
           color={live.state === 'error' ? 'error' : 'textSecondary'}

@@ -23,6 +23,7 @@ const entityBase = `${base}/entities/component/default/checkout`;
 const connectivity: EntityConnectivityResponse = {
   entityRef: 'component:default/checkout',
   cluster: 'dev',
+  clusters: ['dev'],
   workloads: ['checkout/checkout[Deployment]'],
   coverage: [],
   egress: [],

@@ -62,6 +62,7 @@ const rule = (
 const connectivity: EntityConnectivityResponse = {
   entityRef: 'component:default/checkout',
   cluster: 'dev',
+  clusters: ['dev'],
   workloads: ['checkout/checkout[Deployment]'],
   coverage: [
     {
@@ -127,6 +128,7 @@ const workloads: EntityWorkloadsResponse = {
   entityRef: 'component:default/checkout',
   identity: {
     cluster: 'dev',
+    clusters: ['dev'],
     namespace: 'checkout',
     selector: 'app=checkout',
     requirements: [{ key: 'app', operator: 'In', values: ['checkout'] }],
@@ -185,6 +187,7 @@ describe('NetworkTab', () => {
       http.get(`${entityBase}/traffic`, () =>
         HttpResponse.json({
           entityRef: 'component:default/checkout',
+          cluster: 'dev',
           edges: [],
         }),
       ),
@@ -337,6 +340,7 @@ describe('NetworkTab', () => {
       http.get(`${entityBase}/traffic/history`, () =>
         HttpResponse.json({
           entityRef: 'component:default/checkout',
+          cluster: 'dev',
           bucketSeconds: 60,
           buckets: [
             {

@@ -1,4 +1,5 @@
 import { useDeferredValue, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import {
   Entity,
@@ -13,9 +14,12 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { Badge, Box, Grid, Tab, Tabs } from '@material-ui/core';
+import { Badge, Box, Button, Grid, Tab, Tabs } from '@material-ui/core';
 import { makeStyles } from '@material-ui/core/styles';
-import { isCiliumAnnotated } from '@cilium-zero-trust/plugin-cilium-common';
+import {
+  getEntityClusters,
+  isCiliumAnnotated,
+} from '@cilium-zero-trust/plugin-cilium-common';
 import { ciliumApiRef, errorMessage, statusOf } from '../../api';
 import { usePolled } from '../../hooks/usePolled';
 import {
@@ -34,6 +38,7 @@ import {
   useRequestGate,
 } from '../RequestDialog';
 import { EntityRequests } from '../Requests';
+import { ClusterSelector } from './ClusterSelector';
 import { NotAnnotatedState } from './NotAnnotatedState';
 import { WorkloadIdentityCard } from './WorkloadIdentityCard';
 import { WorkloadsTable } from './WorkloadsTable';
@@ -52,21 +57,39 @@ type Section =
   | 'workloads'
   | 'requests';
 
-/** The live flows; owners get "Request this" on the drops their service opened. */
+/** The query parameter that keeps the chosen cluster in the tab's URL. */
+const CLUSTER_PARAM = 'cluster';
+
+/**
+ * The live flows of one cluster; owners get "Request this" on the drops their
+ * service opened, a request for the cluster the flow was seen in.
+ */
 const LiveFlows = (props: {
   entity: Entity;
+  cluster: string;
   onRequest: (initial: Partial<RequestFormValues>) => void;
 }) => {
   const gate = useRequestGate(props.entity);
+  const { cluster } = props;
   return (
     <LiveFlowsTable
       entity={getCompoundEntityRef(props.entity)}
+      cluster={cluster}
       onRequest={
-        gate.allowed ? row => props.onRequest(formFromFlow(row)) : undefined
+        gate.allowed
+          ? row =>
+              props.onRequest({ ...formFromFlow(row), clusters: [cluster] })
+          : undefined
       }
     />
   );
 };
+
+/** The clusters named by the entity's annotation (when the backend did not answer). */
+function annotatedClusters(entity: Entity): string[] {
+  const result = getEntityClusters(entity, { defaultCluster: '' });
+  return result.ok ? result.clusters.filter(Boolean) : [];
+}
 
 const AnnotatedNetworkTab = () => {
   const badgeClasses = useBadgeStyles();
@@ -79,49 +102,126 @@ const AnnotatedNetworkTab = () => {
     initial?: Partial<RequestFormValues>;
   }>();
   const [requestsReload, setRequestsReload] = useState(0);
+  // The cluster shown: `?cluster=` of the tab's URL, else the entity's default.
+  const [searchParams, setSearchParams] = useSearchParams();
+  const requested = searchParams.get(CLUSTER_PARAM) || undefined;
+  const selectCluster = (cluster: string) =>
+    setSearchParams(params => {
+      const next = new URLSearchParams(params);
+      next.set(CLUSTER_PARAM, cluster);
+      return next;
+    });
+  const showDefaultCluster = () =>
+    setSearchParams(params => {
+      const next = new URLSearchParams(params);
+      next.delete(CLUSTER_PARAM);
+      return next;
+    });
+  /** Whether an answer is for the cluster asked for (not the one shown before a switch). */
+  const forRequested = (answer?: { cluster?: string }) =>
+    Boolean(answer) && (!requested || answer!.cluster === requested);
 
   const connectivity = usePolled(
-    () => api.getEntityConnectivity(ref),
-    [api, entityRef],
+    () => api.getEntityConnectivity(ref, { cluster: requested }),
+    [api, entityRef, requested],
     30000,
   );
   const traffic = usePolled(
-    () => api.getEntityTraffic(ref),
-    [api, entityRef],
+    () => api.getEntityTraffic(ref, { cluster: requested }),
+    [api, entityRef, requested],
     5000,
   );
   const status = usePolled(() => api.getStatus(), [api], 10000);
   // Loaded when the Workloads section is first opened, not with the tab.
   const [workloadsOpened, setWorkloadsOpened] = useState(false);
   const workloads = useAsync(
-    async () => (workloadsOpened ? api.getEntityWorkloads(ref) : undefined),
-    [api, entityRef, workloadsOpened],
+    async () =>
+      workloadsOpened
+        ? api.getEntityWorkloads(ref, { cluster: requested })
+        : undefined,
+    [api, entityRef, workloadsOpened, requested],
   );
   // The aggregated table under the live one is drawn after it (a deferred
   // render), so the live table's first request does not wait for it.
   const showObserved = useDeferredValue(section === 'live');
 
-  if (!connectivity.value && connectivity.loading) return <Progress />;
-  if (connectivity.error && !connectivity.value) {
-    if (statusOf(connectivity.error) === 403) {
-      return (
+  // The entity's clusters: from the backend's answer, else its annotation.
+  const clusters = connectivity.value?.clusters ?? annotatedClusters(entity);
+  const selector =
+    clusters.length > 1 ? (
+      <Grid item xs={12}>
+        <ClusterSelector
+          clusters={clusters}
+          value={requested ?? connectivity.value?.cluster ?? clusters[0]}
+          onChange={selectCluster}
+        />
+      </Grid>
+    ) : null;
+
+  const current = forRequested(connectivity.value)
+    ? connectivity.value
+    : undefined;
+  // Loading, or the previous cluster's answer while the chosen one's loads.
+  if (!current && (connectivity.loading || !connectivity.error)) {
+    return (
+      <Grid container spacing={3}>
+        {selector}
+        <Grid item xs={12}>
+          <Progress />
+        </Grid>
+      </Grid>
+    );
+  }
+  if (!current) {
+    let problem;
+    if (statusOf(connectivity.error!) === 403) {
+      problem = (
         <WarningPanel
           severity="info"
           title="You may not see this service's network data"
         >
-          {errorMessage(connectivity.error)}. Ask the owners of this service or
+          {errorMessage(connectivity.error!)}. Ask the owners of this service or
           the platform team for the <code>cilium.flows.read</code> permission.
         </WarningPanel>
       );
+    } else if (requested && statusOf(connectivity.error!) === 400) {
+      problem = (
+        <WarningPanel
+          severity="warning"
+          defaultExpanded
+          title={`Cannot show cluster "${requested}" for this entity`}
+        >
+          {errorMessage(connectivity.error!)}
+          <Box mt={1}>
+            <Button
+              variant="outlined"
+              color="primary"
+              onClick={showDefaultCluster}
+            >
+              Show the entity's default cluster
+            </Button>
+          </Box>
+        </WarningPanel>
+      );
+    } else {
+      problem = <ResponseErrorPanel error={connectivity.error!} />;
     }
-    return <ResponseErrorPanel error={connectivity.error} />;
+    return (
+      <Grid container spacing={3}>
+        {selector}
+        <Grid item xs={12}>
+          {problem}
+        </Grid>
+      </Grid>
+    );
   }
-  const c = connectivity.value!;
+  const c = current!;
   const relay = status.value?.clusters.find(s => s.cluster === c.cluster);
-  const observed = traffic.value?.edges ?? [];
+  const observed = forRequested(traffic.value) ? traffic.value!.edges : [];
 
   return (
     <Grid container spacing={3}>
+      {selector}
       <Grid item xs={12}>
         <CoverageSummary connectivity={c} relay={relay} />
       </Grid>
@@ -145,7 +245,8 @@ const AnnotatedNetworkTab = () => {
           <RequestDialog
             open
             source={entityRef}
-            initial={requesting.initial}
+            clusters={c.clusters ?? [c.cluster]}
+            initial={{ clusters: [c.cluster], ...requesting.initial }}
             onClose={() => setRequesting(undefined)}
             onCreated={() => setRequestsReload(n => n + 1)}
           />
@@ -196,7 +297,9 @@ const AnnotatedNetworkTab = () => {
         <>
           <Grid item xs={12}>
             <LiveFlows
+              key={c.cluster}
               entity={entity}
+              cluster={c.cluster}
               onRequest={initial => setRequesting({ initial })}
             />
           </Grid>
@@ -209,7 +312,7 @@ const AnnotatedNetworkTab = () => {
       )}
       {section === 'history' && (
         <Grid item xs={12}>
-          <TrafficOverTime entity={ref} />
+          <TrafficOverTime entity={ref} cluster={c.cluster} />
         </Grid>
       )}
       {section === 'map' && (
@@ -243,7 +346,7 @@ const AnnotatedNetworkTab = () => {
               <ResponseErrorPanel error={workloads.error} />
             </Grid>
           )}
-          {workloads.value && (
+          {workloads.value && forRequested(workloads.value.identity) && (
             <>
               <Grid item xs={12} md={4}>
                 <WorkloadIdentityCard identity={workloads.value.identity} />

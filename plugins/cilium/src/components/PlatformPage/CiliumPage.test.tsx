@@ -381,7 +381,7 @@ describe('CiliumPage', () => {
     ).toBeInTheDocument();
     expect(
       screen.getByText(
-        /component:default\/checkout → component:default\/payments on TCP 8443, by aisha.bello/,
+        /component:default\/checkout → component:default\/payments on TCP 8443 in dev, by aisha.bello/,
       ),
     ).toBeInTheDocument();
     expect(screen.getByText('denied → TCP 8443')).toBeInTheDocument();
@@ -468,6 +468,7 @@ describe('CiliumPage', () => {
     ): EntityConnectivityResponse => ({
       entityRef: `component:default/${name}`,
       cluster: 'dev',
+      clusters: ['dev'],
       workloads: [`checkout/${name}[Deployment]`],
       coverage: [
         {

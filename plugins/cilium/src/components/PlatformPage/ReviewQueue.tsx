@@ -15,6 +15,7 @@ import { usePolled } from '../../hooks/usePolled';
 import { useRequestLink } from '../../hooks/useRequestLink';
 import { describePorts, describeTarget } from '../RequestDialog/requestForm';
 import { RequestDetails } from '../Requests';
+import { requestClusters } from '../Requests/parts';
 
 /** Requests the signed-in user may decide on (as reviewer or destination owner), each with its diff, YAML and replay. */
 export const ReviewQueue = () => {
@@ -61,8 +62,8 @@ export const ReviewQueue = () => {
             >
               <Typography component="h3" variant="subtitle1">
                 <strong>{r.id}</strong>: {r.source} → {describeTarget(r.target)}{' '}
-                on {describePorts(r.ports)}, by{' '}
-                {r.requester.replace(/^user:default\//, '')}
+                on {describePorts(r.ports)} in {requestClusters(r).join(', ')},
+                by {r.requester.replace(/^user:default\//, '')}
                 {decided[r.id] ? ` (now ${r.state})` : ''}
               </Typography>
             </AccordionSummary>

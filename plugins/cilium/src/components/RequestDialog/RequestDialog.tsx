@@ -4,6 +4,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import {
   Box,
   Button,
+  Checkbox,
   CircularProgress,
   Dialog,
   DialogActions,
@@ -11,6 +12,8 @@ import {
   DialogTitle,
   FormControl,
   FormControlLabel,
+  FormGroup,
+  FormHelperText,
   FormLabel,
   Grid,
   IconButton,
@@ -156,6 +159,11 @@ export const RequestDialog = (props: {
   onClose: () => void;
   /** The entity whose pods open the connection. */
   source: string;
+  /**
+   * The clusters the source runs in, its default first: with more than one,
+   * the user chooses which the request is for (`initial.clusters` checked).
+   */
+  clusters?: string[];
   initial?: Partial<RequestFormValues>;
   onCreated?: (request: ConnectivityRequest) => void;
 }) => {
@@ -170,8 +178,19 @@ export const RequestDialog = (props: {
   const [created, setCreated] = useState<ConnectivityRequest>();
   const [touched, setTouched] = useState(false);
 
-  const forPreview = toRequestBody(props.source, values, { forPreview: true });
-  const forSubmit = toRequestBody(props.source, values);
+  const offered = props.clusters ?? [];
+  const chooseClusters = offered.length > 1;
+  const noCluster = chooseClusters && values.clusters.length === 0;
+  const withClusters = (
+    result: ReturnType<typeof toRequestBody>,
+  ): ReturnType<typeof toRequestBody> =>
+    noCluster && result.body
+      ? { missing: 'Choose at least one cluster' }
+      : result;
+  const forPreview = withClusters(
+    toRequestBody(props.source, values, { forPreview: true }),
+  );
+  const forSubmit = withClusters(toRequestBody(props.source, values));
   const preview = useRequestPreview(created ? undefined : forPreview.body);
   const currentKey = forSubmit.body
     ? JSON.stringify(forSubmit.body)
@@ -188,6 +207,14 @@ export const RequestDialog = (props: {
     key: K,
     value: RequestFormValues[K],
   ) => setValues(v => ({ ...v, [key]: value }));
+  const toggleCluster = (cluster: string, checked: boolean) =>
+    setValues(v => {
+      const chosen = new Set(v.clusters);
+      if (checked) chosen.add(cluster);
+      else chosen.delete(cluster);
+      // In the source's order: its default first.
+      return { ...v, clusters: offered.filter(c => chosen.has(c)) };
+    });
   const setPort = (i: number, patch: Partial<PortRow>) =>
     setValues(v => ({
       ...v,
@@ -241,7 +268,40 @@ export const RequestDialog = (props: {
                 From <strong>{props.source}</strong>. The backend generates the
                 least-privilege policies, checks them and shows what would
                 change before anything is filed.
+                {!chooseClusters && values.clusters.length === 1 && (
+                  <> The policies are for cluster {values.clusters[0]}.</>
+                )}
               </Typography>
+              {chooseClusters && (
+                <FormControl
+                  component="fieldset"
+                  className={classes.field}
+                  error={touched && noCluster}
+                >
+                  <FormLabel component="legend">Clusters</FormLabel>
+                  <FormGroup row>
+                    {offered.map(cluster => (
+                      <FormControlLabel
+                        key={cluster}
+                        control={
+                          <Checkbox
+                            checked={values.clusters.includes(cluster)}
+                            onChange={e =>
+                              toggleCluster(cluster, e.target.checked)
+                            }
+                            name={`cluster-${cluster}`}
+                          />
+                        }
+                        label={cluster}
+                      />
+                    ))}
+                  </FormGroup>
+                  <FormHelperText>
+                    One policy set per cluster; the destination must run in
+                    each.
+                  </FormHelperText>
+                </FormControl>
+              )}
               <FormControl component="fieldset" className={classes.field}>
                 <FormLabel component="legend">Destination</FormLabel>
                 <RadioGroup

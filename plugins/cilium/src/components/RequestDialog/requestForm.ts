@@ -29,6 +29,11 @@ export interface RequestFormValues {
   justification: string;
   /** `yyyy-mm-dd`, or empty for a permanent grant. */
   expiresOn: string;
+  /**
+   * The clusters the request is for (one policy set each); empty: the
+   * source's default cluster.
+   */
+  clusters: string[];
 }
 
 /**
@@ -66,6 +71,7 @@ export function emptyForm(
     httpPath: '',
     justification: '',
     expiresOn: '',
+    clusters: [],
     ...initial,
   };
 }
@@ -157,6 +163,7 @@ export function toRequestBody(
     ...(values.expiresOn
       ? { expiresAt: new Date(`${values.expiresOn}T23:59:59Z`).toISOString() }
       : {}),
+    ...(values.clusters.length ? { clusters: [...values.clusters] } : {}),
   };
   return { body };
 }

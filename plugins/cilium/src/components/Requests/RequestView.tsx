@@ -35,6 +35,7 @@ import {
   ReplaySummary,
   RequestStateChip,
   TargetText,
+  requestClusters,
 } from './parts';
 import { RequestActions } from './RequestActions';
 
@@ -117,7 +118,9 @@ export const RequestDetails = (props: {
           </Box>
           <Typography variant="body2">
             Requested by <RefOrText value={r.requester} /> on{' '}
-            {when(r.createdAt)} · cluster {r.cluster}
+            {when(r.createdAt)} ·{' '}
+            {requestClusters(r).length > 1 ? 'clusters' : 'cluster'}{' '}
+            {requestClusters(r).join(', ')}
             {r.expiresAt ? ` · expires ${when(r.expiresAt)}` : ''}
           </Typography>
           <Box mt={2}>

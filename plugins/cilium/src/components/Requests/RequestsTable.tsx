@@ -3,7 +3,12 @@ import { Table, TableColumn } from '@backstage/core-components';
 import { Typography } from '@material-ui/core';
 import { ConnectivityRequest } from '@cilium-zero-trust/plugin-cilium-common';
 import { describePorts } from '../RequestDialog/requestForm';
-import { RefOrText, RequestStateChip, TargetText } from './parts';
+import {
+  RefOrText,
+  requestClusters,
+  RequestStateChip,
+  TargetText,
+} from './parts';
 import { RequestIdLink } from './RequestIdLink';
 
 /** A table of requests; with `entityRef`, each row says whether it is incoming or outgoing. */
@@ -33,6 +38,7 @@ export const RequestsTable = (props: {
     { title: 'From', render: r => <RefOrText value={r.source} /> },
     { title: 'To', render: r => <TargetText target={r.target} /> },
     { title: 'Ports', render: r => describePorts(r.ports) },
+    { title: 'Clusters', render: r => requestClusters(r).join(', ') },
     {
       title: 'State',
       field: 'state',

@@ -12,6 +12,7 @@ import {
 } from '@material-ui/core';
 import { makeStyles, useTheme } from '@material-ui/core/styles';
 import {
+  ConnectivityRequest,
   ConnectivityRequestState,
   ConnectivityTarget,
   RequestDiff,
@@ -64,6 +65,13 @@ const STATE_LABEL: Record<ConnectivityRequestState, string> = {
   expiring: 'Expiring: removal pending',
   expired: 'Expired: removed',
 };
+
+/** The clusters a request is for (a row filed before several clusters names one). */
+export function requestClusters(
+  r: Pick<ConnectivityRequest, 'cluster' | 'clusters'>,
+): string[] {
+  return r.clusters?.length ? r.clusters : [r.cluster];
+}
 
 /** A request's state as a chip. */
 export const RequestStateChip = (props: {
@@ -133,7 +141,10 @@ export const FindingsList = (props: { findings: RequestFinding[] }) => {
               className={classes[f.severity] ?? classes.info}
             />
           </Box>
-          <ListItemText primary={f.message} secondary={f.code} />
+          <ListItemText
+            primary={f.message}
+            secondary={f.cluster ? `${f.code} · cluster ${f.cluster}` : f.code}
+          />
         </ListItem>
       ))}
     </List>
@@ -167,9 +178,9 @@ export const DiffList = (props: { diff: RequestDiff }) => {
                 <RefOrText value={r.src} /> → <RefOrText value={r.dst} />
               </>
             }
-            secondary={`${r.before || 'nothing'} → ${r.after || 'nothing'}${
-              r.expected ? '' : ' (not requested)'
-            }`}
+            secondary={`${r.cluster ? `${r.cluster}: ` : ''}${
+              r.before || 'nothing'
+            } → ${r.after || 'nothing'}${r.expected ? '' : ' (not requested)'}`}
           />
         </ListItem>
       ))}
@@ -202,7 +213,9 @@ export const ReplaySummary = (props: { replay?: RequestReplay }) => {
               <ListItemText
                 primary={`${f.source} → ${f.destination} ${f.protocol} ${f.port}`}
                 primaryTypographyProps={{ style: { overflowWrap: 'anywhere' } }}
-                secondary={new Date(f.time).toLocaleString()}
+                secondary={`${f.cluster ? `${f.cluster} · ` : ''}${new Date(
+                  f.time,
+                ).toLocaleString()}`}
               />
             </ListItem>
           ))}
@@ -257,21 +270,57 @@ export const YamlBlock = (props: { text: string; label: string }) => {
   );
 };
 
-/** Generated policy files, syntax-highlighted. */
+const PolicyFileList = (props: { policies: RequestPolicyFile[] }) => (
+  <>
+    {props.policies.map(p => (
+      <Box key={`${p.cluster}/${p.path}`} mb={2}>
+        <Typography variant="subtitle2" component="p">
+          {p.path}
+        </Typography>
+        <YamlBlock text={p.yaml} label={`YAML of ${p.path}`} />
+      </Box>
+    ))}
+  </>
+);
+
+/** Generated policy files, syntax-highlighted, grouped by cluster when there are several. */
 export const PolicyFiles = (props: { policies: RequestPolicyFile[] }) => {
   if (props.policies.length === 0)
     return (
       <Typography variant="body2">No policy file was generated.</Typography>
     );
+  const byCluster = new Map<string, RequestPolicyFile[]>();
+  for (const p of props.policies) {
+    const key = p.cluster ?? '';
+    byCluster.set(key, [...(byCluster.get(key) ?? []), p]);
+  }
+  if (byCluster.size < 2) {
+    const [only] = byCluster.keys();
+    return (
+      <>
+        {only && (
+          <Typography variant="body2" color="textSecondary" gutterBottom>
+            For cluster {only}
+          </Typography>
+        )}
+        <PolicyFileList policies={props.policies} />
+      </>
+    );
+  }
   return (
     <>
-      {props.policies.map(p => (
-        <Box key={p.path} mb={2}>
-          <Typography variant="subtitle2" component="p">
-            {p.path}
+      {[...byCluster.entries()].map(([cluster, policies]) => (
+        <section
+          key={cluster}
+          aria-label={`Policies for cluster ${cluster}`}
+          data-testid={`policies-${cluster}`}
+        >
+          <Typography variant="subtitle1" component="h4" gutterBottom>
+            Cluster {cluster} ({policies.length}{' '}
+            {policies.length === 1 ? 'file' : 'files'})
           </Typography>
-          <YamlBlock text={p.yaml} label={`YAML of ${p.path}`} />
-        </Box>
+          <PolicyFileList policies={policies} />
+        </section>
       ))}
     </>
   );

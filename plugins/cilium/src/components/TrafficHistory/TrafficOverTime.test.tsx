@@ -38,6 +38,7 @@ function history(
 ): EntityTrafficHistoryResponse {
   return {
     entityRef: 'component:default/checkout',
+    cluster: 'dev',
     bucketSeconds: 60,
     buckets: Array.from({ length: 60 }, (_, i) => bucket(i, busy[i])),
     since: '2026-11-26T09:00:00.000Z',

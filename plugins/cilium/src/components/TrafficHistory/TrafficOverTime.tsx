@@ -186,15 +186,28 @@ const MinutesChart = (props: { rows: Row[] }) => {
  * counted by the backend from the live Hubble stream; hovering a minute lists
  * its peers. A summary and a table view are the chart's text alternatives.
  */
-export const TrafficOverTime = (props: { entity: CompoundEntityRef }) => {
+export const TrafficOverTime = (props: {
+  entity: CompoundEntityRef;
+  /** One of the entity's clusters; its default when omitted. */
+  cluster?: string;
+}) => {
   const api = useApi(ciliumApiRef);
   const { kind, namespace, name } = props.entity;
-  const history = usePolled(
+  const { cluster } = props;
+  const polled = usePolled(
     () =>
-      api.getEntityTrafficHistory({ kind, namespace, name }, { peers: PEERS }),
-    [api, kind, namespace, name],
+      api.getEntityTrafficHistory(
+        { kind, namespace, name },
+        { cluster, peers: PEERS },
+      ),
+    [api, kind, namespace, name, cluster],
     15000,
   );
+  // Not the previous cluster's minutes while another cluster's load.
+  const history =
+    cluster && polled.value && polled.value.cluster !== cluster
+      ? { ...polled, value: undefined }
+      : polled;
   const rows = useMemo(
     () =>
       history.value?.buckets.map(b => ({
@@ -239,7 +252,12 @@ export const TrafficOverTime = (props: { entity: CompoundEntityRef }) => {
   }
   return (
     <div data-testid="traffic-over-time">
-      <InfoCard title="Traffic over time">{content}</InfoCard>
+      <InfoCard
+        title="Traffic over time"
+        subheader={cluster ? `Cluster ${cluster}` : undefined}
+      >
+        {content}
+      </InfoCard>
     </div>
   );
 };
