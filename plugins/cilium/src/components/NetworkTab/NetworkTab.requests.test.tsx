@@ -187,4 +187,100 @@ describe('NetworkTab requests', () => {
       ports: [{ port: 8443, protocol: 'TCP' }],
     });
   });
+
+  it("files requests from the cluster shown: the dialog and a live row are for it, and the table shows each request's clusters", async () => {
+    const both = {
+      ...checkout,
+      metadata: {
+        ...checkout.metadata,
+        annotations: {
+          ...checkout.metadata.annotations,
+          'cilium.backstage.io/cluster': 'dev,prod',
+        },
+      },
+    };
+    const flowClusters: Array<string | null> = [];
+    server.use(
+      http.get(`${entityBase}/connectivity`, ({ request }) => {
+        const cluster =
+          new URL(request.url).searchParams.get('cluster') ?? 'dev';
+        return HttpResponse.json({
+          ...connectivity,
+          cluster,
+          clusters: ['dev', 'prod'],
+        });
+      }),
+      http.get(`${entityBase}/flows`, ({ request }) => {
+        flowClusters.push(new URL(request.url).searchParams.get('cluster'));
+        return HttpResponse.json({
+          entityRef: 'component:default/checkout',
+          cluster: 'prod',
+          evicted: 0,
+          flows: [dropped],
+        });
+      }),
+      http.get(`${base}/requests`, () =>
+        HttpResponse.json({
+          items: [storedRequest({ clusters: ['dev', 'prod'] })],
+        }),
+      ),
+    );
+    await renderInTestApp(
+      <RequestApis
+        user="user:default/someone"
+        groups={['group:default/team-checkout']}
+      >
+        <EntityProvider entity={both}>
+          <NetworkTab />
+        </EntityProvider>
+      </RequestApis>,
+      { mountedRoutes, routeEntries: ['/?cluster=prod'] },
+    );
+
+    // From the tab's button: the tab's cluster is checked, the other offered.
+    const button = await screen.findByRole('button', {
+      name: 'Request connectivity',
+    });
+    await waitFor(() => expect(button).toBeEnabled());
+    fireEvent.click(button);
+    let dialog = await screen.findByRole('dialog', {
+      name: 'Request connectivity',
+    });
+    expect(
+      within(dialog).getByRole('checkbox', { name: 'prod' }),
+    ).toBeChecked();
+    expect(
+      within(dialog).getByRole('checkbox', { name: 'dev' }),
+    ).not.toBeChecked();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() =>
+      expect(
+        screen.queryByRole('dialog', { name: 'Request connectivity' }),
+      ).not.toBeInTheDocument(),
+    );
+
+    // From a live row of prod: a request for prod only.
+    fireEvent.click(screen.getByRole('tab', { name: 'Live traffic' }));
+    fireEvent.click(
+      await screen.findByRole('button', {
+        name: 'Request checkout to payments on 8443/TCP',
+      }),
+    );
+    expect(flowClusters).toContain('prod');
+    dialog = await screen.findByRole('dialog', {
+      name: 'Request connectivity',
+    });
+    await waitFor(() => expect(previews).toHaveLength(1));
+    expect(previews[0]).toMatchObject({
+      target: { type: 'entity', ref: 'component:default/payments' },
+      clusters: ['prod'],
+    });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+
+    fireEvent.click(screen.getByRole('tab', { name: 'Requests' }));
+    const row = (
+      await screen.findByRole('link', { name: 'req-1a2b3c4d' })
+    ).closest('tr')!;
+    expect(within(row).getByText('dev, prod')).toBeInTheDocument();
+  });
 });

@@ -98,6 +98,7 @@ describe('CiliumPage', () => {
         },
       ],
       consentNeeded: false,
+      clusters: ['dev', 'prod'],
     });
     await render(
       'user:default/priya.raman',
@@ -107,6 +108,7 @@ describe('CiliumPage', () => {
     expect(
       await screen.findByRole('heading', { name: 'req-1a2b3c4d' }),
     ).toBeInTheDocument();
+    expect(screen.getByText(/· clusters dev, prod/)).toBeInTheDocument();
     expect(
       screen.getByText('Filed by user:default/aisha.bello'),
     ).toBeInTheDocument();

@@ -236,4 +236,138 @@ describe('RequestDialog', () => {
       }),
     );
   });
+
+  it("asks which of the source's clusters the request is for, and previews one policy set per cluster", async () => {
+    const twoClusters = {
+      ...preview,
+      policies: [
+        {
+          cluster: 'dev',
+          path: 'policies/checkout/allow-egress-from-checkout-to-payments.yaml',
+          yaml: 'kind: CiliumNetworkPolicy # dev\n',
+        },
+        {
+          cluster: 'prod',
+          path: 'clusters/prod/policies/checkout/allow-egress-from-checkout-to-payments.yaml',
+          yaml: 'kind: CiliumNetworkPolicy # prod\n',
+        },
+      ],
+      findings: [
+        {
+          severity: 'warning' as const,
+          code: 'dns-rule-added',
+          message: 'A DNS rule was added because checkout is egress-isolated',
+          cluster: 'prod',
+        },
+      ],
+    };
+    server.use(
+      http.post(`${base}/requests/preview`, async ({ request }) => {
+        const body = (await request.json()) as ConnectivityRequestBody;
+        previews.push(body);
+        return HttpResponse.json(
+          body.clusters?.length === 2 ? twoClusters : preview,
+        );
+      }),
+    );
+    await renderInTestApp(
+      <RequestApis
+        user="user:default/aisha.bello"
+        groups={['group:default/team-checkout']}
+      >
+        <RequestDialog
+          open
+          source="component:default/checkout"
+          clusters={['dev', 'prod']}
+          onClose={() => {}}
+          initial={{
+            clusters: ['prod'],
+            targetRef: 'component:default/payments',
+            ports: [{ port: '8443', endPort: '', protocol: 'TCP' }],
+            justification: 'Checkout takes card payments.',
+          }}
+        />
+      </RequestApis>,
+      { mountedRoutes },
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Request connectivity',
+    });
+    const clusters = within(dialog).getByRole('group', { name: 'Clusters' });
+    const dev = within(clusters).getByRole('checkbox', { name: 'dev' });
+    const prod = within(clusters).getByRole('checkbox', { name: 'prod' });
+    expect(prod).toBeChecked();
+    expect(dev).not.toBeChecked();
+    await waitFor(() => expect(previews).toHaveLength(1));
+    expect(previews[0].clusters).toEqual(['prod']);
+
+    // Both: in the source's order, its default first; the files grouped by cluster.
+    fireEvent.click(dev);
+    await waitFor(() =>
+      expect(previews[previews.length - 1].clusters).toEqual(['dev', 'prod']),
+    );
+    const prodFiles = await within(dialog).findByRole('region', {
+      name: 'Policies for cluster prod',
+    });
+    expect(
+      within(prodFiles).getByText(
+        'clusters/prod/policies/checkout/allow-egress-from-checkout-to-payments.yaml',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(
+        within(dialog).getByRole('region', {
+          name: 'Policies for cluster dev',
+        }),
+      ).getByText(
+        'policies/checkout/allow-egress-from-checkout-to-payments.yaml',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(dialog).getByText('dns-rule-added · cluster prod'),
+    ).toBeInTheDocument();
+
+    fireEvent.click(
+      within(dialog).getByRole('button', { name: 'Submit request' }),
+    );
+    await waitFor(() => expect(created).toHaveLength(1));
+    expect(created[0].clusters).toEqual(['dev', 'prod']);
+  });
+
+  it('does not file a request for no cluster', async () => {
+    await renderInTestApp(
+      <RequestApis
+        user="user:default/aisha.bello"
+        groups={['group:default/team-checkout']}
+      >
+        <RequestDialog
+          open
+          source="component:default/checkout"
+          clusters={['dev', 'prod']}
+          onClose={() => {}}
+          initial={{
+            clusters: ['dev'],
+            targetRef: 'component:default/payments',
+            ports: [{ port: '8443', endPort: '', protocol: 'TCP' }],
+            justification: 'Checkout takes card payments.',
+          }}
+        />
+      </RequestApis>,
+      { mountedRoutes },
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Request connectivity',
+    });
+    fireEvent.click(within(dialog).getByRole('checkbox', { name: 'dev' }));
+    fireEvent.click(
+      within(dialog).getByRole('button', { name: 'Submit request' }),
+    );
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      'Choose at least one cluster',
+    );
+    expect(within(dialog).getByRole('status')).toHaveTextContent(
+      'Choose at least one cluster to see the generated policies',
+    );
+    expect(created).toHaveLength(0);
+  });
 });
