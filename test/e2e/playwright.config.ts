@@ -50,9 +50,20 @@ export default defineConfig({
       // It follows the GitOps repository the backend creates (and waits for it).
       command: `node packages/hubble-relay-sim/bin/hubble-relay-sim --cluster examples/cluster --policies-git ${JSON.stringify(
         gitops,
-      )} --catalog examples/catalog --rate 1500 --quiet`,
+      )} --catalog examples/catalog --cluster-name dev --rate 1500 --quiet`,
       cwd: root,
       port: 4245,
+      reuseExistingServer: !CI,
+      timeout: 120_000,
+    },
+    {
+      // The prod cluster's stand-in: its own workloads, its policies from
+      // clusters/prod/policies of the same repository, its own seed.
+      command: `node packages/hubble-relay-sim/bin/hubble-relay-sim --cluster examples/cluster-prod --policies-git ${JSON.stringify(
+        gitops,
+      )} --git-path clusters/prod/policies --catalog examples/catalog --cluster-name prod --default-cluster dev --seed prod --port 4246 --rate 50 --quiet`,
+      cwd: root,
+      port: 4246,
       reuseExistingServer: !CI,
       timeout: 120_000,
     },

@@ -794,3 +794,136 @@ describe('sample policies (examples/gitops/policies), through the policy engine'
     ]);
   });
 });
+
+// --- the second cluster, prod ----------------------------------------------
+
+const PROD_CLUSTER_DIR = path.join(EXAMPLES, 'cluster-prod');
+const PROD_POLICIES_DIR = path.join(
+  EXAMPLES,
+  'gitops',
+  'clusters',
+  'prod',
+  'policies',
+);
+const SAMPLE_CLUSTERS = ['dev', 'prod'];
+const prodInventory = loadDirectory([PROD_POLICIES_DIR, PROD_CLUSTER_DIR]);
+const prodEngine = new PolicyEngine(prodInventory, { clusterName: 'prod' });
+
+/** Components running in prod (cilium.backstage.io/cluster names it), with their prod identity. */
+const prodComponents = annotatedComponents.flatMap(c => {
+  const id = getWorkloadIdentity(c.entity, {
+    defaultCluster: 'dev',
+    cluster: 'prod',
+  });
+  return id.ok ? [{ ...c, identity: id.identity }] : [];
+});
+
+describe('sample prod cluster (examples/cluster-prod, examples/gitops/clusters/prod/policies)', () => {
+  it('names only the sample clusters in cilium.backstage.io/cluster, dev first', () => {
+    const problems: string[] = [];
+    for (const c of annotatedComponents) {
+      const id = identityOf(c);
+      if (!id) continue;
+      if (
+        id.clusters[0] !== 'dev' ||
+        id.clusters.some(n => !SAMPLE_CLUSTERS.includes(n))
+      )
+        problems.push(
+          `${describeEntity(c)}: runs in ${id.clusters.join(', ')}`,
+        );
+    }
+    expect(problems).toEqual([]);
+    expect(prodComponents.map(c => c.ref)).toEqual(
+      expect.arrayContaining([
+        'component:default/checkout',
+        'component:default/cart',
+        'component:default/orders',
+      ]),
+    );
+  });
+
+  it('reads without diagnostics and passes every lint rule', () => {
+    expect(
+      prodInventory.diagnostics.map(d => `${d.file}:${d.line}: ${d.message}`),
+    ).toEqual([]);
+    expect(
+      lint(prodEngine).map(
+        f => `${f.file}:${f.line} ${f.policy}: [${f.code}] ${f.message}`,
+      ),
+    ).toEqual([]);
+  });
+
+  it("runs a subset of dev's workloads, with the same pod labels and ports", () => {
+    const problems: string[] = [];
+    for (const w of prodEngine.workloads) {
+      const dev = workloads.find(x => x.id === w.id);
+      if (!dev) problems.push(`${w.id}: not in examples/cluster`);
+      else if (
+        JSON.stringify(dev.labels) !== JSON.stringify(w.labels) ||
+        JSON.stringify(dev.ports) !== JSON.stringify(w.ports)
+      )
+        problems.push(`${w.id}: labels or ports differ from dev's`);
+    }
+    expect(problems).toEqual([]);
+    expect(prodEngine.workloads.length).toBeLessThan(workloads.length);
+  });
+
+  it('has every workload claimed by exactly one component running in prod, and a workload for each of them', () => {
+    const problems: string[] = [];
+    const claims = (w: Workload) =>
+      prodComponents.filter(
+        c =>
+          c.identity.namespace === w.namespace &&
+          matchesLabelSelector(c.identity.requirements, w.labels),
+      );
+    for (const w of prodEngine.workloads) {
+      const n = claims(w).length;
+      if (n !== 1) problems.push(`${w.id}: claimed by ${n} prod components`);
+    }
+    for (const c of prodComponents) {
+      if (!prodEngine.workloads.some(w => claims(w).includes(c)))
+        problems.push(
+          `${describeEntity(
+            c,
+          )}: runs in prod but has no workload in examples/cluster-prod`,
+        );
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('keeps every application workload under default deny, with DNS through the proxy', () => {
+    const problems: string[] = [];
+    for (const c of prodEngine.coverage()) {
+      if (SYSTEM_NAMESPACES.includes(c.workload.namespace)) continue;
+      for (const d of ['ingress', 'egress'] as const)
+        if (!c[d].isolated)
+          problems.push(`${c.workload.id}: not isolated for ${d}`);
+      const v = prodEngine.evaluate(
+        c.workload.id,
+        'kube-system/coredns',
+        53,
+        'UDP',
+      );
+      if (!v.allowed) problems.push(`${c.workload.id}: cannot reach kube-dns`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('differs visibly from dev: checkout reaches orders in dev only, cart in both', () => {
+    const reaches = (on: PolicyEngine, src: string, dst: string) => {
+      const e = on.connection(src, dst);
+      return !!e && !e.conn.isEmpty();
+    };
+    const checkout = 'checkout/checkout[Deployment]';
+    const orders = 'fulfilment/orders[Deployment]';
+    const cart = 'checkout/cart[Deployment]';
+    expect([
+      reaches(engine, checkout, orders),
+      reaches(prodEngine, checkout, orders),
+    ]).toEqual([true, false]);
+    expect([
+      reaches(engine, checkout, cart),
+      reaches(prodEngine, checkout, cart),
+    ]).toEqual([true, true]);
+  });
+});

@@ -46,6 +46,12 @@ Options:
   --timestamps MODE    replay: rebase (default; loop on a fresh timeline) or original (once, as captured)
   --buffer N           ring buffer size (default 16383)
   --nodes a,b          simulated node names (default sim-node-1,sim-node-2,sim-node-3)
+  --cluster-name NAME  synthetic: the cluster simulated: flows carry it as their endpoints'
+                       cluster name, and catalog components are mapped when they run in it
+                       (cilium.backstage.io/cluster); default: Cilium's "default", mapping
+                       the components of the default cluster
+  --default-cluster N  synthetic: the cluster of components that name none (default: the
+                       --cluster-name, else dev)
   --tls-cert F --tls-key F [--tls-client-ca F]   serve TLS (mTLS with a client CA)
   --transport T        bench: grpc-js (default; one grpc-js write per flow) or raw (GetFlows
                        follow only, pre-framed flows written in large HTTP/2 chunks: the
@@ -101,6 +107,8 @@ export async function main(argv: string[]): Promise<void> {
       buffer: { type: 'string' },
       nodes: { type: 'string' },
       cluster: { type: 'string' },
+      'cluster-name': { type: 'string' },
+      'default-cluster': { type: 'string' },
       policies: { type: 'string' },
       'policies-git': { type: 'string' },
       'git-branch': { type: 'string' },
@@ -175,6 +183,8 @@ export async function main(argv: string[]): Promise<void> {
     const world = await loadSimWorld({
       clusterDir: path.resolve(values.cluster),
       catalogDir: values.catalog ? path.resolve(values.catalog) : undefined,
+      cluster: values['cluster-name'] ?? values['default-cluster'],
+      defaultCluster: values['default-cluster'],
       nodes,
     });
     const policies = values['policies-git']
@@ -204,7 +214,10 @@ export async function main(argv: string[]): Promise<void> {
       ? await waitFor(createVerdicts)
       : await createVerdicts().catch(e => fail((e as Error).message));
     closeVerdicts = () => verdicts.close();
-    generator = new SyntheticGenerator(world, verdicts, { seed });
+    generator = new SyntheticGenerator(world, verdicts, {
+      seed,
+      clusterName: values['cluster-name'],
+    });
     describe = `synthetic traffic: ${world.workloads.length} workloads, ${world.calls.length} declared calls, ${world.externals.length} external peers`;
   }
 

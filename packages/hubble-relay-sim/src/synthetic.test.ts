@@ -87,6 +87,56 @@ describe('sample world', () => {
   });
 });
 
+describe('the sample prod cluster', () => {
+  it("simulates prod's subset with prod's policies: flows carry cluster prod, checkout -> orders is dropped", async () => {
+    const world = await loadSimWorld({
+      clusterDir: path.join(EXAMPLES, 'cluster-prod'),
+      catalogDir: CATALOG,
+      cluster: 'prod',
+      defaultCluster: 'dev',
+    });
+    // components annotated dev,prod are mapped; payments (dev only) is not in prod
+    expect(
+      world.workloads.map(w => `${w.name}=${w.entityRef ?? ''}`).sort(),
+    ).toEqual([
+      'cart-redis=component:default/cart-redis',
+      'cart=component:default/cart',
+      'checkout=component:default/checkout',
+      'coredns=component:default/cluster-dns',
+      'orders=component:default/orders',
+    ]);
+    const verdicts = await EngineVerdictSource.create({
+      clusterDir: path.join(EXAMPLES, 'cluster-prod'),
+      policies: new DirectoryManifestSource(
+        path.join(EXAMPLES, 'gitops', 'clusters', 'prod', 'policies'),
+      ),
+      pollMs: 0,
+    });
+    try {
+      const flows = generate(
+        new SyntheticGenerator(world, verdicts, {
+          seed: 'prod',
+          clusterName: 'prod',
+        }),
+        400,
+      );
+      const pods = flows.filter(f => f.source?.pod_name);
+      expect(pods.length).toBeGreaterThan(0);
+      expect(pods.every(f => f.source?.cluster_name === 'prod')).toBe(true);
+      const verdictsOf = (p: string) =>
+        new Set(flows.filter(f => pair(f) === p).map(f => f.verdict));
+      expect(verdictsOf('checkout/checkout>fulfilment/orders')).toEqual(
+        new Set(['DROPPED']),
+      );
+      expect(verdictsOf('checkout/checkout>checkout/cart')).toEqual(
+        new Set(['FORWARDED']),
+      );
+    } finally {
+      verdicts.close();
+    }
+  });
+});
+
 describe('synthetic traffic with a scripted verdict source', () => {
   it('turns verdicts into Hubble fields and is deterministic per (seed, k)', async () => {
     const world = await loadSimWorld({

@@ -40,6 +40,12 @@ export interface SyntheticOptions {
   strayShare?: number;
   /** Share of DNS lookups, default 0.15. */
   dnsShare?: number;
+  /**
+   * The cluster name the flows' endpoints carry (`cluster_name` and the
+   * `io.cilium.k8s.policy.cluster` label), default `default` (Cilium's own
+   * default name).
+   */
+  clusterName?: string;
 }
 
 const HTTP_PATHS = [
@@ -84,11 +90,15 @@ function policyJson(p: SimPolicyRef, revision: number): PolicyJson {
   };
 }
 
-function endpointOfPod(w: SimWorkload, pod: SimPod): EndpointJson {
+function endpointOfPod(
+  w: SimWorkload,
+  pod: SimPod,
+  clusterName: string,
+): EndpointJson {
   const labels = Object.entries(w.labels)
     .map(([k, v]) => `k8s:${k}=${v}`)
     .concat([
-      'k8s:io.cilium.k8s.policy.cluster=default',
+      `k8s:io.cilium.k8s.policy.cluster=${clusterName}`,
       `k8s:io.cilium.k8s.policy.serviceaccount=${w.serviceAccount}`,
       `k8s:io.kubernetes.pod.namespace=${w.namespace}`,
     ])
@@ -96,7 +106,7 @@ function endpointOfPod(w: SimWorkload, pod: SimPod): EndpointJson {
   return {
     ID: 100 + (hashString(pod.name) % 3900),
     identity: w.identity,
-    cluster_name: 'default',
+    cluster_name: clusterName,
     namespace: w.namespace,
     labels,
     pod_name: pod.name,
@@ -118,6 +128,7 @@ export class SyntheticGenerator implements FlowGenerator {
   private cacheRevision = -1;
   private readonly strayShare: number;
   private readonly dnsShare: number;
+  private readonly clusterName: string;
 
   constructor(
     private readonly world: SimWorld,
@@ -128,6 +139,7 @@ export class SyntheticGenerator implements FlowGenerator {
     this.seed = hashString(this.seedText);
     this.strayShare = options.strayShare ?? 0.07;
     this.dnsShare = options.dnsShare ?? 0.15;
+    this.clusterName = options.clusterName ?? 'default';
     if (!world.workloads.some(w => w.pods.length)) {
       throw new Error('the cluster model has no workloads to simulate');
     }
@@ -216,9 +228,9 @@ export class SyntheticGenerator implements FlowGenerator {
         ipVersion: 'IPv4',
       },
       l4,
-      source: endpointOfPod(src, srcPod),
+      source: endpointOfPod(src, srcPod, this.clusterName),
       destination: dstPod
-        ? endpointOfPod(dst as SimWorkload, dstPod)
+        ? endpointOfPod(dst as SimWorkload, dstPod, this.clusterName)
         : endpointOfExternal(dst as SimExternal),
       Type: 'L3_L4',
       node_name: srcPod.node,

@@ -133,10 +133,14 @@ function podsOf(
 export async function loadSimWorld(options: {
   clusterDir: string;
   catalogDir?: string;
+  /** The cluster simulated: components that run in it (`cilium.backstage.io/cluster`) get its workloads. */
   cluster?: string;
+  /** The default cluster of components that name none (default: `cluster`). */
+  defaultCluster?: string;
   nodes?: string[];
 }): Promise<SimWorld> {
   const cluster = options.cluster ?? 'dev';
+  const defaultCluster = options.defaultCluster ?? cluster;
   const nodes = options.nodes ?? ['sim-node-1', 'sim-node-2', 'sim-node-3'];
   const engineWorkloads = loadDirectory(options.clusterDir).workloads;
   const serviceAccounts = new Map(
@@ -178,7 +182,7 @@ export async function loadSimWorld(options: {
   const claimed = new Map<string, SimWorkload[]>();
   for (const e of entities) {
     if (e.kind !== 'Component') continue;
-    const id = getWorkloadIdentity(e, { defaultCluster: cluster });
+    const id = getWorkloadIdentity(e, { defaultCluster, cluster });
     if (!id.ok) continue;
     const mine = workloads.filter(
       w =>

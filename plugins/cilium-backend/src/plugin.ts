@@ -161,9 +161,7 @@ export const ciliumPlugin = createBackendPlugin({
             httpAuth,
             auditor,
             clusters,
-            entities: new EntityResolver(catalog, () =>
-              clusters.defaultCluster(),
-            ),
+            entities: new EntityResolver(catalog, clusters),
             access: new EntityAccess(permissions),
             workloads: new WorkloadService(clusters),
             live,

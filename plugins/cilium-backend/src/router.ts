@@ -15,7 +15,7 @@ import { ConnectivityService } from './connectivity/ConnectivityService';
 import { ClusterRegistry } from './services/ClusterRegistry';
 import { EntityAccess } from './services/EntityAccess';
 import { withAuditEvent } from './services/auditing';
-import { EntityResolver } from './services/EntityResolver';
+import { clusterParam, EntityResolver } from './services/EntityResolver';
 import { TrafficHistoryService } from './services/history/TrafficHistoryService';
 import { LiveFlowService } from './services/live/LiveFlowService';
 import {
@@ -74,18 +74,24 @@ export async function createRouter(
   const router = Router();
   router.use(express.json());
 
-  /** Resolves the entity with the caller's credentials and checks cilium.flows.read. */
+  /**
+   * Resolves the entity with the caller's credentials, checks
+   * cilium.flows.read, and reads `?cluster=` (one of the entity's clusters;
+   * its default when absent).
+   */
   async function readableEntity(req: express.Request) {
     const { kind, namespace, name } = req.params;
+    const requested = clusterParam(req.query.cluster);
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
-    const { entityRef } = await entities.fetch(
+    const { entity, entityRef } = await entities.fetch(
       { kind, namespace, name },
       credentials,
     );
     await access.require(ciliumFlowsReadPermission, entityRef, credentials);
-    return entityRef;
+    const { cluster } = entities.clustersOf(entity, entityRef, requested);
+    return { entityRef, cluster };
   }
 
   /** Runs a read inside an `entity-network-read` auditor event (created before validation, so failures are audited too). */
@@ -100,7 +106,14 @@ export async function createRouter(
       {
         eventId: 'entity-network-read',
         request: req,
-        meta: { queryType, entityRef: `${kind}:${namespace}/${name}` },
+        meta: {
+          queryType,
+          entityRef: `${kind}:${namespace}/${name}`,
+          // As asked for (validated inside); absent: the entity's default.
+          ...(typeof req.query.cluster === 'string'
+            ? { cluster: req.query.cluster.slice(0, 63) }
+            : {}),
+        },
       },
       fn,
     );
@@ -129,12 +142,14 @@ export async function createRouter(
   router.get('/entities/:kind/:namespace/:name/workloads', async (req, res) => {
     const body = await auditEntityRead(req, 'workloads', async () => {
       const { kind, namespace, name } = req.params;
+      const requested = clusterParam(req.query.cluster);
       const credentials = await httpAuth.credentials(req, {
         allow: ['user', 'service'],
       });
       const resolved = await entities.resolve(
         { kind, namespace, name },
         credentials,
+        requested,
       );
       const result: EntityWorkloadsResponse = {
         entityRef: resolved.entityRef,
@@ -151,10 +166,11 @@ export async function createRouter(
     async (req, res) => {
       const body = await auditEntityRead(req, 'connectivity', async () => {
         const { kind, namespace, name } = req.params;
+        const requested = clusterParam(req.query.cluster);
         const credentials = await httpAuth.credentials(req, {
           allow: ['user', 'service'],
         });
-        const resolved = await entities.resolve(
+        const resolved = await entities.fetch(
           { kind, namespace, name },
           credentials,
         );
@@ -163,10 +179,11 @@ export async function createRouter(
           resolved.entityRef,
           credentials,
         );
+        // Authorised before the identity is read: the 400 names the clusters.
         return connectivity.connectivity(
           resolved.entity,
           resolved.entityRef,
-          resolved.identity,
+          entities.identityOf(resolved.entity, resolved.entityRef, requested),
         );
       });
       res.json(body);
@@ -187,16 +204,18 @@ export async function createRouter(
 
   router.get('/entities/:kind/:namespace/:name/flows', async (req, res) => {
     const limit = parseLimit(req.query.limit);
-    const body = await auditEntityRead(req, 'flows', async () =>
-      live.flows(await readableEntity(req), limit),
-    );
+    const body = await auditEntityRead(req, 'flows', async () => {
+      const { entityRef, cluster } = await readableEntity(req);
+      return live.flows(entityRef, limit, cluster);
+    });
     res.json(body);
   });
 
   router.get('/entities/:kind/:namespace/:name/traffic', async (req, res) => {
-    const body = await auditEntityRead(req, 'traffic', async () =>
-      live.traffic(await readableEntity(req)),
-    );
+    const body = await auditEntityRead(req, 'traffic', async () => {
+      const { entityRef, cluster } = await readableEntity(req);
+      return live.traffic(entityRef, cluster);
+    });
     res.json(body);
   });
 
@@ -204,8 +223,12 @@ export async function createRouter(
     '/entities/:kind/:namespace/:name/traffic/history',
     async (req, res) => {
       const body = await auditEntityRead(req, 'traffic-history', async () => {
-        const entityRef = await readableEntity(req);
-        return history.entity(entityRef, history.parseEntityQuery(req.query));
+        const { entityRef, cluster } = await readableEntity(req);
+        return history.entity(
+          entityRef,
+          history.parseEntityQuery(req.query),
+          cluster,
+        );
       });
       res.json(body);
     },
@@ -236,8 +259,10 @@ export async function createRouter(
   router.get(
     '/entities/:kind/:namespace/:name/flows/stream',
     async (req, res) => {
-      const entityRef = await auditEntityRead(req, 'flow-stream', () =>
-        readableEntity(req),
+      const { entityRef, cluster } = await auditEntityRead(
+        req,
+        'flow-stream',
+        () => readableEntity(req),
       );
       const credentials = await httpAuth.credentials(req, {
         allow: ['user', 'service'],
@@ -255,8 +280,10 @@ export async function createRouter(
         return;
       }
       const stream = openEventStream(req, res);
-      const subscriber = live.subscribe(entityRef, batch =>
-        stream.write('flows', batch),
+      const subscriber = live.subscribe(
+        entityRef,
+        batch => stream.write('flows', batch),
+        cluster,
       );
       stream.onDrain(() => subscriber.resume());
       // At the token's expiry (or the maximum duration) the stream ends; the
@@ -268,7 +295,7 @@ export async function createRouter(
       end.unref?.();
       stream.onClose(() => {
         clearTimeout(end);
-        live.unsubscribe(entityRef, subscriber);
+        live.unsubscribe(entityRef, subscriber, cluster);
         lease.release();
       });
     },

@@ -47,6 +47,7 @@ export class ConnectivityService {
     const response: EntityConnectivityResponse = {
       entityRef,
       cluster: cluster.name,
+      clusters: identity.clusters,
       workloads: mine.map(w => w.id),
       coverage: [],
       ingress: [],
@@ -89,7 +90,7 @@ export class ConnectivityService {
     response.egress.sort(byPeer);
     response.ingress.sort(byPeer);
 
-    const traffic = this.deps.live.traffic(entityRef);
+    const traffic = this.deps.live.traffic(entityRef, cluster.name);
     response.drift = computeDrift({
       entityRef,
       declared: (entity.relations ?? [])

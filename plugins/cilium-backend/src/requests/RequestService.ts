@@ -109,7 +109,11 @@ export class RequestService {
     const p = await this.prepare(body, caller, 'req-preview');
     return {
       ok: !p.plan.findings.some(f => f.severity === 'error'),
-      policies: p.plan.policies.map(x => ({ path: x.path, yaml: x.yaml })),
+      policies: p.plan.policies.map(x => ({
+        cluster: p.peers.cluster,
+        path: x.path,
+        yaml: x.yaml,
+      })),
       findings: p.plan.findings,
       diff: p.plan.diff,
       replay: p.replay,
@@ -139,6 +143,7 @@ export class RequestService {
       kind: 'grant',
       state: 'submitted',
       cluster: p.peers.cluster,
+      clusters: [p.peers.cluster],
       source: p.peers.source.entityRef,
       target: p.peers.requested,
       ports: body.ports,
@@ -150,7 +155,11 @@ export class RequestService {
       requester: caller.userEntityRef,
       createdAt: at,
       updatedAt: at,
-      policies: p.plan.policies.map(x => ({ path: x.path, yaml: x.yaml })),
+      policies: p.plan.policies.map(x => ({
+        cluster: p.peers.cluster,
+        path: x.path,
+        yaml: x.yaml,
+      })),
       findings: p.plan.findings,
       diff: p.plan.diff,
       replay: p.replay,

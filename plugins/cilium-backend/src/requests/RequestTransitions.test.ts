@@ -15,6 +15,7 @@ function submitted(id: string): StoredRequest {
     kind: 'grant',
     state: 'submitted',
     cluster: 'dev',
+    clusters: ['dev'],
     source: 'component:default/checkout',
     target: { type: 'fqdn', name: 'api.example.com' },
     ports: [{ port: 443, protocol: 'TCP' }],

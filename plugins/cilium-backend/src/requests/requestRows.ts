@@ -2,6 +2,7 @@ import {
   ConnectivityRequest,
   RequestApproval,
   RequestEvent,
+  RequestPolicyFile,
   RequestPublication,
   RequestReplay,
 } from '@cilium-zero-trust/plugin-cilium-common';
@@ -51,6 +52,7 @@ export function toRow(r: StoredRequest) {
     removes: r.removes ?? null,
     state: r.state,
     cluster: r.cluster,
+    clusters: JSON.stringify(r.clusters),
     source_ref: r.source,
     target_ref: r.target.type === 'entity' ? r.target.ref : null,
     target: JSON.stringify(r.target),
@@ -76,12 +78,16 @@ export function fromRow(
   row: RequestRow,
   approvals: RequestApproval[],
 ): ConnectivityRequest {
+  // Rows filed before several clusters name one cluster; so do their files.
+  const clusters = json<string[]>(row.clusters, [row.cluster]);
+  const policies = json<Array<Partial<RequestPolicyFile>>>(row.policies, []);
   return {
     id: row.id,
     kind: row.kind,
     ...(row.removes ? { removes: row.removes } : {}),
     state: row.state,
     cluster: row.cluster,
+    clusters,
     source: row.source_ref,
     target: json(row.target, { type: 'entity', ref: '' }),
     ports: json(row.ports, []),
@@ -91,7 +97,11 @@ export function fromRow(
     requester: row.requester,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    policies: json(row.policies, []),
+    policies: policies.map(f => ({
+      cluster: f.cluster ?? row.cluster,
+      path: f.path ?? '',
+      yaml: f.yaml ?? '',
+    })),
     findings: json(row.findings, []),
     diff: json(row.diff, { added: [], removed: [] }),
     ...(row.replay

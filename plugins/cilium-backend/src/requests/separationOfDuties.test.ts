@@ -57,6 +57,7 @@ const request: ConnectivityRequest = {
   kind: 'grant',
   state: 'submitted',
   cluster: 'dev',
+  clusters: ['dev'],
   source: 'component:default/checkout',
   target: { type: 'entity', ref: 'component:default/payments' },
   ports: [{ port: 8443, protocol: 'TCP' }],

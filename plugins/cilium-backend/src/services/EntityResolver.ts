@@ -3,6 +3,8 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
+  ANNOTATION_CILIUM_CLUSTER,
+  getEntityClusters,
   getWorkloadIdentity,
   WorkloadIdentity,
 } from '@cilium-zero-trust/plugin-cilium-common';
@@ -11,17 +13,46 @@ import {
 export interface ResolvedEntity {
   entity: Entity;
   entityRef: string;
+  /** The identity in the cluster asked for (else the entity's default). */
   identity: WorkloadIdentity;
+}
+
+/** The configured clusters, as the resolver needs them. */
+export interface ConfiguredClusters {
+  /** The first configured cluster: the default of entities that name none. */
+  defaultCluster(): string;
+  /** Every configured cluster. */
+  names(): string[];
+}
+
+/** A cluster name as shown in an error: at most 63 characters, printable. */
+function shown(text: string): string {
+  return JSON.stringify(text.slice(0, 63));
+}
+
+/**
+ * Reads the `?cluster=` query parameter: undefined when absent; a 400 when it
+ * is repeated, nested or empty.
+ */
+export function clusterParam(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') {
+    throw new InputError(
+      'cluster must be one cluster name, e.g. ?cluster=prod (given once)',
+    );
+  }
+  return value;
 }
 
 /**
  * Resolves catalog entities on behalf of the caller (with their credentials,
- * so the catalog's own permissions apply) and reads their workload identity.
+ * so the catalog's own permissions apply) and reads their workload identity
+ * in one of the clusters they run in.
  */
 export class EntityResolver {
   constructor(
     private readonly catalog: CatalogService,
-    private readonly defaultCluster: () => string,
+    private readonly clusters: ConfiguredClusters,
   ) {}
 
   /** The entity, fetched with the caller's credentials; 404 when they cannot see it. */
@@ -41,20 +72,75 @@ export class EntityResolver {
     return { entity, entityRef: stringifyEntityRef(entity) };
   }
 
-  /** The entity and its workload identity; 400 when it has none, saying what to add. */
+  /**
+   * The clusters the entity runs in (its default first) and the one asked
+   * for (`requested`, else the default). A 400 naming the entity's clusters
+   * when it does not run in `requested` or that cluster is not configured.
+   */
+  clustersOf(
+    entity: Entity,
+    entityRef: string,
+    requested?: string,
+  ): { cluster: string; clusters: string[] } {
+    const result = getEntityClusters(entity, {
+      defaultCluster: this.clusters.defaultCluster(),
+    });
+    if (!result.ok) throw new InputError(`${entityRef}: ${result.message}`);
+    const { clusters } = result;
+    const cluster = requested ?? clusters[0];
+    if (!clusters.includes(cluster)) {
+      throw new InputError(
+        `${entityRef} does not run in cluster ${shown(
+          cluster,
+        )}; it runs in ${clusters.join(', ')} (${ANNOTATION_CILIUM_CLUSTER})`,
+      );
+    }
+    const configured = this.clusters.names();
+    if (!configured.includes(cluster)) {
+      throw new InputError(
+        `${entityRef} runs in cluster ${shown(
+          cluster,
+        )}, which is not configured under cilium.clusters (configured: ${
+          configured.join(', ') || 'none'
+        }); the entity runs in ${clusters.join(', ')}`,
+      );
+    }
+    return { cluster, clusters };
+  }
+
+  /**
+   * The entity and its workload identity in cluster `cluster` (else its
+   * default); 400 when it has none, saying what to add, or when it does not
+   * run in that cluster.
+   */
   async resolve(
     ref: { kind: string; namespace: string; name: string },
     credentials: BackstageCredentials,
+    cluster?: string,
   ): Promise<ResolvedEntity> {
     const { entity, entityRef } = await this.fetch(ref, credentials);
+    return {
+      entity,
+      entityRef,
+      identity: this.identityOf(entity, entityRef, cluster),
+    };
+  }
+
+  /** The entity's workload identity in `cluster` (else its default); 400s as {@link EntityResolver.resolve}. */
+  identityOf(
+    entity: Entity,
+    entityRef: string,
+    cluster?: string,
+  ): WorkloadIdentity {
     const result = getWorkloadIdentity(entity, {
-      defaultCluster: this.defaultCluster(),
+      defaultCluster: this.clusters.defaultCluster(),
     });
     if (!result.ok) {
       throw new InputError(
         `${entityRef} has no workload identity: ${result.message}`,
       );
     }
-    return { entity, entityRef, identity: result.identity };
+    const chosen = this.clustersOf(entity, entityRef, cluster).cluster;
+    return { ...result.identity, cluster: chosen };
   }
 }

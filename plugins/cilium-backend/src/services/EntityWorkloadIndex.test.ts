@@ -128,3 +128,39 @@ describe("the Network tab's peer mapping", () => {
     });
   });
 });
+
+describe('EntityWorkloadIndex with several clusters', () => {
+  const inDevAndProd: Entity = {
+    ...kubernetesComponent('orders', 'shop', 'app=orders'),
+  };
+  inDevAndProd.metadata.annotations!['cilium.backstage.io/cluster'] =
+    'dev,prod';
+  const prodOnly = kubernetesComponent('ledger', 'books', 'app=ledger');
+  prodOnly.metadata.annotations!['cilium.backstage.io/cluster'] = 'prod';
+  const multi = new EntityWorkloadIndex(
+    [inDevAndProd, prodOnly, kubernetesComponent('cart', 'shop', 'app=cart')],
+    'dev',
+  );
+
+  it("registers an entity's claim in each cluster it runs in, and only there", () => {
+    const labels = ['k8s:app=orders'];
+    expect(multi.lookupPod('dev', 'shop', labels, 0)).toBe(
+      'component:default/orders',
+    );
+    expect(multi.lookupPod('prod', 'shop', labels, 0)).toBe(
+      'component:default/orders',
+    );
+    // no annotation: the default cluster only
+    expect(multi.lookupPod('prod', 'shop', ['k8s:app=cart'], 0)).toBe(
+      undefined,
+    );
+    expect(multi.lookupPod('dev', 'shop', ['k8s:app=cart'], 0)).toBe(
+      'component:default/cart',
+    );
+    expect(multi.lookupPod('dev', 'books', ['k8s:app=ledger'], 0)).toBe(
+      undefined,
+    );
+    expect(multi.namespaces('prod')).toEqual(['books', 'shop']);
+    expect(multi.namespaces('dev')).toEqual(['shop']);
+  });
+});

@@ -2,6 +2,7 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ANNOTATION_CILIUM_CIDR,
   ANNOTATION_CILIUM_FQDN,
+  getEntityClusters,
   getWorkloadIdentity,
   LabelSelectorRequirement,
   matchesLabelSelector,
@@ -84,9 +85,12 @@ export class EntityWorkloadIndex {
   constructor(entities: Entity[], defaultCluster: string) {
     for (const entity of entities) {
       const entityRef = stringifyEntityRef(entity);
-      const result = getWorkloadIdentity(entity, { defaultCluster });
-      if (result.ok) {
-        const key = `${result.identity.cluster}/${result.identity.namespace}`;
+      // One claim in each cluster the entity runs in.
+      const clusters = getEntityClusters(entity, { defaultCluster });
+      for (const cluster of clusters.ok ? clusters.clusters : []) {
+        const result = getWorkloadIdentity(entity, { defaultCluster, cluster });
+        if (!result.ok) continue;
+        const key = `${cluster}/${result.identity.namespace}`;
         const list = this.byClusterNamespace.get(key) ?? [];
         list.push({ entityRef, requirements: result.identity.requirements });
         this.byClusterNamespace.set(key, list);

@@ -223,6 +223,7 @@ export class RequestTracker {
       removes: grant.id,
       state: 'approved',
       cluster: grant.cluster,
+      clusters: grant.clusters,
       source: grant.source,
       target: grant.target,
       ports: grant.ports,

@@ -36,6 +36,7 @@ function stored(
     kind: 'grant',
     state,
     cluster: 'dev',
+    clusters: ['dev'],
     source: 'component:default/checkout',
     target: { type: 'entity', ref: 'component:default/payments' },
     ports: [{ port: 8443, protocol: 'TCP' }],

@@ -70,6 +70,7 @@ function approvedGrant(id: string): StoredRequest {
     kind: 'grant',
     state: 'approved',
     cluster: 'dev',
+    clusters: ['dev'],
     source: 'component:default/checkout',
     target: { type: 'entity', ref: 'component:default/payments' },
     ports: [{ port: 8443, protocol: 'TCP' }],

@@ -44,6 +44,7 @@ function grant(
     kind: 'grant',
     state,
     cluster: 'dev',
+    clusters: ['dev'],
     source: 'component:default/checkout',
     target: { type: 'entity', ref: 'component:default/payments' },
     ports: [{ port: 8443, protocol: 'TCP' }],
@@ -54,6 +55,7 @@ function grant(
     updatedAt: '2030-01-01T00:00:00.000Z',
     policies: [
       {
+        cluster: 'dev',
         path: `policies/checkout/allow-egress-from-checkout-to-payments-${id}.yaml`,
         yaml: yaml(id),
       },

@@ -63,6 +63,12 @@ interface EntityCounters {
   peersBusyMinute: number;
 }
 
+/** One entity's history in one cluster, as the route answers it without the names. */
+export type EntityTrafficHistorySeries = Omit<
+  EntityTrafficHistoryResponse,
+  'entityRef' | 'cluster'
+>;
+
 /** What a reader asks for. */
 export interface TrafficHistoryQuery {
   /** Minutes to return, newest last (1–60). */
@@ -120,13 +126,14 @@ export class EntityTrafficHistory {
   }
 
   /**
-   * Counts one flow of `entityRef` with `peerId` on counter `which`
+   * Counts one flow of the entity counted under `key` (the live service
+   * keys each entity per cluster) with `peerId` on counter `which`
    * (`FORWARDED` or `DROPPED`) in the minute of `timeMs` (the flow's own
    * time; a time in the future or missing counts now). `peerType` is kept
    * from the peer's first flow.
    */
   count(
-    entityRef: string,
+    key: string,
     peerId: string,
     peerType: PeerType,
     which: number,
@@ -139,7 +146,7 @@ export class EntityTrafficHistory {
     if (minute <= nowMinute - HISTORY_MINUTES) return;
 
     const entities = this.entities;
-    let entity = entities.get(entityRef);
+    let entity = entities.get(key);
     if (!entity) {
       if (entities.size >= this.limits.maxEntities) this.evictOldestEntity();
       entity = {
@@ -150,10 +157,10 @@ export class EntityTrafficHistory {
         peersEvicted: 0,
         peersBusyMinute: -1,
       };
-      entities.set(entityRef, entity);
+      entities.set(key, entity);
     } else if (entity.touched !== nowMinute) {
-      entities.delete(entityRef);
-      entities.set(entityRef, entity);
+      entities.delete(key);
+      entities.set(key, entity);
       entity.touched = nowMinute;
     }
     entity.total.add(minute, which);
@@ -195,13 +202,16 @@ export class EntityTrafficHistory {
     this.entitiesEvicted++;
   }
 
-  /** The entity's last `query.minutes` minutes up to the minute of `nowMs`, oldest first. */
+  /**
+   * The last `query.minutes` minutes of the series counted under `key` up to
+   * the minute of `nowMs`, oldest first.
+   */
   read(
-    entityRef: string,
+    key: string,
     nowMs: number,
     query: TrafficHistoryQuery,
-  ): EntityTrafficHistoryResponse {
-    const entity = this.entities.get(entityRef);
+  ): EntityTrafficHistorySeries {
+    const entity = this.entities.get(key);
     const nowMinute = Math.floor(nowMs / MINUTE_MS);
     const buckets: EntityTrafficHistoryBucket[] = [];
     const peers = entity ? [...entity.peers] : [];
@@ -242,7 +252,6 @@ export class EntityTrafficHistory {
       });
     }
     return {
-      entityRef,
       bucketSeconds: MINUTE_MS / 1000,
       buckets,
       since: entity ? new Date(entity.sinceMs).toISOString() : undefined,

@@ -88,11 +88,13 @@ export class TrafficHistoryService {
     return { minutes, cluster };
   }
 
+  /** The entity's history in `cluster` (else the default cluster). */
   entity(
     entityRef: string,
     query: TrafficHistoryQuery,
+    cluster?: string,
   ): EntityTrafficHistoryResponse {
-    return this.deps.live.trafficHistory(entityRef, query);
+    return this.deps.live.trafficHistory(entityRef, query, cluster);
   }
 
   /** Every cluster's (or one cluster's) flows per minute and coverage samples. */

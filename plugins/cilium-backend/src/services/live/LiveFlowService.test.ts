@@ -107,6 +107,7 @@ describe('LiveFlowService buffers', () => {
     );
     expect(live.flows('component:default/unknown')).toEqual({
       entityRef: 'component:default/unknown',
+      cluster: 'dev',
       flows: [],
       evicted: 0,
     });

@@ -47,7 +47,7 @@ export interface LiveCluster {
 
 /** Tunables of the live-flow service (config `cilium.live`). */
 export interface LiveFlowOptions {
-  /** Flows kept per entity. */
+  /** Flows kept per entity (in each cluster it runs in). */
   flowsPerEntity: number;
   /**
    * Bytes of flow data kept per entity (one arena each, resident as it
@@ -81,7 +81,10 @@ export const DEFAULT_LIVE_FLOW_OPTIONS: LiveFlowOptions = {
   historyPeersPerEntity: DEFAULT_TRAFFIC_HISTORY_LIMITS.peersPerEntity,
 };
 
+/** One entity's live state in one cluster. */
 interface EntityState {
+  /** The entity's key in the traffic history: its cluster and ref. */
+  historyKey: string;
   flows: FlowRing;
   edges: EdgeTable;
   subscribers: Set<FlowSubscriber>;
@@ -171,12 +174,14 @@ function policyNames(
 /**
  * Holds one Hubble Relay follow stream per cluster, maps each flow's ends to
  * catalog entities and fans out in process: a bounded ring of flows and an
- * aggregated traffic table per entity, and batched, bounded subscriptions for
- * the browser.
+ * aggregated traffic table per entity and cluster (a service running in dev
+ * and prod has one of each per cluster, each bounded on its own), and
+ * batched, bounded subscriptions for the browser.
  */
 export class LiveFlowService {
   private index: EntityWorkloadIndex;
-  private readonly entities = new Map<string, EntityState>();
+  /** Per cluster, per entity: a service in dev and prod has two of everything. */
+  private readonly entities = new Map<string, Map<string, EntityState>>();
   private readonly clusters = new Map<string, ClusterState>();
   private readonly options: LiveFlowOptions;
   private stopped = false;
@@ -330,10 +335,34 @@ export class LiveFlowService {
     );
   }
 
-  private entityState(entityRef: string): EntityState {
-    let state = this.entities.get(entityRef);
+  /** The entities seen in a cluster (created on first use). */
+  private entitiesIn(cluster: string): Map<string, EntityState> {
+    let entities = this.entities.get(cluster);
+    if (!entities) {
+      entities = new Map();
+      this.entities.set(cluster, entities);
+    }
+    return entities;
+  }
+
+  private existing(
+    entityRef: string,
+    cluster: string | undefined,
+  ): EntityState | undefined {
+    return this.entities
+      .get(cluster ?? this.deps.defaultCluster)
+      ?.get(entityRef);
+  }
+
+  private entityState(
+    entities: Map<string, EntityState>,
+    cluster: string,
+    entityRef: string,
+  ): EntityState {
+    let state = entities.get(entityRef);
     if (!state) {
       state = {
+        historyKey: `${cluster} ${entityRef}`,
         flows: new FlowRing(
           this.options.flowsPerEntity,
           this.options.bytesPerEntity,
@@ -341,7 +370,7 @@ export class LiveFlowService {
         edges: new EdgeTable(this.options.edgesPerEntity),
         subscribers: new Set(),
       };
-      this.entities.set(entityRef, state);
+      entities.set(entityRef, state);
     }
     return state;
   }
@@ -401,13 +430,31 @@ export class LiveFlowService {
       destination: dst,
     };
     const reply = flow.isReply === true;
-    if (src) this.record(src, flow, meta, 'egress', reply, counter, now);
+    const entities = this.entitiesIn(clusterName);
+    if (src)
+      this.record(
+        this.entityState(entities, clusterName, src),
+        flow,
+        meta,
+        'egress',
+        reply,
+        counter,
+        now,
+      );
     if (dst && dst !== src)
-      this.record(dst, flow, meta, 'ingress', reply, counter, now);
+      this.record(
+        this.entityState(entities, clusterName, dst),
+        flow,
+        meta,
+        'ingress',
+        reply,
+        counter,
+        now,
+      );
   }
 
   private record(
-    entityRef: string,
+    state: EntityState,
     flow: LeanFlow,
     meta: FlowMeta,
     direction: 'ingress' | 'egress',
@@ -415,7 +462,6 @@ export class LiveFlowService {
     counter: number,
     now: number,
   ): void {
-    const state = this.entityState(entityRef);
     state.flows.push(flow.raw, meta);
     // The table counts requests, each at the observation point of its side:
     // a pod-to-pod flow is seen leaving the source and entering the
@@ -436,7 +482,7 @@ export class LiveFlowService {
             )
           : historyPeerOf(this.peerScratch, flow.source, [], meta.source);
       this.history.count(
-        entityRef,
+        state.historyKey,
         peer.id,
         peer.type,
         counter,
@@ -476,12 +522,20 @@ export class LiveFlowService {
     }
   }
 
-  /** The entity's recent flows, oldest first, at most `limit`. */
-  flows(entityRef: string, limit?: number): EntityFlowsResponse {
-    const state = this.entities.get(entityRef);
-    if (!state) return { entityRef, flows: [], evicted: 0 };
+  /**
+   * The entity's recent flows in `cluster` (default: the default cluster),
+   * oldest first, at most `limit`.
+   */
+  flows(
+    entityRef: string,
+    limit?: number,
+    cluster: string = this.deps.defaultCluster,
+  ): EntityFlowsResponse {
+    const state = this.existing(entityRef, cluster);
+    if (!state) return { entityRef, cluster, flows: [], evicted: 0 };
     return {
       entityRef,
+      cluster,
       flows: state.flows.entries(limit).map(e => toRecord(e.raw, e)),
       evicted: state.flows.evicted,
     };
@@ -492,20 +546,24 @@ export class LiveFlowService {
    * replaying them against changed policies. Decoded again from the kept
    * bytes; each flow's `raw` is its own copy.
    */
-  recentFlows(entityRef: string): LeanFlow[] {
-    const entries = this.entities.get(entityRef)?.flows.entries() ?? [];
+  recentFlows(entityRef: string, cluster?: string): LeanFlow[] {
+    const entries = this.existing(entityRef, cluster)?.flows.entries() ?? [];
     return entries.map((e: FlowRingEntry) =>
       decodeFlowLean(Buffer.from(e.raw)),
     );
   }
 
-  /** The entity's aggregated traffic. */
-  traffic(entityRef: string): EntityTrafficResponse {
-    const state = this.entities.get(entityRef);
-    if (!state) return { entityRef, edges: [] };
+  /** The entity's aggregated traffic in `cluster` (default: the default cluster). */
+  traffic(
+    entityRef: string,
+    cluster: string = this.deps.defaultCluster,
+  ): EntityTrafficResponse {
+    const state = this.existing(entityRef, cluster);
+    if (!state) return { entityRef, cluster, edges: [] };
     const oldest = state.flows.oldestTimeMs();
     return {
       entityRef,
+      cluster,
       edges: state.edges.snapshot(),
       since: oldest !== undefined ? new Date(oldest).toISOString() : undefined,
     };
@@ -513,13 +571,19 @@ export class LiveFlowService {
 
   /**
    * The entity's forwarded and dropped flows per minute over the last
-   * `query.minutes` minutes, with the peers of each minute.
+   * `query.minutes` minutes in `cluster` (default: the default cluster),
+   * with the peers of each minute.
    */
   trafficHistory(
     entityRef: string,
     query: TrafficHistoryQuery,
+    cluster: string = this.deps.defaultCluster,
   ): EntityTrafficHistoryResponse {
-    return this.history.read(entityRef, this.now(), query);
+    return {
+      entityRef,
+      cluster,
+      ...this.history.read(`${cluster} ${entityRef}`, this.now(), query),
+    };
   }
 
   /** The most peers the history keeps per entity (`cilium.live.history.peersPerEntity`). */
@@ -563,20 +627,29 @@ export class LiveFlowService {
   subscribe(
     entityRef: string,
     send: (batch: FlowStreamBatch) => boolean | void,
+    cluster: string = this.deps.defaultCluster,
   ): FlowSubscriber {
     const subscriber = new FlowSubscriber(send, {
       maxQueued: this.options.maxQueuedPerSubscriber,
       flushIntervalMs: this.options.flushIntervalMs,
       onDrop: this.onSubscriberDrop,
     });
-    this.entityState(entityRef).subscribers.add(subscriber);
+    this.entityState(
+      this.entitiesIn(cluster),
+      cluster,
+      entityRef,
+    ).subscribers.add(subscriber);
     this.subscriberCount++;
     return subscriber;
   }
 
-  unsubscribe(entityRef: string, subscriber: FlowSubscriber): void {
+  unsubscribe(
+    entityRef: string,
+    subscriber: FlowSubscriber,
+    cluster?: string,
+  ): void {
     subscriber.close();
-    if (this.entities.get(entityRef)?.subscribers.delete(subscriber))
+    if (this.existing(entityRef, cluster)?.subscribers.delete(subscriber))
       this.subscriberCount--;
   }
 
@@ -687,9 +760,11 @@ export class LiveFlowService {
       state.stream = undefined;
       state.client = undefined;
     }
-    for (const e of this.entities.values()) {
-      e.subscribers.forEach(s => s.close());
-      e.subscribers.clear();
+    for (const entities of this.entities.values()) {
+      for (const e of entities.values()) {
+        e.subscribers.forEach(s => s.close());
+        e.subscribers.clear();
+      }
     }
     this.subscriberCount = 0;
   }
