@@ -573,4 +573,120 @@ describe('CiliumPage', () => {
     ).toBeInTheDocument();
     expect(catalogEntities.length).toBe(4);
   });
+
+  it('covers every cluster in the overview: coverage and drops per cluster of entities running in several', async () => {
+    const connectivity = (
+      name: string,
+      cluster: string,
+    ): EntityConnectivityResponse => ({
+      entityRef: `component:default/${name}`,
+      cluster,
+      clusters: name === 'checkout' ? ['dev', 'prod'] : ['dev'],
+      workloads: [`checkout/${name}[Deployment]`],
+      coverage: [
+        {
+          workload: `checkout/${name}[Deployment]`,
+          ingress: { isolated: true, isolatedBy: ['x'] },
+          // Open egress: cart in dev, checkout in prod.
+          egress: {
+            isolated: cluster === 'prod' ? false : name !== 'cart',
+            isolatedBy: [],
+          },
+        },
+      ],
+      ingress: [],
+      egress: [],
+      drift: [],
+      policiesLoadedAt: '',
+      diagnostics: [],
+    });
+    const asked: string[] = [];
+    server.use(
+      http.get(
+        `${base}/entities/component/default/:name/connectivity`,
+        ({ params, request }) => {
+          const cluster =
+            new URL(request.url).searchParams.get('cluster') ?? 'dev';
+          asked.push(`${params.name} ${cluster}`);
+          return HttpResponse.json(connectivity(String(params.name), cluster));
+        },
+      ),
+      http.get(
+        `${base}/entities/component/default/:name/traffic`,
+        ({ params, request }) => {
+          const cluster =
+            new URL(request.url).searchParams.get('cluster') ?? 'dev';
+          return HttpResponse.json({
+            entityRef: '',
+            cluster,
+            edges:
+              params.name === 'checkout'
+                ? [
+                    {
+                      direction: 'egress',
+                      peer: {
+                        type: 'entity',
+                        id: 'component:default/orders',
+                      },
+                      protocol: 'TCP',
+                      port: 8080,
+                      verdicts: { DROPPED: cluster === 'prod' ? 7 : 42 },
+                      firstSeen: '',
+                      lastSeen: '',
+                      policies: [],
+                      dropReasons: ['POLICY_DENIED'],
+                      l7: [],
+                    },
+                  ]
+                : [],
+          });
+        },
+      ),
+      http.get(`${base}/requests`, () => HttpResponse.json({ items: [] })),
+      http.get(`${base}/traffic/history`, () =>
+        HttpResponse.json({
+          bucketSeconds: 60,
+          clusters: ['dev', 'prod'].map(cluster => ({
+            cluster,
+            since: '2026-11-26T10:00:00.000Z',
+            buckets: [
+              {
+                start: '2026-11-26T10:00:00.000Z',
+                forwarded: 10,
+                dropped: cluster === 'prod' ? 5 : 2,
+              },
+            ],
+          })),
+        }),
+      ),
+    );
+    await render(
+      'user:default/priya.raman',
+      ['group:default/platform-team'],
+      '/?tab=overview',
+    );
+    expect(
+      await screen.findByRole('figure', {
+        name: /^Cluster prod: dropped flows/,
+      }),
+    ).toHaveAccessibleDescription(/5 dropped of 15 flows/);
+    // All: dev's checkout, payments, cart and prod's checkout.
+    expect(
+      await screen.findByText(/\(2 of 4 workloads under default deny\)/),
+    ).toBeInTheDocument();
+    expect(asked).toContain('checkout prod');
+    expect(asked).not.toContain('cart prod');
+    const prod = screen.getByTestId('coverage-prod');
+    expect(
+      within(prod).getByText(/\(0 of 1 workloads under default deny\)/),
+    ).toBeInTheDocument();
+    const dev = screen.getByTestId('coverage-dev');
+    expect(
+      within(dev).getByText(/\(2 of 3 workloads under default deny\)/),
+    ).toBeInTheDocument();
+    const drops = screen.getByRole('table', { name: 'Top drop sources' });
+    const rows = within(drops).getAllByRole('row');
+    expect(rows[1]).toHaveTextContent(/checkout.*dev.*42/i);
+    expect(rows[2]).toHaveTextContent(/checkout.*prod.*7/i);
+  });
 });

@@ -30,15 +30,26 @@ import {
 import { CiliumApi, ciliumApiRef } from '../../api';
 import { RefOrText, RequestStateChip } from '../Requests/parts';
 
+/** Default-deny coverage of one cluster's workloads. */
+export interface ClusterCoverage {
+  cluster: string;
+  workloads: number;
+  ingressIsolated: number;
+  egressIsolated: number;
+}
+
 /** What the overview shows. */
 export interface ClusterOverviewData {
   entities: number;
+  /** Entities (and `entity in cluster`) that did not answer. */
   failed: string[];
   workloads: number;
   ingressIsolated: number;
   egressIsolated: number;
-  /** Dropped flows in the live window per source (entity ref or peer id), most first. */
-  dropSources: Array<{ source: string; drops: number }>;
+  /** The same per cluster, in the order first seen (each entity's default first). */
+  clusters: ClusterCoverage[];
+  /** Dropped flows in the live window per source (entity ref or peer id) and cluster, most first. */
+  dropSources: Array<{ source: string; cluster: string; drops: number }>;
   requestsByState: Array<{ state: ConnectivityRequestState; count: number }>;
 }
 
@@ -63,8 +74,8 @@ async function mapLimit<T, R>(
 
 /**
  * Gathers the overview from the per-entity routes: coverage of every
- * annotated component's workloads, drops in their live traffic, and request
- * counts.
+ * annotated component's workloads in each cluster it runs in, drops in their
+ * live traffic per cluster, and request counts.
  */
 export async function loadClusterOverview(
   api: CiliumApi,
@@ -72,34 +83,66 @@ export async function loadClusterOverview(
 ): Promise<ClusterOverviewData> {
   const annotated = entities.filter(isCiliumAnnotated);
   const refs = new Set(annotated.map(e => stringifyEntityRef(e)));
-  const coverage = new Map<string, { ingress: boolean; egress: boolean }>();
-  const drops = new Map<string, number>();
+  const coverage = new Map<
+    string,
+    { cluster: string; ingress: boolean; egress: boolean }
+  >();
+  const drops = new Map<
+    string,
+    { source: string; cluster: string; drops: number }
+  >();
   const failed: string[] = [];
+  const seenClusters: string[] = [];
+  const add = async (
+    ref: string,
+    compound: ReturnType<typeof getCompoundEntityRef>,
+    cluster?: string,
+  ) => {
+    const [connectivity, traffic] = await Promise.all([
+      api.getEntityConnectivity(compound, { cluster }),
+      api.getEntityTraffic(compound, { cluster }).catch(() => undefined),
+    ]);
+    const at = connectivity.cluster;
+    if (!seenClusters.includes(at)) seenClusters.push(at);
+    for (const c of connectivity.coverage) {
+      coverage.set(`${at}/${c.workload}`, {
+        cluster: at,
+        ingress: c.ingress.isolated,
+        egress: c.egress.isolated,
+      });
+    }
+    for (const edge of traffic?.edges ?? []) {
+      const dropped = edge.verdicts.DROPPED ?? 0;
+      if (!dropped) continue;
+      // Count each drop once: from the source's egress, or from the ingress side when the source is not annotated.
+      let source: string | undefined;
+      if (edge.direction === 'egress') source = ref;
+      else if (!refs.has(edge.peer.id)) source = edge.peer.id;
+      if (!source) continue;
+      const key = `${at} ${source}`;
+      const entry = drops.get(key) ?? { source, cluster: at, drops: 0 };
+      entry.drops += dropped;
+      drops.set(key, entry);
+    }
+    return connectivity.clusters ?? [at];
+  };
   await mapLimit(annotated, 4, async entity => {
     const ref = stringifyEntityRef(entity);
     const compound = getCompoundEntityRef(entity);
+    let clusters: string[];
     try {
-      const [connectivity, traffic] = await Promise.all([
-        api.getEntityConnectivity(compound),
-        api.getEntityTraffic(compound).catch(() => undefined),
-      ]);
-      for (const c of connectivity.coverage) {
-        coverage.set(`${connectivity.cluster}/${c.workload}`, {
-          ingress: c.ingress.isolated,
-          egress: c.egress.isolated,
-        });
-      }
-      for (const edge of traffic?.edges ?? []) {
-        const dropped = edge.verdicts.DROPPED ?? 0;
-        if (!dropped) continue;
-        // Count each drop once: from the source's egress, or from the ingress side when the source is not annotated.
-        let source: string | undefined;
-        if (edge.direction === 'egress') source = ref;
-        else if (!refs.has(edge.peer.id)) source = edge.peer.id;
-        if (source) drops.set(source, (drops.get(source) ?? 0) + dropped);
-      }
+      // The default cluster's answer names the entity's other clusters.
+      clusters = await add(ref, compound);
     } catch {
       failed.push(ref);
+      return;
+    }
+    for (const cluster of clusters.slice(1)) {
+      try {
+        await add(ref, compound, cluster);
+      } catch {
+        failed.push(`${ref} in ${cluster}`);
+      }
     }
   });
   const requests = await api.listRequests().catch(() => ({ items: [] }));
@@ -113,8 +156,16 @@ export async function loadClusterOverview(
     workloads: values.length,
     ingressIsolated: values.filter(v => v.ingress).length,
     egressIsolated: values.filter(v => v.egress).length,
-    dropSources: [...drops.entries()]
-      .map(([source, n]) => ({ source, drops: n }))
+    clusters: seenClusters.map(cluster => {
+      const of = values.filter(v => v.cluster === cluster);
+      return {
+        cluster,
+        workloads: of.length,
+        ingressIsolated: of.filter(v => v.ingress).length,
+        egressIsolated: of.filter(v => v.egress).length,
+      };
+    }),
+    dropSources: [...drops.values()]
       .sort((a, b) => b.drops - a.drops)
       .slice(0, 10),
     requestsByState: [...byState.entries()].map(([state, count]) => ({
@@ -126,17 +177,14 @@ export async function loadClusterOverview(
 
 const Share = (props: { label: string; part: number; whole: number }) => {
   const pct = props.whole ? Math.round((100 * props.part) / props.whole) : 0;
+  const id = `share-${props.label.replace(/[^A-Za-z0-9-]/g, '-')}`;
   return (
     <Box mb={2}>
-      <Typography variant="body1" id={`share-${props.label}`}>
+      <Typography variant="body1" id={id}>
         {props.label}: <strong>{pct}%</strong> ({props.part} of {props.whole}{' '}
         workloads under default deny)
       </Typography>
-      <LinearProgress
-        variant="determinate"
-        value={pct}
-        aria-labelledby={`share-${props.label}`}
-      />
+      <LinearProgress variant="determinate" value={pct} aria-labelledby={id} />
     </Box>
   );
 };
@@ -155,14 +203,34 @@ export const ClusterOverview = () => {
   if (data.loading && !data.value) return <Progress />;
   if (data.error) return <ResponseErrorPanel error={data.error} />;
   const d = data.value!;
+  const several = d.clusters.length > 1;
   return (
     <Grid container spacing={3}>
       <Grid item xs={12} md={4}>
         <InfoCard title="Default deny">
           <Share label="Ingress" part={d.ingressIsolated} whole={d.workloads} />
           <Share label="Egress" part={d.egressIsolated} whole={d.workloads} />
+          {several &&
+            d.clusters.map(c => (
+              <Box key={c.cluster} data-testid={`coverage-${c.cluster}`}>
+                <Typography variant="subtitle2" component="h3">
+                  Cluster {c.cluster}
+                </Typography>
+                <Share
+                  label={`${c.cluster} ingress`}
+                  part={c.ingressIsolated}
+                  whole={c.workloads}
+                />
+                <Share
+                  label={`${c.cluster} egress`}
+                  part={c.egressIsolated}
+                  whole={c.workloads}
+                />
+              </Box>
+            ))}
           <Typography variant="body2" color="textSecondary">
-            Workloads of {d.entities} annotated components.
+            Workloads of {d.entities} annotated components
+            {several ? ` in ${d.clusters.length} clusters` : ''}.
             {d.failed.length
               ? ` Not counted (no answer): ${d.failed.join(', ')}.`
               : ''}
@@ -180,15 +248,17 @@ export const ClusterOverview = () => {
               <TableHead>
                 <TableRow>
                   <TableCell>Source</TableCell>
+                  {several && <TableCell>Cluster</TableCell>}
                   <TableCell align="right">Dropped flows</TableCell>
                 </TableRow>
               </TableHead>
               <TableBody>
                 {d.dropSources.map(s => (
-                  <TableRow key={s.source}>
+                  <TableRow key={`${s.cluster} ${s.source}`}>
                     <TableCell>
                       <RefOrText value={s.source} />
                     </TableCell>
+                    {several && <TableCell>{s.cluster}</TableCell>}
                     <TableCell align="right">{s.drops}</TableCell>
                   </TableRow>
                 ))}

@@ -1,0 +1,74 @@
+import { expect, test } from '@playwright/test';
+import path from 'path';
+import { signInAs } from './signIn';
+
+const artifacts = path.resolve(__dirname, '../artifacts');
+
+// checkout runs in dev (its default) and prod (cilium.backstage.io/cluster:
+// dev,prod). dev's policies let it call cart, inventory and orders; prod's
+// (examples/gitops/clusters/prod/policies) only cart, so the prod stand-in's
+// checkout → orders flows are dropped there.
+test('a service in dev and prod: switching cluster shows the cluster’s policies and live flows, and the URL keeps it', async ({
+  page,
+}) => {
+  await signInAs(page, 'Aisha Bello');
+  await page.goto('/catalog/default/component/checkout/network');
+
+  const cluster = page.getByLabel('Cluster', { exact: true });
+  await expect(cluster).toHaveValue('dev');
+  const outgoing = page.getByTestId('allowed-egress');
+  await expect(
+    outgoing.locator('tr', { hasText: 'Orders' }).first(),
+  ).toBeVisible();
+  await expect(
+    outgoing.locator('tr', { hasText: 'Cart' }).first(),
+  ).toBeVisible();
+
+  await cluster.selectOption('prod');
+  await expect(page).toHaveURL(/[?&]cluster=prod\b/);
+  await expect(page.getByText('Cluster prod', { exact: true })).toBeVisible();
+  // prod's policies: cart still, orders not (shown in dev, not in prod).
+  await expect(
+    outgoing.locator('tr', { hasText: 'Cart' }).first(),
+  ).toBeVisible();
+  await expect(outgoing.locator('tr', { hasText: 'Orders' })).toHaveCount(0);
+  await page.screenshot({
+    path: path.join(artifacts, 'network-tab-cluster-prod.png'),
+    fullPage: true,
+  });
+
+  // prod's live flows: checkout → orders is dropped there.
+  await page.getByRole('tab', { name: 'Live traffic' }).click();
+  await expect(page.getByText('Live traffic in prod')).toBeVisible();
+  await expect(page.getByTestId('flow-row').first()).toBeVisible({
+    timeout: 60_000,
+  });
+  await page.getByLabel('Filter by peer').fill('orders');
+  const droppedToOrders = page
+    .getByTestId('flow-row')
+    .filter({ hasText: 'DROPPED' })
+    .first();
+  await expect(droppedToOrders).toBeVisible({ timeout: 60_000 });
+  await expect(droppedToOrders).toContainText('POLICY_DENIED');
+
+  // A link (here: a reload) opens the same cluster.
+  await page.reload();
+  await expect(page.getByLabel('Cluster', { exact: true })).toHaveValue('prod');
+  await expect(page.getByText('Cluster prod', { exact: true })).toBeVisible();
+
+  // Back to dev: orders is allowed again, and its flows are forwarded.
+  await page.getByLabel('Cluster', { exact: true }).selectOption('dev');
+  await expect(page).toHaveURL(/[?&]cluster=dev\b/);
+  await expect(
+    page
+      .getByTestId('allowed-egress')
+      .locator('tr', { hasText: 'Orders' })
+      .first(),
+  ).toBeVisible();
+  await page.getByRole('tab', { name: 'Live traffic' }).click();
+  await expect(page.getByText('Live traffic in dev')).toBeVisible();
+  await page.getByLabel('Filter by peer').fill('orders');
+  await expect(
+    page.getByTestId('flow-row').filter({ hasText: 'FORWARDED' }).first(),
+  ).toBeVisible({ timeout: 60_000 });
+});
