@@ -5,6 +5,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Box, Typography } from '@material-ui/core';
 import {
+  getEntityClusters,
   isCiliumAnnotated,
   TrafficEdge,
 } from '@cilium-zero-trust/plugin-cilium-common';
@@ -83,5 +84,22 @@ export const CiliumCard = (props: { networkTabPath?: string }) => {
       </Box>
     );
   }
-  return <InfoCard title="Network (Cilium)">{body}</InfoCard>;
+  // An entity in several clusters: the card shows its default cluster's traffic.
+  const clusters = getEntityClusters(entity, { defaultCluster: '' });
+  const others =
+    clusters.ok && value?.cluster
+      ? clusters.clusters.filter(c => c && c !== value.cluster)
+      : [];
+  return (
+    <InfoCard
+      title="Network (Cilium)"
+      subheader={
+        others.length
+          ? `Cluster ${value!.cluster} (also runs in ${others.join(', ')})`
+          : undefined
+      }
+    >
+      {body}
+    </InfoCard>
+  );
 };

@@ -300,6 +300,7 @@ describe('NetworkTab with several clusters', () => {
     expect(calls).toContain('/traffic/history prod');
     fireEvent.click(screen.getByRole('tab', { name: 'Workloads' }));
     expect(await screen.findByText('checkout-prod')).toBeInTheDocument();
+    expect(screen.getByText('dev, prod')).toBeInTheDocument();
     expect(calls).toContain('/workloads prod');
 
     // Back to dev: the live table starts afresh with dev's flows.

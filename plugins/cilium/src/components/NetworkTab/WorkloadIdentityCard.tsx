@@ -12,6 +12,9 @@ export const WorkloadIdentityCard = (props: { identity: WorkloadIdentity }) => {
       <StructuredMetadataTable
         metadata={{
           cluster: identity.cluster,
+          ...(identity.clusters?.length > 1
+            ? { 'runs in': identity.clusters.join(', ') }
+            : {}),
           namespace: identity.namespace,
           selector: identity.selector,
           'selected by':
