@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import path from 'path';
 import { signInAs } from './signIn';
@@ -38,6 +39,16 @@ test('a service in dev and prod: switching cluster shows the cluster’s policie
   });
 
   // prod's live flows: checkout → orders is dropped there.
+  // The selector passes axe (a labelled control, no serious violation).
+  const axe = await new AxeBuilder({ page })
+    .include('#cilium-cluster-select')
+    .analyze();
+  expect(
+    axe.violations
+      .filter(v => v.impact === 'serious' || v.impact === 'critical')
+      .map(v => `${v.id}: ${v.help}`),
+  ).toEqual([]);
+
   await page.getByRole('tab', { name: 'Live traffic' }).click();
   await expect(page.getByText('Live traffic in prod')).toBeVisible();
   await expect(page.getByTestId('flow-row').first()).toBeVisible({
@@ -71,4 +82,27 @@ test('a service in dev and prod: switching cluster shows the cluster’s policie
   await expect(
     page.getByTestId('flow-row').filter({ hasText: 'FORWARDED' }).first(),
   ).toBeVisible({ timeout: 60_000 });
+});
+
+test('the platform page covers both clusters', async ({ page }) => {
+  await signInAs(page, 'Aisha Bello');
+  await page.goto('/cilium?tab=overview');
+  // Drops and default deny over time: one card per configured cluster.
+  for (const cluster of ['dev', 'prod']) {
+    await expect(
+      page
+        .getByTestId(`cluster-traffic-${cluster}`)
+        .getByText(/Last 60 minutes: [\d,]+ dropped of [\d,]+ flows\./),
+    ).toBeVisible({ timeout: 60_000 });
+  }
+  // The overview counts checkout, cart and cart-redis in prod as well.
+  await expect(
+    page.getByText(/Workloads of \d+ annotated components in 2 clusters\./),
+  ).toBeVisible({ timeout: 60_000 });
+  await expect(
+    page
+      .getByTestId('coverage-prod')
+      .getByText(/\(\d+ of [1-9]\d* workloads under default deny\)/)
+      .first(),
+  ).toBeVisible();
 });
