@@ -186,6 +186,11 @@ describe('NetworkTab requests', () => {
       target: { type: 'entity', ref: 'component:default/payments' },
       ports: [{ port: 8443, protocol: 'TCP' }],
     });
+    // One cluster: the body names none (the source's default), as before.
+    expect(previews[0]).not.toHaveProperty('clusters');
+    expect(
+      within(dialog).queryByRole('group', { name: 'Clusters' }),
+    ).not.toBeInTheDocument();
   });
 
   it("files requests from the cluster shown: the dialog and a live row are for it, and the table shows each request's clusters", async () => {

@@ -301,6 +301,14 @@ describe('RequestDialog', () => {
     await waitFor(() => expect(previews).toHaveLength(1));
     expect(previews[0].clusters).toEqual(['prod']);
 
+    // The default cluster alone: the body names none (the backend's default).
+    fireEvent.click(dev);
+    fireEvent.click(prod);
+    await waitFor(() => expect(previews).toHaveLength(2));
+    expect(previews[1]).not.toHaveProperty('clusters');
+    fireEvent.click(prod);
+    fireEvent.click(dev);
+
     // Both: in the source's order, its default first; the files grouped by cluster.
     fireEvent.click(dev);
     await waitFor(() =>

@@ -187,10 +187,16 @@ export const RequestDialog = (props: {
     noCluster && result.body
       ? { missing: 'Choose at least one cluster' }
       : result;
+  // A request for the source's default cluster alone names none (the
+  // backend's default), as before several clusters.
+  const onlyDefault =
+    values.clusters.length === 1 && values.clusters[0] === offered[0];
+  const asSent =
+    chooseClusters && !onlyDefault ? values : { ...values, clusters: [] };
   const forPreview = withClusters(
-    toRequestBody(props.source, values, { forPreview: true }),
+    toRequestBody(props.source, asSent, { forPreview: true }),
   );
-  const forSubmit = withClusters(toRequestBody(props.source, values));
+  const forSubmit = withClusters(toRequestBody(props.source, asSent));
   const preview = useRequestPreview(created ? undefined : forPreview.body);
   const currentKey = forSubmit.body
     ? JSON.stringify(forSubmit.body)
