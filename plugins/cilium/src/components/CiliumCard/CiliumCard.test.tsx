@@ -83,5 +83,42 @@ describe('CiliumCard', () => {
     expect(
       screen.getByRole('link', { name: 'Open the Network tab' }),
     ).toBeInTheDocument();
+    expect(screen.queryByText(/also runs in/)).not.toBeInTheDocument();
+  });
+
+  it('names the cluster it shows for an entity in several', async () => {
+    server.use(
+      http.get(
+        'http://backstage.test/api/cilium/entities/component/default/checkout/traffic',
+        () =>
+          HttpResponse.json({
+            entityRef: 'component:default/checkout',
+            cluster: 'dev',
+            edges: [],
+          }),
+      ),
+    );
+    const inTwo: Entity = {
+      ...checkout,
+      metadata: {
+        ...checkout.metadata,
+        annotations: {
+          ...checkout.metadata.annotations,
+          'cilium.backstage.io/cluster': 'dev, prod',
+        },
+      },
+    };
+    await renderInTestApp(
+      <TestApiProvider
+        apis={[[ciliumApiRef, new CiliumClient({ discoveryApi, fetchApi })]]}
+      >
+        <EntityProvider entity={inTwo}>
+          <CiliumCard />
+        </EntityProvider>
+      </TestApiProvider>,
+    );
+    expect(
+      await screen.findByText('Cluster dev (also runs in prod)'),
+    ).toBeInTheDocument();
   });
 });
