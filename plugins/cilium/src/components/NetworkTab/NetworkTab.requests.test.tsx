@@ -283,9 +283,14 @@ describe('NetworkTab requests', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
 
     fireEvent.click(screen.getByRole('tab', { name: 'Requests' }));
-    const row = (
-      await screen.findByRole('link', { name: 'req-1a2b3c4d' })
-    ).closest('tr')!;
-    expect(within(row).getByText('dev, prod')).toBeInTheDocument();
+    await screen.findByRole('link', { name: 'req-1a2b3c4d' });
+    // The table re-renders as the list polls: look the row up each time.
+    await waitFor(() =>
+      expect(
+        within(
+          screen.getByRole('link', { name: 'req-1a2b3c4d' }).closest('tr')!,
+        ).getByText('dev, prod'),
+      ).toBeInTheDocument(),
+    );
   });
 });
