@@ -131,6 +131,9 @@ export interface SyntheticFlowChoice {
  */
 export function syntheticFlow(c: SyntheticFlowChoice): GetFlowsResponseJson {
   const { i, src, dst, dropped, l7 } = c;
+  // Hubble's event types: 129 L7 record, 1 drop, 5 trace.
+  let eventType = dropped ? 1 : 5;
+  if (l7) eventType = 129;
   const address = (e: { ns: string; app: string }) =>
     `10.244.${SYNTHETIC_NAMESPACES.indexOf(e.ns)}.${
       10 + SYNTHETIC_APPS.indexOf(e.app)
@@ -158,7 +161,7 @@ export function syntheticFlow(c: SyntheticFlowChoice): GetFlowsResponseJson {
     Type: l7 ? 'L7' : 'L3_L4',
     node_name: `kind/${c.node}`,
     event_type: {
-      type: l7 ? 129 : dropped ? 1 : 5,
+      type: eventType,
       ...(dropped ? { sub_type: 133 } : {}),
     },
     traffic_direction: 'EGRESS',
