@@ -12,14 +12,20 @@
 //      reported: the final RSS and its growth over the last 2 minutes.
 // Prints `BENCH_RESULT {json}` lines (bench/run.js merges them into results.json).
 'use strict';
-const { spawn, execSync } = require('child_process');
 const fs = require('fs');
 const http = require('http');
 const os = require('os');
-const path = require('path');
+const {
+  assertPortsFree,
+  childLogs,
+  cleanup,
+  get: getFrom,
+  listenerPid,
+  startBackend: startSampleBackend,
+  startRelaySim,
+  waitFor,
+} = require('./lib/backendUnderTest');
 
-const ROOT = path.resolve(__dirname, '..');
-const SIM = path.join(ROOT, 'packages/hubble-relay-sim/bin/hubble-relay-sim');
 const BACKEND_PORT = 7107;
 const RELAY_PORT = 4345;
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS || 30);
@@ -37,90 +43,12 @@ const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE_SECONDS ?? 20);
 const RATE = 4217;
 const ENTITY = process.env.BENCH_ENTITY || 'component/default/storefront';
 
-const children = [];
-function cleanup() {
-  // SIGKILL: the backend's graceful shutdown can hang with a Relay stream
-  // open, and a leftover backend would skew (or answer) the next run.
-  for (const c of children) {
-    try {
-      process.kill(-c.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-}
-process.on('exit', cleanup);
-process.on('SIGINT', () => process.exit(130));
-process.on('SIGTERM', () => process.exit(143));
-
-function start(cmd, args, options) {
-  const child = spawn(cmd, args, {
-    ...options,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let log = '';
-  child.stdout.on('data', d => (log += d));
-  child.stderr.on('data', d => (log += d));
-  child.log = () => log;
-  return child;
-}
-
 function startSim(mode, extra) {
-  return start(
-    process.execPath,
-    [
-      SIM,
-      mode,
-      '--cluster',
-      path.join(ROOT, 'examples/cluster'),
-      '--policies',
-      path.join(ROOT, 'examples/gitops/policies'),
-      '--catalog',
-      path.join(ROOT, 'examples/catalog'),
-      '--listen',
-      `127.0.0.1:${RELAY_PORT}`,
-      '--quiet',
-      ...extra,
-    ],
-    { cwd: ROOT },
-  );
+  return startRelaySim({ port: RELAY_PORT, mode, extra });
 }
 
 function get(pathname, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.get(
-      { host: '127.0.0.1', port: BACKEND_PORT, path: pathname, headers },
-      res => {
-        let body = '';
-        res.on('data', d => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode, body }));
-      },
-    );
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-  });
-}
-
-async function waitFor(fn, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 500));
-  }
-}
-
-function listenerPid(port) {
-  const out = execSync(`ss -ltnpH 'sport = :${port}'`, { encoding: 'utf8' });
-  const m = /pid=(\d+)/.exec(out);
-  return m ? Number(m[1]) : undefined;
+  return getFrom(BACKEND_PORT, pathname, headers);
 }
 
 function rssMb(pid) {
@@ -147,72 +75,18 @@ function report(name, value, unit, goal) {
   );
 }
 
-async function startBackend() {
-  const config = path.join(os.tmpdir(), `live-bench-${process.pid}.yaml`);
-  fs.writeFileSync(
-    config,
-    `backend:
-  baseUrl: http://localhost:${BACKEND_PORT}
-  listen: { port: ${BACKEND_PORT} }
-  database: { client: better-sqlite3, connection: ':memory:' }
-cilium:
-  clusters:
-    - name: dev
-      hubble: { address: 127.0.0.1:${RELAY_PORT} }
-      policies: { type: directory, path: ${path.join(
-        ROOT,
-        'examples/gitops/policies',
-      )} }
-      workloads: { type: manifests, path: ${path.join(
-        ROOT,
-        'examples/cluster',
-      )} }
-  requests:
-    publisher: { type: local-git, path: ${path.join(
-      os.tmpdir(),
-      `live-bench-${process.pid}-gitops.git`,
-    )}, seedFrom: ${path.join(ROOT, 'examples/gitops')} }
-${FLUSH_MS ? `  live: { flushIntervalMs: ${FLUSH_MS} }\n` : ''}`,
-  );
+function startBackend() {
   // The backend's own sources run directly (no watch mode, no bundling), as
   // `npm start` would run them but without restarts on file changes.
-  const backend = start(
-    process.execPath,
-    [
-      ...(process.env.BENCH_BACKEND_NODE_FLAGS ?? '')
-        .split(' ')
-        .filter(Boolean),
-      '-r',
-      require.resolve('sucrase/register/ts'),
-      'src/index.ts',
-      '--config',
-      '../../app-config.yaml',
-      '--config',
-      config,
-    ],
-    {
-      cwd: path.join(ROOT, 'packages/backend'),
-      env: { ...process.env, NODE_ENV: 'development' },
-    },
-  );
-  await waitFor(
-    async () => (await get('/api/cilium/health')).status === 200,
-    180000,
-    'the backend',
-  );
-  const token = await waitFor(
-    async () => {
-      const res = await get('/api/auth/dev/refresh', {
-        'x-dev-user': 'aisha.bello',
-      });
-      return res.status === 200
-        ? JSON.parse(res.body).backstageIdentity.token
-        : undefined;
-    },
-    120000,
-    'a sign-in token (catalog loaded)',
-  );
-  return { backend, token };
+  return startSampleBackend({
+    port: BACKEND_PORT,
+    relayPort: RELAY_PORT,
+    user: 'aisha.bello',
+    ciliumYaml: FLUSH_MS ? `  live: { flushIntervalMs: ${FLUSH_MS} }\n` : '',
+    nodeFlags: (process.env.BENCH_BACKEND_NODE_FLAGS ?? '')
+      .split(' ')
+      .filter(Boolean),
+  });
 }
 
 async function latencyPhase(token) {
@@ -285,13 +159,7 @@ async function latencyPhase(token) {
 }
 
 async function main() {
-  for (const port of [BACKEND_PORT, RELAY_PORT]) {
-    const pid = listenerPid(port);
-    if (pid)
-      throw new Error(
-        `port ${port} is taken (pid ${pid}), perhaps by a backend left from an earlier run`,
-      );
-  }
+  assertPortsFree([BACKEND_PORT, RELAY_PORT]);
   console.log(
     `machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${(
       os.totalmem() /
@@ -443,7 +311,7 @@ main()
   })
   .catch(e => {
     console.error(e);
-    for (const c of children) console.error(c.log().slice(-2000));
+    console.error(childLogs());
     cleanup();
     process.exit(1);
   });

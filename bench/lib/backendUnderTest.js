@@ -83,6 +83,13 @@ async function waitFor(fn, timeoutMs, what) {
   }
 }
 
+/** The process listening on a TCP port of this machine, if any. */
+function listenerPid(port) {
+  const out = execSync(`ss -ltnpH 'sport = :${port}'`, { encoding: 'utf8' });
+  const m = /pid=(\d+)/.exec(out);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Throws when a port the benchmark needs is taken. */
 function assertPortsFree(ports) {
   for (const port of ports) {
@@ -98,13 +105,17 @@ function assertPortsFree(ports) {
   }
 }
 
-/** The synthetic Relay stand-in over the sample world, listening on 127.0.0.1:port. */
-function startRelaySim({ port, rate }) {
+/**
+ * The Relay stand-in over the sample world, listening on 127.0.0.1:port:
+ * `synthetic` traffic at `rate` flows/s, or `bench` (as fast as the client
+ * drains); `extra` are more command-line arguments.
+ */
+function startRelaySim({ port, rate, mode = 'synthetic', extra = [] }) {
   return start(
     process.execPath,
     [
       SIM,
-      'synthetic',
+      mode,
       '--cluster',
       path.join(ROOT, 'examples/cluster'),
       '--policies',
@@ -113,9 +124,9 @@ function startRelaySim({ port, rate }) {
       path.join(ROOT, 'examples/catalog'),
       '--listen',
       `127.0.0.1:${port}`,
-      '--rate',
-      String(rate),
+      ...(rate !== undefined ? ['--rate', String(rate)] : []),
       '--quiet',
+      ...extra,
     ],
     { cwd: ROOT },
   );
@@ -126,10 +137,16 @@ function startRelaySim({ port, rate }) {
  * in-memory database, the stand-in, a temporary GitOps repository). It serves
  * the app's production build (packages/app/dist) through
  * @backstage/plugin-app-backend at its root. `ciliumYaml` (keys indented by two
- * spaces) is appended under `cilium:`. Resolves with a development sign-in token for `user` once the
- * catalog has loaded.
+ * spaces) is appended under `cilium:`; `nodeFlags` go to the backend's node. Resolves with a development
+ * sign-in token for `user` once the catalog has loaded.
  */
-async function startBackend({ port, relayPort, user, ciliumYaml = '' }) {
+async function startBackend({
+  port,
+  relayPort,
+  user,
+  ciliumYaml = '',
+  nodeFlags = [],
+}) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-backend-'));
   tempPaths.push(tmp);
   const config = path.join(tmp, 'app-config.bench.yaml');
@@ -165,6 +182,7 @@ ${ciliumYaml}`,
   const backend = start(
     process.execPath,
     [
+      ...nodeFlags,
       '-r',
       require.resolve('sucrase/register/ts'),
       'src/index.ts',
@@ -206,6 +224,7 @@ module.exports = {
   childLogs,
   cleanup,
   get,
+  listenerPid,
   startBackend,
   startRelaySim,
   waitFor,

@@ -15,12 +15,11 @@ const {
   seededRandom,
 } = require('../../packages/hubble-relay-sim/src/random.ts');
 
-// The endpoint and policy builders are shared with the lean-decoder tests.
+// The flow builder is shared with the lean-decoder tests.
 const {
   SYNTHETIC_NAMESPACES: NAMESPACES,
   SYNTHETIC_APPS: APPS,
-  syntheticEndpoint: endpoint,
-  setSyntheticVerdict,
+  syntheticFlow,
 } = require('../../plugins/cilium-node/src/hubble/__testUtils__/syntheticFlows.ts');
 
 /** n GetFlowsResponse objects (protojson), deterministic. */
@@ -38,70 +37,18 @@ function realisticFlows(n, seed = 1) {
     const l7 = !dropped && r() < 0.1;
     const time = new Date(t0 + i).toISOString().replace('Z', '123456Z');
     const node = `worker-${1 + Math.floor(r() * 3)}`;
-    const flow = {
-      time,
-      uuid: `5e1a${String(i).padStart(4, '0')}-1b2c-4d3e-8f40-${String(
+    out.push(
+      syntheticFlow({
         i,
-      ).padStart(12, '0')}`,
-      verdict: dropped ? 'DROPPED' : 'FORWARDED',
-      ethernet: {
-        source: '0a:58:0a:f4:01:05',
-        destination: '0a:58:0a:f4:01:01',
-      },
-      IP: {
-        source: `10.244.${NAMESPACES.indexOf(sns)}.${10 + APPS.indexOf(sapp)}`,
-        destination: `10.244.${NAMESPACES.indexOf(dns)}.${
-          10 + APPS.indexOf(dapp)
-        }`,
-        ipVersion: 'IPv4',
-      },
-      l4: {
-        TCP: {
-          source_port: 30000 + Math.floor(r() * 30000),
-          destination_port: 8080,
-          flags: { SYN: true },
-        },
-      },
-      source: endpoint(sns, sapp, i % 3),
-      destination: endpoint(dns, dapp, i % 2),
-      Type: l7 ? 'L7' : 'L3_L4',
-      node_name: `kind/${node}`,
-      event_type: {
-        type: l7 ? 129 : dropped ? 1 : 5,
-        ...(dropped ? { sub_type: 133 } : {}),
-      },
-      traffic_direction: 'EGRESS',
-      policy_match_type: dropped ? 0 : 2,
-      is_reply: false,
-      Summary: l7
-        ? 'HTTP/1.1 GET http://api:8080/api/v1/items'
-        : 'TCP Flags: SYN',
-    };
-    setSyntheticVerdict(flow, {
-      dropped,
-      src: { ns: sns, app: sapp },
-      dst: { ns: dns, app: dapp },
-    });
-    if (l7) {
-      flow.l7 = {
-        type: 'REQUEST',
-        http: {
-          method: 'GET',
-          url: `http://${dns}-${dapp}.${dns}.svc.cluster.local:8080/api/v1/items?page=${
-            i % 50
-          }`,
-          protocol: 'HTTP/1.1',
-          headers: [
-            { key: 'User-Agent', value: 'Go-http-client/1.1' },
-            {
-              key: 'X-Request-Id',
-              value: `c0ffee${String(i).padStart(10, '0')}`,
-            },
-          ],
-        },
-      };
-    }
-    out.push({ flow, node_name: `kind/${node}`, time });
+        src: { ns: sns, app: sapp },
+        dst: { ns: dns, app: dapp },
+        dropped,
+        l7,
+        time,
+        node,
+        sourcePort: 30000 + Math.floor(r() * 30000),
+      }),
+    );
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { ConnSet, Protocol } from '../model/connset';
 import type { Workload } from '../model/inventory';
+import { isPeerEntity } from '../model/entities';
 import { parseCidr, formatAddress } from '../model/ip';
 import { formatPolicyRef, PolicyRef, RuleRef } from '../model/policy';
 import { findControlCharacter, singleLine } from '../model/text';
@@ -162,9 +163,10 @@ function targetQueries(
       ];
     }
     default:
-      return [
-        { query: { entity: t.entity as any }, id: `${t.entity}[Entity]` },
-      ];
+      // Guardrails allow only requestable entities, all of them graph peers.
+      return isPeerEntity(t.entity)
+        ? [{ query: { entity: t.entity }, id: `${t.entity}[Entity]` }]
+        : [];
   }
 }
 

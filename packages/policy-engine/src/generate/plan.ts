@@ -1,5 +1,6 @@
 import { diffEngines } from '../evaluate/diff';
 import { PolicyEngine, PeerQuery } from '../evaluate/engine';
+import { isPeerEntity } from '../model/entities';
 import { formatAddress, parseCidr } from '../model/ip';
 import type { Policy } from '../model/policy';
 import { InventoryBuilder } from '../parse/inventory';
@@ -51,7 +52,10 @@ function destinationQueries(dst: string): PeerQuery[] {
   const fqdn = /^(.*)\[FQDN\]$/.exec(dst);
   if (fqdn) return [{ fqdn: fqdn[1].replace(/\*/g, 'x') }];
   const entity = /^(.*)\[Entity\]$/.exec(dst);
-  if (entity) return [{ entity: entity[1] as any }];
+  if (entity) {
+    const name = entity[1];
+    return isPeerEntity(name) || name === 'world' ? [{ entity: name }] : [];
+  }
   if (dst.includes('/') && !dst.includes('[')) {
     const r = parseCidr(dst);
     return [

@@ -1,4 +1,9 @@
-import type { EndpointJson, FlowJson, PolicyJson } from '../types';
+import type {
+  EndpointJson,
+  FlowJson,
+  GetFlowsResponseJson,
+  PolicyJson,
+} from '../types';
 
 /**
  * The synthetic endpoints of the Hubble ingest benchmark
@@ -99,4 +104,92 @@ export function setSyntheticVerdict(
       syntheticPolicy(`allow-ingress-${dst.app}-from-${src.app}`, dst.ns),
     ];
   }
+}
+
+/** What one synthetic flow is: who talks to whom, when, and how it ended. */
+export interface SyntheticFlowChoice {
+  /** The flow's number: its uuid, replicas and request id derive from it. */
+  i: number;
+  src: { ns: string; app: string };
+  dst: { ns: string; app: string };
+  dropped: boolean;
+  /** An HTTP request (L7) instead of a TCP SYN. */
+  l7: boolean;
+  /** Hubble's RFC 3339 time with nanoseconds. */
+  time: string;
+  /** The node, e.g. `worker-2`. */
+  node: string;
+  sourcePort: number;
+  /** A dropped flow names the denying policy (`egress_denied_by`). */
+  deniedBy?: boolean;
+}
+
+/**
+ * One GetFlowsResponse (protojson) with the benchmark's shape: 8-label
+ * endpoints, both `*_allowed_by` policies or a policy drop, Ethernet, event
+ * type, and for L7 an HTTP request with two headers.
+ */
+export function syntheticFlow(c: SyntheticFlowChoice): GetFlowsResponseJson {
+  const { i, src, dst, dropped, l7 } = c;
+  // Hubble's event types: 129 L7 record, 1 drop, 5 trace.
+  let eventType = dropped ? 1 : 5;
+  if (l7) eventType = 129;
+  const address = (e: { ns: string; app: string }) =>
+    `10.244.${SYNTHETIC_NAMESPACES.indexOf(e.ns)}.${
+      10 + SYNTHETIC_APPS.indexOf(e.app)
+    }`;
+  const flow: FlowJson = {
+    time: c.time,
+    uuid: `5e1a${String(i).padStart(4, '0')}-1b2c-4d3e-8f40-${String(
+      i,
+    ).padStart(12, '0')}`,
+    verdict: dropped ? 'DROPPED' : 'FORWARDED',
+    ethernet: {
+      source: '0a:58:0a:f4:01:05',
+      destination: '0a:58:0a:f4:01:01',
+    },
+    IP: { source: address(src), destination: address(dst), ipVersion: 'IPv4' },
+    l4: {
+      TCP: {
+        source_port: c.sourcePort,
+        destination_port: 8080,
+        flags: { SYN: true },
+      },
+    },
+    source: syntheticEndpoint(src.ns, src.app, i % 3),
+    destination: syntheticEndpoint(dst.ns, dst.app, i % 2),
+    Type: l7 ? 'L7' : 'L3_L4',
+    node_name: `kind/${c.node}`,
+    event_type: {
+      type: eventType,
+      ...(dropped ? { sub_type: 133 } : {}),
+    },
+    traffic_direction: 'EGRESS',
+    policy_match_type: dropped ? 0 : 2,
+    is_reply: false,
+    Summary: l7
+      ? 'HTTP/1.1 GET http://api:8080/api/v1/items'
+      : 'TCP Flags: SYN',
+  };
+  setSyntheticVerdict(flow, { dropped, deniedBy: c.deniedBy, src, dst });
+  if (l7) {
+    flow.l7 = {
+      type: 'REQUEST',
+      http: {
+        method: 'GET',
+        url: `http://${dst.ns}-${dst.app}.${
+          dst.ns
+        }.svc.cluster.local:8080/api/v1/items?page=${i % 50}`,
+        protocol: 'HTTP/1.1',
+        headers: [
+          { key: 'User-Agent', value: 'Go-http-client/1.1' },
+          {
+            key: 'X-Request-Id',
+            value: `c0ffee${String(i).padStart(10, '0')}`,
+          },
+        ],
+      },
+    };
+  }
+  return { flow, node_name: `kind/${c.node}`, time: c.time };
 }

@@ -2,8 +2,7 @@ import { readCorpusFlows } from '../__testUtils__/corpusFlows';
 import {
   SYNTHETIC_APPS,
   SYNTHETIC_NAMESPACES,
-  setSyntheticVerdict,
-  syntheticEndpoint,
+  syntheticFlow,
 } from '../__testUtils__/syntheticFlows';
 import { flowToJson, getFlowsResponseToJson } from '../protojson/flowToJson';
 import { encodeGetFlowsResponse } from '../__testUtils__/relayMessages';
@@ -124,71 +123,35 @@ function expectMatchesReference(bytes: Buffer) {
   expect(raw2.equals(raw)).toBe(true);
 }
 
-// Flows built like bench/lib/realisticFlows.js (what the ingest benchmark
-// streams, with the same endpoint and policy builders): 8 labels per
-// endpoint, workloads, two *_allowed_by policies, some drops and HTTP L7.
-const NAMESPACES = SYNTHETIC_NAMESPACES.slice(0, 4);
-const APPS = SYNTHETIC_APPS;
-const endpoint = syntheticEndpoint;
-
+// Flows built by the benchmark's own builder (bench/lib/realisticFlows.js
+// streams the same shape): 8 labels per endpoint, workloads, two
+// *_allowed_by policies or a drop with its denying policy, some HTTP L7.
 function realisticLines(n: number): GetFlowsResponseJson[] {
+  const namespaces = SYNTHETIC_NAMESPACES.slice(0, 4);
+  const apps = SYNTHETIC_APPS;
   const out: GetFlowsResponseJson[] = [];
   for (let i = 0; i < n; i++) {
-    const sns = NAMESPACES[i % NAMESPACES.length];
-    const dns = NAMESPACES[(i * 7) % NAMESPACES.length];
-    const sapp = APPS[(i * 5) % APPS.length];
-    const dapp = APPS[(i * 11) % APPS.length];
-    const dropped = i % 10 === 3;
-    const l7 = i % 10 === 5;
-    const time = new Date(Date.UTC(2026, 2, 1) + i)
-      .toISOString()
-      .replace('Z', '123456Z');
-    const flow: FlowJson = {
-      time,
-      uuid: `5e1a${String(i).padStart(4, '0')}-1b2c-4d3e-8f40-${String(
+    out.push(
+      syntheticFlow({
         i,
-      ).padStart(12, '0')}`,
-      verdict: dropped ? 'DROPPED' : 'FORWARDED',
-      IP: {
-        source: `10.244.${NAMESPACES.indexOf(sns)}.${10 + APPS.indexOf(sapp)}`,
-        destination: `10.244.${NAMESPACES.indexOf(dns)}.${
-          10 + APPS.indexOf(dapp)
-        }`,
-        ipVersion: 'IPv4',
-      },
-      l4: {
-        TCP: {
-          source_port: 30000 + ((i * 7919) % 30000),
-          destination_port: 8080,
-          flags: { SYN: true },
+        src: {
+          ns: namespaces[i % namespaces.length],
+          app: apps[(i * 5) % apps.length],
         },
-      },
-      source: endpoint(sns, sapp, i % 3),
-      destination: endpoint(dns, dapp, i % 2),
-      Type: l7 ? 'L7' : 'L3_L4',
-      node_name: `kind/worker-${1 + (i % 3)}`,
-      traffic_direction: 'EGRESS',
-      policy_match_type: dropped ? 0 : 2,
-      is_reply: false,
-      Summary: 'TCP Flags: SYN',
-    };
-    setSyntheticVerdict(flow, {
-      dropped,
-      deniedBy: true,
-      src: { ns: sns, app: sapp },
-      dst: { ns: dns, app: dapp },
-    });
-    if (l7) {
-      flow.l7 = {
-        type: 'REQUEST',
-        http: {
-          method: 'GET',
-          url: `http://${dns}-${dapp}.${dns}.svc:8080/api/v1/items?page=${i}`,
-          protocol: 'HTTP/1.1',
+        dst: {
+          ns: namespaces[(i * 7) % namespaces.length],
+          app: apps[(i * 11) % apps.length],
         },
-      };
-    }
-    out.push({ flow, node_name: `kind/worker-${1 + (i % 3)}`, time });
+        dropped: i % 10 === 3,
+        l7: i % 10 === 5,
+        deniedBy: true,
+        time: new Date(Date.UTC(2026, 2, 1) + i)
+          .toISOString()
+          .replace('Z', '123456Z'),
+        node: `worker-${1 + (i % 3)}`,
+        sourcePort: 30000 + ((i * 7919) % 30000),
+      }),
+    );
   }
   return out;
 }
