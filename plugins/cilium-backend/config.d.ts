@@ -167,6 +167,17 @@ export interface Config {
             /** List the cluster at most this often, in seconds. Default 30. */
             refreshSeconds?: number;
           };
+      /** Connectivity requests for this cluster. */
+      requests?: {
+        /**
+         * The cluster's folder in the GitOps repository the requests are
+         * published to: a request's files for this cluster are written to
+         * `<path>/<namespace>/<name>.yaml`. Default: the `path` of the
+         * cluster's `git` policy source, else `policies`. A relative path of
+         * letters, digits, `.`, `_`, `-` and `/`, without `..`.
+         */
+        path?: string;
+      };
     }>;
     /** The live-flow service (Hubble Relay follow streams, per-entity buffers). */
     live?: {

@@ -142,7 +142,7 @@ export const ciliumPlugin = createBackendPlugin({
           ...deps,
           publishers,
           clusters,
-          recentFlows: ref => live.recentFlows(ref),
+          recentFlows: (ref, cluster) => live.recentFlows(ref, cluster),
           metrics,
         });
         await deps.scheduler.scheduleTask({

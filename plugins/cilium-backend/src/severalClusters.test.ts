@@ -377,6 +377,14 @@ describe('several clusters: the entity routes over the sample world (dev and pro
       expect(unconfigured.body.error.message).toBe(
         'component:default/staging-only runs in cluster "staging", which is not configured under cilium.clusters (configured: dev, prod); the entity runs in dev, staging',
       );
+      // An external Resource (FQDN, no cluster of its own) is reached from every cluster.
+      const stripe = await request(backend.server)
+        .get(
+          '/api/cilium/entities/resource/default/stripe-api/flows?cluster=prod',
+        )
+        .set('authorization', mockCredentials.user.header());
+      expect(stripe.status).toBe(200);
+      expect(stripe.body).toMatchObject({ cluster: 'prod', flows: [] });
       const twice = await get(
         backend.server,
         'checkout/flows?cluster=prod&cluster=dev',

@@ -1,5 +1,9 @@
 import { Entity } from '@backstage/catalog-model';
-import { getWorkloadIdentity, isCiliumAnnotated } from './workloadIdentity';
+import {
+  getEntityClusters,
+  getWorkloadIdentity,
+  isCiliumAnnotated,
+} from './workloadIdentity';
 
 function component(annotations: Record<string, string>): Entity {
   return {
@@ -101,6 +105,65 @@ describe('getWorkloadIdentity', () => {
     expect(badNamespace).toMatchObject({
       ok: false,
       reason: 'invalid-annotation',
+    });
+  });
+});
+
+describe('several clusters (cilium.backstage.io/cluster: a,b)', () => {
+  const annotated = (cluster: string) =>
+    component({
+      'backstage.io/kubernetes-namespace': 'shop',
+      'backstage.io/kubernetes-id': 'checkout',
+      'cilium.backstage.io/cluster': cluster,
+    });
+
+  it('lists the clusters, the first as default, without duplicates or empty entries', () => {
+    expect(
+      getEntityClusters(annotated(' prod , dev,,prod '), {
+        defaultCluster: 'qa',
+      }),
+    ).toEqual({ ok: true, clusters: ['prod', 'dev'] });
+    expect(getEntityClusters(component({}), { defaultCluster: 'qa' })).toEqual({
+      ok: true,
+      clusters: ['qa'],
+    });
+    expect(
+      getEntityClusters(annotated(' , '), { defaultCluster: 'qa' }),
+    ).toEqual({ ok: true, clusters: ['qa'] });
+  });
+
+  it('refuses a name that is not a cluster name, shown shortened', () => {
+    const result = getEntityClusters(annotated(`dev,Prod_${'x'.repeat(100)}`), {
+      defaultCluster: 'dev',
+    });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message).toBe(
+      `cilium.backstage.io/cluster: "Prod_${'x'.repeat(
+        58,
+      )}" is not a cluster name (lower-case letters, digits and '-', at most 63)`,
+    );
+  });
+
+  it('gives the identity in the cluster asked for, and unknown-cluster for one it does not run in', () => {
+    const entity = annotated('dev,prod');
+    const prod = getWorkloadIdentity(entity, {
+      defaultCluster: 'dev',
+      cluster: 'prod',
+    });
+    expect(prod.ok && prod.identity).toMatchObject({
+      cluster: 'prod',
+      clusters: ['dev', 'prod'],
+      namespace: 'shop',
+    });
+    const byDefault = getWorkloadIdentity(entity, { defaultCluster: 'qa' });
+    expect(byDefault.ok && byDefault.identity.cluster).toBe('dev');
+    expect(
+      getWorkloadIdentity(entity, { defaultCluster: 'dev', cluster: 'qa' }),
+    ).toEqual({
+      ok: false,
+      reason: 'unknown-cluster',
+      message:
+        'The entity does not run in cluster "qa"; it runs in dev, prod (cilium.backstage.io/cluster)',
     });
   });
 });

@@ -47,6 +47,39 @@ export class ClusterPolicies {
     return snapshot.policiesUnavailable ? undefined : snapshot.policyFiles;
   }
 
+  /** The configured clusters, in order. */
+  names(): string[] {
+    return this.clusters.names();
+  }
+
+  /**
+   * Where a generated file (`policies/<namespace>/<name>.yaml`) of `cluster`
+   * goes in the GitOps repository: under the cluster's folder
+   * (`cilium.clusters[].requests.path`).
+   */
+  repositoryPath(cluster: string, generatedPath: string): string {
+    const folder = this.clusters.get(cluster).requestsPath ?? 'policies';
+    return generatedPath.replace(/^policies\//, `${folder}/`);
+  }
+
+  /**
+   * The names a request file of `cluster` may have in the cluster's policy
+   * source, whose files are relative to its root (usually the cluster's
+   * folder): relative to that folder, relative to `policies/` (files filed
+   * before the folder was configurable), or the full repository path (a
+   * source rooted at the repository's top).
+   */
+  sourcePaths(cluster: string, repositoryPath: string): string[] {
+    const folder = this.clusters.get(cluster).requestsPath ?? 'policies';
+    const out: string[] = [];
+    for (const prefix of [`${folder}/`, 'policies/']) {
+      if (repositoryPath.startsWith(prefix))
+        out.push(repositoryPath.slice(prefix.length));
+    }
+    out.push(repositoryPath);
+    return out;
+  }
+
   /** Asks every cluster's sources for their versions again on next use (after a merge). */
   invalidate(): void {
     for (const c of this.clusters.all()) c.model.recheck();

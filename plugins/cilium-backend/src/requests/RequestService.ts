@@ -34,6 +34,8 @@ export interface RequestServiceOptions {
       actor: string,
     ): Promise<string>;
   };
+  /** The configured clusters (`cilium.clusters`), the most a request may name. */
+  clusterNames: () => string[];
   /** Entity refs of the reviewer groups (`cilium.requests.reviewers`). */
   reviewers: string[];
   /** Called after a request became approved (kicks the outbox). */
@@ -43,7 +45,11 @@ export interface RequestServiceOptions {
 }
 
 /** A request checked, resolved and planned, before it is stored. */
-interface Prepared extends RequestPlan {
+interface Prepared {
+  plan: RequestPlan;
+  /** The clusters the request is for, in order. */
+  clusters: string[];
+  /** The two ends in the first cluster (the target is the same entity in all). */
   peers: ResolvedPeers;
   consentNeeded: boolean;
 }
@@ -82,23 +88,58 @@ export class RequestService {
       'source',
     );
     await authorizer.requireMayFile(source, sourceRef, caller);
-    const peers = await targets.resolve(
-      source,
-      sourceRef,
-      body.target,
-      caller.credentials,
-    );
-    const planned = await planner.plan({
+    const clusters = this.clustersOf(body, targets.sourceClusters(source));
+    const resolved: ResolvedPeers[] = [];
+    for (const cluster of clusters) {
+      resolved.push(
+        await targets.resolve(
+          source,
+          sourceRef,
+          body.target,
+          caller.credentials,
+          cluster,
+        ),
+      );
+    }
+    const plan = await planner.plan({
       id,
       requester: caller.userEntityRef,
       body,
-      peers,
+      peers: resolved,
     });
     return {
-      ...planned,
-      peers,
-      consentNeeded: authorizer.consentNeeded(peers, caller),
+      plan,
+      clusters,
+      peers: resolved[0],
+      consentNeeded: authorizer.consentNeeded(resolved[0], caller),
     };
+  }
+
+  /**
+   * The clusters a request is for: `body.clusters` (each configured, at most
+   * every configured one), else the source's default cluster. Whether the
+   * source and the target run in each is checked as they are resolved.
+   */
+  private clustersOf(body: RequestBody, sourceClusters: string[]): string[] {
+    const configured = this.options.clusterNames();
+    const clusters = body.clusters ?? [sourceClusters[0]];
+    if (clusters.length > Math.max(1, configured.length)) {
+      throw new InputError(
+        `clusters names ${clusters.length} clusters; at most the ${
+          configured.length
+        } configured ones (${configured.join(', ')})`,
+      );
+    }
+    for (const cluster of clusters) {
+      if (!configured.includes(cluster)) {
+        throw new InputError(
+          `clusters: "${cluster}" is not a configured cluster (configured: ${
+            configured.join(', ') || 'none'
+          })`,
+        );
+      }
+    }
+    return clusters;
   }
 
   /** Generates, validates and tests a request without saving it. */
@@ -109,14 +150,10 @@ export class RequestService {
     const p = await this.prepare(body, caller, 'req-preview');
     return {
       ok: !p.plan.findings.some(f => f.severity === 'error'),
-      policies: p.plan.policies.map(x => ({
-        cluster: p.peers.cluster,
-        path: x.path,
-        yaml: x.yaml,
-      })),
+      policies: p.plan.policies,
       findings: p.plan.findings,
       diff: p.plan.diff,
-      replay: p.replay,
+      replay: p.plan.replay,
       approvals: {
         destinationOwners: p.consentNeeded ? p.peers.destinationOwners : [],
         reviewerGroups: this.options.reviewers,
@@ -142,8 +179,8 @@ export class RequestService {
       id,
       kind: 'grant',
       state: 'submitted',
-      cluster: p.peers.cluster,
-      clusters: [p.peers.cluster],
+      cluster: p.clusters[0],
+      clusters: p.clusters,
       source: p.peers.source.entityRef,
       target: p.peers.requested,
       ports: body.ports,
@@ -155,14 +192,10 @@ export class RequestService {
       requester: caller.userEntityRef,
       createdAt: at,
       updatedAt: at,
-      policies: p.plan.policies.map(x => ({
-        cluster: p.peers.cluster,
-        path: x.path,
-        yaml: x.yaml,
-      })),
+      policies: p.plan.policies,
       findings: p.plan.findings,
       diff: p.plan.diff,
-      replay: p.replay,
+      replay: p.plan.replay,
       destinationOwners: p.peers.destinationOwners,
       consentNeeded: p.consentNeeded,
     };
@@ -170,8 +203,15 @@ export class RequestService {
       stored,
       {
         actor: caller.userEntityRef,
-        message: `${caller.userEntityRef} requested ${p.plan.diff.added.length} new edge(s): ${body.justification}`,
-        data: { policies: stored.policies.map(x => x.path) },
+        message: `${caller.userEntityRef} requested ${
+          p.plan.diff.added.length
+        } new edge(s) in cluster(s) ${p.clusters.join(', ')}: ${
+          body.justification
+        }`,
+        data: {
+          clusters: stored.clusters,
+          policies: stored.policies.map(x => x.path),
+        },
       },
       'submitted',
     );

@@ -46,7 +46,8 @@ export class RequestTransitions {
    * events, or undefined when someone else changed its state first.
    */
   async transition(
-    request: Pick<ConnectivityRequest, 'id' | 'state'>,
+    request: Pick<ConnectivityRequest, 'id' | 'state'> &
+      Partial<Pick<ConnectivityRequest, 'clusters'>>,
     to: ConnectivityRequestState,
     change: TransitionChange,
   ): Promise<ConnectivityRequest | undefined> {
@@ -67,6 +68,7 @@ export class RequestTransitions {
     if (!moved) return undefined;
     await auditTransition(this.auditor, {
       requestId: request.id,
+      clusters: request.clusters,
       from: request.state,
       to,
       actor: change.actor,
@@ -91,6 +93,7 @@ export class RequestTransitions {
     });
     await auditTransition(this.auditor, {
       requestId: request.id,
+      clusters: request.clusters,
       from: '',
       to: request.state,
       actor: event.actor,

@@ -35,8 +35,14 @@ function resultMeta(result: unknown): JsonObject | undefined {
     'id' in result &&
     'state' in result
   ) {
-    const r = result as { id: string; state: string };
-    return { requestId: r.id, state: r.state };
+    const r = result as { id: string; state: string; clusters?: unknown };
+    return {
+      requestId: r.id,
+      state: r.state,
+      ...(Array.isArray(r.clusters)
+        ? { clusters: r.clusters.filter(c => typeof c === 'string') }
+        : {}),
+    };
   }
   return undefined;
 }
@@ -49,6 +55,8 @@ export async function auditTransition(
   auditor: AuditorService,
   options: {
     requestId: string;
+    /** The clusters the request is for. */
+    clusters?: string[];
     from: string;
     to: string;
     actor: string;

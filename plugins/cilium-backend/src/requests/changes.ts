@@ -27,27 +27,43 @@ function shortName(ref: string): string {
 export function summarize(
   request: Pick<
     ConnectivityRequest,
-    'kind' | 'source' | 'target' | 'ports' | 'http' | 'policies' | 'removes'
+    | 'kind'
+    | 'source'
+    | 'target'
+    | 'ports'
+    | 'http'
+    | 'policies'
+    | 'removes'
+    | 'clusters'
   >,
 ): string {
   const ports = describePorts(request.ports);
+  // Cluster names are DNS labels (validated), safe in titles and Markdown.
+  const where =
+    request.clusters.length > 1
+      ? ` in clusters ${request.clusters.join(', ')}`
+      : '';
   if (request.kind === 'removal') {
-    return `Remove the expired grant of ${request.removes}: ${
+    return `Remove the expired grant of ${request.removes}${where}: ${
       request.source
     } → ${targetText(request.target)} on ${ports}.`;
   }
-  const sides = request.policies.map(p =>
-    p.path.includes('/allow-egress-')
-      ? 'egress on the source'
-      : 'ingress on the destination',
-  );
+  const sides = [
+    ...new Set(
+      request.policies.map(p =>
+        p.path.includes('/allow-egress-')
+          ? 'egress on the source'
+          : 'ingress on the destination',
+      ),
+    ),
+  ];
   return `Allow ${request.source} → ${targetText(request.target)} on ${ports}${
     request.http?.length
       ? ` (HTTP ${request.http
           .map(h => `${h.method ?? '*'} ${h.path ?? '/*'}`)
           .join(', ')})`
       : ''
-  }${sides.length ? `: ${sides.join(' and ')}` : ''}.`;
+  }${where}${sides.length ? `: ${sides.join(' and ')}` : ''}.`;
 }
 
 /** The change a publisher opens for a request. */
@@ -60,7 +76,7 @@ export function buildChange(
   return {
     id: request.id,
     kind: request.kind,
-    title: `netpol(${request.cluster}): ${verb} ${shortName(
+    title: `netpol(${request.clusters.join(',')}): ${verb} ${shortName(
       request.source,
     )} → ${shortName(targetText(request.target))} ${ports} [${request.id}]`,
     summary: summarize(request),

@@ -104,6 +104,9 @@ const port = z
     path: ['endPort'],
   });
 
+/** A cluster name: a lower-case DNS label (checked without backtracking). */
+const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
 /** The JSON body of `POST /requests` and `POST /requests/preview`. */
 export const requestBodySchema = z
   .object({
@@ -150,6 +153,23 @@ export const requestBodySchema = z
       .datetime({
         offset: true,
         message: 'must be an ISO-8601 date-time such as 2030-01-31T00:00:00Z',
+      })
+      .optional(),
+    clusters: z
+      .array(
+        z
+          .string({ invalid_type_error: 'must be cluster names' })
+          .max(63, 'must be cluster names of at most 63 characters')
+          .regex(
+            CLUSTER_NAME,
+            "must be cluster names (lower-case letters, digits and '-')",
+          ),
+        { invalid_type_error: 'must be a list of cluster names' },
+      )
+      .min(1, 'must name at least one cluster (or leave it out)')
+      .max(64, 'names too many clusters')
+      .refine(list => new Set(list).size === list.length, {
+        message: 'must not name a cluster twice',
       })
       .optional(),
   })

@@ -97,7 +97,8 @@ export interface SetupRequestsOptions {
   lifecycle?: LifecycleService;
   /** The configured clusters; requests are generated and tested against their policy sources. */
   clusters: ClusterRegistry;
-  recentFlows?: (entityRef: string) => LeanFlow[];
+  /** Recent flows of an entity in a cluster (the live buffer), for the replay. */
+  recentFlows?: (entityRef: string, cluster: string) => LeanFlow[];
   /** Records publishes and counts requests and the outbox for metrics. */
   metrics?: CiliumMetrics;
 }
@@ -176,6 +177,7 @@ export async function setupRequests(
     }),
     transitions,
     tracker,
+    clusterNames: () => options.clusters.names(),
     reviewers,
     onApproved: kick,
   });

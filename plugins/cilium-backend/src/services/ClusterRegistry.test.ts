@@ -59,3 +59,39 @@ describe('ClusterRegistry hubble.tls', () => {
     );
   });
 });
+
+describe('ClusterRegistry requests.path', () => {
+  const pathOf = (cluster: object) =>
+    ClusterRegistry.fromConfig(
+      new ConfigReader({ cilium: { clusters: [{ name: 'c', ...cluster }] } }),
+      mockServices.logger.mock(),
+    ).get('c').requestsPath;
+
+  it("defaults to the git policy source's path, else policies", () => {
+    expect(pathOf({})).toBe('policies');
+    expect(
+      pathOf({ policies: { type: 'directory', path: '/srv/policies' } }),
+    ).toBe('policies');
+    expect(
+      pathOf({
+        policies: {
+          type: 'git',
+          url: '/srv/gitops.git',
+          path: 'clusters/prod/policies',
+        },
+      }),
+    ).toBe('clusters/prod/policies');
+    expect(pathOf({ policies: { type: 'git', url: '/srv/gitops.git' } })).toBe(
+      'policies',
+    );
+    expect(pathOf({ requests: { path: 'prod/netpol/' } })).toBe('prod/netpol');
+  });
+
+  it('refuses a path outside the repository or with odd characters', () => {
+    for (const bad of ['../other', 'a/../../b', 'a b', 'a\nb', '/']) {
+      expect(() => pathOf({ requests: { path: bad } })).toThrow(
+        /requests\.path: .* is not a folder of the GitOps repository/,
+      );
+    }
+  });
+});

@@ -17,6 +17,38 @@ export interface ClusterEntry {
   model: ClusterModel;
   /** Link template for policy files, with `{path}`. */
   policyUrl?: string;
+  /**
+   * The cluster's folder in the GitOps repository requests are published to
+   * (`cilium.clusters[].requests.path`; default: the git policy source's
+   * `path`, else `policies`). Absent: `policies`.
+   */
+  requestsPath?: string;
+}
+
+/** A folder path in a repository: relative, no `..`, no empty segment. */
+const REPOSITORY_FOLDER = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+/** Reads `requests.path` of one cluster (see {@link ClusterEntry.requestsPath}). */
+export function requestsPathFromConfig(cluster: Config, key: string): string {
+  const explicit = cluster.getOptionalString('requests.path');
+  const gitPath =
+    cluster.getOptionalString('policies.type') === 'git'
+      ? cluster.getOptionalString('policies.path')
+      : undefined;
+  const text = (explicit ?? gitPath ?? '').replace(/^\/+|\/+$/g, '');
+  if (explicit === undefined && !text) return 'policies';
+  if (
+    text.length > 200 ||
+    !REPOSITORY_FOLDER.test(text) ||
+    text.split('/').some(part => part === '..' || part === '.')
+  ) {
+    throw new Error(
+      `${key}: ${JSON.stringify(
+        text.slice(0, 200),
+      )} is not a folder of the GitOps repository; give a relative path such as clusters/prod/policies (letters, digits, '.', '_', '-', '/'; no '..')`,
+    );
+  }
+  return text;
 }
 
 const TLS_SETTINGS = ['caFile', 'certFile', 'keyFile', 'serverName'] as const;
@@ -103,6 +135,10 @@ export class ClusterRegistry {
             }
           : undefined,
         policyUrl: policies?.fileUrl,
+        requestsPath: requestsPathFromConfig(
+          c,
+          `cilium.clusters[${i}].requests.path`,
+        ),
         model: new ClusterModel({
           cluster: name,
           policies: policies?.source,

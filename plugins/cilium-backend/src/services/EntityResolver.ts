@@ -3,7 +3,10 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
+  ANNOTATION_CILIUM_CIDR,
   ANNOTATION_CILIUM_CLUSTER,
+  ANNOTATION_CILIUM_FQDN,
+  ANNOTATION_KUBERNETES_NAMESPACE,
   getEntityClusters,
   getWorkloadIdentity,
   WorkloadIdentity,
@@ -82,11 +85,21 @@ export class EntityResolver {
     entityRef: string,
     requested?: string,
   ): { cluster: string; clusters: string[] } {
+    const annotations = entity.metadata.annotations ?? {};
+    const external =
+      !annotations[ANNOTATION_KUBERNETES_NAMESPACE] &&
+      !annotations[ANNOTATION_CILIUM_CLUSTER]?.trim() &&
+      (!!annotations[ANNOTATION_CILIUM_FQDN] ||
+        !!annotations[ANNOTATION_CILIUM_CIDR]);
     const result = getEntityClusters(entity, {
       defaultCluster: this.clusters.defaultCluster(),
     });
     if (!result.ok) throw new InputError(`${entityRef}: ${result.message}`);
-    const { clusters } = result;
+    // An external peer (a Resource with an FQDN or CIDR and no cluster of
+    // its own) is reached from every configured cluster.
+    const clusters = external
+      ? [...new Set([this.clusters.defaultCluster(), ...this.clusters.names()])]
+      : result.clusters;
     const cluster = requested ?? clusters[0];
     if (!clusters.includes(cluster)) {
       throw new InputError(

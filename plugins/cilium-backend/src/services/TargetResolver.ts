@@ -72,15 +72,10 @@ export class TargetResolver {
   }
 
   /**
-   * Resolves both ends. The source must run workloads; an entity target runs
-   * workloads in the same cluster or carries a Cilium FQDN/CIDR annotation.
+   * The clusters the source runs in, its default first; 400 when it runs no
+   * workloads.
    */
-  async resolve(
-    source: Entity,
-    sourceRef: string,
-    target: ConnectivityTarget,
-    credentials: BackstageCredentials,
-  ): Promise<ResolvedPeers> {
+  sourceClusters(source: Entity): string[] {
     const src = getWorkloadIdentity(source, {
       defaultCluster: this.defaultCluster(),
     });
@@ -89,6 +84,35 @@ export class TargetResolver {
         `source ${stringifyEntityRef(source)} has no workload identity: ${
           src.message
         }`,
+      );
+    return src.identity.clusters;
+  }
+
+  /**
+   * Resolves both ends in `cluster` (default: the source's default cluster).
+   * The source must run workloads there; an entity target runs workloads
+   * there too, or carries a Cilium FQDN/CIDR annotation.
+   */
+  async resolve(
+    source: Entity,
+    sourceRef: string,
+    target: ConnectivityTarget,
+    credentials: BackstageCredentials,
+    cluster?: string,
+  ): Promise<ResolvedPeers> {
+    const src = getWorkloadIdentity(source, {
+      defaultCluster: this.defaultCluster(),
+      cluster,
+    });
+    if (!src.ok)
+      throw new InputError(
+        src.reason === 'unknown-cluster'
+          ? `clusters: the source ${sourceRef} does not run in cluster "${cluster}"; it runs in ${this.sourceClusters(
+              source,
+            ).join(', ')} (cilium.backstage.io/cluster)`
+          : `source ${stringifyEntityRef(source)} has no workload identity: ${
+              src.message
+            }`,
       );
     const sourceEnd: GenerateWorkloadEnd = {
       type: 'workloads',
@@ -101,12 +125,7 @@ export class TargetResolver {
       cluster: src.identity.cluster,
       source: sourceEnd,
       ...(target.type === 'entity'
-        ? await this.entityTarget(
-            target.ref,
-            sourceEnd,
-            src.identity.cluster,
-            credentials,
-          )
+        ? await this.entityTarget(target.ref, src.identity.cluster, credentials)
         : {
             target: literalTarget(target),
             requested: target,
@@ -119,7 +138,6 @@ export class TargetResolver {
   /** An entity target: its workloads (same cluster), else its FQDN or CIDR annotation. */
   private async entityTarget(
     ref: string,
-    source: GenerateWorkloadEnd,
     cluster: string,
     credentials: BackstageCredentials,
   ): Promise<Omit<ResolvedPeers, 'cluster' | 'source'>> {
@@ -128,6 +146,7 @@ export class TargetResolver {
     const annotations = dst.metadata.annotations ?? {};
     const result = getWorkloadIdentity(dst, {
       defaultCluster: this.defaultCluster(),
+      cluster,
     });
     const requested: ConnectivityTarget = { type: 'entity', ref: targetRef };
     const notConsented = {
@@ -135,12 +154,20 @@ export class TargetResolver {
       destinationOwners: [],
       ingressIntoService: false,
     };
+    if (!result.ok && result.reason === 'unknown-cluster') {
+      // It runs workloads, elsewhere: no policy in this cluster can reach them.
+      const elsewhere = getWorkloadIdentity(dst, {
+        defaultCluster: this.defaultCluster(),
+      });
+      throw new InputError(
+        `clusters: the target ${targetRef} does not run in cluster "${cluster}", which the request is for; it runs in ${
+          elsewhere.ok
+            ? elsewhere.identity.clusters.join(', ')
+            : 'another cluster'
+        } (cilium.backstage.io/cluster); cross-cluster requests are not supported`,
+      );
+    }
     if (result.ok) {
-      if (result.identity.cluster !== cluster) {
-        throw new InputError(
-          `${targetRef} runs in cluster ${result.identity.cluster} and ${source.entityRef} in ${cluster}; cross-cluster requests are not supported`,
-        );
-      }
       return {
         requested,
         target: {

@@ -127,6 +127,51 @@ describe('renderChangeBody', () => {
     ]);
   });
 
+  it('names the cluster of each diff row when the change spans several clusters', () => {
+    const row = {
+      src: 'checkout/cart[Deployment]',
+      dst: 'fulfilment/orders[Deployment]',
+      before: 'No Connections',
+      after: 'TCP 8080',
+      expected: true,
+    };
+    const tableOf = (body: string) =>
+      body
+        .split('\n')
+        .filter(l => l.startsWith('|'))
+        .slice(0, 4);
+    expect(
+      tableOf(
+        renderChangeBody(
+          change('Cart shows the last order.', {
+            diff: {
+              added: [
+                { ...row, cluster: 'dev' },
+                { ...row, cluster: 'prod' },
+              ],
+              removed: [],
+            },
+          }),
+        ),
+      ),
+    ).toEqual([
+      '| cluster | change | source | destination | before | after |',
+      '| --- | --- | --- | --- | --- | --- |',
+      '| dev | added | checkout/cart\\[Deployment\\] | fulfilment/orders\\[Deployment\\] | No Connections | TCP 8080 |',
+      '| prod | added | checkout/cart\\[Deployment\\] | fulfilment/orders\\[Deployment\\] | No Connections | TCP 8080 |',
+    ]);
+    // one cluster: the table as before
+    expect(
+      tableOf(
+        renderChangeBody(
+          change('Cart shows the last order.', {
+            diff: { added: [{ ...row, cluster: 'dev' }], removed: [] },
+          }),
+        ),
+      )[0],
+    ).toBe('| change | source | destination | before | after |');
+  });
+
   it.each(attacks)('cannot be restructured by %s', (_what, justification) => {
     const body = renderChangeBody(change(justification));
     const s = structure(body);

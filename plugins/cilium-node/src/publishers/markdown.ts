@@ -117,18 +117,24 @@ export function renderChangeBody(change: PolicyChange): string {
     ...(change.diff.changed ?? []).map(r => ({ ...r, change: 'changed' })),
     ...change.diff.removed.map(r => ({ ...r, change: 'removed' })),
   ];
+  // A change for several clusters says which cluster each row is in.
+  const perCluster = new Set(rows.map(r => r.cluster ?? '')).size > 1;
   if (!rows.length) {
     lines.push('No connectivity change.', '');
   } else {
     lines.push(
-      '| change | source | destination | before | after |',
-      '| --- | --- | --- | --- | --- |',
+      `| ${
+        perCluster ? 'cluster | ' : ''
+      }change | source | destination | before | after |`,
+      `| ${perCluster ? '--- | ' : ''}--- | --- | --- | --- | --- |`,
     );
     for (const r of rows) {
       lines.push(
-        `| ${r.change} | ${cell(r.src)} | ${cell(r.dst)} | ${cell(
-          r.before,
-        )} | ${cell(r.after)} |`,
+        `| ${perCluster ? `${cell(r.cluster ?? '')} | ` : ''}${
+          r.change
+        } | ${cell(r.src)} | ${cell(r.dst)} | ${cell(r.before)} | ${cell(
+          r.after,
+        )} |`,
       );
     }
     lines.push('');

@@ -114,6 +114,18 @@ describe('cilium:connectivity:request', () => {
     ]);
   });
 
+  it('sends the clusters the request is for when the template names them', async () => {
+    const ctx = {
+      ...createMockActionContext({
+        input: { ...input, clusters: ['dev', 'prod'] },
+      }),
+      getInitiatorCredentials: async () =>
+        mockCredentials.user('user:default/jane.doe'),
+    };
+    await action.handler(ctx as any);
+    expect(seen[0].body).toEqual({ ...input, clusters: ['dev', 'prod'] });
+  });
+
   it('only previews in a dry run', async () => {
     const ctx = {
       ...createMockActionContext({ input }),

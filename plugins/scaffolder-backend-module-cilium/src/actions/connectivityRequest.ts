@@ -39,6 +39,11 @@ export type ConnectivityRequestActionInput = {
   justification: string;
   http?: Array<{ method?: string | undefined; path?: string | undefined }>;
   expiresAt?: string | undefined;
+  /**
+   * The clusters the policies are for (one policy set each); the source and
+   * an entity target must run in each. Default: the source's default cluster.
+   */
+  clusters?: string[] | undefined;
 };
 
 /**
@@ -128,6 +133,13 @@ export function createConnectivityRequestAction(
             .string()
             .optional()
             .describe('ISO-8601 expiry of a temporary grant'),
+        clusters: z =>
+          z
+            .array(z.string())
+            .optional()
+            .describe(
+              "The clusters the policies are for, one policy set each (default: the source's default cluster)",
+            ),
       },
       output: {
         requestId: z =>
@@ -159,6 +171,7 @@ export function createConnectivityRequestAction(
         ...(ctx.input.http ? { http: ctx.input.http } : {}),
         justification: ctx.input.justification,
         ...(ctx.input.expiresAt ? { expiresAt: ctx.input.expiresAt } : {}),
+        ...(ctx.input.clusters?.length ? { clusters: ctx.input.clusters } : {}),
       };
       const res = await doFetch(
         `${baseUrl}/requests${preview ? '/preview' : ''}`,

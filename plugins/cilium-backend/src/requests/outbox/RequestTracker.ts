@@ -127,26 +127,41 @@ export class RequestTracker {
       request,
       'enforced',
       'system',
-      `The policy source of cluster ${request.cluster} now ${
-        request.kind === 'removal' ? 'no longer contains' : 'contains'
+      `The policy ${
+        request.clusters.length > 1
+          ? `sources of clusters ${request.clusters.join(', ')}`
+          : `source of cluster ${request.cluster}`
+      } now ${request.kind === 'removal' ? 'no longer contain' : 'contain'}${
+        request.clusters.length > 1 ? '' : 's'
       } the policies`,
     );
   }
 
   /**
-   * Whether the cluster's policy source has the request's documents (or, for
-   * removals, no longer has them). Request files are named by their path in
-   * the GitOps repository (`policies/<namespace>/<name>.yaml`); the source's
-   * files are relative to its root, usually that `policies` folder.
+   * Whether the policy source of every cluster of the request has the
+   * request's documents for that cluster (or, for removals, no longer has
+   * them). Request files are named by their path in the GitOps repository
+   * (`<cluster folder>/<namespace>/<name>.yaml`); a source's files are
+   * relative to its root, usually that folder.
    */
   async inPolicySource(request: ConnectivityRequest): Promise<boolean> {
-    const files = await this.options.policies.policyFiles(request.cluster);
-    if (!files) return false;
+    const { policies } = this.options;
+    const sources = new Map<string, Map<string, string>>();
+    for (const cluster of request.clusters) {
+      const files = await policies.policyFiles(cluster);
+      if (!files) return false;
+      sources.set(cluster, files);
+    }
     const wanted = request.removes ?? request.id;
     return request.policies.every(p => {
-      // A source rooted at the repository's top (git `path: ''`) names it in full.
-      const text =
-        files.get(p.path.replace(/^policies\//, '')) ?? files.get(p.path);
+      const cluster = p.cluster ?? request.cluster;
+      const files = sources.get(cluster);
+      if (!files) return false;
+      let text: string | undefined;
+      for (const name of policies.sourcePaths(cluster, p.path)) {
+        text = files.get(name);
+        if (text !== undefined) break;
+      }
       let present = false;
       if (text !== undefined) {
         try {
@@ -286,7 +301,13 @@ export class RequestTracker {
         grant,
         'expired',
         'system:expiry',
-        `Removal ${removal.id} is enforced: the policy source of cluster ${grant.cluster} no longer contains the grant`,
+        `Removal ${removal.id} is enforced: the policy ${
+          grant.clusters.length > 1
+            ? `sources of clusters ${grant.clusters.join(
+                ', ',
+              )} no longer contain`
+            : `source of cluster ${grant.cluster} no longer contains`
+        } the grant`,
       );
     }
   }

@@ -113,6 +113,118 @@ describe.each(databases.eachSupportedId())(
   databaseId => {
     jest.setTimeout(30000);
 
+    it('marks a grant for dev and prod enforced only once both clusters have their files, and expires it only once both lost them', async () => {
+      const knex = await databases.init(databaseId);
+      await migrateRequestStore(knex);
+      let now = new Date('2030-02-01T00:00:00Z');
+      const store = new RequestStore(knex, () => now);
+      const logger = mockServices.logger.mock();
+      const dirs = { dev: tempDir('dev-'), prod: tempDir('prod-') };
+      const policies = new ClusterPolicies(
+        ClusterRegistry.fromConfig(
+          new ConfigReader({
+            cilium: {
+              clusters: (['dev', 'prod'] as const).map(name => ({
+                name,
+                policies: {
+                  type: 'directory',
+                  path: dirs[name],
+                  refreshSeconds: 0,
+                },
+                workloads: {
+                  type: 'manifests',
+                  path: path.join(examples, 'cluster'),
+                },
+                ...(name === 'prod'
+                  ? { requests: { path: 'clusters/prod/policies' } }
+                  : {}),
+              })),
+            },
+          }),
+          logger,
+        ),
+      );
+      const fakeHost = {
+        type: 'fake',
+        publish: async (change: { id: string }) => ({
+          publisher: 'fake',
+          branch: `netpol/${change.id}`,
+          state: 'open' as const,
+        }),
+        status: async () => 'merged' as const,
+      };
+      const transitions = new RequestTransitions(
+        store,
+        mockServices.auditor.mock(),
+      );
+      const tracker = new RequestTracker({
+        store,
+        publisher: fakeHost as any,
+        policies,
+        transitions,
+        logger,
+        now: () => now,
+      });
+      const worker = new OutboxWorker({
+        store,
+        publisher: fakeHost as any,
+        transitions,
+        logger,
+        now: () => now.getTime(),
+      });
+      const id = 'req-000000c1';
+      const name = `checkout/allow-egress-from-checkout-to-payments-${id}.yaml`;
+      const base = grant(id, 'merged', '2030-03-01T00:00:00.000Z');
+      await store.create(
+        {
+          ...base,
+          clusters: ['dev', 'prod'],
+          policies: [
+            { cluster: 'dev', path: `policies/${name}`, yaml: yaml(id) },
+            {
+              cluster: 'prod',
+              path: `clusters/prod/policies/${name}`,
+              yaml: yaml(id),
+            },
+          ],
+        },
+        { actor: 'test', type: 'state', toState: 'merged', message: 'seeded' },
+      );
+      const write = (cluster: 'dev' | 'prod') => {
+        fs.mkdirSync(path.join(dirs[cluster], 'checkout'), { recursive: true });
+        fs.writeFileSync(path.join(dirs[cluster], name), yaml(id));
+      };
+
+      write('dev');
+      await tracker.runOnce();
+      expect((await store.get(id))!.state).toBe('merged');
+      write('prod');
+      await tracker.runOnce();
+      expect(
+        (await store.get(id, { events: true }))!.events!.at(-1)!.message,
+      ).toBe(
+        'The policy sources of clusters dev, prod now contain the policies',
+      );
+
+      now = new Date('2030-03-01T00:00:01Z');
+      expect(await tracker.expire()).toEqual([`${id}-rm`]);
+      const removal = (await store.get(`${id}-rm`))!;
+      expect(removal.clusters).toEqual(['dev', 'prod']);
+      expect(removal.policies.map(p => p.cluster)).toEqual(['dev', 'prod']);
+      await worker.runOnce();
+      await tracker.runOnce(); // the fake host says merged
+      fs.rmSync(path.join(dirs.dev, name));
+      await tracker.runOnce();
+      expect((await store.get(id))!.state).toBe('expiring');
+      fs.rmSync(path.join(dirs.prod, name));
+      await tracker.runOnce();
+      const expired = await store.get(id, { events: true });
+      expect(expired!.state).toBe('expired');
+      expect(expired!.events!.at(-1)!.message).toBe(
+        `Removal ${id}-rm is enforced: the policy sources of clusters dev, prod no longer contain the grant`,
+      );
+    });
+
     it('marks a merged grant enforced once the policy source has it, and an expired grant files its own removal', async () => {
       const knex = await databases.init(databaseId);
       await migrateRequestStore(knex);
