@@ -106,3 +106,48 @@ test('the platform page covers both clusters', async ({ page }) => {
       .first(),
   ).toBeVisible();
 });
+
+test('a request for both clusters previews one policy set per cluster', async ({
+  page,
+}) => {
+  await signInAs(page, 'Aisha Bello');
+  await page.goto('/catalog/default/component/checkout/network?cluster=prod');
+  await expect(page.getByText('Cluster prod', { exact: true })).toBeVisible();
+  await page.getByRole('button', { name: 'Request connectivity' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Request connectivity' });
+  // The tab's cluster is checked; dev is offered.
+  const clusters = dialog.getByRole('group', { name: 'Clusters' });
+  await expect(clusters.getByRole('checkbox', { name: 'prod' })).toBeChecked();
+  await expect(
+    clusters.getByRole('checkbox', { name: 'dev' }),
+  ).not.toBeChecked();
+  await clusters.getByRole('checkbox', { name: 'dev' }).check();
+
+  await dialog.getByRole('textbox', { name: /Target entity/ }).fill('redis');
+  await page
+    .getByRole('option', { name: /component:default\/cart-redis/ })
+    .click();
+  await dialog.getByRole('textbox', { name: /^Port/ }).fill('6379');
+  await dialog
+    .getByRole('textbox', { name: /Justification/ })
+    .fill('Checkout reads the cart snapshot straight from Redis at payment.');
+  await expect(dialog.getByTestId('preview-status')).toHaveText(
+    /The backend would (accept|refuse) this request/,
+    { timeout: 60_000 },
+  );
+  for (const cluster of ['dev', 'prod']) {
+    await expect(
+      dialog.getByRole('region', { name: `Policies for cluster ${cluster}` }),
+    ).toBeVisible();
+  }
+  await expect(
+    dialog
+      .getByRole('region', { name: 'Policies for cluster prod' })
+      .getByText(/^clusters\/prod\//)
+      .first(),
+  ).toBeVisible();
+  await page.screenshot({
+    path: path.join(artifacts, 'request-dialog-two-clusters.png'),
+    fullPage: true,
+  });
+});
