@@ -9,6 +9,7 @@ import type {
   WorkloadSummary,
 } from '@cilium-zero-trust/plugin-cilium-common';
 import { loadDirectory } from '@cilium-zero-trust/cilium-policy-engine';
+import { toWorkloadSummary } from '@cilium-zero-trust/plugin-cilium-node';
 import { catalogEntityRef, loadCatalogEntities } from './catalog';
 
 /**
@@ -146,18 +147,9 @@ export async function loadSimWorld(options: {
   const serviceAccounts = new Map(
     engineWorkloads.map(w => [`${w.namespace}/${w.name}`, w.serviceAccount]),
   );
-  const summaries: WorkloadSummary[] = engineWorkloads.map(w => ({
-    cluster,
-    namespace: w.namespace,
-    kind: w.kind,
-    name: w.name,
-    podLabels: { ...w.labels },
-    ports: w.ports.map(p => ({
-      name: p.name,
-      containerPort: p.port,
-      protocol: p.protocol,
-    })),
-  }));
+  const summaries: WorkloadSummary[] = engineWorkloads.map(w =>
+    toWorkloadSummary(cluster, w),
+  );
   const namespaces = [...new Set(summaries.map(w => w.namespace))].sort();
   const workloads: SimWorkload[] = summaries.map((w, i) => ({
     namespace: w.namespace,

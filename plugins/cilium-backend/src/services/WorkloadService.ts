@@ -4,6 +4,7 @@ import {
   WorkloadSummary,
 } from '@cilium-zero-trust/plugin-cilium-common';
 import type { Workload } from '@cilium-zero-trust/cilium-policy-engine';
+import { toWorkloadSummary } from '@cilium-zero-trust/plugin-cilium-node';
 import { ClusterRegistry } from './ClusterRegistry';
 
 /** The engine's workloads that a workload identity selects. */
@@ -25,18 +26,8 @@ export class WorkloadService {
   async workloadsFor(identity: WorkloadIdentity): Promise<WorkloadSummary[]> {
     const cluster = this.clusters.get(identity.cluster);
     const { engine } = await cluster.model.current();
-    return selectWorkloads(engine.workloads, identity).map(w => ({
-      cluster: cluster.name,
-      namespace: w.namespace,
-      kind: w.kind,
-      name: w.name,
-      podLabels: { ...w.labels },
-      ports: w.ports.map(p => ({
-        name: p.name,
-        containerPort: p.port,
-        protocol: p.protocol,
-      })),
-      source: w.position?.file?.replace(/^\(workloads\) /, ''),
-    }));
+    return selectWorkloads(engine.workloads, identity).map(w =>
+      toWorkloadSummary(cluster.name, w),
+    );
   }
 }

@@ -15,3 +15,4 @@ export type {
   ManifestSourceFactoryContext,
   ManifestSourceRole,
 } from './extensionPoint';
+export { toWorkloadSummary } from './workloadSummary';
