@@ -195,7 +195,9 @@ function openLiveStream(
 }
 
 describe('metrics of the sample backend', () => {
-  jest.setTimeout(120000);
+  // Generous: one test walks through every series, and on a loaded 2-core
+  // machine the backend's start and each scrape take seconds.
+  jest.setTimeout(300000);
 
   let endpoint: PrometheusEndpoint;
   beforeAll(async () => {
@@ -328,7 +330,7 @@ describe('metrics of the sample backend', () => {
           }) === 7
           ? s
           : undefined;
-      });
+      }, 90000);
       // The flows were stamped as they were sent: they arrived within seconds.
       const lag = flowing.value('cilium_hubble_ingest_lag', { cluster: 'dev' });
       expect(lag).toBeGreaterThanOrEqual(0);
