@@ -25,6 +25,9 @@ maybe(
     let sim: HubbleRelaySim;
     let client: HubbleRelayClient;
     let timeline: Timeline | undefined;
+    // Thousands of recorded flows over a real gRPC stream: more than Jest's
+    // 5 s default on a loaded 2-core machine (it timed out once in CI).
+    jest.setTimeout(60000);
 
     beforeEach(async () => {
       sim = new HubbleRelaySim({ bufferCapacity: 65535 });
