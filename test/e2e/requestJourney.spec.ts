@@ -147,10 +147,18 @@ test('a developer requests connectivity to another team’s service; its owners 
   });
   await expectAccessible(priya, 'main', 'review-queue');
   await priya.getByRole('button', { name: `Approve ${id}` }).click();
+  // Wait for the approval's answer: leaving the page at once would cancel the
+  // request in flight (it did once on a loaded machine: state stayed submitted).
+  const approved = priya.waitForResponse(
+    r =>
+      r.url().endsWith(`/api/cilium/requests/${id}/approve`) &&
+      r.request().method() === 'POST',
+  );
   await priya
     .getByRole('dialog', { name: `Approve ${id}` })
     .getByRole('button', { name: 'Approve' })
     .click();
+  expect((await approved).status()).toBe(200);
 
   // 4. Approval publishes a branch with one commit in the local GitOps repository.
   await priya.goto(`/cilium/requests/${id}`);
