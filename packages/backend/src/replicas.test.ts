@@ -30,7 +30,7 @@ import {
 } from '@cilium-zero-trust/plugin-cilium-node';
 import type { FlowJson } from '@cilium-zero-trust/plugin-cilium-node';
 import { HubbleRelaySim } from '@cilium-zero-trust/hubble-relay-sim';
-import { eventually } from '@internal/test-shared-data';
+import { eventually, onServerSentEvents } from '@internal/test-shared-data';
 import {
   devAuth,
   realServiceFeatures,
@@ -146,20 +146,8 @@ function openStream(server: http.Server, entity: string, token: string) {
     },
     res => {
       status = res.statusCode ?? 0;
-      let buffer = '';
-      res.on('data', chunk => {
-        buffer += chunk.toString();
-        for (
-          let idx = buffer.indexOf('\n\n');
-          idx >= 0;
-          idx = buffer.indexOf('\n\n')
-        ) {
-          const block = buffer.slice(0, idx);
-          buffer = buffer.slice(idx + 2);
-          const data = block.split('\n').find(l => l.startsWith('data: '));
-          if (block.includes('event: flows') && data)
-            flows.push(...JSON.parse(data.slice(6)).flows);
-        }
+      onServerSentEvents(res, (event, batch) => {
+        if (event === 'flows') flows.push(...batch.flows);
       });
       res.on('error', () => {});
     },

@@ -47,3 +47,4 @@ export function describeWithShared(
   }
 }
 export { eventually } from './eventually';
+export { onServerSentEvents } from './serverSentEvents';

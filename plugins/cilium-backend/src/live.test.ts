@@ -14,6 +14,7 @@ import type { FlowJson } from '@cilium-zero-trust/plugin-cilium-node';
 import { ciliumPlugin } from './plugin';
 import { LiveFlowService } from './services/live/LiveFlowService';
 import { eventually, kubernetesComponent } from './__testUtils__/sampleWorld';
+import { onServerSentEvents } from '@internal/test-shared-data';
 
 const component = kubernetesComponent;
 
@@ -267,20 +268,8 @@ describe('live traffic routes', () => {
         },
         res => {
           expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
-          let buffer = '';
-          res.on('data', chunk => {
-            buffer += chunk.toString();
-            for (
-              let idx = buffer.indexOf('\n\n');
-              idx >= 0;
-              idx = buffer.indexOf('\n\n')
-            ) {
-              const block = buffer.slice(0, idx);
-              buffer = buffer.slice(idx + 2);
-              const data = block.split('\n').find(l => l.startsWith('data: '));
-              if (block.includes('event: flows') && data)
-                events.push(JSON.parse(data.slice(6)));
-            }
+          onServerSentEvents(res, (event, batch) => {
+            if (event === 'flows') events.push(batch);
           });
         },
       );

@@ -17,6 +17,7 @@ import {
   examples,
   sampleEntities,
 } from './__testUtils__/sampleWorld';
+import { onServerSentEvents } from '@internal/test-shared-data';
 
 /** A component in dev and a cluster nobody configured. */
 const staging: Entity = {
@@ -303,21 +304,9 @@ describe('several clusters: the entity routes over the sample world (dev and pro
           headers: { authorization: mockCredentials.user.header() },
         },
         res => {
-          let buffer = '';
-          res.on('data', chunk => {
-            buffer += chunk.toString();
-            for (
-              let idx = buffer.indexOf('\n\n');
-              idx >= 0;
-              idx = buffer.indexOf('\n\n')
-            ) {
-              const block = buffer.slice(0, idx);
-              buffer = buffer.slice(idx + 2);
-              const data = block.split('\n').find(l => l.startsWith('data: '));
-              if (block.includes('event: flows') && data)
-                for (const f of JSON.parse(data.slice(6)).flows)
-                  verdicts.push(f.flow.verdict);
-            }
+          onServerSentEvents(res, (event, batch) => {
+            if (event === 'flows')
+              for (const f of batch.flows) verdicts.push(f.flow.verdict);
           });
         },
       );
