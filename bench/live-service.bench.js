@@ -17,10 +17,9 @@ const http = require('http');
 const os = require('os');
 const {
   assertPortsFree,
-  childLogs,
-  cleanup,
   get: getFrom,
   listenerPid,
+  runBenchmark,
   startBackend: startSampleBackend,
   startRelaySim,
   waitFor,
@@ -304,14 +303,4 @@ async function main() {
   );
 }
 
-main()
-  .then(() => {
-    cleanup();
-    process.exit(0);
-  })
-  .catch(e => {
-    console.error(e);
-    console.error(childLogs());
-    cleanup();
-    process.exit(1);
-  });
+runBenchmark(main);

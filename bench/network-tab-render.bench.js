@@ -33,9 +33,8 @@ const { chromium } = require('playwright-core');
 const {
   ROOT,
   assertPortsFree,
-  childLogs,
-  cleanup,
   get,
+  runBenchmark,
   startBackend,
   startRelaySim,
   waitFor,
@@ -553,16 +552,4 @@ module.exports = {
 };
 
 // Run as a benchmark; required, it lends its probe to other scripts.
-if (require.main === module) {
-  main()
-    .then(() => {
-      cleanup();
-      process.exit(0);
-    })
-    .catch(e => {
-      console.error(e);
-      console.error(childLogs());
-      cleanup();
-      process.exit(1);
-    });
-}
+if (require.main === module) runBenchmark(main);

@@ -218,6 +218,24 @@ ${ciliumYaml}`,
   return { backend, token, url };
 }
 
+/**
+ * Runs a benchmark's `main`: exit 0 when it resolves; on an error, prints it
+ * and the children's last lines and exits 1. Children are killed either way.
+ */
+function runBenchmark(main) {
+  main()
+    .then(() => {
+      cleanup();
+      process.exit(0);
+    })
+    .catch(e => {
+      console.error(e);
+      console.error(childLogs());
+      cleanup();
+      process.exit(1);
+    });
+}
+
 module.exports = {
   ROOT,
   assertPortsFree,
@@ -225,6 +243,7 @@ module.exports = {
   cleanup,
   get,
   listenerPid,
+  runBenchmark,
   startBackend,
   startRelaySim,
   waitFor,
