@@ -1,5 +1,7 @@
 import { Composer, Document, LineCounter, Parser } from 'yaml';
 import type { Diagnostic } from '../model/inventory';
+import { hasTemplate, hasTemplateText } from './template';
+import { parseYamlFast } from './yaml-fast';
 
 /**
  * One YAML document with its position.
@@ -25,23 +27,6 @@ export interface ParsedText {
   diagnostics: Diagnostic[];
 }
 
-/** Does the text hold `{{ … }}`? Two scans, not a lazy regex that rescans from every `{{`. */
-function hasTemplateText(s: string): boolean {
-  const open = s.indexOf('{{');
-  return open >= 0 && s.indexOf('}}', open + 2) >= 0;
-}
-
-function hasTemplate(v: unknown, depth = 0): boolean {
-  if (depth > 64) return false;
-  if (typeof v === 'string') return hasTemplateText(v);
-  if (Array.isArray(v)) return v.some(x => hasTemplate(x, depth + 1));
-  if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v))
-      if (hasTemplateText(k) || hasTemplate(x, depth + 1)) return true;
-  }
-  return false;
-}
-
 function stripComments(src: string): string {
   return src
     .split('\n')
@@ -55,13 +40,24 @@ function stripComments(src: string): string {
  * that still contain unrendered `{{ }}` templates are refused with code
  * `template`. A document whose aliases expand to more than 1,000 nodes is
  * refused with code `yaml` (alias bombs). A text that is one JSON object or
- * array is read with `JSON.parse`: the same documents and positions, faster.
+ * array is read with `JSON.parse`, and plain YAML with `js-yaml`: the same
+ * documents, values and positions as the `yaml` package gives, which reads
+ * every other text and words every error.
  *
  * @public
  */
 export function parseYamlText(text: string, file?: string): ParsedText {
   const json = parseJsonText(text, file);
   if (json) return json;
+  return parseYamlFast(text, file) ?? parseWithYamlPackage(text, file);
+}
+
+/**
+ * The authoritative path of {@link parseYamlText}: the `yaml` package, for
+ * every text the JSON and js-yaml fast paths leave to it (and, in tests, to
+ * check that they give what it gives).
+ */
+export function parseWithYamlPackage(text: string, file?: string): ParsedText {
   const first = parseOnce(text, file);
   if (!first.diagnostics.some(d => d.code === 'yaml') || !/^ *\t/m.test(text))
     return first;
