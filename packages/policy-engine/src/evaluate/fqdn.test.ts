@@ -84,6 +84,18 @@ describe('compileDnsPattern', () => {
       dnsCovers(compileDnsPattern('api.example.com'), '*.example.com'),
     ).toBe(false);
   });
+
+  it('gives the same answers when asked again, also past the answers it remembers', () => {
+    const rule = compileDnsPattern('*.shop.example.com');
+    const peers = Array.from({ length: 5000 }, (_, i) =>
+      i % 3 === 0 ? `svc-${i}.shop.example.com` : `svc-${i}.example.org`,
+    );
+    const first = peers.map(p => dnsCovers(rule, p));
+    expect(first.filter(Boolean)).toHaveLength(1667);
+    expect(peers.map(p => dnsCovers(rule, p))).toEqual(first);
+    expect(dnsCovers(rule, 'SVC-0.Shop.Example.COM.')).toBe(true);
+    expect(dnsCovers(compileDnsPattern('*.example.org'), peers[1])).toBe(true);
+  });
 });
 
 describe('DNS name validation', () => {

@@ -87,13 +87,31 @@ export function compileDnsPattern(pattern: string): DnsPattern {
  * @public
  */
 export function dnsCovers(rule: DnsPattern, peer: string): boolean {
-  const sample = peer
-    .toLowerCase()
-    .replace(/\.$/, '')
-    .split('*')
-    .join(SAMPLE_LABEL);
-  return rule.test(sample);
+  // A graph asks the same (pattern, peer) pairs again for every workload
+  // whose policies hold the pattern: remember each pattern's answers.
+  let known = coverAnswers.get(rule);
+  if (!known) {
+    known = new Map();
+    coverAnswers.set(rule, known);
+  }
+  let covered = known.get(peer);
+  if (covered === undefined) {
+    if (known.size >= MAX_COVER_ANSWERS) known.clear();
+    const sample = peer
+      .toLowerCase()
+      .replace(/\.$/, '')
+      .split('*')
+      .join(SAMPLE_LABEL);
+    covered = rule.test(sample);
+    known.set(peer, covered);
+  }
+  return covered;
 }
+
+/** {@link dnsCovers}'s answers per compiled pattern (dropped with the pattern). */
+const coverAnswers = new WeakMap<DnsPattern, Map<string, boolean>>();
+/** Peer names remembered per pattern; past that the pattern starts over. */
+const MAX_COVER_ANSWERS = 4096;
 
 function isNameChar(code: number, wildcard: boolean): boolean {
   return (
