@@ -81,6 +81,11 @@ export function compileDnsPattern(pattern: string): DnsPattern {
   };
 }
 
+/** {@link dnsCovers}'s answers per compiled pattern (dropped with the pattern). */
+const coverAnswers = new WeakMap<DnsPattern, Map<string, boolean>>();
+/** Peer names remembered per pattern; past that the pattern starts over. */
+const MAX_COVER_ANSWERS = 4096;
+
 /**
  * Does a rule pattern cover a peer name? The peer can itself be a pattern
  * (`*.example.com`); it is covered when a sample name of it matches.
@@ -107,11 +112,6 @@ export function dnsCovers(rule: DnsPattern, peer: string): boolean {
   }
   return covered;
 }
-
-/** {@link dnsCovers}'s answers per compiled pattern (dropped with the pattern). */
-const coverAnswers = new WeakMap<DnsPattern, Map<string, boolean>>();
-/** Peer names remembered per pattern; past that the pattern starts over. */
-const MAX_COVER_ANSWERS = 4096;
 
 function isNameChar(code: number, wildcard: boolean): boolean {
   return (
