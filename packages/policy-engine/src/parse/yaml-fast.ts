@@ -7,9 +7,10 @@
  * `yaml` path, which also words every error. What sends a text back:
  *
  * - any error from js-yaml (duplicate keys, which `yaml` accepts, included);
- * - `{{` (templates, also written with escapes such as `\x7b`), `&` (anchors, hence aliases: js-yaml shares one object
- *   where `yaml` counts and bounds the expansion), a tab, a byte-order mark, a
- *   lone carriage return, a `%` directive;
+ * - `{{` (templates, also written with escapes such as `\x7b`), `&`
+ *   (anchors, hence aliases: js-yaml shares one object where `yaml` counts
+ *   and bounds the expansion), a tab, a byte-order mark, a lone carriage
+ *   return, a `%` directive;
  * - what js-yaml accepts and `yaml` refuses: a comment right after a quote or
  *   a flow collection (`"a"#c`), a quoted scalar continued on the next line
  *   (`yaml` checks the continuation's indentation), an implicit key longer
@@ -21,7 +22,8 @@
  *
  * Scalars resolve by our own YAML 1.2 core schema types (the `yaml` package's
  * default): no timestamps, no `<<` merge, no `1_000`, no YAML 1.1 booleans.
- * Every check here is a single forward scan: no regular expression.
+ * Every check is a linear scan of the text or walk of the values, with no
+ * regular expression.
  */
 import { FAILSAFE_SCHEMA, loadAll, Type } from 'js-yaml';
 import { hasTemplate } from './template';
