@@ -227,7 +227,7 @@ function lineIsPlain(text: string, from: number, to: number): boolean {
 }
 
 /** A carriage return not followed by a line feed (`yaml` does not break lines there). */
-function hasLoneCarriageReturn(text: string): boolean {
+export function hasLoneCarriageReturn(text: string): boolean {
   for (let r = text.indexOf('\r'); r >= 0; r = text.indexOf('\r', r + 1))
     if (r + 1 >= text.length || text.charCodeAt(r + 1) !== 0x0a) return true;
   return false;
@@ -239,7 +239,7 @@ function hasLoneCarriageReturn(text: string): boolean {
  * a comment; column 1. Undefined when the text holds anything the fast path
  * leaves to `yaml`.
  */
-export function documentStarts(text: string): number[] | undefined {
+function documentStarts(text: string): number[] | undefined {
   if (
     text.startsWith('\uFEFF') ||
     text.includes('\t') ||
@@ -284,7 +284,7 @@ export function documentStarts(text: string): number[] | undefined {
 /** Does any mapping key in `v` come from a null (`~`, `null`, empty)? */
 function hasNullKey(v: unknown, depth = 0): boolean {
   if (!v || typeof v !== 'object') return false;
-  if (depth > 200) return true; // too deep to check: let \`yaml\` read it
+  if (depth > 200) return true; // too deep to check: let `yaml` read it
   if (Array.isArray(v)) {
     for (const x of v) if (hasNullKey(x, depth + 1)) return true;
     return false;

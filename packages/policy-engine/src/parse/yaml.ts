@@ -1,7 +1,7 @@
 import { Composer, Document, LineCounter, Parser } from 'yaml';
 import type { Diagnostic } from '../model/inventory';
 import { hasTemplate, hasTemplateText } from './template';
-import { parseYamlFast } from './yaml-fast';
+import { hasLoneCarriageReturn, parseYamlFast } from './yaml-fast';
 
 /**
  * One YAML document with its position.
@@ -120,8 +120,7 @@ function parseJsonText(
   }
   const first = text.charCodeAt(i);
   if (first !== 0x7b /* { */ && first !== 0x5b /* [ */) return undefined;
-  for (let r = text.indexOf('\r', i); r >= 0; r = text.indexOf('\r', r + 1))
-    if (text.charCodeAt(r + 1) !== 0x0a) return undefined;
+  if (hasLoneCarriageReturn(text)) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
