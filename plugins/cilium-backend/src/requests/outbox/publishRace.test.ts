@@ -322,7 +322,12 @@ describe.each(databases.eachSupportedId())(
           const res = await request(backend.server)
             .get(`/api/cilium/requests/${id}`)
             .set('authorization', priya);
-          return res.body.state === 'published' ? res.body : undefined;
+          // The request turns published a moment before its outbox row is
+          // marked done (two writes): wait for both.
+          return res.body.state === 'published' &&
+            res.body.publishing?.every((p: any) => p.status !== 'running')
+            ? res.body
+            : undefined;
         });
         expect(done.publishing).toEqual([
           expect.objectContaining({ status: 'done' }),
